@@ -1,0 +1,338 @@
+"""Turning what a user typed into a stored answer, or into a clear re-ask.
+
+Each question type has one parser. A parser returns the value to store and an
+echo (how the bot confirms it, e.g. "Mon 15 May 2017"), or raises `AnswerError`
+whose message says why and shows an example, or returns `NeedsConfirmation` when
+the input is plausible but must be confirmed (an addressee that is not a State).
+
+Stored forms are plain JSON: dates as ISO strings, yes/no as booleans, actors as
+{"code", "name", "kind"} dicts, mandates as lists of short names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from workflows.actors import Actor, other_actor, resolve_state, suggest_states
+from workflows.checklist import Choice, Question
+from workflows.dates import DateParseError, format_date, parse_date, parse_iso
+from workflows.mandates import match_mandate, parse_mandates
+
+COMM_TYPES = ("AL", "UA", "OL", "JAL", "JUA", "JOL")
+_REFERENCE = re.compile(r"^(JAL|JUA|JOL|AL|UA|OL) ([A-Z]{3}) ([1-9][0-9]{0,3})/([0-9]{4})$")
+_SPLIT = re.compile(r"\s*[,;\n]\s*")
+_NUMBER = re.compile(r"[0-9]{1,4}")
+_YES = frozenset({"yes", "y", "oui", "si", "sí", "true", "1"})
+_NO = frozenset({"no", "n", "non", "false", "2"})
+ANSWER_OTHER_ACTOR = "other"
+ANSWER_RETYPE = "retype"
+
+
+class AnswerError(ValueError):
+    """The input cannot be accepted; str() is the user-facing reason with an example."""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    value: Any
+    echo: str
+
+
+@dataclass(frozen=True)
+class NeedsConfirmation:
+    """Input that needs one more tap before it is stored (kept in the run as `pending`)."""
+
+    pending: dict[str, Any]
+    message: str
+    choices: tuple[Choice, ...]
+
+
+@dataclass
+class AnswerContext:
+    """What parsers may know beyond the text: the user's today and the case so far."""
+
+    today: date
+    tz: str = "Europe/Geneva"
+    names: Mapping[str, Any] = field(default_factory=dict)
+    next_reference_number: Callable[[str, int], int] = lambda iso3, year: 1
+    reference_taken: Callable[[str], bool] = lambda reference: False
+
+
+def parse_answer(q: Question, text: str, ctx: AnswerContext) -> Parsed | NeedsConfirmation:
+    """Parse `text` for question `q` (file questions take `Attach`, not text)."""
+    if q.type != "text" and not text.strip():
+        raise AnswerError(f"This needs an answer. {_example(q)}")
+    parsed = _PARSERS[q.type](q, text, ctx)
+    if isinstance(parsed, Parsed):
+        _check_rules(q, parsed.value, ctx)
+    return parsed
+
+
+def _text(q: Question, text: str, ctx: AnswerContext) -> Parsed:
+    if q.required and not text.strip():
+        raise AnswerError("This needs an answer; an empty message cannot be saved.")
+    if q.validator == "reference":
+        return _reference(text, ctx)
+    if q.pattern and not q.pattern.fullmatch(text.strip()):
+        raise AnswerError(q.pattern_message)
+    return Parsed(text, text)
+
+
+def _yesno(q: Question, text: str, ctx: AnswerContext) -> Parsed:
+    word = text.strip().lower()
+    if word in _YES:
+        return Parsed(True, "Yes")
+    if word in _NO:
+        return Parsed(False, "No")
+    raise AnswerError("Please answer yes or no (or tap a button).")
+
+
+def _choice(q: Question, text: str, ctx: AnswerContext) -> Parsed:
+    choice = _match_choice(q, text.strip())
+    if choice is None:
+        options = ", ".join(c.label for c in q.choices)
+        raise AnswerError(f"That is not one of the options. Choose one of: {options}.")
+    return Parsed(choice.value, choice.label)
+
+
+def _multi(q: Question, text: str, ctx: AnswerContext) -> Parsed:
+    picked: list[Choice] = []
+    for item in _SPLIT.split(text.strip()):
+        choice = _match_choice(q, item)
+        if choice is None:
+            options = ", ".join(f"{i}. {c.label}" for i, c in enumerate(q.choices, 1))
+            raise AnswerError(
+                f"I do not know the option {item!r}. Give numbers or names separated by "
+                f"commas, for example 1, 3. Options: {options}."
+            )
+        if choice not in picked:
+            picked.append(choice)
+    return Parsed([c.value for c in picked], ", ".join(c.label for c in picked))
+
+
+def _match_choice(q: Question, text: str) -> Choice | None:
+    folded = text.casefold()
+    if _NUMBER.fullmatch(folded) and 1 <= int(folded) <= len(q.choices):
+        return q.choices[int(folded) - 1]
+    return next((c for c in q.choices if folded in (c.value.casefold(), c.label.casefold())), None)
+
+
+def _date(q: Question, text: str, ctx: AnswerContext) -> Parsed:
+    try:
+        value = parse_date(text, ctx.today, ctx.tz)
+    except DateParseError as exc:
+        raise AnswerError(str(exc)) from None
+    return Parsed(value.isoformat(), format_date(value))
+
+
+def _number(q: Question, text: str, ctx: AnswerContext) -> Parsed:
+    try:
+        number = float(text.strip().replace(",", "."))
+    except ValueError:
+        raise AnswerError("Please type a number, for example 12.") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise AnswerError("Please type an ordinary number, for example 12.")
+    value: int | float = int(number) if number.is_integer() else number
+    if q.minimum is not None and value < q.minimum:
+        raise AnswerError(f"The number must be at least {q.minimum:g}.")
+    if q.maximum is not None and value > q.maximum:
+        raise AnswerError(f"The number must be at most {q.maximum:g}.")
+    return Parsed(value, str(value))
+
+
+def _actor(q: Question, text: str, ctx: AnswerContext) -> Parsed | NeedsConfirmation:
+    items = [i for i in _SPLIT.split(text.strip()) if i]
+    if len(items) > 1 and not q.multiple:
+        raise AnswerError("Please name one State only, for example Burundi or BDI.")
+    resolved: list[Actor] = []
+    unknown: list[str] = []
+    for item in items:
+        state = resolve_state(item)
+        if state is not None:
+            resolved.append(state)
+        else:
+            unknown.append(item)
+    if not unknown:
+        return _actors_parsed(q, resolved)
+    if q.states_only:
+        raise AnswerError(_not_a_state(unknown[0], "Type a State name or code, e.g. Burundi."))
+    for name in unknown:
+        try:
+            other_actor(name)
+        except ValueError as exc:
+            raise AnswerError(f"{exc} Name the company or organisation briefly.") from None
+    return _confirm_other(resolved, unknown)
+
+
+def _not_a_state(name: str, hint: str) -> str:
+    close = ", ".join(a.name for a in suggest_states(name))
+    return (
+        f"I do not know {name!r} as a State."
+        + (f" Did you mean {close}?" if close else "")
+        + (f" {hint}")
+    )
+
+
+def _confirm_other(resolved: list[Actor], unknown: list[str]) -> NeedsConfirmation:
+    names = ", ".join(f"“{u}”" for u in unknown)
+    choices = [Choice(ANSWER_OTHER_ACTOR, "Yes, record as other actor")]
+    if len(unknown) == 1:
+        choices += [Choice(a.code, a.name) for a in suggest_states(unknown[0], limit=3)]
+    choices.append(Choice(ANSWER_RETYPE, "No, type again"))
+    return NeedsConfirmation(
+        pending={"resolved": [_actor_dict(a) for a in resolved], "unknown": unknown},
+        message=(
+            f"{names} is not a State I know. Record it as an other actor "
+            "(company, international organisation, armed group)?"
+        ),
+        choices=tuple(choices),
+    )
+
+
+def confirm_pending(q: Question, pending: dict[str, Any], pick: str) -> Parsed | None:
+    """Apply the user's tap on a pending other-actor confirmation; None means re-ask."""
+    resolved = [Actor(**a) for a in pending["resolved"]]
+    if pick == ANSWER_OTHER_ACTOR:
+        return _actors_parsed(q, resolved + [other_actor(u) for u in pending["unknown"]])
+    state = resolve_state(pick) if len(pick) == 3 else None
+    if state is not None and len(pending["unknown"]) == 1:
+        return _actors_parsed(q, [*resolved, state])
+    return None
+
+
+def _actors_parsed(q: Question, actors: list[Actor]) -> Parsed:
+    unique = list(dict.fromkeys(actors))
+    value: Any = [_actor_dict(a) for a in unique] if q.multiple else _actor_dict(unique[0])
+    return Parsed(value, ", ".join(_actor_label(a) for a in unique))
+
+
+def _actor_dict(actor: Actor) -> dict[str, str]:
+    return {"code": actor.code, "name": actor.name, "kind": actor.kind}
+
+
+def _actor_label(actor: Actor) -> str:
+    return (
+        f"{actor.name} ({actor.code})" if actor.kind == "state" else f"{actor.name} (other actor)"
+    )
+
+
+def _mandate(q: Question, text: str, ctx: AnswerContext) -> Parsed:
+    found, unmatched = parse_mandates(text)
+    if unmatched:
+        raise AnswerError(_mandate_problem(unmatched[0]))
+    if len(found) > 1 and not q.multiple:
+        raise AnswerError("Please name one mandate only, for example WGAD.")
+    names = [m.short_name for m in found]
+    return Parsed(names, ", ".join(names))
+
+
+def _mandate_problem(item: str) -> str:
+    candidates = match_mandate(item)
+    if candidates:
+        listed = "; ".join(m.short_name for m in candidates)
+        return f"{item!r} matches several mandates: {listed}. Use the short names, e.g. WGAD."
+    return f"I do not know the mandate {item!r}. Use a short name or title, e.g. WGAD, SR HRDs."
+
+
+def _file(q: Question, text: str, ctx: AnswerContext) -> Parsed:
+    raise AnswerError("Please send the document as a file (PDF, Word or image).")
+
+
+def _reference(text: str, ctx: AnswerContext) -> Parsed:
+    reference = " ".join(text.upper().split())
+    match = _REFERENCE.match(reference)
+    if match is None:
+        raise AnswerError(
+            "A reference looks like TYPE ISO3 number/year, for example AL BDI 2/2017."
+        )
+    kind, iso3, _, year = match.groups()
+    expected = ctx.names.get("comm_type")
+    if expected and kind != expected:
+        raise AnswerError(
+            f"This communication is a {expected}; the reference must start {expected}."
+        )
+    codes = _addressee_codes(ctx.names.get("addressees"))
+    if codes and iso3 not in codes:
+        raise AnswerError(f"The code {iso3} is not an addressee; use one of {', '.join(codes)}.")
+    sent = ctx.names.get("date_sent")
+    if sent and int(year) != parse_iso(sent).year:
+        raise AnswerError(f"The year must be the year the letter was sent ({sent[:4]}).")
+    if ctx.reference_taken(reference):
+        raise AnswerError(f"{reference} is already used by another case.")
+    return Parsed(reference, reference)
+
+
+def suggest_reference(names: Mapping[str, Any], ctx: AnswerContext) -> str | None:
+    """The next free reference for this type, first addressee and year, if all are known."""
+    kind, sent, codes = (
+        names.get("comm_type"),
+        names.get("date_sent"),
+        _addressee_codes(names.get("addressees")),
+    )
+    if not (kind and sent and codes):
+        return None
+    year = parse_iso(sent).year
+    return f"{kind} {codes[0]} {ctx.next_reference_number(codes[0], year)}/{year}"
+
+
+def _addressee_codes(value: Any) -> list[str]:
+    actors = value if isinstance(value, list) else [value] if value else []
+    return list(dict.fromkeys(a["code"] for a in actors))
+
+
+def _check_rules(q: Question, value: Any, ctx: AnswerContext) -> None:
+    if q.constraint is None:
+        return
+    names = {**ctx.names, "value": value, "today": ctx.today.isoformat()}
+    if not q.constraint.evaluate(names):
+        raise AnswerError(q.constraint_message)
+
+
+def _example(q: Question) -> str:
+    return {
+        "date": "For example 15/03/2017, 15 March 2017 or yesterday.",
+        "actor": "For example Burundi or BDI.",
+        "mandate": "For example WGAD, SR HRDs.",
+        "number": "For example 12.",
+        "yesno": "Answer yes or no.",
+    }.get(q.type, "Choose one of the options.")
+
+
+def display(q: Question, value: Any) -> str:
+    """How a stored answer reads back to a person (review screens, case cards)."""
+    if value is None:
+        return "—"
+    match q.type:
+        case "yesno":
+            return "Yes" if value else "No"
+        case "choice":
+            return q.choice_label(value)
+        case "multi":
+            return ", ".join(q.choice_label(v) for v in value)
+        case "date":
+            return format_date(parse_iso(value))
+        case "actor":
+            actors = value if isinstance(value, list) else [value]
+            return ", ".join(_actor_label(Actor(**a)) for a in actors)
+        case "mandate":
+            return ", ".join(value)
+        case "file":
+            return f"{value['name']} ({max(1, round(value['size'] / 1024))} KB)"
+    return str(value)
+
+
+_PARSERS: dict[str, Callable[[Question, str, AnswerContext], Parsed | NeedsConfirmation]] = {
+    "text": _text,
+    "yesno": _yesno,
+    "choice": _choice,
+    "multi": _multi,
+    "date": _date,
+    "number": _number,
+    "actor": _actor,
+    "mandate": _mandate,
+    "file": _file,
+}

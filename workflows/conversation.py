@@ -1,0 +1,309 @@
+"""The chat, independent of transport: commands, button taps and answers -> replies.
+
+Telegram (`bot/`) and the console both call `Conversation.text`, `.tap` and `.file`
+and render the `Reply` objects they get back. Where each user is (case and run) is a
+small session record in storage, and the position inside a checklist lives in the
+case itself, so a restart resumes exactly where every user was.
+
+Each call does its whole read-modify-write without awaiting, so concurrent asyncio
+handlers are serialised by construction; `repo.locked()` also covers threads.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from storage.repository import Case
+from workflows import access, engine
+from workflows.admin import admin_command
+from workflows.cases import INTAKE, CaseService
+from workflows.views import Button, Reply, case_card, case_list, question_reply, review_reply
+
+COMMANDS = (
+    ("start", "welcome and your role"),
+    ("help", "what the bot can do"),
+    ("new", "log a communication or a country visit"),
+    ("cases", "your open cases"),
+    ("case", "open a case: /case REF"),
+    ("resume", "show again the question you were on"),
+    ("back", "go back one question"),
+    ("skip", "skip an optional question"),
+    ("cancel", "leave the checklist (answers are kept)"),
+)
+ADMIN_COMMANDS = (
+    ("grant", "give access: /grant USER_ID admin|officer|viewer"),
+    ("revoke", "remove access: /revoke USER_ID"),
+    ("users", "who has access"),
+)
+_NUMBER = re.compile(r"[0-9]{1,4}")
+REFUSAL = "Sorry, this bot is only for authorised staff."
+STALE = "This question was already answered."
+
+
+@dataclass
+class Chat:
+    """Who is talking, and where: confidential answers only ever go to private chats."""
+
+    user_id: str
+    private: bool = True
+
+
+class Conversation:
+    def __init__(self, service: CaseService) -> None:
+        self.service = service
+        self.repo = service.repo
+
+    # ---- entry points ---------------------------------------------------------------
+    def text(self, chat: Chat, text: str) -> list[Reply]:
+        with self.repo.locked():
+            user = self.repo.get_user(chat.user_id)
+            if user is None:
+                return [Reply(REFUSAL)]
+            if text.startswith("/"):
+                return self._command(chat, user, text)
+            return self._answer(chat, user, engine.Text(text))
+
+    def tap(self, chat: Chat, token: str) -> list[Reply]:
+        with self.repo.locked():
+            user = self.repo.get_user(chat.user_id)
+            if user is None:
+                return [Reply(REFUSAL)]
+            return self._tap(chat, user, token)
+
+    def file(self, chat: Chat, meta: dict[str, Any]) -> list[Reply]:
+        """A document the transport already stored under `repo.files_dir()`."""
+        with self.repo.locked():
+            user = self.repo.get_user(chat.user_id)
+            if user is None:
+                return [Reply(REFUSAL)]
+            session = self.repo.get_session(chat.user_id) or {}
+            case = self._session_case(user, session)
+            if case is None:
+                return [Reply("Open a case first (/cases), then attach the file.", error=True)]
+            if session.get("attach"):
+                self.service.attach(case, meta, chat.user_id)
+                self.repo.put_session(chat.user_id, {"case": case["id"], "run": session.get("run")})
+                return [Reply(f"Attached {meta['name']} to {case['label']}.")]
+            return self._answer(chat, user, engine.Attach(meta))
+
+    # ---- commands -------------------------------------------------------------------
+    def _command(self, chat: Chat, user: access.User, text: str) -> list[Reply]:
+        name, _, arg = text[1:].partition(" ")
+        name = name.split("@")[0].lower()
+        match name:
+            case "start":
+                return [Reply(_welcome(user), title="Follow-up bot")]
+            case "help":
+                return [Reply(help_text(user), title="Commands")]
+            case "new":
+                return [self._new_menu(user)]
+            case "cases":
+                return [self._cases(user, 0)]
+            case "case":
+                return self._open_reference(chat, user, arg.strip())
+            case "resume":
+                return self._resume(chat, user)
+            case "cancel":
+                return self._cancel(chat)
+            case "skip":
+                return self._answer(chat, user, engine.Skip())
+            case "back":
+                return self._answer(chat, user, engine.Back())
+            case "review":
+                return self._answer(chat, user, engine.Review())
+            case "edit":
+                return self._edit_number(chat, user, arg.strip())
+            case "grant" | "revoke" | "users" if user["role"] == "admin":
+                return [admin_command(self.repo, chat.user_id, name, arg.split())]
+        return [Reply(f"I do not know /{name}.\n{help_text(user)}", error=True)]
+
+    def _new_menu(self, user: access.User) -> Reply:
+        if not access.can_create(user):
+            return Reply("Your role can read cases but not create them.", error=True)
+        return Reply(
+            "What do you want to log?",
+            buttons=[
+                Button("Communication", "n:communication"),
+                Button("Country visit", "n:visit"),
+            ],
+        )
+
+    def _cases(self, user: access.User, page: int) -> Reply:
+        entries = [
+            e
+            for e in self.repo.list_cases()
+            if e["status"] != "closed" and access.can_view(user, e)
+        ]
+        entries.sort(key=lambda e: (e["status"] != "draft", e["label"]))
+        return case_list(entries, page, "Open cases")
+
+    def _open_reference(self, chat: Chat, user: access.User, reference: str) -> list[Reply]:
+        if not reference:
+            return [Reply("Which case? For example /case AL BDI 2/2017.", error=True)]
+        case = self.repo.case_by_reference(reference) or self.repo.get_case(reference)
+        if case is None or not access.can_view(user, case):
+            return [Reply(f"No case {reference} that you can see. /cases lists yours.", error=True)]
+        return [self._card(chat, user, case)]
+
+    def _card(self, chat: Chat, user: access.User, case: Case) -> Reply:
+        registry = self.service.registry
+        return case_card(case, user, registry, chat.private, _next_step(case))
+
+    def _resume(self, chat: Chat, user: access.User) -> list[Reply]:
+        session = self.repo.get_session(chat.user_id) or {}
+        case = self._session_case(user, session)
+        if case is None or session.get("run") is None:
+            return [Reply("You are not in a checklist. /cases lists your cases.")]
+        return [
+            self._render(chat, user, case, session["run"], self.service.show(case, session["run"]))
+        ]
+
+    def _cancel(self, chat: Chat) -> list[Reply]:
+        self.repo.put_session(chat.user_id, None)
+        return [Reply("Left the checklist. Your answers are kept: /cases to continue later.")]
+
+    def _edit_number(self, chat: Chat, user: access.User, arg: str) -> list[Reply]:
+        session = self.repo.get_session(chat.user_id) or {}
+        case = self._session_case(user, session)
+        if case is None or session.get("run") is None:
+            return [Reply("Open a checklist first (/cases).", error=True)]
+        index = session["run"]
+        run = case["runs"][index]
+        checklist = self.service.checklist_of(run)
+        lines = engine.review_lines(checklist, run, self.service.context(case, index))
+        if not _NUMBER.fullmatch(arg) or not 1 <= int(arg) <= len(lines):
+            return [Reply(f"Type /edit and a number from 1 to {len(lines)}.", error=True)]
+        return self._step(chat, user, case, index, engine.Edit(lines[int(arg) - 1][0].id))
+
+    # ---- answers --------------------------------------------------------------------
+    def _answer(self, chat: Chat, user: access.User, inp: engine.Input) -> list[Reply]:
+        session = self.repo.get_session(chat.user_id) or {}
+        case = self._session_case(user, session)
+        if case is None or session.get("run") is None:
+            return [Reply(f"You are not in a checklist right now.\n{help_text()}")]
+        if not access.can_edit(user, case):
+            return [Reply("You can read this case but not change it.", error=True)]
+        return self._step(chat, user, case, session["run"], inp)
+
+    def _step(
+        self, chat: Chat, user: access.User, case: Case, index: int, inp: engine.Input
+    ) -> list[Reply]:
+        step = self.service.apply(case, index, inp, chat.user_id)
+        self.repo.put_session(chat.user_id, {"case": case["id"], "run": index})
+        return [self._render(chat, user, case, index, step)]
+
+    def _render(
+        self, chat: Chat, user: access.User, case: Case, index: int, step: engine.Step
+    ) -> Reply:
+        run = case["runs"][index]
+        checklist = self.service.checklist_of(run)
+        ctx = self.service.context(case, index)
+        if step.finished:
+            self.repo.put_session(chat.user_id, None)
+            card = self._card(chat, user, case)
+            card.text = "\n".join([*step.notes, card.text])
+            return card
+        if step.question is None:
+            shown = access.sees_confidential(user, case, chat.private)
+            reply = review_reply(case, index, checklist, step.run, ctx, shown)
+        else:
+            reply = question_reply(case, index, checklist, step, ctx)
+        reply.text = "\n".join([*step.notes, reply.text])
+        reply.error = step.error
+        return reply
+
+    def _session_case(self, user: access.User, session: dict[str, Any]) -> Case | None:
+        case = self.repo.get_case(session["case"]) if session.get("case") else None
+        return case if case is not None and access.can_view(user, case) else None
+
+    # ---- button taps ----------------------------------------------------------------
+    def _tap(self, chat: Chat, user: access.User, token: str) -> list[Reply]:
+        kind, _, rest = token.partition(":")
+        if kind == "n":
+            return self._create(chat, user, rest)
+        if kind == "p":
+            return [self._cases(user, int(rest) if _NUMBER.fullmatch(rest) else 0)]
+        parts = rest.split(":", 3)
+        case = self.repo.get_case(parts[0]) if parts[0] else None
+        if case is None or not access.can_view(user, case):
+            return [Reply("That case is not available to you.", error=True)]
+        if kind == "c":
+            return [self._card(chat, user, case)]
+        if not access.can_edit(user, case):
+            return [Reply("You can read this case but not change it.", error=True)]
+        return self._tap_case(chat, user, case, kind, parts[1:])
+
+    def _tap_case(
+        self, chat: Chat, user: access.User, case: Case, kind: str, args: list[str]
+    ) -> list[Reply]:
+        if kind == "s" and args:
+            return self._start_run(chat, user, case, args[0])
+        if kind == "f":
+            self.repo.put_session(chat.user_id, {"case": case["id"], "run": None, "attach": True})
+            return [Reply(f"Send the file to attach to {case['label']} (PDF, Word or image).")]
+        index = int(args[0]) if args and _NUMBER.fullmatch(args[0]) else -1
+        if not 0 <= index < len(case["runs"]):
+            return [Reply("That button is out of date.", error=True)]
+        run = case["runs"][index]
+        if kind == "rv":
+            return self._step(chat, user, case, index, engine.Review())
+        if kind == "e" and len(args) == 2:
+            return self._step(chat, user, case, index, engine.Edit(args[1]))
+        if kind == "sv" and run["status"] == "review":
+            return self._step(chat, user, case, index, engine.Pick(engine.SAVE))
+        if kind == "a" and len(args) == 3 and _is_current(run, args[1]):
+            return self._step(chat, user, case, index, engine.Pick(args[2]))
+        return [Reply(STALE, error=True), *self._resume_at(chat, user, case)]
+
+    def _resume_at(self, chat: Chat, user: access.User, case: Case) -> list[Reply]:
+        session = self.repo.get_session(chat.user_id) or {}
+        if session.get("case") == case["id"] and session.get("run") is not None:
+            return self._resume(chat, user)
+        return []
+
+    def _create(self, chat: Chat, user: access.User, kind: str) -> list[Reply]:
+        if kind not in INTAKE or not access.can_create(user):
+            return [Reply("That button is out of date.", error=True)]
+        case, step = self.service.create(kind, chat.user_id)
+        self.repo.put_session(chat.user_id, {"case": case["id"], "run": 0})
+        return [self._render(chat, user, case, 0, step)]
+
+    def _start_run(
+        self, chat: Chat, user: access.User, case: Case, checklist_id: str
+    ) -> list[Reply]:
+        known = {c.id for c in self.service.registry.for_kind(case["kind"])}
+        if checklist_id not in known or case["status"] != "open":
+            return [Reply("That button is out of date.", error=True)]
+        index, step = self.service.start_run(case, checklist_id, chat.user_id)
+        self.repo.put_session(chat.user_id, {"case": case["id"], "run": index})
+        return [self._render(chat, user, case, index, step)]
+
+
+def _is_current(run: dict[str, Any], qid: str) -> bool:
+    return run["status"] == "in_progress" and run.get("position") == qid
+
+
+def _next_step(case: Case) -> str:
+    if case["status"] == "draft":
+        return "finish the first checklist (/resume)"
+    if case["status"] == "closed":
+        return "none, the case is closed"
+    if case["kind"] == "communication":
+        return "record the reply or a follow-up action, or close the case"
+    return "record the State's response, the visit or the report, or close the case"
+
+
+def _welcome(user: access.User) -> str:
+    return (
+        "I help you follow up communications and country visits: log them in a short "
+        "checklist, record replies and follow-up, and find any case again.\n"
+        f"Your role: {user['role']}.\n\n{help_text(user)}"
+    )
+
+
+def help_text(user: access.User | None = None) -> str:
+    """Commands this user can use (admins also see user management)."""
+    commands = COMMANDS + (ADMIN_COMMANDS if user and user["role"] == "admin" else ())
+    return "\n".join(f"/{name} - {what}" for name, what in commands)

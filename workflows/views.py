@@ -1,0 +1,144 @@
+"""What the user sees, as transport-neutral replies: plain text plus buttons.
+
+Text here is never escaped or formatted: each transport does that (Telegram escapes
+for HTML, the console prints as is). A button's token is what comes back when it is
+tapped; tokens name the case, run and question they belong to, so a tap on an old
+message can be recognised as stale (see `conversation`). Tokens stay under
+Telegram's 64-byte callback-data limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from workflows import engine
+from workflows.access import User, can_edit, sees_confidential
+from workflows.answers import AnswerContext, display
+from workflows.checklist import Checklist, Registry
+
+PAGE_SIZE = 8
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    token: str
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[Button] = field(default_factory=list)
+    title: str | None = None
+    error: bool = False
+
+
+def question_reply(
+    case: dict[str, Any], index: int, checklist: Checklist, step: engine.Step, ctx: AnswerContext
+) -> Reply:
+    """The current question, with where the user is and what they can do."""
+    q = step.question
+    assert q is not None and step.progress is not None
+    lines = [q.prompt]
+    if q.type == "multi":
+        lines += [f"{n}. {c.label}" for n, c in enumerate(q.choices, start=1)]
+    if q.help:
+        lines.append(q.help)
+    current = step.run["answers"].get(q.id)
+    if current is not None:
+        lines.append(f"Current answer: {display(q, current)}")
+    hints = ["/back" if step.progress[0] > 1 else "", "/skip" if not q.required else "", "/cancel"]
+    lines.append(" · ".join(h for h in hints if h))
+    buttons = [Button(c.label, f"a:{case['id']}:{index}:{q.id}:{c.value}") for c in step.choices]
+    title = f"Question {step.progress[0]} of {step.progress[1]} · {checklist.title}"
+    return Reply(text="\n".join(lines), buttons=buttons, title=title)
+
+
+def review_reply(
+    case: dict[str, Any],
+    index: int,
+    checklist: Checklist,
+    run: dict[str, Any],
+    ctx: AnswerContext,
+    show_confidential: bool,
+) -> Reply:
+    """Every answer of a run, numbered, with Save (if unsaved) and Edit buttons."""
+    lines: list[str] = []
+    buttons: list[Button] = []
+    for number, (q, shown) in enumerate(engine.review_lines(checklist, run, ctx), start=1):
+        value = "(confidential)" if q.confidential and not show_confidential else shown
+        lines.append(f"{number}. {q.label}: {value}")
+        buttons.append(Button(f"Edit {number}", f"e:{case['id']}:{index}:{q.id}"))
+    for qid, value in engine.orphaned_answers(checklist, run).items():
+        lines.append(f"• {qid} (from an earlier version of this checklist): {value}")
+    if run["status"] == "review":
+        buttons.insert(0, Button("Save", f"sv:{case['id']}:{index}"))
+        lines.append("Tap Save to finish, or Edit N (type /edit N) to change an answer.")
+    title = f"Review · {checklist.title} · {case['label']}"
+    return Reply(text="\n".join(lines), buttons=buttons, title=title)
+
+
+def case_card(
+    case: dict[str, Any], user: User, registry: Registry, private_chat: bool, next_step: str
+) -> Reply:
+    """A case at a glance: summary, checklists done, files, and what can be done next."""
+    confidential = sees_confidential(user, case, private_chat)
+    lines = [f"Status: {case['status']} · owner {case['owner']}"]
+    for index, run in enumerate(case["runs"]):
+        checklist = registry.get(run["checklist"], run["version"])
+        state = {"done": "saved", "review": "to review"}.get(run["status"], "in progress")
+        lines.append(f"{index + 1}. {checklist.title} ({state})")
+        lines += [f"   {q.label}: {_value(q, run, confidential)}"
+                  for q in checklist.questions if q.id in run["answers"]]  # fmt: skip
+    if case["files"]:
+        lines.append("Files: " + ", ".join(f["name"] for f in case["files"]))
+    lines.append(f"Next step: {next_step}")
+    buttons = _card_buttons(case, user, registry)
+    return Reply(text="\n".join(lines), buttons=buttons, title=case["label"])
+
+
+def _value(q: Any, run: dict[str, Any], confidential: bool) -> str:
+    if q.confidential and not confidential:
+        return "(confidential)"
+    return display(q, run["answers"][q.id])
+
+
+def _card_buttons(case: dict[str, Any], user: User, registry: Registry) -> list[Button]:
+    if not can_edit(user, case):
+        return []
+    buttons = [
+        Button(f"{'Edit' if run['status'] == 'done' else 'Continue'}: {_title(registry, run)}",
+               f"rv:{case['id']}:{i}")
+        for i, run in enumerate(case["runs"])
+    ]  # fmt: skip
+    if case["status"] == "open":
+        buttons += [
+            Button(c.title, f"s:{case['id']}:{c.id}")
+            for c in registry.for_kind(case["kind"])
+            if c.stage in ("update", "closure")
+        ]
+    buttons.append(Button("Attach a file", f"f:{case['id']}"))
+    return buttons
+
+
+def _title(registry: Registry, run: dict[str, Any]) -> str:
+    return registry.get(run["checklist"], run["version"]).title
+
+
+def case_list(entries: list[dict[str, Any]], page: int, heading: str) -> Reply:
+    """One page of cases; each opens its card."""
+    if not entries:
+        return Reply(text="No cases here yet. /new starts one.", title=heading)
+    pages = (len(entries) + PAGE_SIZE - 1) // PAGE_SIZE
+    page = max(0, min(page, pages - 1))
+    shown = entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    lines = [f"{e['label']} · {e['status']}" for e in shown]
+    buttons = [Button(e["label"][:40], f"c:{e['id']}") for e in shown]
+    if page > 0:
+        buttons.append(Button("« Previous", f"p:{page - 1}"))
+    if page < pages - 1:
+        buttons.append(Button("Next »", f"p:{page + 1}"))
+    return Reply(
+        text="\n".join(lines), buttons=buttons, title=f"{heading} · page {page + 1}/{pages}"
+    )
