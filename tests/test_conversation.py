@@ -1,0 +1,183 @@
+"""The transport-neutral chat: full checklists, stale taps, access, resume."""
+
+from __future__ import annotations
+
+from workflows.conversation import REFUSAL, STALE, Chat, Conversation
+from workflows.views import Reply
+
+MARKUP = "Detained at <b>HQ</b> & held *_[incommunicado] — محتجز 👮\x07"
+
+
+def say(conv: Conversation, chat: Chat, *messages: str) -> Reply:
+    """Send each message; a leading '#' taps the button whose label starts with the rest
+    (on the last reply, or on what /resume shows when the call starts with a tap)."""
+    reply: Reply | None = None
+    for message in messages:
+        if message.startswith("#"):
+            reply = reply or conv.text(chat, "/resume")[-1]
+            button = next(b for b in reply.buttons if b.label.startswith(message[1:]))
+            reply = conv.tap(chat, button.token)[-1]
+        else:
+            reply = conv.text(chat, message)[-1]
+        assert not reply.error, (message, reply.text)
+    assert reply is not None
+    return reply
+
+
+COMMUNICATION = (
+    "/new", "#Communication", "#JUA", "Burundi, Shell plc", "#Yes", "15/03/2017",
+    "WGAD, SR HRDs", "#JUA BDI 1/2017", MARKUP, "1, 2", "Jean Dupont", "/skip",
+)  # fmt: skip
+
+
+def test_full_communication_is_saved_with_every_answer(conversation: Conversation) -> None:
+    chat = Chat("2")
+    review = say(conversation, chat, *COMMUNICATION)
+    assert review.title.startswith("Review") and "Jean Dupont" in review.text
+    card = say(conversation, chat, "#Save")
+    assert card.title == "JUA BDI 1/2017" and "Status: open" in card.text
+    case = conversation.repo.case_by_reference("jua bdi 1/2017")
+    answers = case["runs"][0]["answers"]
+    assert answers["summary"] == MARKUP
+    assert answers["themes"] == ["reprisal", "hrd"]
+    assert answers["addressees"][1] == {"code": "OTH", "name": "Shell plc", "kind": "other"}
+    assert case["owner"] == "2" and case["status"] == "open"
+    assert [h["action"] for h in case["history"]][0] == "create"
+
+
+def test_reply_and_closure_checklists_follow_the_intake(conversation: Conversation) -> None:
+    chat = Chat("2")
+    say(conversation, chat, *COMMUNICATION, "#Save")
+    say(conversation, chat, "/case JUA BDI 1/2017", "#Reply received", "2 May 2017",
+        "#French", "#Substantive", "#No", "/skip", "/skip", "#Save")  # fmt: skip
+    card = say(conversation, chat, "/case JUA BDI 1/2017", "#Close the case", "#No reply",
+               "today", "/skip", "#Save")  # fmt: skip
+    assert "Status: closed" in card.text
+    case = conversation.repo.case_by_reference("JUA BDI 1/2017")
+    assert [r["checklist"] for r in case["runs"]] == [
+        "communication_intake", "communication_reply", "communication_closure",
+    ]  # fmt: skip
+    assert case["runs"][1]["answers"]["reply_language"] == "FR"
+
+
+def test_reply_date_before_the_letter_is_refused(conversation: Conversation) -> None:
+    chat = Chat("2")
+    say(conversation, chat, *COMMUNICATION, "#Save", "/case JUA BDI 1/2017", "#Reply received")
+    reply = conversation.text(chat, "1 March 2017")[-1]
+    assert reply.error and "on or after the date sent" in reply.text
+
+
+def test_full_country_visit(conversation: Conversation) -> None:
+    chat = Chat("2")
+    say(conversation, chat, "/new", "#Country visit", "Honduras", "SR HRDs", "3 Jan 2017",
+        "#No", "second half of 2017", "#No", "/skip", "#Save")  # fmt: skip
+    card = say(conversation, chat, "/cases", "#Visit to Honduras", "#Visit request: status",
+               "#Dates agreed", "1 Feb 2017", "1 May 2017", "12 May 2017", "/skip", "/skip",
+               "#Save")  # fmt: skip
+    assert "Dates agreed" in card.text
+    case = next(c for c in conversation.repo.iter_cases() if c["kind"] == "visit")
+    assert case["runs"][1]["answers"]["visit_end"] == "2017-05-12"
+    assert case["label"] == "Visit to Honduras (SR HRDs)"
+
+
+def test_visit_to_something_that_is_not_a_state_is_refused(conversation: Conversation) -> None:
+    chat = Chat("2")
+    say(conversation, chat, "/new", "#Country visit")
+    reply = conversation.text(chat, "Shell plc")[-1]
+    assert reply.error and "as a State" in reply.text
+
+
+def test_old_button_is_answered_as_stale_not_applied(conversation: Conversation) -> None:
+    chat = Chat("2")
+    first = say(conversation, chat, "/new", "#Communication")
+    old_token = next(b.token for b in first.buttons if b.label.startswith("AL"))
+    say(conversation, chat, "#UA")
+    replies = conversation.tap(chat, old_token)
+    assert replies[0].text == STALE and replies[0].error
+    assert replies[1].title.startswith("Question 2 of")
+    case = next(conversation.repo.iter_cases())
+    assert case["runs"][0]["answers"]["comm_type"] == "UA"
+
+
+def test_unknown_user_gets_one_sentence_and_nothing_else(conversation: Conversation) -> None:
+    stranger = Chat("999")
+    for replies in (
+        conversation.text(stranger, "/cases"),
+        conversation.text(stranger, "/help"),
+        conversation.tap(stranger, "c:c0000000000"),
+    ):
+        assert replies == [Reply(REFUSAL)]
+
+
+def test_cancel_keeps_answers_and_resume_returns_to_the_question(
+    conversation: Conversation,
+) -> None:
+    chat = Chat("2")
+    say(conversation, chat, "/new", "#Communication", "#AL", "Burundi")
+    say(conversation, chat, "/cancel")
+    assert "not in a checklist" in conversation.text(chat, "/resume")[-1].text
+    card = say(conversation, chat, "/cases", "#Draft AL to Burundi", "#Continue")
+    assert card.title.startswith("Question 3 of")
+
+
+def test_a_fresh_conversation_on_the_same_storage_resumes(conversation: Conversation) -> None:
+    chat = Chat("2")
+    say(conversation, chat, "/new", "#Communication", "#AL", "Burundi")
+    restarted = Conversation(conversation.service)
+    assert restarted.text(chat, "/resume")[-1].title.startswith("Question 3 of")
+
+
+def test_two_users_do_not_see_or_overwrite_each_other(conversation: Conversation) -> None:
+    alice, bob = Chat("2"), Chat("3")
+    say(conversation, alice, "/new", "#Communication", "#AL")
+    say(conversation, bob, "/new", "#Country visit", "Honduras")
+    say(conversation, alice, "Burundi")
+    assert conversation.text(bob, "/resume")[-1].title.startswith("Question 2 of")
+    assert "Draft" not in conversation.text(bob, "/cases")[-1].text
+    alice_case = next(c for c in conversation.repo.iter_cases() if c["owner"] == "2")
+    assert alice_case["runs"][0]["answers"]["addressees"][0]["code"] == "BDI"
+
+
+def test_viewer_reads_without_confidential_answers_and_cannot_edit(
+    conversation: Conversation,
+) -> None:
+    say(conversation, Chat("2"), *COMMUNICATION, "#Save")
+    case = conversation.repo.case_by_reference("JUA BDI 1/2017")
+    viewer = Chat("4")
+    card = conversation.text(viewer, "/case JUA BDI 1/2017")[-1]
+    assert "Jean Dupont" not in card.text and "(confidential)" in card.text
+    assert card.buttons == []
+    forged = conversation.tap(viewer, f"e:{case['id']}:0:summary")[-1]
+    assert forged.error and "not change" in forged.text
+    assert "Jean Dupont" in conversation.text(Chat("2"), "/case JUA BDI 1/2017")[-1].text
+    assert "Jean Dupont" not in conversation.text(Chat("2", private=False), "/case JUA BDI 1/2017")[
+        -1
+    ].text
+
+
+def test_officer_cannot_open_another_officers_case(conversation: Conversation) -> None:
+    say(conversation, Chat("2"), *COMMUNICATION, "#Save")
+    case = conversation.repo.case_by_reference("JUA BDI 1/2017")
+    other = Chat("3")
+    assert conversation.text(other, "/case JUA BDI 1/2017")[-1].error
+    assert conversation.tap(other, f"c:{case['id']}")[-1].error
+    assert conversation.tap(other, f"a:{case['id']}:0:comm_type:AL")[-1].error
+
+
+def test_admin_grants_and_revokes_with_an_audit_trail(conversation: Conversation) -> None:
+    admin = Chat("1")
+    assert "now viewer" in say(conversation, admin, "/grant 555 viewer").text
+    assert "555 · viewer" in say(conversation, admin, "/users").text
+    assert conversation.text(Chat("555"), "/cases")[-1] != Reply(REFUSAL)
+    say(conversation, admin, "/revoke 555")
+    assert conversation.text(Chat("555"), "/cases") == [Reply(REFUSAL)]
+    assert conversation.text(Chat("2"), "/grant 556 admin")[-1].error
+    actions = [(e["actor"], e["action"], e["target"]) for e in conversation.repo.audit_log()]
+    assert ("1", "put_user", "555") in actions
+    assert ("1", "delete_user", "555") in actions
+
+
+def test_stray_text_and_unknown_commands_get_a_hint(conversation: Conversation) -> None:
+    assert "/new" in conversation.text(Chat("2"), "hello")[-1].text
+    unknown = conversation.text(Chat("2"), "/frobnicate")[-1]
+    assert unknown.error and "/cases" in unknown.text

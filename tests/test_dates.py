@@ -1,0 +1,213 @@
+"""Tests for workflows.dates: the single wrapper around dateparser."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from workflows.dates import (
+    DEFAULT_TZ,
+    DateParseError,
+    canonical_tz,
+    format_date,
+    get_zone,
+    parse_date,
+    parse_iso,
+    today_in,
+)
+
+TODAY = date(2017, 5, 15)  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # absolute, numeric day-first
+        ("15/03/2017", date(2017, 3, 15)),
+        ("03/04/2017", date(2017, 4, 3)),  # day-first, never 4 March
+        ("15.03.2017", date(2017, 3, 15)),
+        ("15-03-2017", date(2017, 3, 15)),
+        ("15 3 2017", date(2017, 3, 15)),
+        ("15/3/17", date(2017, 3, 15)),
+        ("15/3/99", date(1999, 3, 15)),
+        ("15/03/2017 10:30", date(2017, 3, 15)),
+        ("29/02/2016", date(2016, 2, 29)),
+        # ISO and year-first
+        ("2017-03-15", date(2017, 3, 15)),
+        ("2017/3/15", date(2017, 3, 15)),
+        # month names in English, French, Spanish
+        ("15 March 2017", date(2017, 3, 15)),
+        ("March 15, 2017", date(2017, 3, 15)),
+        ("1st March 2017", date(2017, 3, 1)),
+        ("15 mars 2017", date(2017, 3, 15)),
+        ("le 1er septembre 2017", date(2017, 9, 1)),
+        ("15 de marzo de 2017", date(2017, 3, 15)),
+        ("el 15 de marzo de 2017", date(2017, 3, 15)),
+        ("Mon 15 May 2017", date(2017, 5, 15)),  # our own echo reads back
+        # relative, against TODAY
+        ("today", date(2017, 5, 15)),
+        ("yesterday", date(2017, 5, 14)),
+        ("3 weeks ago", date(2017, 4, 24)),
+        ("in 60 days", date(2017, 7, 14)),
+        ("hier", date(2017, 5, 14)),
+        ("aujourd'hui", date(2017, 5, 15)),
+        ("il y a 2 semaines", date(2017, 5, 1)),
+        ("dans 3 jours", date(2017, 5, 18)),
+        ("ayer", date(2017, 5, 14)),
+        ("hace 3 días", date(2017, 5, 12)),
+        # tidying
+        ("  15   March\t2017  ", date(2017, 3, 15)),
+        ("15 mars 2017\u200b", date(2017, 3, 15)),
+    ],
+)
+def test_parse_date_accepts(text: str, expected: date) -> None:
+    assert parse_date(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("31/02/2017", "invalid"),
+        ("31 February 2017", "invalid"),
+        ("31 de abril de 2017", "invalid"),
+        ("29/02/2017", "invalid"),
+        ("2017-02-31", "invalid"),
+        ("1/13/2017", "invalid"),  # month-first is not silently swapped
+        ("0/1/2017", "invalid"),
+        ("soon", "unreadable"),
+        ("next blue", "unreadable"),
+        ("😀", "unreadable"),
+        ("\x00\x01", "unreadable"),
+        ("15032017", "unreadable"),
+        ("", "empty"),
+        ("   \n\t ", "empty"),
+        ("2016", "incomplete"),
+        ("March 2017", "incomplete"),
+        ("mars 2017", "incomplete"),
+        ("15 March", "incomplete"),
+        ("15/03/0017", "out_of_range"),
+        ("in 999999 days", "out_of_range"),
+        ("x" * 5000, "too_long"),
+        ("15 March 2017 " * 5, "too_long"),
+    ],
+)
+def test_parse_date_refuses_with_examples(text: str, reason: str) -> None:
+    with pytest.raises(DateParseError) as info:
+        parse_date(text, TODAY)
+    assert info.value.reason == reason
+    assert "15/03/2017" in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_messages_say_why() -> None:
+    with pytest.raises(DateParseError, match=r'I could not read "soon" as a date\. Try 15/03/2017'):
+        parse_date("soon", TODAY)
+    with pytest.raises(DateParseError, match="February 2017 has 28 days"):
+        parse_date("31/02/2017", TODAY)
+    with pytest.raises(DateParseError, match="13 is not a month"):
+        parse_date("1/13/2017", TODAY)
+    with pytest.raises(DateParseError, match="no day"):
+        parse_date("March 2017", TODAY)
+    with pytest.raises(DateParseError, match="day and the month"):
+        parse_date("2016", TODAY)
+
+
+def test_long_junk_is_shortened_and_unprintables_hidden_in_message() -> None:
+    with pytest.raises(DateParseError) as info:
+        parse_date("zz " * 19, TODAY)
+    assert len(str(info.value)) < 200
+    with pytest.raises(DateParseError) as info:
+        parse_date("a\x07b", TODAY)
+    assert "\x07" not in str(info.value)
+
+
+@pytest.mark.parametrize("bad", [None, 15, b"15/03/2017"])
+def test_non_text_is_refused_not_crashed(bad: object) -> None:
+    with pytest.raises(DateParseError):
+        parse_date(bad, TODAY)  # type: ignore[arg-type]
+
+
+def test_unknown_timezone_raises_only_date_parse_error() -> None:
+    with pytest.raises(DateParseError) as info:
+        parse_date("15/03/2017", TODAY, "Mars/Olympus")
+    assert info.value.reason == "bad_timezone"
+
+
+@pytest.mark.parametrize("tz", ["Europe/Geneva", "Europe/Zurich", "UTC", "America/New_York"])
+def test_relative_dates_use_the_given_today_in_any_zone(tz: str) -> None:
+    assert parse_date("yesterday", TODAY, tz) == date(2017, 5, 14)
+    assert parse_date("15/03/2017", TODAY, tz) == date(2017, 3, 15)
+
+
+def test_junk_is_refused_quickly() -> None:
+    parse_date("15 mars 2017", TODAY)  # warm dateparser's language data
+    junk = ["soon", "next blue", "x" * 5000, "a b c d e f g h i j k l m n o p q r s t u v w x y"]
+    start = time.perf_counter()
+    for text in junk * 5:
+        with pytest.raises(DateParseError):
+            parse_date(text, TODAY)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_format_date() -> None:
+    assert format_date(date(2017, 5, 15)) == "Mon 15 May 2017"
+    assert format_date(date(2017, 3, 5)) == "Sun 5 Mar 2017"
+    assert format_date(date(2016, 2, 29)) == "Mon 29 Feb 2016"
+
+
+@pytest.mark.parametrize("d", [date(2017, 1, 1) + timedelta(days=n) for n in range(0, 365, 17)])
+def test_format_then_parse_round_trips(d: date) -> None:
+    assert parse_date(format_date(d), TODAY) == d
+
+
+def test_parse_iso() -> None:
+    assert parse_iso("2017-03-15") == date(2017, 3, 15)
+    assert parse_iso(date(2016, 2, 29).isoformat()) == date(2016, 2, 29)
+
+
+@pytest.mark.parametrize("bad", ["15/03/2017", "20170315", "2017-3-15", "2017-02-31", "", None])
+def test_parse_iso_is_strict(bad: object) -> None:
+    with pytest.raises(ValueError):
+        parse_iso(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("tz", "now", "expected"),
+    [
+        # Winter: Geneva is UTC+1, so 23:30Z is already the next day.
+        ("Europe/Geneva", datetime(2017, 3, 25, 23, 30, tzinfo=UTC), date(2017, 3, 26)),
+        ("Europe/Geneva", datetime(2017, 3, 25, 22, 59, tzinfo=UTC), date(2017, 3, 25)),
+        # DST starts 26 Mar 2017 01:00Z: from then on UTC+2.
+        ("Europe/Geneva", datetime(2017, 3, 26, 22, 30, tzinfo=UTC), date(2017, 3, 27)),
+        ("Europe/Geneva", datetime(2017, 3, 26, 21, 59, tzinfo=UTC), date(2017, 3, 26)),
+        # DST ends 29 Oct 2017 01:00Z: 28 Oct is UTC+2, 29 Oct evening is UTC+1.
+        ("Europe/Geneva", datetime(2017, 10, 28, 22, 30, tzinfo=UTC), date(2017, 10, 29)),
+        ("Europe/Geneva", datetime(2017, 10, 29, 22, 30, tzinfo=UTC), date(2017, 10, 29)),
+        ("Europe/Geneva", datetime(2017, 10, 29, 23, 0, tzinfo=UTC), date(2017, 10, 30)),
+        (DEFAULT_TZ, datetime(2017, 3, 25, 23, 30, tzinfo=UTC), date(2017, 3, 26)),
+        ("America/New_York", datetime(2017, 3, 26, 2, 0, tzinfo=UTC), date(2017, 3, 25)),
+        # An aware instant in another offset is the same instant.
+        (
+            "UTC",
+            datetime(2017, 3, 26, 0, 30, tzinfo=timezone(timedelta(hours=1))),
+            date(2017, 3, 25),
+        ),
+    ],
+)
+def test_today_in(tz: str, now: datetime, expected: date) -> None:
+    assert today_in(tz, now) == expected
+
+
+def test_today_in_rejects_naive_now() -> None:
+    with pytest.raises(ValueError):
+        today_in("Europe/Geneva", datetime(2017, 3, 25, 23, 30))
+
+
+def test_geneva_is_an_alias_for_zurich() -> None:
+    assert canonical_tz("Europe/Geneva") == "Europe/Zurich" == DEFAULT_TZ
+    assert str(get_zone("Europe/Geneva")) == "Europe/Zurich"
+    assert canonical_tz("Asia/Tokyo") == "Asia/Tokyo"
+    with pytest.raises(ValueError):
+        canonical_tz("Nowhere/Special")
