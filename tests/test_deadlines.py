@@ -1,0 +1,197 @@
+"""Deadline rules and the reminder ladder, table-tested on real dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from workflows.dates import today_in
+from workflows.deadlines import (
+    Rules,
+    add_months,
+    deadlines,
+    load_rules,
+    non_cooperating_states,
+    notice_days,
+    rules_for,
+)
+from workflows.reminders import dismiss, ladder_offsets, mark_sent, snooze, sweep, upcoming
+
+RULES = load_rules()
+BDI = {"code": "BDI", "name": "Burundi", "kind": "state"}
+
+
+def run(checklist: str, **answers: Any) -> dict[str, Any]:
+    return {"checklist": checklist, "version": 1, "status": "done", "answers": answers}
+
+
+def communication(
+    case_id: str, sent: str, comm_type: str = "AL", *later: dict[str, Any], to: dict = BDI
+) -> dict[str, Any]:
+    intake = run("communication_intake", comm_type=comm_type, date_sent=sent, addressees=[to],
+                 mandates=["WGAD"])  # fmt: skip
+    return {"id": case_id, "kind": "communication", "owner": "7", "status": "open",
+            "reference": f"{comm_type} BDI {case_id}/2017", "runs": [intake, *later]}  # fmt: skip
+
+
+def visit(*later: dict[str, Any], requested: str = "2016-01-10") -> dict[str, Any]:
+    intake = run("visit_request", state=BDI, request_date=requested, mandates=["SR HRDs"])
+    return {"id": "v1", "kind": "visit", "owner": "7", "status": "open", "runs": [intake, *later]}
+
+
+def due(case: dict[str, Any]) -> dict[str, tuple[date, bool]]:
+    return {d.rule: (d.due, d.met) for d in deadlines(case, RULES)}
+
+
+def test_shipped_rules_are_the_documented_defaults() -> None:
+    assert RULES == Rules()
+
+
+@pytest.mark.parametrize(
+    ("sent", "reply_due"),
+    [
+        ("2017-03-15", date(2017, 5, 14)),
+        ("2016-01-01", date(2016, 3, 1)),  # leap year: 29 Feb counts
+        ("2017-01-01", date(2017, 3, 2)),
+        ("2016-12-31", date(2017, 3, 1)),  # across the year end
+    ],
+)
+def test_reply_due_sixty_days_after_sending(sent: str, reply_due: date) -> None:
+    assert due(communication("1", sent))["reply"] == (reply_due, False)
+
+
+def test_urgent_appeal_gets_an_early_check_and_follow_up_letter_is_suggested() -> None:
+    rules = due(communication("1", "2017-03-15", "JUA"))
+    assert rules["urgent_check"] == (date(2017, 3, 22), False)
+    assert rules["followup_letter"] == (date(2017, 6, 13), False)
+    assert "urgent_check" not in due(communication("1", "2017-03-15", "AL"))
+
+
+def test_a_reply_meets_every_communication_deadline() -> None:
+    case = communication(
+        "1", "2017-03-15", "UA", run("communication_reply", reply_date="2017-04-01")
+    )
+    assert all(met for _, met in due(case).values())
+
+
+def test_changing_the_date_sent_moves_the_deadline() -> None:
+    case = communication("1", "2017-03-15")
+    case["runs"][0]["answers"]["date_sent"] = "2017-04-15"
+    assert due(case)["reply"][0] == date(2017, 6, 14)
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (date(2016, 2, 29), 12, date(2017, 2, 28)),
+        (date(2016, 2, 29), 48, date(2020, 2, 29)),
+        (date(2017, 1, 31), 1, date(2017, 2, 28)),
+        (date(2016, 5, 12), 12, date(2017, 5, 12)),
+        (date(2016, 11, 30), 24, date(2018, 11, 30)),
+    ],
+)
+def test_add_months_clamps_to_the_end_of_the_month(
+    start: date, months: int, expected: date
+) -> None:
+    assert add_months(start, months) == expected
+
+
+def test_visit_deadlines_follow_the_visit() -> None:
+    assert due(visit())["visit_no_response"] == (date(2017, 1, 10), False)
+    acknowledged = run("visit_response", event="acknowledged", event_date="2016-03-01")
+    assert due(visit(acknowledged))["visit_no_response"][1] is True
+    reminder_only = run("visit_response", event="reminder", event_date="2016-03-01")
+    assert due(visit(reminder_only))["visit_no_response"][1] is False
+    conducted = run("visit_conducted", visited_from="2016-05-02", visited_to="2016-05-12",
+                    announced_on="2016-04-20")  # fmt: skip
+    rules = due(visit(conducted))
+    assert rules["visit_report"] == (date(2017, 5, 12), False)
+    assert rules["recommendations"] == (date(2018, 5, 12), False)
+    assert notice_days(visit(conducted)) == 12
+    reported = run("visit_report", presented_on="2017-06-13")
+    assert due(visit(conducted, reported))["visit_report"][1] is True
+
+
+def test_closed_cases_have_no_deadlines() -> None:
+    case = communication("1", "2017-03-15")
+    case["status"] = "closed"
+    assert deadlines(case, RULES) == []
+
+
+def test_per_mandate_override_takes_the_most_generous_value() -> None:
+    case = communication("1", "2017-03-15")
+    case["runs"][0]["answers"]["mandates"] = ["WGAD", "SR HRDs"]
+    rules = rules_for(case, RULES, {"WGAD": {"reply_days": 90}, "SR HRDs": {"reply_days": 75}})
+    assert rules.reply_days == 90
+    assert rules_for(case, RULES, {"SR Torture": {"reply_days": 30}}) == RULES
+
+
+def test_three_consecutive_unanswered_letters_flag_non_cooperation() -> None:
+    today = date(2018, 1, 1)
+    cases = [communication(str(i), f"2017-0{i}-01") for i in (1, 2, 3)]
+    assert non_cooperating_states(cases, today, RULES) == {
+        "BDI": ["AL BDI 1/2017", "AL BDI 2/2017", "AL BDI 3/2017"]
+    }
+    cases[1]["runs"].append(run("communication_reply", reply_date="2017-03-01"))
+    assert non_cooperating_states(cases, today, RULES) == {}
+    cases.append(communication("4", "2017-05-01"))
+    assert non_cooperating_states(cases, date(2017, 6, 1), RULES) == {}  # 4th not yet due
+
+
+def test_other_actors_are_never_counted_as_non_cooperating_states() -> None:
+    shell = {"code": "OTH", "name": "Shell plc", "kind": "other"}
+    cases = [communication(str(i), f"2017-0{i}-01", to=shell) for i in (1, 2, 3)]
+    assert non_cooperating_states(cases, date(2018, 1, 1), RULES) == {}
+
+
+@pytest.mark.parametrize(
+    ("instant", "local_day"),
+    [
+        (datetime(2017, 3, 25, 22, 59, tzinfo=UTC), date(2017, 3, 25)),  # 23:59 CET
+        (datetime(2017, 3, 25, 23, 0, tzinfo=UTC), date(2017, 3, 26)),  # 00:00 CET
+        (datetime(2017, 3, 26, 21, 59, tzinfo=UTC), date(2017, 3, 26)),  # 23:59 CEST after DST
+        (datetime(2017, 3, 26, 22, 0, tzinfo=UTC), date(2017, 3, 27)),  # 00:00 CEST
+        (datetime(2017, 10, 29, 22, 30, tzinfo=UTC), date(2017, 10, 29)),  # 23:30 CET after DST
+    ],
+)
+def test_the_due_day_is_the_local_day_across_daylight_saving(
+    instant: datetime, local_day: date
+) -> None:
+    case = communication("1", "2017-01-25")  # reply due 26 March 2017, the DST change
+    today = today_in("Europe/Geneva", instant)
+    assert today == local_day
+    reminders = sweep([case], today, lambda c: RULES)
+    assert bool(reminders) is (local_day >= date(2017, 3, 26))
+
+
+def test_ladder_is_due_then_a_week_later_then_weekly() -> None:
+    assert ladder_offsets(RULES, 0) == [0]
+    assert ladder_offsets(RULES, 6) == [0]
+    assert ladder_offsets(RULES, 7) == [0, 7]
+    assert ladder_offsets(RULES, 30) == [0, 7, 14, 21, 28]
+
+
+def test_sweep_is_idempotent_and_catches_up_with_only_the_latest_rung() -> None:
+    case = communication("1", "2017-03-15")  # reply due 14 May, follow-up letter 13 June
+    first = sweep([case], date(2017, 5, 14), lambda c: RULES)
+    assert [(r.deadline.rule, r.rung) for r in first] == [("reply", 0)]
+    mark_sent(case, first[0].key, "2017-05-14T08:00:00+00:00")
+    assert sweep([case], date(2017, 5, 14), lambda c: RULES) == []
+    assert sweep([case], date(2017, 5, 20), lambda c: RULES) == []
+    assert [r.rung for r in sweep([case], date(2017, 5, 21), lambda c: RULES)] == [1]
+    late = sweep([case], date(2017, 6, 20), lambda c: RULES)  # bot was down for a month
+    assert sorted((r.deadline.rule, r.rung) for r in late) == [("followup_letter", 1), ("reply", 5)]
+
+
+def test_snooze_delays_and_dismiss_stops_the_ladder() -> None:
+    case = communication("1", "2017-03-15")
+    reply = next(d for d in deadlines(case, RULES) if d.rule == "reply")
+    snooze(case, reply, date(2017, 5, 21))
+    assert sweep([case], date(2017, 5, 20), lambda c: RULES) == []
+    assert [r.rung for r in sweep([case], date(2017, 5, 21), lambda c: RULES)] == [0]
+    dismiss(case, reply, "State replied by phone", "7")
+    assert sweep([case], date(2017, 5, 30), lambda c: RULES) == []
+    overdue, soon = upcoming([case], date(2017, 6, 10), 7, lambda c: RULES)
+    assert overdue == [] and [d.rule for _, d in soon] == ["followup_letter"]

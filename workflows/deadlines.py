@@ -1,0 +1,181 @@
+"""Deadline rules: what is due when, computed from a case's answers.
+
+Rules are data (`deadline_rules.toml`, overridable per mandate by an admin) and every due
+date is derived from stored answers each time it is needed, never stored itself: changing
+an answer (say the date sent) moves the deadline and its reminders with it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from workflows.dates import parse_iso
+
+RULES_FILE = Path(__file__).parent / "deadline_rules.toml"
+URGENT_TYPES = frozenset({"UA", "JUA"})
+#: Visit events that count as the State responding to a request.
+RESPONSES = frozenset(
+    {"acknowledged", "accepted", "proposed", "agreed", "declined", "postponed", "cancelled"}
+)
+
+
+@dataclass(frozen=True)
+class Rules:
+    reply_days: int = 60
+    urgent_check_days: int = 7
+    followup_letter_after_days: int = 30
+    non_cooperation_count: int = 3
+    no_response_months: int = 12
+    report_months: int = 12
+    short_notice_days: int = 30
+    recommendations_months: int = 24
+    repeat_after_days: tuple[int, ...] = (7,)
+    then_every_days: int = 7
+
+
+@dataclass(frozen=True)
+class Deadline:
+    case_id: str
+    rule: str
+    due: date
+    title: str
+    met: bool
+
+
+def load_rules(path: Path = RULES_FILE) -> Rules:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    flat = {k: v for section in raw.values() for k, v in section.items()}
+    known = {f.name for f in fields(Rules)}
+    unknown = set(flat) - known
+    if unknown:
+        raise ValueError(f"{path.name}: unknown rule settings {sorted(unknown)}")
+    if "repeat_after_days" in flat:
+        flat["repeat_after_days"] = tuple(flat["repeat_after_days"])
+    return Rules(**flat)
+
+
+def rules_for(case: Mapping[str, Any], base: Rules, overrides: Mapping[str, Any]) -> Rules:
+    """Per-mandate overrides; with several mandates, the most generous value wins."""
+    merged: dict[str, int] = {}
+    for mandate in intake(case).get("mandates") or []:
+        for key, value in (overrides.get(mandate) or {}).items():
+            merged[key] = max(value, merged.get(key, value))
+    return replace(base, **merged) if merged else base
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day `months` later, clamped to the month's end (29 Feb + 12 months = 28 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def intake(case: Mapping[str, Any]) -> dict[str, Any]:
+    runs = case.get("runs") or []
+    return runs[0]["answers"] if runs else {}
+
+
+def answers_of(case: Mapping[str, Any], checklist_id: str) -> list[dict[str, Any]]:
+    """Answers of every run of one checklist, in order (confirmed answers count at once)."""
+    return [r["answers"] for r in case.get("runs", []) if r["checklist"] == checklist_id]
+
+
+def deadlines(case: Mapping[str, Any], rules: Rules) -> list[Deadline]:
+    """Every deadline the case has, met or not; none for a closed case."""
+    if case.get("status") == "closed":
+        return []
+    if case.get("kind") == "communication":
+        return _communication(case, rules)
+    return _visit(case, rules)
+
+
+def reply_due(case: Mapping[str, Any], rules: Rules) -> date | None:
+    sent = intake(case).get("date_sent")
+    return parse_iso(sent) + timedelta(days=rules.reply_days) if sent else None
+
+
+def has_reply(case: Mapping[str, Any]) -> bool:
+    return any(a.get("reply_date") for a in answers_of(case, "communication_reply"))
+
+
+def _communication(case: Mapping[str, Any], rules: Rules) -> list[Deadline]:
+    answers = intake(case)
+    due = reply_due(case, rules)
+    if due is None:
+        return []
+    replied = has_reply(case)
+    actions = [a for a in answers_of(case, "communication_followup") if a.get("action_date")]
+    letter = any(a.get("action_type") == "letter" for a in actions)
+    found = [Deadline(case["id"], "reply", due, "Reply due from the addressee", replied)]
+    if answers.get("comm_type") in URGENT_TYPES:
+        early = parse_iso(answers["date_sent"]) + timedelta(days=rules.urgent_check_days)
+        title = "Early check on an urgent appeal"
+        found.append(Deadline(case["id"], "urgent_check", early, title, replied or bool(actions)))
+    followup = due + timedelta(days=rules.followup_letter_after_days)
+    title = "Follow-up letter suggested (no reply)"
+    found.append(Deadline(case["id"], "followup_letter", followup, title, replied or letter))
+    return found
+
+
+def _visit(case: Mapping[str, Any], rules: Rules) -> list[Deadline]:
+    found: list[Deadline] = []
+    requested = intake(case).get("request_date")
+    events = [a.get("event") for a in answers_of(case, "visit_response") if a.get("event_date")]
+    visits = [a for a in answers_of(case, "visit_conducted") if a.get("visited_to")]
+    if requested:
+        due = add_months(parse_iso(requested), rules.no_response_months)
+        met = bool(visits) or any(e in RESPONSES for e in events)
+        found.append(
+            Deadline(case["id"], "visit_no_response", due, "No response to the request", met)
+        )
+    if visits:
+        ended = parse_iso(visits[-1]["visited_to"])
+        reported = any(a.get("presented_on") for a in answers_of(case, "visit_report"))
+        due = add_months(ended, rules.report_months)
+        found.append(Deadline(case["id"], "visit_report", due, "Report to the Council", reported))
+        followed = any(a.get("assessed_on") for a in answers_of(case, "visit_recommendation"))
+        due = add_months(ended, rules.recommendations_months)
+        title = "Follow-up on the visit's recommendations"
+        found.append(Deadline(case["id"], "recommendations", due, title, followed))
+    return found
+
+
+def notice_days(case: Mapping[str, Any]) -> int | None:
+    """Days civil society had between the announcement and the first day of the visit."""
+    for visit in reversed(answers_of(case, "visit_conducted")):
+        if visit.get("announced_on") and visit.get("visited_from"):
+            return (parse_iso(visit["visited_from"]) - parse_iso(visit["announced_on"])).days
+    return None
+
+
+def non_cooperating_states(
+    cases: Iterable[Mapping[str, Any]], today: date, rules: Rules
+) -> dict[str, list[str]]:
+    """States whose last N communications with a passed deadline all went unanswered.
+
+    Returns {ISO3: [references, oldest first]}. Only the most recent run of overdue
+    communications counts: one reply breaks the streak.
+    """
+    history: dict[str, list[tuple[date, str, bool]]] = {}
+    for case in cases:
+        if case.get("kind") != "communication":
+            continue
+        due = reply_due(case, rules)
+        if due is None or due >= today:
+            continue
+        for actor in intake(case).get("addressees") or []:
+            if actor.get("kind") == "state":
+                entry = (due, case.get("reference") or case["id"], has_reply(case))
+                history.setdefault(actor["code"], []).append(entry)
+    found: dict[str, list[str]] = {}
+    for code, entries in history.items():
+        latest = sorted(entries)[-rules.non_cooperation_count :]
+        if len(latest) == rules.non_cooperation_count and not any(r for _, _, r in latest):
+            found[code] = [ref for _, ref, _ in latest]
+    return found
