@@ -18,6 +18,7 @@ from typing import Any
 from storage.repository import Case
 from workflows import access, engine
 from workflows.admin import admin_command
+from workflows.alerts import AlertService
 from workflows.cases import INTAKE, CaseService
 from workflows.views import Button, Reply, case_card, case_list, question_reply, review_reply
 
@@ -31,6 +32,8 @@ COMMANDS = (
     ("back", "go back one question"),
     ("skip", "skip an optional question"),
     ("cancel", "leave the checklist (answers are kept)"),
+    ("digest", "what is overdue or due this week; /digest on|off to get it daily"),
+    ("assign", "hand a case over: /assign REF USER_ID"),
 )
 ADMIN_COMMANDS = (
     ("grant", "give access: /grant USER_ID admin|officer|viewer"),
@@ -51,9 +54,10 @@ class Chat:
 
 
 class Conversation:
-    def __init__(self, service: CaseService) -> None:
+    def __init__(self, service: CaseService, alerts: AlertService | None = None) -> None:
         self.service = service
         self.repo = service.repo
+        self.alerts = alerts or AlertService(service)
 
     # ---- entry points ---------------------------------------------------------------
     def text(self, chat: Chat, text: str) -> list[Reply]:
@@ -115,6 +119,10 @@ class Conversation:
                 return self._answer(chat, user, engine.Review())
             case "edit":
                 return self._edit_number(chat, user, arg.strip())
+            case "digest":
+                return [self._digest(user, arg.strip().lower())]
+            case "assign":
+                return self._assign(chat, user, arg.split())
             case "grant" | "revoke" | "users" if user["role"] == "admin":
                 return [admin_command(self.repo, chat.user_id, name, arg.split())]
         return [Reply(f"I do not know /{name}.\n{help_text(user)}", error=True)]
@@ -160,6 +168,30 @@ class Conversation:
             self._render(chat, user, case, session["run"], self.service.show(case, session["run"]))
         ]
 
+    def _digest(self, user: access.User, arg: str) -> Reply:
+        if arg in ("on", "off"):
+            self.repo.put_user({**user, "digest": arg == "on"}, actor=user["id"])
+            return Reply(f"Daily digest {'on' if arg == 'on' else 'off'}.")
+        if arg:
+            return Reply("Use /digest, /digest on or /digest off.", error=True)
+        if user["role"] == "officer":
+            return Reply("The digest covers the whole team; ask an admin or a viewer.", error=True)
+        return self.alerts.digest()
+
+    def _assign(self, chat: Chat, user: access.User, args: list[str]) -> list[Reply]:
+        if len(args) < 2:
+            return [Reply("Use /assign REF USER_ID, e.g. /assign AL BDI 2/2017 12345.", error=True)]
+        reference, new_owner = " ".join(args[:-1]), args[-1]
+        case = self.repo.case_by_reference(reference) or self.repo.get_case(reference)
+        if case is None or not access.can_edit(user, case):
+            return [Reply(f"No case {reference} that you can hand over.", error=True)]
+        target = self.repo.get_user(new_owner)
+        if target is None or target["role"] not in ("officer", "admin"):
+            return [Reply(f"User {new_owner} is not an officer or admin.", error=True)]
+        self.service.assign(case, new_owner, chat.user_id)
+        told = Reply(f"{case['label']} is now yours (handed over by {chat.user_id}).", to=new_owner)
+        return [Reply(f"{case['label']} now belongs to {new_owner}; they have been told."), told]
+
     def _cancel(self, chat: Chat) -> list[Reply]:
         self.repo.put_session(chat.user_id, None)
         return [Reply("Left the checklist. Your answers are kept: /cases to continue later.")]
@@ -181,6 +213,8 @@ class Conversation:
     def _answer(self, chat: Chat, user: access.User, inp: engine.Input) -> list[Reply]:
         session = self.repo.get_session(chat.user_id) or {}
         case = self._session_case(user, session)
+        if case is not None and session.get("dismiss") and isinstance(inp, engine.Text):
+            return self._dismiss(chat, user, case, session["dismiss"], inp.text)
         if case is None or session.get("run") is None:
             return [Reply(f"You are not in a checklist right now.\n{help_text()}")]
         if not access.can_edit(user, case):
@@ -193,6 +227,16 @@ class Conversation:
         step = self.service.apply(case, index, inp, chat.user_id)
         self.repo.put_session(chat.user_id, {"case": case["id"], "run": index})
         return [self._render(chat, user, case, index, step)]
+
+    def _dismiss(
+        self, chat: Chat, user: access.User, case: Case, rule: str, reason: str
+    ) -> list[Reply]:
+        if not reason.strip():
+            return [Reply("Please give a short reason, or /cancel.", error=True)]
+        if not access.can_edit(user, case):
+            return [Reply("You can read this case but not change it.", error=True)]
+        self.repo.put_session(chat.user_id, None)
+        return [self.alerts.dismiss(case, rule, reason, chat.user_id)]
 
     def _render(
         self, chat: Chat, user: access.User, case: Case, index: int, step: engine.Step
@@ -243,6 +287,11 @@ class Conversation:
         if kind == "f":
             self.repo.put_session(chat.user_id, {"case": case["id"], "run": None, "attach": True})
             return [Reply(f"Send the file to attach to {case['label']} (PDF, Word or image).")]
+        if kind == "z" and args:
+            return [self.alerts.snooze(case, args[0], chat.user_id)]
+        if kind == "x" and args:
+            self.repo.put_session(chat.user_id, {"case": case["id"], "dismiss": args[0]})
+            return [Reply("Why is no action needed? Reply in one line (or /cancel).")]
         index = int(args[0]) if args and _NUMBER.fullmatch(args[0]) else -1
         if not 0 <= index < len(case["runs"]):
             return [Reply("That button is out of date.", error=True)]

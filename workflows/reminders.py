@@ -21,7 +21,6 @@ from typing import Any
 
 from workflows.deadlines import Deadline, Rules, deadlines
 
-
 RulesOf = Callable[[Mapping[str, Any]], Rules]
 
 

@@ -28,10 +28,13 @@ class Button:
 
 @dataclass
 class Reply:
+    """One message. `to` is set when it goes to someone else (e.g. a new case owner)."""
+
     text: str
     buttons: list[Button] = field(default_factory=list)
     title: str | None = None
     error: bool = False
+    to: str | None = None
 
 
 def question_reply(

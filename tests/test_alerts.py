@@ -1,0 +1,121 @@
+"""Reminders and digests through the chat: who is told, buttons, snooze, dismiss, hand-over."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from conftest import MovableClock
+from test_conversation import COMMUNICATION, say
+
+from workflows.alerts import AlertService
+from workflows.conversation import Chat, Conversation
+
+
+def log_communication(conversation: Conversation, user: str = "2") -> dict:
+    say(conversation, Chat(user), *COMMUNICATION, "#Save")  # sent 15 March 2017
+    return conversation.repo.case_by_reference("JUA BDI 1/2017")
+
+
+def test_urgent_appeal_reminders_come_due_with_the_clock(
+    conversation: Conversation, clock: MovableClock
+) -> None:
+    alerts = conversation.alerts
+    case = log_communication(conversation)
+    due = alerts.pending()  # today 15 May 2017: early check (22 Mar) and reply (14 May) overdue
+    assert sorted(o.reply.text.split(":")[0] for o in due) == [
+        "Early check on an urgent appeal",
+        "Reply due from the addressee",
+    ]
+    assert {o.to for o in due} == {"2"}
+    reply = next(o for o in due if o.reply.text.startswith("Reply due"))
+    assert "Sun 14 May 2017 (1 day ago)" in reply.reply.text
+    assert reply.reply.title == "Reminder · JUA BDI 1/2017 (Burundi, Shell plc)"
+    assert [b.label for b in reply.reply.buttons] == [
+        "Reply received", "Follow-up letter sent", "Snooze 7 days", "No action needed",
+    ]  # fmt: skip
+    assert all(len(b.token.encode()) <= 64 for b in reply.reply.buttons)
+    for outgoing in due:
+        assert alerts.claim(outgoing.case_id, outgoing.key)
+        assert not alerts.claim(outgoing.case_id, outgoing.key)
+    assert alerts.pending() == []
+    fresh = AlertService(conversation.service)  # a restart: nothing in memory
+    assert fresh.pending() == []
+    clock.instant += timedelta(days=7)
+    assert sorted(o.reply.text.split(":")[0] for o in fresh.pending()) == [
+        "Early check on an urgent appeal", "Reply due from the addressee",
+    ]  # fmt: skip
+    assert case["id"] in {o.case_id for o in fresh.pending()}
+
+
+def test_reply_received_button_stops_the_ladder(
+    conversation: Conversation, clock: MovableClock
+) -> None:
+    log_communication(conversation)
+    reminder = next(o for o in conversation.alerts.pending() if o.reply.text.startswith("Reply"))
+    chat = Chat("2")
+    first = conversation.tap(chat, reminder.reply.buttons[0].token)[-1]
+    assert first.title.startswith("Question 1 of") and "reply" in first.text.lower()
+    say(conversation, chat, "2 May 2017", "#English", "#Partial", "#No", "/skip", "/skip", "#Save")
+    clock.instant += timedelta(days=60)
+    assert conversation.alerts.pending() == []
+
+
+def test_snooze_and_no_action_needed(conversation: Conversation, clock: MovableClock) -> None:
+    log_communication(conversation)
+    chat = Chat("2")
+    for outgoing in conversation.alerts.pending():
+        buttons = {b.label: b.token for b in outgoing.reply.buttons}
+        if outgoing.reply.text.startswith("Reply"):
+            snoozed = conversation.tap(chat, buttons["Snooze 7 days"])[-1]
+            assert "Mon 22 May 2017" in snoozed.text
+        else:
+            asked = conversation.tap(chat, buttons["No action needed"])[-1]
+            assert "Why" in asked.text
+            assert conversation.text(chat, "   ")[-1].error
+            done = conversation.text(chat, "State replied by phone")[-1]
+            assert "No more reminders" in done.text
+    assert conversation.alerts.pending() == []
+    clock.instant += timedelta(days=7)
+    assert [o.reply.text.split(":")[0] for o in conversation.alerts.pending()] == [
+        "Reply due from the addressee"
+    ]
+    case = conversation.repo.case_by_reference("JUA BDI 1/2017")
+    reasons = case["reminders"]["dismiss_reasons"]
+    assert reasons[0]["reason"] == "State replied by phone" and reasons[0]["by"] == "2"
+
+
+def test_a_viewer_cannot_snooze(conversation: Conversation) -> None:
+    case = log_communication(conversation)
+    refused = conversation.tap(Chat("4"), f"z:{case['id']}:reply")[-1]
+    assert refused.error
+
+
+def test_revoked_owner_reminders_go_to_admins(conversation: Conversation) -> None:
+    log_communication(conversation, user="3")
+    say(conversation, Chat("1"), "/grant 9 admin", "/revoke 3")
+    assert {o.to for o in conversation.alerts.pending()} == {"1", "9"}
+
+
+def test_assign_hands_over_and_tells_the_new_owner(conversation: Conversation) -> None:
+    log_communication(conversation)
+    replies = conversation.text(Chat("2"), "/assign JUA BDI 1/2017 3")
+    assert replies[1].to == "3" and "now yours" in replies[1].text
+    assert {o.to for o in conversation.alerts.pending()} == {"3"}
+    assert conversation.text(Chat("2"), "/assign JUA BDI 1/2017 4")[-1].error  # not own any more
+    assert conversation.text(Chat("3"), "/assign JUA BDI 1/2017 4")[-1].error  # 4 is a viewer
+    case = conversation.repo.case_by_reference("JUA BDI 1/2017")
+    assert case["history"][-1]["action"] == "assign"
+
+
+def test_digest_lists_overdue_and_upcoming_by_owner(conversation: Conversation) -> None:
+    log_communication(conversation)
+    say(conversation, Chat("3"), "/new", "#Communication", "#AL", "Burundi", "18 March 2017",
+        "WGAD", "#AL BDI 2/2017", "Another", "/skip", "/skip", "#Save")  # fmt: skip
+    digest = say(conversation, Chat("1"), "/digest")
+    assert "Overdue (2):" in digest.text and "1 day overdue" in digest.text
+    assert "Owner 2:" in digest.text and "JUA BDI 1/2017: Reply due" in digest.text
+    assert "Due in the next 7 days (1):" in digest.text
+    assert "Owner 3:" in digest.text and "AL BDI 2/2017: Reply due" in digest.text
+    assert conversation.text(Chat("2"), "/digest")[-1].error
+    say(conversation, Chat("2"), "/digest on")
+    assert conversation.alerts.digest_recipients() == ["1", "2"]

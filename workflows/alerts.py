@@ -1,0 +1,179 @@
+"""Reminders and digests as messages: who gets what, and the record that it was sent.
+
+The transport (Telegram's JobQueue) calls `pending()` on each sweep and at start-up,
+sends each message, and calls `record_sent()`. Recording happens in the case file, so
+it is durable together with the case. The order is deliberate: the key is recorded
+*before* the message goes out (`claim`), so a crash between the two can never send a
+reminder twice; the price is that such a crash may drop one rung of the ladder, and the
+daily digest still lists the item, so nothing falls through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from storage.repository import Case
+from workflows import reminders
+from workflows.cases import CaseService
+from workflows.dates import format_date
+from workflows.deadlines import Deadline, Rules, deadlines, load_rules, non_cooperating_states
+from workflows.deadlines import rules_for as _rules_for
+from workflows.views import Button, Reply
+
+SNOOZE_DAYS = 7
+DIGEST_HORIZON_DAYS = 7
+#: Which checklist records what a rule is waiting for, for the reminder's first button.
+RECORD_BUTTON = {
+    "reply": ("Reply received", "communication_reply"),
+    "urgent_check": ("Reply received", "communication_reply"),
+    "followup_letter": ("Follow-up letter sent", "communication_followup"),
+    "visit_no_response": ("Record the State's response", "visit_response"),
+    "visit_report": ("Report presented", "visit_report"),
+    "recommendations": ("Record follow-up", "visit_recommendation"),
+}
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for one user, with the reminder key to record once it is sent."""
+
+    to: str
+    reply: Reply
+    case_id: str
+    key: str
+
+
+class AlertService:
+    def __init__(self, service: CaseService, rules: Rules | None = None) -> None:
+        self.service = service
+        self.repo = service.repo
+        self.rules = rules or load_rules()
+
+    def rules_of(self, case: Mapping[str, Any]) -> Rules:
+        return _rules_for(case, self.rules, self.repo.get_setting("deadline_overrides", {}))
+
+    # ---- reminders -------------------------------------------------------------------
+    def pending(self) -> list[Outgoing]:
+        """Every reminder due now that was never sent, addressed to whoever should act."""
+        today = self.service.today()
+        found = reminders.sweep(self.repo.iter_cases(), today, self.rules_of)
+        outgoing = []
+        for reminder in found:
+            case = self.repo.get_case(reminder.case_id)
+            if case is None:
+                continue
+            reply = reminder_reply(case, reminder.deadline, today)
+            for user_id in self.recipients(case):
+                outgoing.append(Outgoing(user_id, reply, case["id"], reminder.key))
+        return outgoing
+
+    def recipients(self, case: Mapping[str, Any]) -> list[str]:
+        """The owner while they have access; otherwise every admin."""
+        owner = self.repo.get_user(case["owner"])
+        if owner is not None and owner["role"] in ("officer", "admin"):
+            return [owner["id"]]
+        return sorted(u["id"] for u in self.repo.list_users() if u["role"] == "admin")
+
+    def claim(self, case_id: str, key: str) -> bool:
+        """Record `key` as sent; False if it already was (another sweep got there first)."""
+        with self.repo.locked():
+            case = self.repo.get_case(case_id)
+            if case is None or key in reminders.reminder_state(case)["sent"]:
+                return False
+            reminders.mark_sent(case, key, self.service.clock.now().isoformat(timespec="seconds"))
+            self.repo.save_case(case, actor="system", action="reminder_sent", detail={"key": key})
+            return True
+
+    def snooze(self, case: Case, rule: str, actor: str) -> Reply:
+        deadline = self._deadline(case, rule)
+        if deadline is None:
+            return Reply("Nothing is due on this case any more.", error=True)
+        until = self.service.today() + timedelta(days=SNOOZE_DAYS)
+        reminders.snooze(case, deadline, until)
+        self.repo.save_case(case, actor=actor, action="reminder_snoozed", detail={"rule": rule})
+        return Reply(f"Snoozed: I will remind you again on {format_date(until)}.")
+
+    def dismiss(self, case: Case, rule: str, reason: str, actor: str) -> Reply:
+        deadline = self._deadline(case, rule)
+        if deadline is None:
+            return Reply("Nothing is due on this case any more.", error=True)
+        reminders.dismiss(case, deadline, reason, actor)
+        detail = {"rule": rule, "reason": reason}
+        self.repo.save_case(case, actor=actor, action="reminder_dismissed", detail=detail)
+        return Reply(f"No more reminders for “{deadline.title}” on {case['label']}.")
+
+    def _deadline(self, case: Case, rule: str) -> Deadline | None:
+        found = deadlines(case, self.rules_of(case))
+        return next((d for d in found if d.rule == rule and not d.met), None)
+
+    # ---- digest ----------------------------------------------------------------------
+    def digest(self) -> Reply:
+        """Everything overdue and due within a week, grouped by owner, plus non-cooperation."""
+        today = self.service.today()
+        cases = list(self.repo.iter_cases())
+        overdue, soon = reminders.upcoming(cases, today, DIGEST_HORIZON_DAYS, self.rules_of)
+        lines = [
+            *_grouped("Overdue", overdue, today),
+            *_grouped("Due in the next 7 days", soon, today),
+        ]
+        flagged = non_cooperating_states(cases, today, self.rules)
+        if flagged:
+            lines.append("Persistent non-cooperation (no reply to the last "
+                         f"{self.rules.non_cooperation_count} communications):")  # fmt: skip
+            lines += [f"  {code}: {', '.join(refs)}" for code, refs in sorted(flagged.items())]
+        text = "\n".join(lines) or "Nothing overdue and nothing due in the next 7 days."
+        return Reply(text, title=f"Digest · {format_date(today)}")
+
+    def digest_recipients(self) -> list[str]:
+        """Admins and anyone who opted in (/digest on)."""
+        return sorted(
+            u["id"] for u in self.repo.list_users() if u["role"] == "admin" or u.get("digest")
+        )
+
+
+def _overdue(days: int) -> str:
+    return f"{days} day{'s' * (days != 1)} overdue"
+
+
+def reminder_reply(case: Mapping[str, Any], deadline: Deadline, today: date) -> Reply:
+    days = (today - deadline.due).days
+    when = "today" if days == 0 else f"{days} day{'s' * (days != 1)} ago"
+    text = f"{deadline.title}: due {format_date(deadline.due)} ({when})."
+    label, checklist = RECORD_BUTTON[deadline.rule]
+    buttons = [
+        Button(label, f"s:{case['id']}:{checklist}"),
+        Button("Snooze 7 days", f"z:{case['id']}:{deadline.rule}"),
+        Button("No action needed", f"x:{case['id']}:{deadline.rule}"),
+    ]
+    if deadline.rule == "reply":
+        buttons.insert(1, Button("Follow-up letter sent", f"s:{case['id']}:communication_followup"))
+    return Reply(text, buttons=buttons, title=f"Reminder · {_describe(case)}")
+
+
+def _describe(case: Mapping[str, Any]) -> str:
+    answers = case["runs"][0]["answers"] if case.get("runs") else {}
+    if case["kind"] == "communication":
+        names = ", ".join(a["name"] for a in answers.get("addressees") or [])
+        return f"{case['label']} ({names})" if names else case["label"]
+    return case["label"]
+
+
+def _grouped(
+    heading: str, items: list[tuple[Mapping[str, Any], Deadline]], today: date
+) -> list[str]:
+    if not items:
+        return []
+    lines = [f"{heading} ({len(items)}):"]
+    by_owner: dict[str, list[str]] = {}
+    for case, deadline in sorted(items, key=lambda item: item[1].due):
+        days = (today - deadline.due).days
+        timing = _overdue(days) if days > 0 else f"due {format_date(deadline.due)}"
+        by_owner.setdefault(case["owner"], []).append(
+            f"    • {case['label']}: {deadline.title}, {timing}"
+        )
+    for owner, entries in sorted(by_owner.items()):
+        lines += [f"  Owner {owner}:", *entries]
+    return lines
