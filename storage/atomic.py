@@ -1,0 +1,185 @@
+"""Crash-safe JSON files for TinyDB: temp file, fsync, rename, fsync the folder.
+
+Why not TinyDB's own `JSONStorage`: it rewrites its file in place (seek, write, truncate), so
+a crash or a full disk in the middle leaves a file that is half new, half old, or empty, and
+no longer parses (tinydb issues #301 and #383). Here every write goes to a new file in the
+same folder, is fsynced, and then `os.replace`s the target. A rename within one file system is
+atomic, so a reader (or a restart after a kill) sees the old bytes or the new bytes, never a
+mix; fsyncing the folder afterwards makes the rename itself survive a power cut.
+
+No caching middleware: `read()` always reads the file, so what a caller sees is what is on
+disk. `batch()` is the one exception, and only for the length of one logical change: it lets
+several TinyDB table operations (a role change and its audit entry, say) become one write.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from tinydb.storages import Storage
+
+from storage.repository import StorageError
+
+_TMP_SUFFIX = ".tmp"
+
+_REASONS: dict[int, str] = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EIO: "input/output error",
+}
+
+
+def _reason(exc: OSError) -> str:
+    return _REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
+
+
+def make_private_dirs(folder: Path) -> None:
+    """Create `folder` and any missing parents, each 0o700 (`os.makedirs` sets only the leaf)."""
+    if folder.is_dir():
+        return
+    if folder.parent != folder:
+        make_private_dirs(folder.parent)
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StorageError(f"could not create folder {folder}: {_reason(exc)}") from exc
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make renames and unlinks in `folder` durable."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _unlink_quietly(path: Path) -> None:
+    with suppress(OSError):
+        os.unlink(path)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` durably, or raise `StorageError` leaving `path` as it was.
+
+    The temp file is `.<name>.<random>.tmp` beside the target (a rename across file systems
+    would not be atomic), created owner-only with O_EXCL. On any failure it is removed.
+    """
+    folder = path.parent
+    make_private_dirs(folder)
+    tmp = folder / f".{path.name}.{secrets.token_hex(6)}{_TMP_SUFFIX}"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise StorageError(f"could not save {path}: {_reason(exc)}") from exc
+    try:
+        with open(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        _unlink_quietly(tmp)
+        if isinstance(exc, OSError):
+            raise StorageError(
+                f"could not save {path}: {_reason(exc)}; the previous version is intact"
+            ) from exc
+        raise
+    try:
+        fsync_dir(folder)
+    except OSError as exc:
+        raise StorageError(f"wrote {path} but could not make it durable: {_reason(exc)}") from exc
+
+
+def read_json(path: Path) -> Any | None:
+    """The parsed content of `path`, or None if it is missing or empty."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StorageError(f"could not read {path}: {_reason(exc)}") from exc
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise StorageError(f"{path} is not valid JSON ({exc}); restore it from a backup") from exc
+
+
+def dumps(data: Any) -> bytes:
+    """Compact UTF-8 JSON; non-ASCII kept as is (names of States, people, places)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def remove_temp_files(folder: Path) -> int:
+    """Delete temp files a killed writer left in `folder`; only safe while holding the lock."""
+    removed = 0
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return 0
+    for name in names:
+        if name.startswith(".") and name.endswith(_TMP_SUFFIX):
+            _unlink_quietly(folder / name)
+            removed += 1
+    return removed
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage writing through `atomic_write_bytes`; use as `TinyDB(path, storage=...)`."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self._in_batch = False
+        self._loaded = False
+        self._dirty = False
+        self._buffer: dict[str, dict[str, Any]] | None = None
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        if self._in_batch and self._loaded:
+            return self._buffer
+        data = read_json(self.path)
+        if data is not None and not isinstance(data, dict):
+            raise StorageError(f"{self.path} does not hold a TinyDB database (not a JSON object)")
+        if self._in_batch:
+            self._buffer, self._loaded = data, True
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        if self._in_batch:
+            self._buffer, self._loaded, self._dirty = data, True, True
+            return
+        atomic_write_bytes(self.path, dumps(data))
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Turn the TinyDB operations inside into one atomic write at the end.
+
+        The file is read at most once and written at most once. If the block raises, nothing
+        is written. Not re-entrant: a nested batch would make a partial failure ambiguous.
+        """
+        if self._in_batch:
+            raise RuntimeError("AtomicJSONStorage.batch() is not re-entrant")
+        self._in_batch = True
+        try:
+            yield
+            if self._dirty:
+                atomic_write_bytes(self.path, dumps(self._buffer))
+        finally:
+            self._in_batch = self._loaded = self._dirty = False
+            self._buffer = None

@@ -1,0 +1,33 @@
+"""Attachments: supporting documents kept in the data folder, owner-only.
+
+Files are stored under their SHA-256 (so the same document sent twice is kept once) and
+written like everything else, through `atomic_write_bytes`; the metadata returned is what
+the case records: original name, size, type, checksum, who sent it and when.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from storage.atomic import atomic_write_bytes
+
+
+def store_file(
+    files_dir: str | Path, name: str, data: bytes, mime: str, sent_by: str, at: datetime
+) -> dict[str, Any]:
+    """Write `data` durably (or raise StorageError) and return the metadata to record."""
+    digest = hashlib.sha256(data).hexdigest()
+    target = Path(files_dir) / digest
+    if not target.exists():
+        atomic_write_bytes(target, data)
+    return {
+        "name": Path(name).name or "document",
+        "size": len(data),
+        "mime": mime,
+        "sha256": digest,
+        "sent_by": sent_by,
+        "at": at.astimezone(UTC).isoformat(timespec="seconds"),
+    }
