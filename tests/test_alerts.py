@@ -119,3 +119,21 @@ def test_digest_lists_overdue_and_upcoming_by_owner(conversation: Conversation) 
     assert conversation.text(Chat("2"), "/digest")[-1].error
     say(conversation, Chat("2"), "/digest on")
     assert conversation.alerts.digest_recipients() == ["1", "2"]
+
+
+def test_admin_overrides_a_rule_per_mandate_and_reminders_move(
+    conversation: Conversation,
+) -> None:
+    case = log_communication(conversation)  # WGAD and SR HRDs; reply due 14 May
+    admin = Chat("1")
+    assert conversation.text(Chat("2"), "/rules WGAD reply_days 90")[-1].error
+    assert "reply_days is now 90" in say(conversation, admin, "/rules WGAD reply_days 90").text
+    assert "WGAD: reply_days = 90" in say(conversation, admin, "/rules").text
+    moved = conversation.repo.get_case(case["id"])
+    assert moved["next_due"] == "2017-03-22"  # the urgent early check is unchanged
+    rules = [o.reply.text.split(":")[0] for o in conversation.alerts.pending()]
+    assert rules == ["Early check on an urgent appeal"]  # reply now due 13 June
+    assert conversation.text(admin, "/rules WGAD colour 3")[-1].error
+    assert conversation.text(admin, "/rules nonsense reply_days 3")[-1].error
+    say(conversation, admin, "/rules WGAD reply_days 0")
+    assert conversation.repo.get_setting("deadline_overrides") == {}

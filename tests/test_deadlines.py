@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,17 @@ from workflows.deadlines import (
     notice_days,
     rules_for,
 )
-from workflows.reminders import dismiss, ladder_offsets, mark_sent, snooze, sweep, upcoming
+from workflows.reminders import (
+    current_rung,
+    dismiss,
+    mark_sent,
+    next_alert,
+    next_due,
+    rung_offset,
+    snooze,
+    sweep,
+    upcoming,
+)
 
 RULES = load_rules()
 BDI = {"code": "BDI", "name": "Burundi", "kind": "state"}
@@ -46,7 +56,7 @@ def due(case: dict[str, Any]) -> dict[str, tuple[date, bool]]:
 
 
 def test_shipped_rules_are_the_documented_defaults() -> None:
-    assert RULES == Rules()
+    assert Rules() == RULES
 
 
 @pytest.mark.parametrize(
@@ -166,11 +176,18 @@ def test_the_due_day_is_the_local_day_across_daylight_saving(
     assert bool(reminders) is (local_day >= date(2017, 3, 26))
 
 
-def test_ladder_is_due_then_a_week_later_then_weekly() -> None:
-    assert ladder_offsets(RULES, 0) == [0]
-    assert ladder_offsets(RULES, 6) == [0]
-    assert ladder_offsets(RULES, 7) == [0, 7]
-    assert ladder_offsets(RULES, 30) == [0, 7, 14, 21, 28]
+@pytest.mark.parametrize(
+    ("repeat", "every", "days", "rung"),
+    [
+        ((7,), 7, 0, 0), ((7,), 7, 6, 0), ((7,), 7, 7, 1), ((7,), 7, 30, 4),
+        ((3, 4), 14, 2, 0), ((3, 4), 14, 3, 1), ((3, 4), 14, 7, 2), ((3, 4), 14, 20, 2),
+        ((3, 4), 14, 21, 3), ((), 10, 25, 2),
+    ],
+)  # fmt: skip
+def test_ladder_rungs(repeat: tuple[int, ...], every: int, days: int, rung: int) -> None:
+    rules = Rules(repeat_after_days=repeat, then_every_days=every)
+    assert current_rung(rules, days) == rung
+    assert rung_offset(rules, rung) <= days < rung_offset(rules, rung + 1)
 
 
 def test_sweep_is_idempotent_and_catches_up_with_only_the_latest_rung() -> None:
@@ -195,3 +212,23 @@ def test_snooze_delays_and_dismiss_stops_the_ladder() -> None:
     assert sweep([case], date(2017, 5, 30), lambda c: RULES) == []
     overdue, soon = upcoming([case], date(2017, 6, 10), 7, lambda c: RULES)
     assert overdue == [] and [d.rule for _, d in soon] == ["followup_letter"]
+
+
+def test_next_alert_is_the_next_day_a_sweep_has_something_to_send() -> None:
+    case = communication("1", "2017-03-15", "JUA")  # early check 22 Mar, reply 14 May
+    assert next_alert(case, RULES) == date(2017, 3, 22)
+    assert next_due(case, RULES) == date(2017, 3, 22)
+    for reminder in sweep([case], date(2017, 5, 14), lambda c: RULES):
+        mark_sent(case, reminder.key, "2017-05-14T08:00:00+00:00")
+    # early check: catch-up sent rung 7 (22 Mar + 53 days), next rung on 17 May; reply: 21 May
+    assert next_alert(case, RULES) == date(2017, 5, 17)
+    for day in range(14, 40):
+        today = date(2017, 5, 1) + timedelta(days=day)
+        if sweep([case], today, lambda c: RULES):
+            assert today >= next_alert(case, RULES)
+            for reminder in sweep([case], today, lambda c: RULES):
+                mark_sent(case, reminder.key, today.isoformat())
+        else:
+            assert today < next_alert(case, RULES)
+    case["runs"].append(run("communication_reply", reply_date="2017-06-20"))
+    assert next_alert(case, RULES) is None and next_due(case, RULES) is None

@@ -1,18 +1,32 @@
-"""User management: admins grant and revoke roles. Every change goes to the audit log."""
+"""Admin commands: users and roles, and per-mandate deadline rules. All audit-logged."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import asdict, fields
 
 from storage.repository import Repository
 from workflows.access import ROLES
+from workflows.cases import CaseService
+from workflows.deadlines import Rules
+from workflows.mandates import match_mandate
 from workflows.views import Reply
 
 USAGE = "Use /grant USER_ID ROLE (admin, officer or viewer), /revoke USER_ID or /users."
+RULE_USAGE = "Use /rules MANDATE SETTING NUMBER, e.g. /rules WGAD reply_days 90 (0 resets)."
+#: Settings that may differ per mandate (the reminder ladder stays the same for everyone).
+PER_MANDATE = tuple(
+    f.name for f in fields(Rules) if f.name not in ("repeat_after_days", "then_every_days")
+)
 
 
-def admin_command(repo: Repository, actor: str, name: str, args: list[str]) -> Reply:
+def admin_command(service: CaseService, actor: str, name: str, args: list[str]) -> Reply:
+    repo = service.repo
     match name, args:
+        case "rules", []:
+            return _show_rules(service)
+        case "rules", [*mandate, setting, number] if mandate and number.isascii():
+            return _set_rule(service, actor, " ".join(mandate), setting, number)
         case "grant", [user_id, role] if _is_id(user_id) and role.lower() in ROLES:
             return _grant(repo, actor, user_id, role.lower())
         case "revoke", [user_id] if _is_id(user_id):
@@ -46,6 +60,36 @@ def _revoke(repo: Repository, actor: str, user_id: str) -> Reply:
     return Reply(
         f"Access of user {user_id} revoked. Their cases keep their owner until reassigned."
     )
+
+
+def _show_rules(service: CaseService) -> Reply:
+    lines = [f"{k} = {v}" for k, v in asdict(service.rules).items()]
+    overrides = service.repo.get_setting("deadline_overrides", {})
+    lines += [
+        f"{m}: {k} = {v}" for m, values in sorted(overrides.items()) for k, v in values.items()
+    ]
+    return Reply("\n".join(lines), title="Deadline rules (defaults, then per mandate)")
+
+
+def _set_rule(service: CaseService, actor: str, mandate: str, setting: str, number: str) -> Reply:
+    found = match_mandate(mandate)
+    if len(found) != 1:
+        return Reply(f"I need exactly one mandate, e.g. WGAD. {RULE_USAGE}", error=True)
+    if setting not in PER_MANDATE or not number.isdigit() or int(number) > 3650:
+        return Reply(f"Settings: {', '.join(PER_MANDATE)}. {RULE_USAGE}", error=True)
+    short = found[0].short_name
+    overrides = dict(service.repo.get_setting("deadline_overrides", {}))
+    values = {k: v for k, v in overrides.get(short, {}).items() if k != setting}
+    if int(number):
+        values[setting] = int(number)
+    overrides = (
+        {**overrides, short: values}
+        if values
+        else {m: v for m, v in overrides.items() if m != short}
+    )
+    service.set_overrides(overrides, actor)
+    shown = number if int(number) else "the default"
+    return Reply(f"{short}: {setting} is now {shown}; reminder dates recomputed.")
 
 
 def _users(repo: Repository) -> Reply:

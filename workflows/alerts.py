@@ -19,8 +19,7 @@ from storage.repository import Case
 from workflows import reminders
 from workflows.cases import CaseService
 from workflows.dates import format_date
-from workflows.deadlines import Deadline, Rules, deadlines, load_rules, non_cooperating_states
-from workflows.deadlines import rules_for as _rules_for
+from workflows.deadlines import Deadline, deadlines, non_cooperating_states
 from workflows.views import Button, Reply
 
 SNOOZE_DAYS = 7
@@ -47,24 +46,25 @@ class Outgoing:
 
 
 class AlertService:
-    def __init__(self, service: CaseService, rules: Rules | None = None) -> None:
+    def __init__(self, service: CaseService) -> None:
         self.service = service
         self.repo = service.repo
-        self.rules = rules or load_rules()
+        self.rules_of = service.rules_of
 
-    def rules_of(self, case: Mapping[str, Any]) -> Rules:
-        return _rules_for(case, self.rules, self.repo.get_setting("deadline_overrides", {}))
+    def _cases_with(self, field: str, upto: date) -> list[Case]:
+        """Cases whose indexed reminder date has come: the sweep never opens the others."""
+        day = upto.isoformat()
+        ids = [e["id"] for e in self.repo.list_cases() if e[field] and e[field] <= day]
+        return [c for c in map(self.repo.get_case, ids) if c is not None]
 
     # ---- reminders -------------------------------------------------------------------
     def pending(self) -> list[Outgoing]:
         """Every reminder due now that was never sent, addressed to whoever should act."""
         today = self.service.today()
-        found = reminders.sweep(self.repo.iter_cases(), today, self.rules_of)
+        cases = {c["id"]: c for c in self._cases_with("next_alert", today)}
         outgoing = []
-        for reminder in found:
-            case = self.repo.get_case(reminder.case_id)
-            if case is None:
-                continue
+        for reminder in reminders.sweep(cases.values(), today, self.rules_of):
+            case = cases[reminder.case_id]
             reply = reminder_reply(case, reminder.deadline, today)
             for user_id in self.recipients(case):
                 outgoing.append(Outgoing(user_id, reply, case["id"], reminder.key))
@@ -84,7 +84,7 @@ class AlertService:
             if case is None or key in reminders.reminder_state(case)["sent"]:
                 return False
             reminders.mark_sent(case, key, self.service.clock.now().isoformat(timespec="seconds"))
-            self.repo.save_case(case, actor="system", action="reminder_sent", detail={"key": key})
+            self.service.save(case, "system", "reminder_sent", {"key": key})
             return True
 
     def snooze(self, case: Case, rule: str, actor: str) -> Reply:
@@ -93,7 +93,7 @@ class AlertService:
             return Reply("Nothing is due on this case any more.", error=True)
         until = self.service.today() + timedelta(days=SNOOZE_DAYS)
         reminders.snooze(case, deadline, until)
-        self.repo.save_case(case, actor=actor, action="reminder_snoozed", detail={"rule": rule})
+        self.service.save(case, actor, "reminder_snoozed", {"rule": rule})
         return Reply(f"Snoozed: I will remind you again on {format_date(until)}.")
 
     def dismiss(self, case: Case, rule: str, reason: str, actor: str) -> Reply:
@@ -102,7 +102,7 @@ class AlertService:
             return Reply("Nothing is due on this case any more.", error=True)
         reminders.dismiss(case, deadline, reason, actor)
         detail = {"rule": rule, "reason": reason}
-        self.repo.save_case(case, actor=actor, action="reminder_dismissed", detail=detail)
+        self.service.save(case, actor, "reminder_dismissed", detail)
         return Reply(f"No more reminders for “{deadline.title}” on {case['label']}.")
 
     def _deadline(self, case: Case, rule: str) -> Deadline | None:
@@ -113,16 +113,17 @@ class AlertService:
     def digest(self) -> Reply:
         """Everything overdue and due within a week, grouped by owner, plus non-cooperation."""
         today = self.service.today()
-        cases = list(self.repo.iter_cases())
+        horizon = today + timedelta(days=DIGEST_HORIZON_DAYS)
+        cases = self._cases_with("next_due", horizon)
         overdue, soon = reminders.upcoming(cases, today, DIGEST_HORIZON_DAYS, self.rules_of)
         lines = [
             *_grouped("Overdue", overdue, today),
             *_grouped("Due in the next 7 days", soon, today),
         ]
-        flagged = non_cooperating_states(cases, today, self.rules)
+        flagged = non_cooperating_states(self.repo.iter_cases(), today, self.service.rules)
         if flagged:
-            lines.append("Persistent non-cooperation (no reply to the last "
-                         f"{self.rules.non_cooperation_count} communications):")  # fmt: skip
+            count = self.service.rules.non_cooperation_count
+            lines.append(f"Persistent non-cooperation (no reply to the last {count} letters):")
             lines += [f"  {code}: {', '.join(refs)}" for code, refs in sorted(flagged.items())]
         text = "\n".join(lines) or "Nothing overdue and nothing due in the next 7 days."
         return Reply(text, title=f"Digest · {format_date(today)}")

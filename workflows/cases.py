@@ -15,17 +15,19 @@ saved before the caller answers the user, so a confirmed answer is never lost.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from storage.repository import Case, Repository
-from workflows import engine
+from workflows import engine, reminders
 from workflows.answers import AnswerContext
 from workflows.checklist import Checklist, Registry
 from workflows.dates import DEFAULT_TZ, today_in
+from workflows.deadlines import Rules, load_rules, rules_for
 
+OVERRIDES = "deadline_overrides"
 INTAKE = {"communication": "communication_intake", "visit": "visit_request"}
 KIND_LABELS = {"communication": "communication", "visit": "country visit"}
 
@@ -41,12 +43,30 @@ class CaseService:
     """Creates cases, applies checklist input to them, and persists every step."""
 
     def __init__(
-        self, repo: Repository, registry: Registry, clock: Clock | None = None, tz: str = DEFAULT_TZ
+        self,
+        repo: Repository,
+        registry: Registry,
+        clock: Clock | None = None,
+        tz: str = DEFAULT_TZ,
+        rules: Rules | None = None,
     ) -> None:
         self.repo = repo
         self.registry = registry
         self.clock = clock or Clock()
         self.tz = tz
+        self.rules = rules or load_rules()
+        self._overrides: dict[str, Any] = repo.get_setting(OVERRIDES, {})
+
+    def rules_of(self, case: Mapping[str, Any]) -> Rules:
+        """Deadline rules for a case, with the admin's per-mandate overrides applied."""
+        return rules_for(case, self.rules, self._overrides)
+
+    def set_overrides(self, overrides: dict[str, Any], actor: str) -> None:
+        """Change per-mandate rules; every case's reminder dates are recomputed at once."""
+        self.repo.set_setting(OVERRIDES, overrides, actor=actor)
+        self._overrides = overrides
+        for case in list(self.repo.iter_cases()):
+            self.save(case, actor, "rules_changed", {})
 
     # ---- lifecycle ----------------------------------------------------------------
     def create(self, kind: str, owner: str) -> tuple[Case, engine.Step]:
@@ -64,7 +84,7 @@ class CaseService:
         }
         step = engine.start(checklist, self.context(case))
         case["runs"].append(step.run)
-        self._save(case, owner, "create", {"kind": kind})
+        self.save(case, owner, "create", {"kind": kind})
         return case, step
 
     def start_run(self, case: Case, checklist_id: str, actor: str) -> tuple[int, engine.Step]:
@@ -76,7 +96,7 @@ class CaseService:
         step = engine.start(checklist, self.context(case))
         case["runs"].append(step.run)
         index = len(case["runs"]) - 1
-        self._save(case, actor, "start_checklist", {"checklist": checklist_id, "run": index})
+        self.save(case, actor, "start_checklist", {"checklist": checklist_id, "run": index})
         return index, step
 
     def apply(self, case: Case, index: int, inp: engine.Input, actor: str) -> engine.Step:
@@ -86,7 +106,7 @@ class CaseService:
         step = engine.handle(checklist, run, inp, self.context(case, index))
         if step.changed:
             case["runs"][index] = step.run
-            self._save(case, actor, *_describe(checklist, run, step.run, inp))
+            self.save(case, actor, *_describe(checklist, run, step.run, inp))
         return step
 
     def show(self, case: Case, index: int) -> engine.Step:
@@ -95,11 +115,11 @@ class CaseService:
 
     def attach(self, case: Case, meta: dict[str, Any], actor: str) -> None:
         case["files"].append(meta)
-        self._save(case, actor, "attach_file", {"name": meta["name"], "sha256": meta["sha256"]})
+        self.save(case, actor, "attach_file", {"name": meta["name"], "sha256": meta["sha256"]})
 
     def assign(self, case: Case, owner: str, actor: str) -> None:
         previous, case["owner"] = case["owner"], owner
-        self._save(case, actor, "assign", {"from": previous, "to": owner})
+        self.save(case, actor, "assign", {"from": previous, "to": owner})
 
     # ---- reading ------------------------------------------------------------------
     def checklist_of(self, run: dict[str, Any]) -> Checklist:
@@ -134,9 +154,17 @@ class CaseService:
         ]
         return max(numbers, default=0) + 1
 
-    def _save(self, case: Case, actor: str, action: str, detail: dict[str, Any]) -> None:
+    def save(self, case: Case, actor: str, action: str, detail: dict[str, Any]) -> None:
+        """Recompute the indexed summary (status, label, reminder dates), then persist."""
         _derive(case, self.registry)
+        rules = self.rules_of(case)
+        case["next_alert"] = _iso(reminders.next_alert(case, rules))
+        case["next_due"] = _iso(reminders.next_due(case, rules))
         self.repo.save_case(case, actor=actor, action=action, detail=detail)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _taken_by_other(repo: Repository, reference: str, case_id: str) -> bool:

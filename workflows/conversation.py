@@ -39,6 +39,7 @@ ADMIN_COMMANDS = (
     ("grant", "give access: /grant USER_ID admin|officer|viewer"),
     ("revoke", "remove access: /revoke USER_ID"),
     ("users", "who has access"),
+    ("rules", "deadline rules; per mandate: /rules WGAD reply_days 90"),
 )
 _NUMBER = re.compile(r"[0-9]{1,4}")
 REFUSAL = "Sorry, this bot is only for authorised staff."
@@ -123,8 +124,8 @@ class Conversation:
                 return [self._digest(user, arg.strip().lower())]
             case "assign":
                 return self._assign(chat, user, arg.split())
-            case "grant" | "revoke" | "users" if user["role"] == "admin":
-                return [admin_command(self.repo, chat.user_id, name, arg.split())]
+            case "grant" | "revoke" | "users" | "rules" if user["role"] == "admin":
+                return [admin_command(self.service, chat.user_id, name, arg.split())]
         return [Reply(f"I do not know /{name}.\n{help_text(user)}", error=True)]
 
     def _new_menu(self, user: access.User) -> Reply:

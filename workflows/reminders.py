@@ -36,14 +36,20 @@ class Reminder:
         return (today - self.deadline.due).days
 
 
-def ladder_offsets(rules: Rules, upto_days: int) -> list[int]:
-    """Day offsets of the rungs from the ladder start, up to `upto_days`."""
-    offsets = [0]
-    for step in rules.repeat_after_days:
-        offsets.append(offsets[-1] + step)
-    while offsets[-1] + rules.then_every_days <= upto_days:
-        offsets.append(offsets[-1] + rules.then_every_days)
-    return [o for o in offsets if o <= upto_days]
+def rung_offset(rules: Rules, rung: int) -> int:
+    """Days from the ladder start to rung `rung` (0 = the due day itself)."""
+    steps = rules.repeat_after_days
+    if rung <= len(steps):
+        return sum(steps[:rung])
+    return sum(steps) + (rung - len(steps)) * rules.then_every_days
+
+
+def current_rung(rules: Rules, days_since_start: int) -> int:
+    """The latest rung reached `days_since_start` days after the ladder start."""
+    steps = rules.repeat_after_days
+    if days_since_start >= sum(steps):
+        return len(steps) + (days_since_start - sum(steps)) // rules.then_every_days
+    return next(k for k in range(len(steps)) if rung_offset(rules, k + 1) > days_since_start)
 
 
 def reminder_state(case: Mapping[str, Any]) -> dict[str, Any]:
@@ -55,22 +61,55 @@ def due_reminder(
     case: Mapping[str, Any], deadline: Deadline, today: date, rules: Rules
 ) -> Reminder | None:
     """The reminder to send today for one deadline, or None (met, dismissed, sent, not yet)."""
-    if deadline.met or deadline.due > today:
+    if not _active(case, deadline) or deadline.due > today:
         return None
-    state = reminder_state(case)
-    if state["dismissed"].get(deadline.rule) == deadline.due.isoformat():
-        return None
-    start = deadline.due
-    snoozed = state["snoozed"].get(deadline.rule)
-    if snoozed and snoozed["due"] == deadline.due.isoformat():
-        start = max(start, date.fromisoformat(snoozed["until"]))
+    start = _ladder_start(case, deadline)
     if start > today:
         return None
-    rung = len(ladder_offsets(rules, (today - start).days)) - 1
-    key = f"{case['id']}|{deadline.rule}|{deadline.due.isoformat()}|{start.isoformat()}|{rung}"
-    if key in state["sent"]:
+    key = _key(case, deadline, start, current_rung(rules, (today - start).days))
+    if key in reminder_state(case)["sent"]:
         return None
-    return Reminder(case["id"], case["owner"], deadline, rung, key)
+    return Reminder(case["id"], case["owner"], deadline, int(key.rsplit("|", 1)[1]), key)
+
+
+def _key(case: Mapping[str, Any], deadline: Deadline, start: date, rung: int) -> str:
+    return f"{case['id']}|{deadline.rule}|{deadline.due.isoformat()}|{start.isoformat()}|{rung}"
+
+
+def _ladder_start(case: Mapping[str, Any], deadline: Deadline) -> date:
+    snoozed = reminder_state(case)["snoozed"].get(deadline.rule)
+    if snoozed and snoozed["due"] == deadline.due.isoformat():
+        return max(deadline.due, date.fromisoformat(snoozed["until"]))
+    return deadline.due
+
+
+def _active(case: Mapping[str, Any], deadline: Deadline) -> bool:
+    dismissed = reminder_state(case)["dismissed"].get(deadline.rule)
+    return not deadline.met and dismissed != deadline.due.isoformat()
+
+
+def next_alert(case: Mapping[str, Any], rules: Rules) -> date | None:
+    """The first day a sweep could have something to send for this case.
+
+    Kept in the index, so a sweep opens only the cases whose day has come instead of
+    every case. It depends only on the case (answers, sent keys, snoozes), not on today.
+    """
+    sent = reminder_state(case)["sent"]
+    days: list[date] = []
+    for deadline in deadlines(case, rules):
+        if not _active(case, deadline):
+            continue
+        start = _ladder_start(case, deadline)
+        prefix = _key(case, deadline, start, 0)[:-1]
+        rungs = [int(key[len(prefix) :]) for key in sent if key.startswith(prefix)]
+        following = max(rungs) + 1 if rungs else 0
+        days.append(start + timedelta(days=rung_offset(rules, following)))
+    return min(days, default=None)
+
+
+def next_due(case: Mapping[str, Any], rules: Rules) -> date | None:
+    """The earliest unmet, undismissed deadline: what a digest might list."""
+    return min((d.due for d in deadlines(case, rules) if _active(case, d)), default=None)
 
 
 def sweep(cases: Iterable[Mapping[str, Any]], today: date, rules_of: RulesOf) -> list[Reminder]:
@@ -110,9 +149,8 @@ def upcoming(
     overdue, soon = [], []
     horizon = today + timedelta(days=days)
     for case in cases:
-        dismissed = reminder_state(case)["dismissed"]
         for deadline in deadlines(case, rules_of(case)):
-            if deadline.met or dismissed.get(deadline.rule) == deadline.due.isoformat():
+            if not _active(case, deadline):
                 continue
             if deadline.due <= today:
                 overdue.append((case, deadline))
