@@ -1,0 +1,1 @@
+"""Transports over the follow-up workflows: Telegram and a terminal console."""

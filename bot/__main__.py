@@ -1,0 +1,51 @@
+"""Entry point: `python -m bot` runs the Telegram bot, `python -m bot --console` a terminal chat."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.settings import SettingsError, load_settings
+from storage.repository import StorageError
+from storage.tinydb_repo import open_repository
+from workflows.cases import CaseService
+from workflows.checklist import ChecklistError, Registry
+from workflows.conversation import Conversation
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument("--console", action="store_true", help="chat in this terminal, no token")
+    parser.add_argument("--data-dir", help="data folder (default: $FOLLOWUP_DATA_DIR or ./data)")
+    parser.add_argument(
+        "--webhook", action="store_true", help="receive updates by webhook (TELEGRAM_WEBHOOK_*)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(console=args.console, data_dir=args.data_dir, webhook=args.webhook)
+        registry = Registry.from_folder()
+        repo = open_repository(settings.data_dir)
+    except (SettingsError, ChecklistError, StorageError) as exc:
+        print(f"Cannot start: {exc}", file=sys.stderr)
+        return 2
+    try:
+        service = CaseService(repo, registry, tz=settings.timezone)
+        if args.console:
+            return _console(Conversation(service))
+        from bot.app import run_telegram
+
+        return run_telegram(settings, service)
+    finally:
+        repo.close()
+
+
+def _console(conversation: Conversation) -> int:
+    from bot.console import Console, ensure_console_user
+
+    ensure_console_user(conversation.repo)
+    Console(conversation, sys.stdout).run(sys.stdin, interactive=sys.stdin.isatty())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
