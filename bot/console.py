@@ -37,6 +37,7 @@ class Console:
 
     def run(self, lines: Iterable[str], interactive: bool) -> None:
         self._print(self.conversation.text(self.chat, "/start"))
+        self._print(self._due_reminders())
         for line in self._prompted(lines, interactive):
             self.handle(line.rstrip("\r\n"))
         self.out.write("Bye. Everything you confirmed is saved.\n")
@@ -47,6 +48,12 @@ class Console:
             if interactive:
                 self.out.write("> ")
                 self.out.flush()
+
+    def _due_reminders(self) -> list[Reply]:
+        """Reminders for the person at the terminal, shown (and recorded) at start-up."""
+        alerts = self.conversation.alerts
+        mine = [o for o in alerts.pending() if o.to == CONSOLE_USER]
+        return [o.reply for o in mine if alerts.claim(o.case_id, o.key)]
 
     def handle(self, line: str) -> None:
         """One typed line: a button number, /file PATH, or anything the chat accepts."""

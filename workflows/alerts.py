@@ -62,20 +62,14 @@ class AlertService:
         """Every reminder due now that was never sent, addressed to whoever should act."""
         today = self.service.today()
         cases = {c["id"]: c for c in self._cases_with("next_alert", today)}
+        users = {u["id"]: u for u in self.repo.list_users()}
         outgoing = []
         for reminder in reminders.sweep(cases.values(), today, self.rules_of):
             case = cases[reminder.case_id]
             reply = reminder_reply(case, reminder.deadline, today)
-            for user_id in self.recipients(case):
+            for user_id in recipients(case, users):
                 outgoing.append(Outgoing(user_id, reply, case["id"], reminder.key))
         return outgoing
-
-    def recipients(self, case: Mapping[str, Any]) -> list[str]:
-        """The owner while they have access; otherwise every admin."""
-        owner = self.repo.get_user(case["owner"])
-        if owner is not None and owner["role"] in ("officer", "admin"):
-            return [owner["id"]]
-        return sorted(u["id"] for u in self.repo.list_users() if u["role"] == "admin")
 
     def claim(self, case_id: str, key: str) -> bool:
         """Record `key` as sent; False if it already was (another sweep got there first)."""
@@ -137,6 +131,14 @@ class AlertService:
 
 def _overdue(days: int) -> str:
     return f"{days} day{'s' * (days != 1)} overdue"
+
+
+def recipients(case: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The owner while they have access; otherwise every admin."""
+    owner = users.get(case["owner"])
+    if owner is not None and owner["role"] in ("officer", "admin"):
+        return [case["owner"]]
+    return sorted(uid for uid, u in users.items() if u["role"] == "admin")
 
 
 def reminder_reply(case: Mapping[str, Any], deadline: Deadline, today: date) -> Reply:

@@ -187,8 +187,7 @@ def _describe(
 
 def _derive(case: Case, registry: Registry) -> None:
     """Recompute the indexed summary fields from the answers."""
-    intake = case["runs"][0] if case["runs"] else {"answers": {}, "status": "in_progress"}
-    answers = intake["answers"]
+    answers: dict[str, Any] = case["runs"][0]["answers"] if case["runs"] else {}
     if case["kind"] == "communication":
         case["reference"] = answers.get("reference")
         addressees = ", ".join(a["name"] for a in answers.get("addressees") or [])

@@ -114,7 +114,8 @@ def _build(raw: dict[str, Any], source: str) -> Checklist:
     _expect(head["stage"] in STAGES, f"stage must be one of {sorted(STAGES)}")
     uses = frozenset(head.get("uses", []))
     items = raw.get("questions")
-    _expect(isinstance(items, list) and bool(items), "needs at least one [[questions]] entry")
+    if not isinstance(items, list) or not items:
+        raise ChecklistError("needs at least one [[questions]] entry")
     questions: list[Question] = []
     for position, item in enumerate(items, start=1):
         known = uses | {q.id for q in questions}
@@ -162,7 +163,8 @@ def _question_fields(
     _expect(qid not in earlier, "id is used twice")
     _expect(bool(str(item.get("prompt", "")).strip()), "needs a prompt")
     qtype = item.get("type")
-    _expect(qtype in QUESTION_TYPES, f"type {qtype!r} is not one of {sorted(QUESTION_TYPES)}")
+    if qtype not in QUESTION_TYPES:
+        raise ChecklistError(f"type {qtype!r} is not one of {sorted(QUESTION_TYPES)}")
     choices = tuple(_choice(c) for c in item.get("choices", []))
     if qtype in ("choice", "multi"):
         _expect(len(choices) >= 2, f"a {qtype} question needs at least two choices")

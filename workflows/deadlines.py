@@ -62,7 +62,7 @@ def load_rules(path: Path = RULES_FILE) -> Rules:
 
 def rules_for(case: Mapping[str, Any], base: Rules, overrides: Mapping[str, Any]) -> Rules:
     """Per-mandate overrides; with several mandates, the most generous value wins."""
-    merged: dict[str, int] = {}
+    merged: dict[str, Any] = {}
     for mandate in intake(case).get("mandates") or []:
         for key, value in (overrides.get(mandate) or {}).items():
             merged[key] = max(value, merged.get(key, value))
