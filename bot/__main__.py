@@ -14,6 +14,11 @@ from workflows.conversation import Conversation
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("report", "import", "export", "backup", "restore"):
+        from bot.cli import run_cli  # data tools: report, import, export, backup, restore
+
+        return run_cli(argv)
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("--console", action="store_true", help="chat in this terminal, no token")
     parser.add_argument("--data-dir", help="data folder (default: $FOLLOWUP_DATA_DIR or ./data)")

@@ -1,0 +1,288 @@
+"""Command-line tools on a data folder: report, import, export, backup, restore.
+
+    python -m bot report --from 2017-01-01 --to 2017-12-31 --format docx --out report.docx
+    python -m bot report --period "last session window" --state Burundi
+    python -m bot import records.xlsx --owner 11111111
+    python -m bot export --out export.json
+    python -m bot backup --out backup.tar.gz
+    python -m bot restore backup.tar.gz --data-dir /srv/followup/data
+
+Each command takes the data folder's lock, as the bot does, so it is refused while the bot
+runs on the same folder (stop it first; in Telegram /report and /export work meanwhile).
+Confidential variants (`--confidential`) require `--as` naming an admin of the bot and are
+audit-logged under that id. Exit status: 0 done, 1 done with rows not imported, 2 refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import BinaryIO, TypeVar
+
+from bot.settings import Settings, SettingsError, load_settings
+from storage.repository import StorageError
+from storage.tinydb_repo import TinyDBRepository, open_repository
+from workflows.actors import resolve_state, suggest_states
+from workflows.checklist import ChecklistError, Registry
+from workflows.dates import DateParseError, parse_date, today_in
+from workflows.deadlines import load_rules
+from workflows.mandates import match_mandate
+from workflows.report import Report, compile_report, summary_text
+from workflows.report.audit import record_confidential_request
+from workflows.report.periods import Period, PeriodError, long_date, parse_period
+
+SUBCOMMANDS = ("report", "import", "export", "backup", "restore")
+FORMATS = ("text", "docx", "csv", "png")
+T = TypeVar("T")
+
+
+class CliError(Exception):
+    """A refusal to print as one line (exit status 2)."""
+
+
+def run_cli(argv: list[str]) -> int:
+    """Run one subcommand; `argv` starts with its name (e.g. ["report", "--period", "2016"])."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(console=True, data_dir=args.data_dir)
+        return int(args.run(args, settings))
+    except (CliError, SettingsError, StorageError, ChecklistError, PeriodError) as exc:
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    commands = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", help="data folder (default: $FOLLOWUP_DATA_DIR or ./data)")
+    common.add_argument("--as", dest="actor", help="your user id, recorded in the audit log")
+
+    report = commands.add_parser("report", parents=[common], help="the standardised report")
+    report.add_argument("--period", help='e.g. "2016", "last year", "March 2018 session"')
+    report.add_argument("--from", dest="start", help="first day, e.g. 2017-01-01")
+    report.add_argument("--to", dest="end", help="last day (default: today)")
+    report.add_argument("--mandate", help="one mandate, e.g. WGAD")
+    report.add_argument("--state", help="one State, e.g. Burundi or BDI")
+    report.add_argument("--format", choices=FORMATS, default="text")
+    report.add_argument("--chart-by", choices=("state", "month"), default="state")
+    report.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    report.add_argument("--confidential", action="store_true",
+                        help="include names of victims (admins only, audit-logged)")  # fmt: skip
+    report.set_defaults(run=_report)
+
+    load = commands.add_parser("import", parents=[common], help="load a CSV or XLSX file")
+    load.add_argument("file", type=Path, nargs="?")
+    load.add_argument("--owner", help="owner of rows without an owner column")
+    load.add_argument("--kind", choices=("communication", "visit"),
+                      help="kind of rows without a kind column")  # fmt: skip
+    load.add_argument("--dry-run", action="store_true", help="check every row, import nothing")
+    load.add_argument("--columns", action="store_true", help="list the columns and exit")
+    load.set_defaults(run=_import)
+
+    export = commands.add_parser("export", parents=[common], help="everything as JSON")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    export.add_argument("--confidential", action="store_true",
+                        help="include names of victims (admins only, audit-logged)")  # fmt: skip
+    export.set_defaults(run=_export)
+
+    snapshot = commands.add_parser("backup", parents=[common], help="snapshot the data folder")
+    snapshot.add_argument("--out", type=Path, help="archive (default: followup-backup-*.tar.gz)")
+    snapshot.set_defaults(run=_backup)
+
+    restore = commands.add_parser("restore", parents=[common], help="restore a snapshot")
+    restore.add_argument("archive", type=Path)
+    restore.add_argument("--force", action="store_true", help="replace a folder holding data")
+    restore.set_defaults(run=_restore)
+    return parser
+
+
+# ---- commands --------------------------------------------------------------------------
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    today = today_in(settings.timezone, datetime.now(UTC))
+    period = _period(args, today, settings.timezone)
+    mandate = _mandate(args.mandate) if args.mandate else None
+    state = _state(args.state) if args.state else None
+    if args.format in ("docx", "png") and args.out is None:
+        raise CliError(f"--format {args.format} needs --out FILE")
+    registry = Registry.from_folder()
+    with _repository(settings) as repo:
+        actor = _actor(args, repo, confidential=args.confidential)
+        report = compile_report(
+            repo.iter_cases(), period.start, period.end, today=today, label=period.label,
+            mandate=mandate, state=state, rules=load_rules(),
+            overrides=repo.get_setting("deadline_overrides", {}),
+            confidential=args.confidential, registry=registry,
+        )  # fmt: skip
+        if report.confidential:
+            record_confidential_request(repo, report, actor=actor, via="cli")
+    _write(args.out, lambda stream: _render(report, args.format, args.chart_by, stream))
+    if args.out is not None:
+        print(f"Wrote {args.out} ({report.label})", file=sys.stderr)
+    return 0
+
+
+def _render(report: Report, fmt: str, chart_by: str, stream: BinaryIO) -> None:
+    """The writers are imported here: python-docx and matplotlib are slow to import."""
+    if fmt == "text":
+        stream.write((summary_text(report) + "\n").encode("utf-8"))
+    elif fmt == "docx":
+        from workflows.report.docx_writer import write_docx
+
+        write_docx(report, stream)
+    elif fmt == "csv":
+        from workflows.report.csv_writer import write_csv
+
+        write_csv(report, stream)
+    else:
+        from workflows.report.chart import write_chart
+
+        write_chart(report, stream, by="month" if chart_by == "month" else "state")
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from workflows.spreadsheet_import import ImportFileError, columns, import_file
+
+    registry = Registry.from_folder()
+    if args.columns:
+        print("kind (communication | visit), owner (user id), then:")
+        for kind, names in columns(registry).items():
+            print(f"{kind}:")
+            print("\n".join(f"  {name:<22} {meaning}" for name, meaning in names))
+        return 0
+    if args.file is None:
+        raise CliError("name the .csv or .xlsx file to import (or --columns)")
+    now = datetime.now(UTC)
+    with _repository(settings) as repo:
+        try:
+            result = import_file(
+                args.file, repo, registry, actor=_actor(args, repo), now=now,
+                today=today_in(settings.timezone, now), tz=settings.timezone,
+                owner=args.owner, kind=args.kind, dry_run=args.dry_run,
+            )  # fmt: skip
+        except (ImportFileError, OSError) as exc:
+            raise CliError(str(exc)) from exc
+    print(("Dry run, nothing saved. " if args.dry_run else "") + result.summary())
+    return 1 if result.problems else 0
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from workflows.export import export_json
+
+    registry = Registry.from_folder()
+    with _repository(settings) as repo:
+        actor = _actor(args, repo, confidential=args.confidential)
+        count = _write(args.out, lambda stream: export_json(
+            repo, stream, registry=registry, actor=actor, now=datetime.now(UTC),
+            confidential=args.confidential,
+        ))  # fmt: skip
+    if args.out is not None:
+        print(f"Exported {count} cases to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    from workflows.export import backup
+
+    now = datetime.now(UTC)
+    target = args.out or Path(f"followup-backup-{now:%Y%m%dT%H%M%SZ}.tar.gz")
+    with _repository(settings) as repo:
+        info = backup(repo, target, now=now)
+        detail = {"files": info.files, "cases": info.cases, "bytes": info.size}
+        repo.audit(actor=_actor(args, repo), action="backup", target=target.name, detail=detail)
+    print(f"Backed up {info.cases} cases ({info.files} files) to {target}")
+    return 0
+
+
+def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    from workflows.export import RestoreError, restore
+
+    actor = args.actor or _login()
+    try:
+        cases = restore(args.archive, settings.data_dir, actor=actor, force=args.force)
+    except RestoreError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"Restored {cases} cases into {settings.data_dir}")
+    return 0
+
+
+# ---- helpers -----------------------------------------------------------------------------
+
+
+@contextmanager
+def _repository(settings: Settings) -> Iterator[TinyDBRepository]:
+    """Open the data folder for one command and always release it."""
+    repo = open_repository(settings.data_dir)
+    try:
+        yield repo
+    finally:
+        repo.close()
+
+
+def _login() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no login name in some containers
+        return "cli"
+
+
+def _actor(args: argparse.Namespace, repo: TinyDBRepository, confidential: bool = False) -> str:
+    """Who is acting, for the audit log; a confidential variant needs a named admin."""
+    if not confidential:
+        return args.actor or _login()
+    user = repo.get_user(args.actor) if args.actor else None
+    if user is None or user.get("role") != "admin":
+        raise CliError("--confidential needs --as USER_ID of an admin of the bot")
+    return str(args.actor)
+
+
+def _period(args: argparse.Namespace, today: date, tz: str) -> Period:
+    if args.period:
+        if args.start or args.end:
+            raise CliError("give either --period or --from/--to, not both")
+        return parse_period(args.period, today, tz)
+    if not args.start:
+        raise CliError('which period? --period "last year" or --from 2017-01-01 --to 2017-12-31')
+    try:
+        start = parse_date(args.start, today, tz)
+        end = parse_date(args.end, today, tz) if args.end else today
+    except DateParseError as exc:
+        raise CliError(str(exc)) from exc
+    if end < start:
+        raise CliError("--to is before --from")
+    return Period(start, end, f"{long_date(start)} \N{EN DASH} {long_date(end)}")
+
+
+def _mandate(text: str) -> str:
+    found = match_mandate(text)
+    if len(found) != 1:
+        names = ", ".join(m.short_name for m in found) or "none"
+        raise CliError(f"--mandate {text!r} must name exactly one mandate (matches: {names})")
+    return found[0].short_name
+
+
+def _state(text: str) -> str:
+    state = resolve_state(text)
+    if state is None:
+        close = ", ".join(a.name for a in suggest_states(text)) or "none"
+        raise CliError(f"--state {text!r} is not a State I know (close: {close})")
+    return state.code
+
+
+def _write(out: Path | None, write: Callable[[BinaryIO], T]) -> T:
+    if out is None:
+        result = write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return result
+    with out.open("wb") as stream:
+        return write(stream)

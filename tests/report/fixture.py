@@ -1,0 +1,296 @@
+"""A hand-checked data set for the report tests: 40 communications and 8 visits.
+
+Every case is written out literally so that the expected figures in test_report_figures.py
+can be worked out by hand from this file alone (the comments there show the working). The
+report period is 2017 and "today" is 1 February 2018, so every 2017 reply deadline except
+those of late-2017 letters has passed.
+
+Built in code (not stored JSON) so a reader sees the answers next to the case they belong to.
+`fill` and `copy_of` put the same cases in a data folder. (Not a conftest.py: one here
+would shadow tests/conftest.py, which other test modules import as `conftest`.)
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from storage.lock import LOCK_FILE
+from storage.tinydb_repo import open_repository
+
+TODAY = date(2018, 2, 1)
+START, END = date(2017, 1, 1), date(2017, 12, 31)
+OFFICER_A, OFFICER_B, ADMIN_ID = "101", "102", "1"
+#: Names in confidential answers: none may appear in a default report.
+VICTIMS = ("Jean Ndayizeye", "María Dolores Cruz", "Berta Cáceres-Test", "Ana Souza", "Li Wei")
+
+_STATE_NAMES = {
+    "BDI": "Burundi", "MMR": "Myanmar", "CHN": "China", "EGY": "Egypt", "TUR": "Türkiye",
+    "BRA": "Brazil", "IND": "India", "MEX": "Mexico", "CIV": "Côte d'Ivoire",
+    "PHL": "Philippines", "RUS": "Russian Federation", "HND": "Honduras", "COL": "Colombia",
+    "GBR": "United Kingdom", "IRN": "Iran", "VNM": "Viet Nam", "SAU": "Saudi Arabia",
+}  # fmt: skip
+_MANDATES = {
+    "AL": ["WGAD"], "UA": ["SR HRDs"], "OL": ["SR Torture"],
+    "JAL": ["WGAD", "SR HRDs"], "JUA": ["WGAD", "SR HRDs"], "JOL": ["WGAD", "SR HRDs"],
+}  # fmt: skip
+ACME = "Société Minière Acmé"
+TOTAL = "Total Énergies SE"
+
+
+def state(code: str) -> dict[str, str]:
+    return {"code": code, "name": _STATE_NAMES[code], "kind": "state"}
+
+
+def other(name: str) -> dict[str, str]:
+    return {"code": "OTH", "name": name, "kind": "other"}
+
+
+def run(checklist: str, **answers: Any) -> dict[str, Any]:
+    return {
+        "checklist": checklist,
+        "version": 1,
+        "status": "done",
+        "position": None,
+        "answers": answers,
+        "skipped": [],
+        "pending": None,
+    }
+
+
+def communication(
+    number: int,
+    reference: str,
+    sent: str,
+    *,
+    to: list[dict[str, str]] | None = None,
+    reply: str | None = None,
+    actions: tuple[tuple[str, str], ...] = (),
+    themes: tuple[str, ...] = (),
+    victims: str | None = None,
+    owner: str = OFFICER_A,
+    closed: str | None = None,
+) -> dict[str, Any]:
+    comm_type, code, _ = reference.split(" ")
+    intake: dict[str, Any] = {
+        "comm_type": comm_type,
+        "addressees": to or [state(code)],
+        "date_sent": sent,
+        "mandates": _MANDATES[comm_type],
+        "reference": reference,
+        "summary": f"Allegations in communication {reference}.",
+    }
+    if themes:
+        intake["themes"] = list(themes)
+    if victims:
+        intake["victims"] = victims
+    runs = [run("communication_intake", **intake)]
+    if reply:
+        runs.append(run("communication_reply", reply_date=reply, reply_language="EN",
+                        reply_nature="substantive", reply_confidential=False))  # fmt: skip
+    for action_type, action_date in actions:
+        # Consent to be named is asked only for the SG report; only the PHL person gave it.
+        extra = {"consent": "PHL" in reference} if action_type == "sg_report" else {}
+        runs.append(run("communication_followup", action_type=action_type,
+                        action_date=action_date, **extra))  # fmt: skip
+    if closed:
+        runs.append(run("communication_closure", closure_reason="answered", closure_date=closed))
+    return {
+        "id": f"c{number:010d}",
+        "kind": "communication",
+        "owner": owner,
+        "status": "closed" if closed else "open",
+        "reference": reference,
+        "label": reference,
+        "created_at": f"{sent}T09:00:00+00:00",
+        "runs": runs,
+        "files": [],
+        "history": [],
+    }
+
+
+def _communications() -> list[dict[str, Any]]:
+    b = OFFICER_B
+    c = communication
+    return [
+        # --- 2016: outside the period; P2, P4, P5 fall in the previous joint report's
+        #     window (sent 1 Jun-30 Nov 2016, March 2017 session), P6 just after it.
+        c(101, "AL CHN 1/2016", "2016-03-10", reply="2016-04-20", closed="2016-05-01"),  # P1
+        c(102, "AL CHN 5/2016", "2016-07-05", themes=("reprisal",), victims="Li Wei",
+          actions=(("letter", "2017-01-20"), ("asg", "2017-02-01"))),  # P2
+        c(103, "UA EGY 3/2016", "2016-08-15", reply="2016-09-01", closed="2016-10-01"),  # P3
+        c(104, "JUA TUR 2/2016", "2016-10-30", actions=(("letter", "2016-12-15"),)),  # P4
+        c(105, "OL BRA 1/2016", "2016-11-30", owner=b),  # P5
+        c(106, "AL IND 2/2016", "2016-12-01", owner=b),  # P6
+        # --- 2017: the 34 communications of the period, numbered 1-34 in the tests.
+        c(1, "AL BDI 1/2017", "2017-02-10", actions=(("letter", "2017-05-15"),)),
+        c(2, "UA BDI 2/2017", "2017-05-03", themes=("reprisal", "hrd"), victims=VICTIMS[0]),
+        c(3, "JAL BDI 3/2017", "2017-09-20", actions=(("statement", "2018-01-05"),)),
+        c(4, "OL OTH 1/2017", "2017-04-12", to=[other(ACME)], reply="2017-05-30"),
+        c(5, "JOL MMR 1/2017", "2017-07-01", to=[state("MMR"), other(TOTAL)]),
+        c(6, "AL CHN 1/2017", "2017-01-16", reply="2017-03-01"),
+        c(7, "AL CHN 2/2017", "2017-03-06", reply="2017-06-20", themes=("reprisal",),
+          actions=(("sg_report", "2017-08-01"),)),
+        c(8, "UA CHN 3/2017", "2017-08-08", actions=(("statement", "2017-08-20"),)),
+        c(9, "JUA EGY 1/2017", "2017-01-25", reply="2017-02-10"),
+        c(10, "AL EGY 2/2017", "2017-06-14", reply="2017-08-13"),
+        c(11, "OL EGY 3/2017", "2017-11-02"),
+        c(12, "AL TUR 1/2017", "2017-02-02", reply="2017-03-20"),
+        c(13, "JAL TUR 2/2017", "2017-10-10", reply="2017-12-20"),
+        c(14, "UA BRA 1/2017", "2017-03-15", reply="2017-04-01"),
+        c(15, "AL BRA 2/2017", "2017-12-28"),
+        c(16, "AL IND 1/2017", "2017-04-04", actions=(("letter", "2017-07-10"),)),
+        c(17, "JAL IND 2/2017", "2017-08-30", reply="2017-09-15"),
+        c(18, "OL MEX 1/2017", "2017-05-22", reply="2017-07-01", owner=b),
+        c(19, "JUA MEX 2/2017", "2017-12-05", reply="2017-12-22", owner=b),
+        c(20, "AL CIV 1/2017", "2017-06-01", reply="2017-09-01", owner=b),
+        c(21, "UA PHL 1/2017", "2017-02-20", themes=("reprisal",), victims=VICTIMS[1], owner=b,
+          actions=(("asg", "2017-03-10"), ("sg_report", "2017-06-15"))),
+        c(22, "AL PHL 2/2017", "2017-07-19", reply="2017-08-01", owner=b),
+        c(23, "JOL RUS 1/2017", "2017-03-30", reply="2017-05-29", owner=b),
+        c(24, "AL RUS 2/2017", "2017-09-01", owner=b),
+        c(25, "AL HND 1/2017", "2017-01-10", reply="2017-02-01", owner=b),
+        c(26, "UA HND 2/2017", "2017-06-06", reply="2017-06-10", themes=("hrd",),
+          victims=VICTIMS[2], owner=b),
+        c(27, "JAL COL 1/2017", "2017-04-18", reply="2017-07-18", owner=b),
+        c(28, "AL COL 2/2017", "2017-10-02", reply="2017-11-20", owner=b),
+        c(29, "OL GBR 1/2017", "2017-05-05", reply="2017-06-01", owner=b),
+        c(30, "JUA IRN 1/2017", "2017-08-21", owner=b),
+        c(31, "AL IRN 2/2017", "2017-11-15", owner=b),
+        c(32, "AL VNM 1/2017", "2017-03-03", reply="2017-04-28", owner=b),
+        c(33, "UA SAU 1/2017", "2017-12-10", owner=b),
+        c(34, "OL OTH 2/2017", "2017-10-20", to=[other("SOCIETE MINIERE ACME")], owner=b),
+    ]  # fmt: skip
+
+
+def visit(
+    number: int,
+    code: str,
+    requested: str,
+    *,
+    mandates: tuple[str, ...] = ("WGAD",),
+    standing: bool = False,
+    reprisal: bool = False,
+    timeframe: str | None = None,
+    events: tuple[dict[str, Any], ...] = (),
+    conducted: dict[str, Any] | None = None,
+    report: dict[str, Any] | None = None,
+    owner: str = OFFICER_A,
+    closed: str | None = None,
+) -> dict[str, Any]:
+    intake: dict[str, Any] = {
+        "state": state(code),
+        "mandates": list(mandates),
+        "request_date": requested,
+        "standing_invitation": standing,
+        "reprisal": reprisal,
+    }
+    if timeframe:
+        intake["timeframe"] = timeframe
+    runs = [run("visit_request", **intake)]
+    runs += [run("visit_response", **event) for event in events]
+    if conducted:
+        runs.append(run("visit_conducted", **conducted))
+    if report:
+        runs.append(run("visit_report", **report))
+    if closed:
+        runs.append(run("visit_closure", closure_reason="declined", closure_date=closed))
+    return {
+        "id": f"v{number:010d}",
+        "kind": "visit",
+        "owner": owner,
+        "status": "closed" if closed else "open",
+        "reference": None,
+        "label": f"Visit to {_STATE_NAMES[code]}",
+        "created_at": f"{requested}T09:00:00+00:00",
+        "runs": runs,
+        "files": [],
+        "history": [],
+    }
+
+
+def event(kind: str, on: str, **extra: Any) -> dict[str, Any]:
+    return {"event": kind, "event_date": on, **extra}
+
+
+def _visits() -> list[dict[str, Any]]:
+    b = OFFICER_B
+    return [
+        # V1 Honduras: visited May 2016, report presented 13 months later (June 2017).
+        visit(1, "HND", "2015-06-01", mandates=("SR HRDs",), events=(
+            event("accepted", "2015-09-01"),
+            event("agreed", "2016-01-15", visit_start="2016-05-02", visit_end="2016-05-12"),
+        ), conducted={"visited_from": "2016-05-02", "visited_to": "2016-05-12",
+                      "announced_on": "2016-04-20", "eom_statement": True,
+                      "eom_date": "2016-05-12", "reprisal_during": False},
+           report={"report_symbol": "A/HRC/35/23/Add.1", "session": 35,
+                   "presented_on": "2017-06-13"}),
+        # V2 Brazil: requested, answered and visited in 2017, with reprisal allegations.
+        visit(2, "BRA", "2017-02-01", mandates=("SR HRDs",), standing=True,
+              timeframe="second half of 2017", events=(
+            event("acknowledged", "2017-03-01"),
+            event("accepted", "2017-04-10"),
+            event("agreed", "2017-06-01", visit_start="2017-11-06", visit_end="2017-11-17",
+                  event_notes="Dates agreed for November"),
+        ), conducted={"visited_from": "2017-11-06", "visited_to": "2017-11-17",
+                      "announced_on": "2017-09-15", "eom_statement": True,
+                      "eom_date": "2017-11-17", "reprisal_during": True,
+                      "victims": VICTIMS[3]}),
+        # V3 Myanmar: requested in 2017 with a reprisal concern; no response at all.
+        visit(3, "MMR", "2017-03-15", reprisal=True),
+        # V4 Egypt: requested in 2017, reminded, then declined.
+        visit(4, "EGY", "2017-05-10", events=(
+            event("reminder", "2017-08-10"),
+            event("declined", "2017-09-01", event_notes="Not convenient"),
+        )),
+        # V5 China: requested in 2016, a reminder, never answered: outstanding.
+        visit(5, "CHN", "2016-04-01", mandates=("SR HRDs",), owner=b,
+              events=(event("reminder", "2016-10-01"),)),
+        # V6 Türkiye: accepted in 2016, postponed in 2017: still outstanding.
+        visit(6, "TUR", "2015-11-20", owner=b, events=(
+            event("accepted", "2016-02-01"),
+            event("postponed", "2017-03-05", event_notes="Postponed to 2018"),
+        )),
+        # V7 India: declined in 2015 and closed; nothing in 2017.
+        visit(7, "IND", "2014-05-05", owner=b, closed="2015-02-01",
+              events=(event("declined", "2015-01-10"),)),
+        # V8 Mexico: requested 2016, visited April 2017 on 14 days' notice, no report yet.
+        visit(8, "MEX", "2016-09-01", standing=True, timeframe="first half of 2017", owner=b,
+              events=(
+            event("accepted", "2016-11-15"),
+            event("agreed", "2017-01-10", visit_start="2017-04-03", visit_end="2017-04-13",
+                  event_notes="Visit planned April 2017"),
+        ), conducted={"visited_from": "2017-04-03", "visited_to": "2017-04-13",
+                      "announced_on": "2017-03-20", "eom_statement": False,
+                      "reprisal_during": False}),
+    ]  # fmt: skip
+
+
+def cases() -> list[dict[str, Any]]:
+    """A fresh copy each time (tests may change one)."""
+    return _communications() + _visits()
+
+
+# ---- the same cases in a data folder ------------------------------------------------------
+
+
+def fill(folder: Path) -> Path:
+    """Save the users and the 48 cases in a new data folder (about a second: one fsync per
+    save), so test modules build it once and copy it per test with `copy_of`."""
+    repo = open_repository(folder)
+    try:
+        repo.put_user({"id": ADMIN_ID, "role": "admin"}, actor="test")
+        for user_id in (OFFICER_A, OFFICER_B):
+            repo.put_user({"id": user_id, "role": "officer"}, actor="test")
+        for case in cases():
+            repo.save_case(case, actor="test", action="create", detail={})
+    finally:
+        repo.close()
+    return folder
+
+
+def copy_of(template: Path, target: Path) -> Path:
+    shutil.copytree(template, target, ignore=shutil.ignore_patterns(LOCK_FILE))
+    return target

@@ -1,0 +1,245 @@
+"""Every figure of the report against numbers worked out by hand from fixture.py.
+
+Period 2017, today 1 Feb 2018. "#n" is the n-th 2017 communication of the fixture, "Pn" the
+2016 ones, "Vn" the visits. Reply deadline = sent + 60 days (inclusive).
+"""
+
+from __future__ import annotations
+
+import pytest
+from fixture import END, START, TODAY, VICTIMS, cases
+
+from workflows.report import Report, compile_report, summary_text
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    return compile_report(cases(), START, END, today=TODAY)
+
+
+def test_communications_figures(report: Report) -> None:
+    figures = {f.key: f.value for f in report.section("communications").figures}
+    assert figures == {
+        # #1-#34 are the communications sent in 2017 (P1-P6 were sent in 2016).
+        "sent": 34,
+        # JAL #3 #13 #17 #27, JUA #9 #19 #30, JOL #5 #23.
+        "joint": 9,
+        # UA #2 #8 #14 #21 #26 #33, JUA #9 #19 #30.
+        "urgent": 9,
+        # BDI MMR CHN EGY TUR BRA IND MEX CIV PHL RUS HND COL GBR IRN VNM SAU.
+        "states_addressed": 17,
+        # "Société Minière Acmé" (#4) = "SOCIETE MINIERE ACME" (#34) once folded; Total (#5).
+        "other_actors_addressed": 2,
+        # Replied: #4 6 7 9 10 12 13 14 17 18 19 20 22 23 25 26 27 28 29 32.
+        "replies": 20,
+        "reply_rate": 58.8,  # 20 / 34
+        # The 20 replies minus the late ones: #7 (due 5 May, 20 Jun), #13 (due 9 Dec,
+        # 20 Dec), #20 (due 31 Jul, 1 Sep), #27 (due 17 Jun, 18 Jul). #10 and #23 arrive
+        # on the due day itself and count as in time.
+        "replies_in_time": 16,
+        "in_time_rate": 47.1,  # 16 / 34
+        # 14 unanswered; #15 (due 26 Feb 2018) and #33 (due 8 Feb 2018) are not late yet.
+        "awaiting_reply": 12,
+        # Previous joint report = March 2017 session (sent 1 Jun-30 Nov 2016): P2, P4 and
+        # P5 (sent on 30 Nov) have no reply; P3 was answered; P6 (1 Dec) is the next window.
+        "outstanding_previous": 3,
+        # Letters dated in 2017: #1 (15 May), #16 (10 Jul), P2 (20 Jan 2017, a 2016 letter);
+        # P4's letter is of Dec 2016.
+        "followup_letters": 3,
+        # #8's statement (20 Aug 2017); #3's is of Jan 2018.
+        "statements": 1,
+        # Burundi: #1 #2 #3, its last three communications due, none answered. Iran has
+        # only two, Brazil's last three include the answered #14.
+        "non_cooperating": 1,
+    }
+
+
+def test_communications_tables(report: Report) -> None:
+    by_type = {row[0]: row[1:] for row in report.table("comm_by_type").rows}
+    # AL: #1 6 7 10 12 15 16 20 22 24 25 28 31 32, replied: 6 7 10 12 20 22 25 28 32.
+    assert by_type["AL"] == (14, 9, 64.3)
+    assert by_type["JOL"] == (2, 1, 50.0)  # #5 unanswered, #23 answered
+    actors = {row[0]: row[1:] for row in report.table("comm_by_addressee").rows}
+    assert actors["Burundi"] == ("BDI", 3, 0, 0, 0.0, "yes")
+    # Named as first recorded (#4); #34 joins it; only #4 was answered, in time.
+    assert actors["Société Minière Acmé"] == ("other actor", 2, 1, 1, 50.0, "")
+    assert actors["Côte d'Ivoire"] == ("CIV", 1, 1, 0, 100.0, "")  # #20, answered late
+    months = {row[0]: row[1:] for row in report.table("comm_by_month").rows}
+    assert len(months) == 12
+    assert months["2017-01"] == (3, 3, 100.0)  # #6 #9 #25, all answered
+    assert months["2017-02"] == (3, 1, 33.3)  # #1 #12 #21, only #12 answered
+    # Sent per month, Jan-Dec (dates in fixture.py): 3+3+4+3+3+3+2+3+2+3+2+3 = 34.
+    assert [sent for sent, _, _ in months.values()] == [3, 3, 4, 3, 3, 3, 2, 3, 2, 3, 2, 3]
+    assert report.table("comm_outstanding").column("Reference") == [
+        "AL CHN 5/2016",
+        "JUA TUR 2/2016",
+        "OL BRA 1/2016",
+    ]
+    assert report.table("comm_non_cooperation").rows == (
+        ("Burundi", "BDI", "AL BDI 1/2017, UA BDI 2/2017, JAL BDI 3/2017"),
+    )
+
+
+def test_visit_figures(report: Report) -> None:
+    figures = {f.key: f.value for f in report.section("visits").figures}
+    assert figures == {
+        "requests": 3,  # V2 (1 Feb), V3 (15 Mar), V4 (10 May 2017)
+        "invitations": 2,  # Brazil (accepted, agreed), Mexico (agreed 10 Jan 2017)
+        "standing_invitations": 1,  # of V2-V4 only Brazil has one
+        # Acknowledged, accepted, agreed (V2); declined (V4); postponed (V6); agreed (V8).
+        # V4's reminder is ours, not a response.
+        "responses": 6,
+        "no_response": 1,  # Myanmar (V3)
+        # Requested before 2017 and still open at its end: China (V5, only a reminder),
+        # Türkiye (V6, postponed). V1 and V8 were visited, V7 declined and closed.
+        "outstanding_previous": 2,
+        "conducted": 2,  # V2 (Nov 2017), V8 (Apr 2017); V1 was in 2016
+        "eom_statements": 1,  # V2; V8 issued none
+        "reports_presented": 1,  # V1, 13 June 2017
+        "reports_late": 1,  # V1: visit ended 12 May 2016, 13 months before
+        "short_notice": 1,  # V8: announced 20 Mar, started 3 Apr (14 days); V2 had 52
+    }
+
+
+def test_visit_tables(report: Report) -> None:
+    responses = report.table("visit_responses").as_dicts()
+    assert [r["State"] for r in responses] == [
+        "Mexico", "Brazil", "Türkiye", "Brazil", "Brazil", "Egypt",
+    ]  # fmt: skip
+    agreed = responses[4]
+    assert agreed["Event"] == "Dates agreed"
+    assert agreed["Visit dates"] == "6 November 2017 \N{EN DASH} 17 November 2017"
+    assert agreed["Intended timeframe"] == "second half of 2017"
+    assert report.table("visit_reports").rows == (
+        ("Honduras", "A/HRC/35/23/Add.1", 35, "12 May 2016", "13 June 2017", 13, "yes"),
+    )
+    notice = {row[0]: row[5:7] for row in report.table("visits_conducted").rows}
+    assert notice == {"Brazil": (52, ""), "Mexico": (14, "yes")}
+    assert report.table("visit_outstanding").column("State") == ["Türkiye", "China"]
+
+
+def test_reprisal_counts_only_by_default(report: Report) -> None:
+    section = report.section("reprisals")
+    assert {f.key: f.value for f in section.figures} == {
+        "flagged": 5,
+        "flagged_communications": 3,  # #2, #7, #21 (theme "reprisal"); P2 was sent in 2016
+        "flagged_visits": 2,  # V3 (concern at request), V2 (allegations during the visit)
+        "referred_asg": 2,  # #21 (10 Mar 2017) and P2 (1 Feb 2017, a 2016 letter)
+        "sg_report": 2,  # #7 and #21
+        "sg_report_consent": 1,  # #21 only
+    }
+    assert section.tables == ()
+
+
+def test_followup_figures(report: Report) -> None:
+    figures = {f.key: f.value for f in report.section("followup").figures}
+    assert figures == {
+        # Deadlines falling in 2017 (closed P1, P3, V7 have none):
+        #   reply: 29 of #1-#34 (not #11 #15 #19 #31 #33, due 2018) + P5, P6       = 31
+        #   early check on urgent appeals: all 9 UA/JUA                               =  9
+        #   follow-up letter (reply due + 30): 27 of the 29 (not #13, #34) + P4 P5 P6 = 30
+        #   visits: V5 and V8 no-response checks, V1 report                           =  3
+        "due": 73,
+        # reply 19 (the answered ones among the 29) + early check 6 (#9 #14 #19 #26
+        # answered, #8 #21 had an action) + letter 21 (18 answered, #1 #16 wrote, P4 wrote)
+        # + visits 2 (V8 answered, V1 reported)
+        "done": 48,
+        # 12 + 3 + 9 + 1 (V5): all the rest, since every 2017 date is before today
+        "overdue": 25,
+        "not_yet_due": 0,
+        "open_cases": 45,  # 48 cases minus closed P1, P3, V7
+    }
+    assert report.table("followup_by_action").rows == (
+        ("Reply due from the addressee", 31, 19, 12, 0),
+        ("Early check on an urgent appeal", 9, 6, 3, 0),
+        ("Follow-up letter suggested (no reply)", 30, 21, 9, 0),
+        ("No response to the request", 2, 1, 1, 0),
+        ("Report to the Council", 1, 1, 0, 0),
+    )
+
+
+def test_open_items_per_owner_are_a_snapshot_as_of_today(report: Report) -> None:
+    # Officer 102: #21 (2), #24 (2), #30 (3), #31 (reply due 14 Jan 2018), #33 (early
+    # check), #34 (2), P5 (2), P6 (2), V5 (1) = 16 overdue; oldest P5's reply, 29 Jan 2017.
+    # Officer 101: #1, #2 (3), #3 (2), #5 (2), #8 (2), #11 (2, both in Jan 2018), #16,
+    # P2, P4 = 15; oldest P2's reply, 3 Sep 2016.
+    assert report.table("open_items_by_owner").rows == (
+        ("102", 22, 16, "29 January 2017"),
+        ("101", 23, 15, "3 September 2016"),
+    )
+
+
+def test_a_period_running_past_today_has_items_not_yet_due() -> None:
+    report = compile_report(cases(), START, END.replace(year=2018), today=TODAY)
+    # Unmet 2018 deadlines after 1 Feb: replies of #15 (26 Feb) and #33 (8 Feb); letters
+    # of #15 (28 Mar), #31 (13 Feb), #33 (10 Mar); reports of V2 (17 Nov) and V8 (13 Apr);
+    # V3's no-response check (15 Mar); V1's recommendations (12 May). V4's check (10 May)
+    # is met by the refusal, #19's letter by its reply.
+    assert report.value("followup", "not_yet_due") == 9
+
+
+def test_scope_one_state() -> None:
+    report = compile_report(cases(), START, END, today=TODAY, state="BDI")
+    assert report.scope.state_name == "Burundi"
+    assert report.value("communications", "sent") == 3
+    assert report.value("communications", "reply_rate") == 0.0
+    assert report.value("communications", "non_cooperating") == 1
+    assert report.value("visits", "requests") == 0
+
+
+def test_scope_one_mandate() -> None:
+    report = compile_report(cases(), START, END, today=TODAY, mandate="SR HRDs")
+    # The 9 joint letters and 6 UAs name SR HRDs; visits V1 V2 V5 too.
+    assert report.value("communications", "sent") == 15
+    assert report.value("visits", "requests") == 1  # V2
+    assert report.value("visits", "reports_late") == 1  # V1
+
+
+def test_per_mandate_override_moves_the_deadline() -> None:
+    overrides = {"SR Torture": {"reply_days": 90}}
+    report = compile_report(cases(), START, END, today=TODAY, overrides=overrides)
+    # OL letters get 90 days: no reply changes side (#4 #18 #29 were early anyway), but
+    # #34 (20 Oct, due 18 Jan 2018) and #11 (2 Nov, due 31 Jan 2018) are still late.
+    assert report.value("communications", "replies_in_time") == 16
+    assert report.value("communications", "awaiting_reply") == 12
+    due_in_period = report.table("followup_by_action").rows[0]
+    # Replies due in 2017 lose #34 (now 18 Jan 2018): 31 -> 30.
+    assert due_in_period == ("Reply due from the addressee", 30, 19, 11, 0)
+
+
+def test_drafts_are_left_out() -> None:
+    data = cases()
+    data[6]["status"] = "draft"  # #1
+    report = compile_report(data, START, END, today=TODAY)
+    assert report.value("communications", "sent") == 33
+
+
+def test_default_report_never_contains_confidential_answers(report: Report) -> None:
+    text = summary_text(report) + repr(report)
+    for name in VICTIMS:
+        assert name not in text
+
+
+def test_confidential_variant_lists_them() -> None:
+    report = compile_report(cases(), START, END, today=TODAY, confidential=True)
+    annex = report.table("confidential_answers")
+    # #2, #21, #26 (sent in 2017) and V2 (visited in 2017); P2's "Li Wei" is a 2016 case.
+    assert sorted(map(str, annex.column("Answer"))) == sorted(VICTIMS[:4])
+    people = report.table("reprisal_cases").column("People concerned")
+    assert sorted(map(str, people)) == sorted(["", *VICTIMS[:2], VICTIMS[3], ""])
+    assert "CONFIDENTIAL" in summary_text(report)
+
+
+def test_summary_fits_one_message(report: Report) -> None:
+    text = summary_text(report)
+    assert len(text) < 4096
+    assert "Communications sent: 34" in text
+    assert "Reply rate: 58.8%" in text
+    assert "Non-cooperating: Burundi" in text
+
+
+def test_an_empty_period_is_all_zeros() -> None:
+    report = compile_report([], START, END, today=TODAY)
+    assert report.value("communications", "sent") == 0
+    assert report.value("communications", "reply_rate") is None
+    assert "Reply rate: \N{EN DASH}" in summary_text(report)

@@ -1,0 +1,133 @@
+"""What a case says, read from its stored answers: the few accessors reports and search share.
+
+Everything is derived from answers each time (as deadlines are), never cached in the case,
+so an edited answer changes every figure at once.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from workflows.dates import parse_iso
+from workflows.deadlines import Rules, answers_of, intake, rules_for
+
+Case = Mapping[str, Any]
+
+#: Follow-up actions that are escalations of a reprisal (referral, SG report).
+REPRISAL_ACTIONS = frozenset({"asg", "sg_report"})
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What every section needs besides the cases: the period, today and the rules."""
+
+    start: date
+    end: date
+    today: date
+    rules: Rules
+    overrides: Mapping[str, Any]
+
+    def __contains__(self, value: object) -> bool:
+        """`day in frame`: the day is inside the period (None never is)."""
+        return isinstance(value, date) and self.start <= value <= self.end
+
+    @property
+    def rules_of(self) -> Callable[[Case], Rules]:
+        """Per-case rules (per-mandate overrides, as reminders use them)."""
+        if not self.overrides:
+            return lambda case: self.rules
+        return lambda case: rules_for(case, self.rules, self.overrides)
+
+
+def fold(text: str) -> str:
+    """Accent- and case-insensitive form: "Côte d'Ivoire" -> "cote d'ivoire"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def day(value: Any) -> date | None:
+    """A stored ISO date, or None when the question was not answered."""
+    return parse_iso(value) if value else None
+
+
+def sent_on(case: Case) -> date | None:
+    return day(intake(case).get("date_sent"))
+
+
+def requested_on(case: Case) -> date | None:
+    return day(intake(case).get("request_date"))
+
+
+def addressees(case: Case) -> list[dict[str, str]]:
+    """Actors the case is about: a communication's addressees or a visit's State."""
+    answers = intake(case)
+    if case.get("kind") == "communication":
+        return list(answers.get("addressees") or [])
+    state = answers.get("state")
+    return [state] if state else []
+
+
+def mandates(case: Case) -> list[str]:
+    return list(intake(case).get("mandates") or [])
+
+
+def in_scope(case: Case, mandate: str | None, state: str | None) -> bool:
+    """A finished intake, and the mandate and State asked for (if any)."""
+    if case.get("status") == "draft":
+        return False
+    if mandate and mandate not in mandates(case):
+        return False
+    return not state or any(
+        a.get("kind") == "state" and a.get("code") == state for a in addressees(case)
+    )
+
+
+def replied_on(case: Case) -> date | None:
+    """The first reply's date (a later reply does not make the first one late)."""
+    dates = [d for a in answers_of(case, "communication_reply") if (d := day(a.get("reply_date")))]
+    return min(dates, default=None)
+
+
+def actions(case: Case, kind: str) -> list[dict[str, Any]]:
+    """Follow-up actions of one type that have a date."""
+    return [
+        a
+        for a in answers_of(case, "communication_followup")
+        if a.get("action_type") == kind and a.get("action_date")
+    ]
+
+
+def visits(case: Case) -> list[dict[str, Any]]:
+    return [a for a in answers_of(case, "visit_conducted") if a.get("visited_from")]
+
+
+def events(case: Case) -> list[dict[str, Any]]:
+    """Status events on a visit request, oldest first."""
+    found = [a for a in answers_of(case, "visit_response") if a.get("event_date")]
+    return sorted(found, key=lambda a: a["event_date"])
+
+
+def is_reprisal(case: Case) -> bool:
+    """Flagged as involving intimidation or reprisal anywhere in its answers."""
+    if case.get("kind") == "communication":
+        themes = intake(case).get("themes") or []
+        escalated = any(actions(case, kind) for kind in REPRISAL_ACTIONS)
+        return "reprisal" in themes or escalated
+    return intake(case).get("reprisal") is True or any(
+        v.get("reprisal_during") is True for v in visits(case)
+    )
+
+
+def closed_on(case: Case) -> date | None:
+    """The closure date of a closed case (an unsaved closure does not count)."""
+    if case.get("status") != "closed":
+        return None
+    for runs in (answers_of(case, "communication_closure"), answers_of(case, "visit_closure")):
+        for answers in runs:
+            if answers.get("closure_date"):
+                return day(answers["closure_date"])
+    return None

@@ -1,0 +1,121 @@
+"""The underlying rows of a report: one per communication sent in the period, one per visit
+case the visits section draws on. This is what the CSV holds, for staff to filter in Excel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflows.checklist import Registry
+from workflows.deadlines import answers_of, intake, notice_days, reply_due
+from workflows.report.confidential import confidential_answers
+from workflows.report.facts import (
+    Case,
+    Frame,
+    actions,
+    addressees,
+    events,
+    is_reprisal,
+    mandates,
+    replied_on,
+    sent_on,
+    visits,
+)
+from workflows.report.model import Table
+
+COLUMNS = (
+    "Kind", "Reference", "Case id", "Owner", "Status", "Type", "Addressees", "Codes",
+    "Mandates", "Sent", "Reply due", "Reply received", "Within deadline", "Kind of reply",
+    "Follow-up letters", "Statements", "Reprisal", "Requested", "Standing invitation",
+    "Last event", "Last event date", "Visited from", "Visited to", "Notice (days)",
+    "End-of-mission statement", "Report symbol", "Presented",
+)  # fmt: skip
+CONFIDENTIAL_COLUMN = "Confidential answers"
+
+
+def records_table(
+    frame: Frame, comms: list[Case], visit_cases: list[Case], registry: Registry, confidential: bool
+) -> Table:
+    rows = [_communication(c, frame) for c in comms if sent_on(c) in frame]
+    rows += [_visit(c) for c in visit_cases]
+    columns: tuple[str, ...] = COLUMNS
+    if confidential:
+        columns = (*COLUMNS, CONFIDENTIAL_COLUMN)
+        cases = [c for c in comms if sent_on(c) in frame] + visit_cases
+        rows = [
+            (
+                *row,
+                "; ".join(
+                    f"{label}: {value}" for _, label, value in confidential_answers(c, registry)
+                ),
+            )
+            for row, c in zip(rows, cases, strict=True)
+        ]
+    return Table("records", "Communications and visits", columns, tuple(rows))
+
+
+def _confidential(case: Case, registry: Registry) -> str:
+    return "; ".join(
+        f"{label}: {value}" for _, label, value in confidential_answers(case, registry)
+    )
+
+
+def _common(case: Case) -> tuple[Any, ...]:
+    return (case.get("kind"), case.get("reference") or "", case.get("id"), case.get("owner"),
+            case.get("status"))  # fmt: skip
+
+
+def _communication(case: Case, frame: Frame) -> tuple[Any, ...]:
+    actors = addressees(case)
+    due = reply_due(case, frame.rules_of(case))
+    replied = replied_on(case)
+    nature = next((a.get("reply_nature") for a in answers_of(case, "communication_reply")), None)
+    in_time = "" if replied is None or due is None else ("yes" if replied <= due else "no")
+    return (
+        *_common(case),
+        intake(case).get("comm_type", ""),
+        "; ".join(a.get("name", "") for a in actors),
+        "; ".join(a.get("code", "") for a in actors),
+        "; ".join(mandates(case)),
+        _iso(sent_on(case)),
+        _iso(due),
+        _iso(replied),
+        in_time,
+        nature or "",
+        len(actions(case, "letter")),
+        len(actions(case, "statement")),
+        "yes" if is_reprisal(case) else "",
+        *([""] * 10),
+    )
+
+
+def _visit(case: Case) -> tuple[Any, ...]:
+    answers = intake(case)
+    state = answers.get("state") or {}
+    last = (events(case) or [{}])[-1]
+    visit = (visits(case) or [{}])[-1]
+    report = next((r for r in answers_of(case, "visit_report") if r.get("presented_on")), {})
+    standing = answers.get("standing_invitation")
+    return (
+        *_common(case),
+        "",
+        state.get("name", ""),
+        state.get("code", ""),
+        "; ".join(mandates(case)),
+        *([""] * 7),
+        "yes" if is_reprisal(case) else "",
+        answers.get("request_date", ""),
+        "" if standing is None else ("yes" if standing else "no"),
+        last.get("event", ""),
+        last.get("event_date", ""),
+        visit.get("visited_from", ""),
+        visit.get("visited_to", ""),
+        notice_days(case),
+        visit.get("eom_date", "") if visit.get("eom_statement") else "",
+        report.get("report_symbol", ""),
+        report.get("presented_on", ""),
+    )
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if value else ""

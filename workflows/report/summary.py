@@ -1,0 +1,43 @@
+"""The report as one chat message: the headline figures of each section, nothing more.
+
+Plain text (the transport escapes it). Under Telegram's 4096-character limit by
+construction: figures are a fixed, short list, and the only variable-length part (the
+States flagged for persistent non-cooperation) is cut to a few names with a count.
+"""
+
+from __future__ import annotations
+
+from workflows.report.model import Report, Table
+
+LIMIT = 4096
+_MAX_NAMES = 8
+
+
+def summary_text(report: Report) -> str:
+    """Headline figures for the chat; the .docx, CSV and chart carry the rest."""
+    lines = [
+        f"Follow-up report: {report.label}",
+        f"Scope: {report.scope.describe()}",
+    ]
+    if report.confidential:
+        lines.append("CONFIDENTIAL variant: contains names. Do not forward.")
+    for section in report.sections:
+        lines.append("")
+        lines.append(section.title.upper())
+        lines += [f"• {figure.label}: {figure.shown()}" for figure in section.figures]
+        if section.key == "communications":
+            flagged = section.table("comm_non_cooperation")
+            if flagged.rows:
+                lines.append(f"  Non-cooperating: {_names(flagged)}")
+        if section.note:
+            lines.append(f"  ({section.note})")
+    lines.append("")
+    lines.append(f"As of {report.generated_on.isoformat()}. Full tables in the Word document.")
+    text = "\n".join(lines)
+    return text if len(text) <= LIMIT else text[: LIMIT - 1] + "…"
+
+
+def _names(table: Table) -> str:
+    names = [str(row[0]) for row in table.rows]
+    shown = ", ".join(names[:_MAX_NAMES])
+    return shown + (f" and {len(names) - _MAX_NAMES} more" if len(names) > _MAX_NAMES else "")

@@ -1,0 +1,132 @@
+"""`/find TEXT`: find cases by what staff remember of them.
+
+Matches references, States (names, codes and the names staff type: "Turkey" finds Türkiye),
+other actors ("Acme" finds every communication sent to the company), summaries and other
+free text, themes, mandates and choices, accent- and case-insensitively; every word typed
+must start a word of the case ("defend" finds "defenders"). A complete reference matches
+only that case. `reprisal` alone lists the cases flagged as involving reprisals.
+
+Only cases the user may see are searched (`access.can_view`), and a confidential answer
+(names of victims) is searched only for a user who may see it in this chat
+(`access.sees_confidential`): otherwise typing a victim's name would reveal which case
+holds it. An answer whose question is unknown (an uninstalled checklist version) is never
+searched, for the same reason.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from storage.repository import INDEX_FIELDS, Case
+from workflows.access import User, can_view, sees_confidential
+from workflows.actors import resolve_state
+from workflows.checklist import Question, Registry
+from workflows.report.facts import fold, is_reprisal
+
+#: Typed alone, these list the cases flagged as involving intimidation or reprisals.
+REPRISAL_WORDS = frozenset(
+    {"reprisal", "reprisals", "intimidation", "represailles", "represalias", "represalia"}
+)
+SEARCHED_TYPES = frozenset({"text", "actor", "multi", "choice", "mandate"})
+MAX_QUERY = 200
+_REFERENCE = re.compile(r"(JAL|JUA|JOL|AL|UA|OL) [A-Z]{3} [0-9]{1,4}/[0-9]{4}")
+_WORD = re.compile(r"\w+")
+
+
+class CaseSource(Protocol):
+    def iter_cases(self) -> Iterable[Case]: ...
+
+
+def search(
+    source: CaseSource | Iterable[Case],
+    text: str,
+    user: User,
+    *,
+    private_chat: bool = False,
+    registry: Registry | None = None,
+) -> list[dict[str, Any]]:
+    """Index entries (`storage.repository.INDEX_FIELDS`) of the matching cases the user may
+    see: open cases first, then by label. Ready for `views.case_list`."""
+    query = " ".join(str(text).split())[:MAX_QUERY]
+    words = _words(query)
+    if not words:
+        return []
+    registry = registry or _shipped_registry()
+    cases = source.iter_cases() if hasattr(source, "iter_cases") else source
+    reference = query.upper() if _REFERENCE.fullmatch(query.upper()) else None
+    reprisals = fold(query) in REPRISAL_WORDS
+    # Names only: two-letter queries are communication types ("UA"), not Ukraine, and
+    # three-letter codes already match the stored code.
+    state = resolve_state(query) if len(query) > 3 else None
+    found = []
+    for case in cases:
+        if not can_view(user, case):
+            continue
+        if reprisals:
+            matched = is_reprisal(case)
+        elif reference:
+            matched = " ".join(str(case.get("reference") or "").split()).upper() == reference
+        else:
+            allowed = sees_confidential(user, case, private_chat)
+            matched = (state is not None and state.code in _codes(case)) or _has_words(
+                _case_words(case, registry, allowed), words
+            )
+        if matched:
+            found.append({field: case.get(field) for field in INDEX_FIELDS})
+    found.sort(key=lambda e: (e.get("status") == "closed", fold(str(e.get("label") or ""))))
+    return found
+
+
+@functools.cache
+def _shipped_registry() -> Registry:
+    return Registry.from_folder()
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def _has_words(haystack: set[str], words: list[str]) -> bool:
+    return all(any(word.startswith(q) for word in haystack) for q in words)
+
+
+def _codes(case: Case) -> set[str]:
+    runs = case.get("runs") or []
+    answers = runs[0]["answers"] if runs else {}
+    actors = answers.get("addressees") or ([answers["state"]] if answers.get("state") else [])
+    return {a.get("code") for a in actors if a.get("kind") == "state"}
+
+
+def _case_words(case: Case, registry: Registry, confidential: bool) -> set[str]:
+    """Every searchable word of the case; confidential answers only if `confidential`."""
+    parts = [str(case.get("reference") or ""), str(case.get("label") or "")]
+    for run in case.get("runs") or []:
+        try:
+            checklist = registry.get(run["checklist"], run["version"])
+        except KeyError:
+            continue
+        for question_id, value in run["answers"].items():
+            question = checklist.question(question_id)
+            if question is None or question.type not in SEARCHED_TYPES:
+                continue
+            if question.confidential and not confidential:
+                continue
+            parts.extend(_texts(question, value))
+    return set(_words(" ".join(parts)))
+
+
+def _texts(question: Question, value: Any) -> list[str]:
+    """The words an answer stands for: actors by name and code, choices by value and label."""
+    values = value if isinstance(value, list) else [value]
+    texts: list[str] = []
+    for item in values:
+        if isinstance(item, dict):
+            texts += [str(item.get("name", "")), str(item.get("code", ""))]
+        elif question.type in ("choice", "multi"):
+            texts += [str(item), question.choice_label(str(item))]
+        else:
+            texts.append(str(item))
+    return texts

@@ -1,0 +1,380 @@
+"""Import existing records (communications and country visits) from a CSV or XLSX file.
+
+Columns (first row; names are the checklist question ids, any order, case-insensitive;
+`python -m bot import --columns` prints them with their meaning):
+
+    kind      communication | visit (or pass --kind for a file of one kind)
+    owner     user id of the officer who owns the case (or pass --owner)
+    communications: comm_type, addressees, date_sent, mandates, reference, summary, themes;
+              reply: reply_date, reply_language, translation_requested, reply_nature,
+              reply_confidential, reply_summary; one follow-up action: action_type,
+              action_date, followup_reference, consent, action_notes; closure:
+              closure_reason, closure_date, closure_notes
+    visits:   state, mandates, request_date, standing_invitation, timeframe, reprisal;
+              one status event: event, event_date, visit_start, visit_end, event_notes;
+              the visit: visited_from, visited_to, announced_on, eom_statement, eom_date,
+              reprisal_during; the report: report_symbol, session, presented_on; closure
+
+Every value is read exactly as the chat reads a typed answer (same parsers, same rules: dates
+as 15/03/2017 or 2017-03-15, yes/no, choices by value or label, States by name or code), so
+an imported case is indistinguishable from one logged in the chat. Several addressees are
+separated by ";" or ","; an addressee that is not a State is written "other: Acme Mining".
+Files and confidential answers (names of victims) are never imported.
+
+Each row becomes one case, saved in one atomic write, or nothing: a bad row is reported with
+its line and every reason found first, and the other rows are still imported. Importing the
+same file again creates no duplicates: a communication whose reference exists is skipped, as
+is a visit with the same State, request date and mandates.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from storage.repository import Case, Repository
+from workflows import engine
+from workflows.actors import resolve_state, suggest_states
+from workflows.answers import ANSWER_OTHER_ACTOR, AnswerContext
+from workflows.cases import OVERRIDES, derive
+from workflows.checklist import Checklist, Registry
+from workflows.deadlines import load_rules, rules_for
+
+KINDS = {
+    "communication": ("communication_intake", "communication_reply", "communication_followup",
+                      "communication_closure"),
+    "visit": ("visit_request", "visit_response", "visit_conducted", "visit_report",
+              "visit_closure"),
+}  # fmt: skip
+COMMON = ("kind", "owner")
+OWNER_ROLES = ("admin", "officer")
+_OTHER = re.compile(r"^\s*other\s*:\s*", re.IGNORECASE)
+_SPLIT = re.compile(r"\s*[,;\n]\s*")
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (format, header); nothing was imported."""
+
+
+class RowError(ValueError):
+    """One row cannot be imported; the message says which column and why."""
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    values: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class ImportResult:
+    imported: list[tuple[int, str]] = field(default_factory=list)  # (line, case label)
+    skipped: list[Problem] = field(default_factory=list)  # already there
+    problems: list[Problem] = field(default_factory=list)  # not imported
+
+    def summary(self) -> str:
+        lines = [
+            f"{len(self.imported)} imported, {len(self.skipped)} already there, "
+            f"{len(self.problems)} with problems (not imported)."
+        ]
+        lines += [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def columns(registry: Registry) -> dict[str, list[tuple[str, str]]]:
+    """Importable columns per kind: (column, "Checklist: question label")."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for kind, checklist_ids in KINDS.items():
+        found[kind] = [
+            (q.id, f"{c.title}: {q.label}")
+            for c in (registry.latest(cid) for cid in checklist_ids)
+            for q in _importable(c)
+        ]
+    return found
+
+
+def _importable(checklist: Checklist) -> list[Any]:
+    return [q for q in checklist.questions if q.type != "file" and not q.confidential]
+
+
+# ---- reading ----------------------------------------------------------------------------
+
+
+def read_rows(path: Path, registry: Registry) -> list[Row]:
+    """Every non-blank data row with its line number; the header is checked first."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        rows = list(_csv_rows(path))
+    elif suffix == ".xlsx":
+        rows = list(_xlsx_rows(path))
+    else:
+        raise ImportFileError(f"{path.name}: use a .csv or .xlsx file")
+    if not rows:
+        raise ImportFileError(f"{path.name} is empty")
+    (_, header), data = rows[0], rows[1:]
+    names = [h.strip().lower() for h in header]
+    known = set(COMMON) | {column for kind in columns(registry).values() for column, _ in kind}
+    unknown = [n for n in names if n and n not in known]
+    if unknown:
+        raise ImportFileError(
+            f"line 1: unknown column(s) {', '.join(unknown)}; "
+            "run `python -m bot import --columns` for the list"
+        )
+    if len(set(filter(None, names))) != len(list(filter(None, names))):
+        raise ImportFileError("line 1: a column name appears twice")
+    return [
+        Row(line, {n: v for n, v in zip(names, cells, strict=False) if n and v})
+        for line, cells in data
+        if any(cells)
+    ]
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            start = 1
+            for cells in reader:
+                yield start, [c.strip() for c in cells]
+                start = reader.line_num + 1
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(f"{path.name} is not UTF-8 text (save it as CSV UTF-8)") from exc
+    except csv.Error as exc:
+        raise ImportFileError(f"{path.name}: {exc}") from exc
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook  # only imports need it
+
+    try:
+        with warnings.catch_warnings():
+            # Style and data-validation warnings about files from other programs are noise.
+            warnings.simplefilter("ignore", UserWarning)
+            book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise ImportFileError(f"{path.name} is not a readable .xlsx file: {exc}") from exc
+    try:
+        sheet = book.worksheets[0]
+        for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield line, [_cell_text(c) for c in cells]
+    finally:
+        book.close()
+
+
+def _cell_text(value: Any) -> str:
+    """Spreadsheet cells as the text a user would type: dates ISO, booleans yes/no."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+# ---- importing --------------------------------------------------------------------------
+
+
+def import_file(
+    path: Path,
+    repo: Repository,
+    registry: Registry,
+    *,
+    actor: str,
+    today: date,
+    now: datetime,
+    tz: str,
+    owner: str | None = None,
+    kind: str | None = None,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Validate every row and save the good ones (none if `dry_run`); see the module doc."""
+    rows = read_rows(path, registry)
+    result = ImportResult()
+    seen = _existing_keys(repo)
+    for row in rows:
+        try:
+            case = _build(row, repo, registry, today=today, now=now, tz=tz,
+                          owner=owner, kind=kind)  # fmt: skip
+        except RowError as exc:
+            result.problems.append(Problem(row.line, str(exc)))
+            continue
+        key = _key(case)
+        if key in seen:
+            where = seen[key]
+            what = "already imported" if where == 0 else f"same record as line {where}"
+            problem = Problem(row.line, f"{case['label']}: {what}")
+            (result.skipped if where == 0 else result.problems).append(problem)
+            continue
+        seen[key] = row.line
+        if not dry_run:
+            detail = {"source": path.name, "line": row.line}
+            repo.save_case(case, actor=actor, action="import", detail=detail)
+        result.imported.append((row.line, case["label"]))
+    if not dry_run:
+        counts = {"imported": len(result.imported), "skipped": len(result.skipped),
+                  "problems": len(result.problems)}  # fmt: skip
+        repo.audit(actor=actor, action="import", target=path.name, detail=counts)
+    return result
+
+
+def _existing_keys(repo: Repository) -> dict[tuple[Any, ...], int]:
+    """Natural keys of the cases already stored (line 0 = "in the data folder")."""
+    keys: dict[tuple[Any, ...], int] = {}
+    for entry in repo.list_cases(kind="communication"):
+        if entry.get("reference"):
+            keys[("communication", _normal(entry["reference"]))] = 0
+    for entry in repo.list_cases(kind="visit"):
+        case = repo.get_case(entry["id"])
+        if case is not None and case.get("runs"):
+            keys[_key(case)] = 0
+    return keys
+
+
+def _normal(reference: str) -> str:
+    return " ".join(reference.split()).upper()
+
+
+def _key(case: Case) -> tuple[Any, ...]:
+    answers = case["runs"][0]["answers"]
+    if case["kind"] == "communication":
+        return ("communication", _normal(answers.get("reference") or ""))
+    state = (answers.get("state") or {}).get("code")
+    return ("visit", state, answers.get("request_date"), tuple(sorted(answers.get("mandates", []))))
+
+
+def _build(
+    row: Row,
+    repo: Repository,
+    registry: Registry,
+    *,
+    today: date,
+    now: datetime,
+    tz: str,
+    owner: str | None,
+    kind: str | None,
+) -> Case:
+    values = dict(row.values)
+    case_kind = values.pop("kind", kind or "").strip().lower()
+    if case_kind not in KINDS:
+        raise RowError("kind must be communication or visit")
+    case_owner = values.pop("owner", owner or "").strip()
+    if not case_owner:
+        raise RowError("no owner: fill the owner column or pass --owner")
+    user = repo.get_user(case_owner)
+    if user is None or user.get("role") not in OWNER_ROLES:
+        raise RowError(f"owner {case_owner} is not an officer or admin of the bot")
+    case: Case = {
+        "id": repo.new_case_id(),
+        "kind": case_kind,
+        "owner": case_owner,
+        "status": "draft",
+        "reference": None,
+        "label": "",
+        "created_at": now.isoformat(timespec="seconds"),
+        "runs": [],
+        "files": [],
+    }
+    names: dict[str, Any] = {}
+    problems: list[str] = []
+    for position, checklist_id in enumerate(KINDS[case_kind]):
+        checklist = registry.latest(checklist_id)
+        mine = {q.id: values.pop(q.id) for q in _importable(checklist) if q.id in values}
+        if position > 0 and not mine:
+            continue
+        try:
+            run = _fill(checklist, mine, AnswerContext(today=today, tz=tz, names=dict(names)))
+        except RowError as exc:
+            problems.append(str(exc))
+            continue
+        case["runs"].append(run)
+        names.update(run["answers"])
+    if values:
+        other = "visit" if case_kind == "communication" else "communication"
+        problems.append(f"{', '.join(sorted(values))}: only for a {other}")
+    if problems:
+        raise RowError("; ".join(problem.rstrip(".") for problem in problems))
+    overrides = repo.get_setting(OVERRIDES, {})
+    derive(case, registry, rules_for(case, load_rules(), overrides))
+    return case
+
+
+def _fill(checklist: Checklist, values: dict[str, str], ctx: AnswerContext) -> dict[str, Any]:
+    """Answer the checklist from the row exactly as the chat would, or raise RowError."""
+    step = engine.start(checklist, ctx)
+    used: set[str] = set()
+    while step.question is not None:
+        question = step.question
+        raw = values.get(question.id, "")
+        if not raw:
+            if question.required:
+                raise RowError(f"{question.id} is required ({question.label})")
+            step = engine.handle(checklist, step.run, engine.Skip(), ctx)
+            continue
+        used.add(question.id)
+        try:
+            step = _answer(checklist, step, raw, ctx)
+        except RowError as exc:
+            raise RowError(f"{question.id}: {exc}") from None
+    ignored = sorted(set(values) - used)
+    if ignored:
+        raise RowError(f"{', '.join(ignored)}: does not apply given the other answers")
+    return engine.handle(checklist, step.run, engine.Pick(engine.SAVE), ctx).run
+
+
+def _answer(checklist: Checklist, step: engine.Step, raw: str, ctx: AnswerContext) -> engine.Step:
+    assert step.question is not None
+    text, marked = _others(raw) if step.question.type == "actor" else (raw, set())
+    step = engine.handle(checklist, step.run, engine.Text(text), ctx)
+    if step.run.get("pending"):
+        step = _confirm_others(checklist, step, marked, ctx)
+    if step.error:
+        raise RowError(" ".join(step.notes))
+    return step
+
+
+def _others(raw: str) -> tuple[str, set[str]]:
+    """Strip the "other:" marks; return the text to parse and the names marked."""
+    items = [item for item in _SPLIT.split(raw.strip()) if item]
+    marked = set()
+    for index, item in enumerate(items):
+        if _OTHER.match(item):
+            name = _OTHER.sub("", item)
+            if resolve_state(name):
+                raise RowError(f"{name!r} is a State; remove 'other:'")
+            items[index] = name
+            marked.add(" ".join(name.split()))
+    return ", ".join(items), marked
+
+
+def _confirm_others(
+    checklist: Checklist, step: engine.Step, marked: set[str], ctx: AnswerContext
+) -> engine.Step:
+    unknown = [" ".join(name.split()) for name in step.run["pending"]["unknown"]]
+    for name in unknown:
+        if name not in marked:
+            close = ", ".join(a.name for a in suggest_states(name, limit=3))
+            hint = f" Did you mean {close}?" if close else ""
+            raise RowError(
+                f'{name!r} is not a State I know.{hint} Write an other actor as "other: {name}".'
+            )
+    return engine.handle(checklist, step.run, engine.Pick(ANSWER_OTHER_ACTOR), ctx)
