@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from clocks import MovableClock
 
 from storage.tinydb_repo import TinyDBRepository, open_repository
-from workflows.cases import CaseService, Clock
+from workflows.cases import CaseService
 from workflows.checklist import Registry
 from workflows.conversation import Chat, Conversation
-
-#: 15 May 2017, 10:00 in Geneva: a weekday in the middle of the period the examples use.
-NOW = datetime(2017, 5, 15, 8, 0, tzinfo=UTC)
-
-
-class MovableClock(Clock):
-    """A clock tests move by hand; nothing ever waits for real time."""
-
-    def __init__(self, start: datetime = NOW) -> None:
-        self.instant = start
-        super().__init__(now=lambda: self.instant)
 
 
 @pytest.fixture(scope="session")

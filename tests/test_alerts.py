@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import MovableClock
+from clocks import MovableClock
 from test_conversation import COMMUNICATION, say
 
 from workflows.alerts import AlertService

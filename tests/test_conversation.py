@@ -42,7 +42,7 @@ def test_full_communication_is_saved_with_every_answer(conversation: Conversatio
     assert answers["themes"] == ["reprisal", "hrd"]
     assert answers["addressees"][1] == {"code": "OTH", "name": "Shell plc", "kind": "other"}
     assert case["owner"] == "2" and case["status"] == "open"
-    assert [h["action"] for h in case["history"]][0] == "create"
+    assert case["history"][0]["action"] == "create"
 
 
 def test_reply_and_closure_checklists_follow_the_intake(conversation: Conversation) -> None:
@@ -150,9 +150,10 @@ def test_viewer_reads_without_confidential_answers_and_cannot_edit(
     forged = conversation.tap(viewer, f"e:{case['id']}:0:summary")[-1]
     assert forged.error and "not change" in forged.text
     assert "Jean Dupont" in conversation.text(Chat("2"), "/case JUA BDI 1/2017")[-1].text
-    assert "Jean Dupont" not in conversation.text(Chat("2", private=False), "/case JUA BDI 1/2017")[
-        -1
-    ].text
+    assert (
+        "Jean Dupont"
+        not in conversation.text(Chat("2", private=False), "/case JUA BDI 1/2017")[-1].text
+    )
 
 
 def test_officer_cannot_open_another_officers_case(conversation: Conversation) -> None:

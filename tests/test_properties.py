@@ -31,11 +31,11 @@ PLAUSIBLE = [
 ]  # fmt: skip
 FILE = {"name": "letter.pdf", "size": 1024, "mime": "application/pdf", "sha256": "0" * 64}
 
+PICKS = ["AL", "JUA", "yes", "no", "other", "retype", "save", "BDI"]
 texts = st.one_of(st.sampled_from(PLAUSIBLE), st.text(max_size=200))
 inputs = st.one_of(
     texts.map(engine.Text),
-    st.one_of(st.sampled_from(["AL", "JUA", "yes", "no", "other", "retype", "save", "BDI"]),
-              texts).map(engine.Pick),  # fmt: skip
+    st.one_of(st.sampled_from(PICKS), texts).map(engine.Pick),
     st.just(engine.Skip()),
     st.just(engine.Back()),
     st.just(engine.Review()),

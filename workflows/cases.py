@@ -156,10 +156,7 @@ class CaseService:
 
     def save(self, case: Case, actor: str, action: str, detail: dict[str, Any]) -> None:
         """Recompute the indexed summary (status, label, reminder dates), then persist."""
-        _derive(case, self.registry)
-        rules = self.rules_of(case)
-        case["next_alert"] = _iso(reminders.next_alert(case, rules))
-        case["next_due"] = _iso(reminders.next_due(case, rules))
+        derive(case, self.registry, self.rules_of(case))
         self.repo.save_case(case, actor=actor, action=action, detail=detail)
 
 
@@ -185,8 +182,15 @@ def _describe(
     return type(inp).__name__.lower(), {**detail, "position": after.get("position")}
 
 
-def _derive(case: Case, registry: Registry) -> None:
-    """Recompute the indexed summary fields from the answers."""
+def derive(case: Case, registry: Registry, rules: Rules) -> None:
+    """Recompute the indexed summary fields from the answers; call before every save."""
+    _label(case)
+    case["status"] = _status(case, registry)
+    case["next_alert"] = _iso(reminders.next_alert(case, rules))
+    case["next_due"] = _iso(reminders.next_due(case, rules))
+
+
+def _label(case: Case) -> None:
     answers: dict[str, Any] = case["runs"][0]["answers"] if case["runs"] else {}
     if case["kind"] == "communication":
         case["reference"] = answers.get("reference")
@@ -199,7 +203,6 @@ def _derive(case: Case, registry: Registry) -> None:
         state = (answers.get("state") or {}).get("name", "a State")
         mandates = ", ".join(answers.get("mandates") or [])
         case["label"] = f"Visit to {state}" + (f" ({mandates})" if mandates else "")
-    case["status"] = _status(case, registry)
 
 
 def _status(case: Case, registry: Registry) -> str:

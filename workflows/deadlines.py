@@ -160,11 +160,14 @@ def non_cooperating_states(
     """States whose last N communications with a passed deadline all went unanswered.
 
     Returns {ISO3: [references, oldest first]}. Only the most recent run of overdue
-    communications counts: one reply breaks the streak.
+    communications counts: one reply breaks the streak. Drafts (not finished logging) do not
+    count; closed cases do, since closing a case does not mean the State replied. The
+    default deadline applies here, not per-mandate overrides: cooperation is the State's
+    record across mandates.
     """
     history: dict[str, list[tuple[date, str, bool]]] = {}
     for case in cases:
-        if case.get("kind") != "communication":
+        if case.get("kind") != "communication" or case.get("status") == "draft":
             continue
         due = reply_due(case, rules)
         if due is None or due >= today:
