@@ -3,7 +3,8 @@
 For trying the bot with no token, for demos, and for scripted tests: it reads one
 message per line from standard input, so a whole conversation can be piped in.
 Buttons are printed numbered; typing a number taps that button. `/file PATH` sends
-a document, as attaching one would on Telegram.
+a document, as attaching one would on Telegram. Files the bot sends (reports, exports)
+are written to the current folder.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TextIO
 from storage.files import store_file
 from storage.repository import Repository, StorageError
 from workflows.conversation import Chat, Conversation
-from workflows.views import Button, Reply
+from workflows.views import Attachment, Button, Reply
 
 CONSOLE_USER = "console"
 
@@ -83,9 +84,19 @@ class Console:
 
     def _print(self, replies: list[Reply]) -> None:
         for reply in replies:
-            self.out.write(render(reply) + "\n\n")
+            self.out.write(render(reply) + "\n")
+            for attachment in reply.files:
+                self.out.write(f"  saved {self._save(attachment)}\n")
+            self.out.write("\n")
         self.buttons = replies[-1].buttons if replies else []
         self.out.flush()
+
+    def _save(self, attachment: Attachment) -> Path:
+        """Files (reports, exports) go to the current folder, readable by the owner only."""
+        path = Path(attachment.name).resolve()
+        path.touch(mode=0o600)
+        path.write_bytes(attachment.data)
+        return path
 
 
 def render(reply: Reply) -> str:

@@ -57,6 +57,10 @@ class CaseService:
         self.rules = rules or load_rules()
         self._overrides: dict[str, Any] = repo.get_setting(OVERRIDES, {})
 
+    @property
+    def overrides(self) -> dict[str, Any]:
+        return self._overrides
+
     def rules_of(self, case: Mapping[str, Any]) -> Rules:
         """Deadline rules for a case, with the admin's per-mandate overrides applied."""
         return rules_for(case, self.rules, self._overrides)

@@ -20,6 +20,7 @@ from workflows import access, engine
 from workflows.admin import admin_command
 from workflows.alerts import AlertService
 from workflows.cases import INTAKE, CaseService
+from workflows.reporting import ReportChat
 from workflows.views import Button, Reply, case_card, case_list, question_reply, review_reply
 
 COMMANDS = (
@@ -32,6 +33,8 @@ COMMANDS = (
     ("back", "go back one question"),
     ("skip", "skip an optional question"),
     ("cancel", "leave the checklist (answers are kept)"),
+    ("report", "the follow-up report; /report state Burundi for a State"),
+    ("find", "find cases: /find Burundi, /find reprisal"),
     ("digest", "what is overdue or due this week; /digest on|off to get it daily"),
     ("assign", "hand a case over: /assign REF USER_ID"),
 )
@@ -40,6 +43,7 @@ ADMIN_COMMANDS = (
     ("revoke", "remove access: /revoke USER_ID"),
     ("users", "who has access"),
     ("rules", "deadline rules; per mandate: /rules WGAD reply_days 90"),
+    ("export", "all data as JSON (no confidential answers)"),
 )
 _NUMBER = re.compile(r"[0-9]{1,4}")
 REFUSAL = "Sorry, this bot is only for authorised staff."
@@ -59,6 +63,7 @@ class Conversation:
         self.service = service
         self.repo = service.repo
         self.alerts = alerts or AlertService(service)
+        self.reports = ReportChat(service)
 
     # ---- entry points ---------------------------------------------------------------
     def text(self, chat: Chat, text: str) -> list[Reply]:
@@ -120,6 +125,12 @@ class Conversation:
                 return self._answer(chat, user, engine.Review())
             case "edit":
                 return self._edit_number(chat, user, arg.strip())
+            case "report":
+                return self.reports.start(user, arg.strip(), chat.private)
+            case "find":
+                return [self.reports.find(user, arg, 0, chat.private)]
+            case "export" if user["role"] == "admin":
+                return self.reports.export(user, chat.private)
             case "digest":
                 return [self._digest(user, arg.strip().lower())]
             case "assign":
@@ -216,6 +227,8 @@ class Conversation:
         case = self._session_case(user, session)
         if case is not None and session.get("dismiss") and isinstance(inp, engine.Text):
             return self._dismiss(chat, user, case, session["dismiss"], inp.text)
+        if session.get("report") and isinstance(inp, engine.Text):
+            return self.reports.answer(user, inp.text, chat.private)
         if case is None or session.get("run") is None:
             return [Reply(f"You are not in a checklist right now.\n{help_text()}")]
         if not access.can_edit(user, case):
@@ -270,6 +283,12 @@ class Conversation:
             return self._create(chat, user, rest)
         if kind == "p":
             return [self._cases(user, int(rest) if _NUMBER.fullmatch(rest) else 0)]
+        if kind == "r":
+            return self.reports.tap(user, rest, chat.private)
+        if kind == "fp":
+            query = (self.repo.get_session(chat.user_id) or {}).get("find", "")
+            page = int(rest) if _NUMBER.fullmatch(rest) else 0
+            return [self.reports.find(user, query, page, chat.private)]
         parts = rest.split(":", 3)
         case = self.repo.get_case(parts[0]) if parts[0] else None
         if case is None or not access.can_view(user, case):

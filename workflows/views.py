@@ -26,6 +26,15 @@ class Button:
     token: str
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply (a report, an export): the transport sends it as a document."""
+
+    name: str
+    data: bytes
+    mime: str
+
+
 @dataclass
 class Reply:
     """One message. `to` is set when it goes to someone else (e.g. a new case owner)."""
@@ -35,6 +44,7 @@ class Reply:
     title: str | None = None
     error: bool = False
     to: str | None = None
+    files: list[Attachment] = field(default_factory=list)
 
 
 def question_reply(
@@ -129,19 +139,21 @@ def _title(registry: Registry, run: dict[str, Any]) -> str:
     return registry.get(run["checklist"], run["version"]).title
 
 
-def case_list(entries: list[dict[str, Any]], page: int, heading: str) -> Reply:
-    """One page of cases; each opens its card."""
+def case_list(
+    entries: list[dict[str, Any]], page: int, heading: str, page_token: str = "p"
+) -> Reply:
+    """One page of cases; each opens its card. `page_token` names the list being paged."""
     if not entries:
-        return Reply(text="No cases here yet. /new starts one.", title=heading)
+        return Reply(text="No cases here. /new starts one.", title=heading)
     pages = (len(entries) + PAGE_SIZE - 1) // PAGE_SIZE
     page = max(0, min(page, pages - 1))
     shown = entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     lines = [f"{e['label']} · {e['status']}" for e in shown]
     buttons = [Button(e["label"][:40], f"c:{e['id']}") for e in shown]
     if page > 0:
-        buttons.append(Button("« Previous", f"p:{page - 1}"))
+        buttons.append(Button("« Previous", f"{page_token}:{page - 1}"))
     if page < pages - 1:
-        buttons.append(Button("Next »", f"p:{page + 1}"))
+        buttons.append(Button("Next »", f"{page_token}:{page + 1}"))
     return Reply(
         text="\n".join(lines), buttons=buttons, title=f"{heading} · page {page + 1}/{pages}"
     )

@@ -1,0 +1,101 @@
+"""/report, /find and /export in the chat: buttons, typed periods, files, confidentiality."""
+
+from __future__ import annotations
+
+import json
+
+from test_conversation import COMMUNICATION, say
+
+from workflows.conversation import Chat, Conversation
+from workflows.views import Reply
+
+
+def files_of(reply: Reply) -> dict[str, bytes]:
+    return {f.name.rsplit("-", 1)[-1] if f.name.endswith(".png") else f.name[-4:]: f.data
+            for f in reply.files}  # fmt: skip
+
+
+def test_report_by_buttons_sends_summary_docx_csv_and_chart(conversation: Conversation) -> None:
+    say(conversation, Chat("2"), *COMMUNICATION, "#Save")
+    reply = say(conversation, Chat("4"), "/report", "#This year", "#All cases")
+    assert reply.title == "Report" and "2017" in reply.text
+    assert len(reply.text) < 4096
+    files = files_of(reply)
+    assert files["docx"][:2] == b"PK"
+    assert files[".csv"][:3] == b"\xef\xbb\xbf" and "JUA BDI 1/2017" in files[".csv"].decode()
+    assert files["rate.png"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Jean Dupont" not in files[".csv"].decode("utf-8-sig")
+
+
+def test_typed_period_and_one_state(conversation: Conversation) -> None:
+    say(conversation, Chat("2"), *COMMUNICATION, "#Save")
+    chat = Chat("2")
+    asked = say(conversation, chat, "/report", "#Another period")
+    assert "Type the period" in asked.text
+    refused = conversation.text(chat, "next blue")[-1]
+    assert refused.error and "since 1 June 2017" in refused.text
+    scope = say(conversation, chat, "since 1 March 2017")
+    assert [b.label for b in scope.buttons] == ["All cases", "One mandate", "One State"]
+    assert conversation.text(chat, "Atlantis")[-1].text.startswith("Choose with the buttons")
+    one_state = next(b.token for b in scope.buttons if b.label == "One State")
+    assert "Which State?" in conversation.tap(chat, one_state)[-1].text
+    assert conversation.text(chat, "Atlantis")[-1].error
+    report = say(conversation, chat, "Burundi")
+    assert "JUA BDI 1/2017" in files_of(report)[".csv"].decode()
+
+
+def test_state_profile(conversation: Conversation) -> None:
+    say(conversation, Chat("2"), *COMMUNICATION, "#Save")
+    reply = say(conversation, Chat("2"), "/report state BDI")
+    assert "Burundi" in reply.text and reply.files
+    assert conversation.text(Chat("2"), "/report state Atlantis")[-1].error
+
+
+def test_confidential_variant_only_for_admins_in_private_and_audited(
+    conversation: Conversation,
+) -> None:
+    say(conversation, Chat("2"), *COMMUNICATION, "#Save")
+    officer_scopes = say(conversation, Chat("2"), "/report", "#This year").buttons
+    assert "All, with confidential names" not in [b.label for b in officer_scopes]
+    forged = conversation.tap(Chat("2"), "r:s:confidential")[-1]
+    assert forged.error
+    group = conversation.tap(Chat("1", private=False), "r:p:this year")
+    assert conversation.tap(Chat("1", private=False), "r:s:confidential")[-1].error, group
+    reply = say(conversation, Chat("1"), "/report", "#This year", "#All, with confidential")
+    assert "Jean Dupont" in files_of(reply)[".csv"].decode("utf-8-sig")
+    audit = [e for e in conversation.repo.audit_log() if e["action"] == "report_confidential"]
+    assert len(audit) == 1 and audit[0]["actor"] == "1"
+
+
+def test_report_does_not_lose_the_checklist_the_user_was_in(conversation: Conversation) -> None:
+    chat = Chat("2")
+    say(conversation, chat, "/new", "#Communication", "#AL", "Burundi")
+    say(conversation, chat, "/report", "#Last year", "#All cases")
+    assert say(conversation, chat, "/resume").title.startswith("Question 3 of")
+
+
+def test_find_pages_through_results(conversation: Conversation) -> None:
+    chat = Chat("2")
+    for _ in range(10):
+        say(conversation, chat, "/new", "#Communication", "#AL", "Burundi", "yesterday", "WGAD",
+            "#AL BDI", "Arrest of a journalist", "/skip", "/skip", "#Save")  # fmt: skip
+    first = say(conversation, chat, "/find journalist")
+    assert first.title.endswith("page 1/2") and len(first.buttons) == 9
+    next_page = next(b.token for b in first.buttons if b.label.startswith("Next"))
+    second = conversation.tap(chat, next_page)[-1]
+    assert second.title.endswith("page 2/2") and len(second.buttons) == 3  # 2 cases + Previous
+    assert "No cases" in say(conversation, chat, "/find nothing-like-this").text
+    assert conversation.text(Chat("3"), "/find journalist")[-1].text.startswith("No cases")
+
+
+def test_export_is_admin_only_and_has_no_confidential_answers(
+    conversation: Conversation,
+) -> None:
+    say(conversation, Chat("2"), *COMMUNICATION, "#Save")
+    assert conversation.text(Chat("2"), "/export")[-1].error
+    assert conversation.text(Chat("1", private=False), "/export")[-1].error
+    reply = say(conversation, Chat("1"), "/export")
+    (attachment,) = reply.files
+    exported = json.loads(attachment.data)
+    assert "Jean Dupont" not in attachment.data.decode()
+    assert "JUA BDI 1/2017" in json.dumps(exported)

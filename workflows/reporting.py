@@ -1,0 +1,186 @@
+"""`/report`, `/find` and `/export` in the chat: choices as buttons, files as attachments.
+
+`/report` asks for a period (buttons for the usual ones, or any phrase such as "since 1
+June 2017") and a scope (all, one mandate, one State), then answers with the headline
+figures and attaches the Word report, the CSV rows and the reply-rate chart.
+`/report state Burundi` is a State's profile over the whole record. The confidential
+variant (names of victims) is offered only to admins in a private chat, and every such
+request is audit-logged before the report is built.
+
+What the user is being asked (a period, a mandate, a State) is kept in their session, so
+the dialogue survives a restart like the checklists do.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+from workflows.actors import resolve_state
+from workflows.cases import CaseService
+from workflows.mandates import match_mandate
+from workflows.report import (
+    PeriodError,
+    Report,
+    compile_report,
+    parse_period,
+    summary_text,
+    write_chart,
+    write_csv,
+    write_docx,
+)
+from workflows.report.audit import record_confidential_request
+from workflows.search import search
+from workflows.views import Attachment, Button, Reply, case_list
+
+PERIODS = (("This year", "this year"), ("Last year", "last year"),
+           ("Last session window", "last session window"))  # fmt: skip
+SCOPES = (("All cases", "all"), ("One mandate", "mandate"), ("One State", "state"))
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+RECORD_START = date(1980, 1, 1)
+
+
+class ReportChat:
+    def __init__(self, service: CaseService) -> None:
+        self.service = service
+        self.repo = service.repo
+
+    # ---- /report --------------------------------------------------------------------
+    def start(self, user: dict[str, Any], arg: str, private: bool) -> list[Reply]:
+        words = arg.split(maxsplit=1)
+        if words and words[0].lower() == "state":
+            return self._state_profile(user, words[1] if len(words) > 1 else "", private)
+        if arg:
+            return self._period_chosen(user, arg)
+        buttons = [Button(label, f"r:p:{key}") for label, key in PERIODS]
+        buttons.append(Button("Another period…", "r:p:"))
+        return [Reply("Which period?", buttons=buttons, title="Report")]
+
+    def tap(self, user: dict[str, Any], rest: str, private: bool) -> list[Reply]:
+        kind, _, value = rest.partition(":")
+        if kind == "p" and value:
+            return self._period_chosen(user, value)
+        if kind == "p":
+            self._ask(user, "period")
+            return [Reply("Type the period, e.g. 2016, since 1 June 2017, March 2018 session.")]
+        if kind == "s":
+            return self._scope_chosen(user, value, private)
+        return [Reply("That button is out of date.", error=True)]
+
+    def answer(self, user: dict[str, Any], text: str, private: bool) -> list[Reply]:
+        """Text typed while a report question is open (period, mandate or State)."""
+        session = self.repo.get_session(user["id"]) or {}
+        asked = session.get("report", {})
+        if asked.get("step") == "period":
+            return self._period_chosen(user, text)
+        if asked.get("step") == "scope":
+            return [Reply("Choose with the buttons: all cases, one mandate or one State.",
+                          error=True)]  # fmt: skip
+        if asked.get("step") == "mandate":
+            found = match_mandate(text)
+            if len(found) != 1:
+                return [Reply("Name one mandate, e.g. WGAD or SR HRDs.", error=True)]
+            return self._send(user, asked["period"], private, mandate=found[0].short_name)
+        state = resolve_state(text)
+        if state is None:
+            return [Reply("Name one State, e.g. Burundi or BDI.", error=True)]
+        return self._send(user, asked.get("period", ""), private, state=state.code)
+
+    def _period_chosen(self, user: dict[str, Any], text: str) -> list[Reply]:
+        try:
+            period = parse_period(text, self.service.today(), self.service.tz)
+        except PeriodError as exc:
+            self._ask(user, "period")
+            return [Reply(str(exc), error=True)]
+        self._ask(user, "scope", period=text)
+        buttons = [Button(label, f"r:s:{key}") for label, key in SCOPES]
+        if user["role"] == "admin":
+            buttons.append(Button("All, with confidential names", "r:s:confidential"))
+        return [Reply(f"{period.label}. Which cases?", buttons=buttons, title="Report")]
+
+    def _scope_chosen(self, user: dict[str, Any], scope: str, private: bool) -> list[Reply]:
+        session = self.repo.get_session(user["id"]) or {}
+        period = session.get("report", {}).get("period")
+        if period is None:
+            return [Reply("That button is out of date; start again with /report.", error=True)]
+        if scope in ("mandate", "state"):
+            self._ask(user, scope, period=period)
+            example = "WGAD or SR HRDs" if scope == "mandate" else "Burundi or BDI"
+            return [Reply(f"Which {'mandate' if scope == 'mandate' else 'State'}? e.g. {example}")]
+        if scope == "confidential" and not (user["role"] == "admin" and private):
+            return [Reply("Only an admin, in a private chat, can ask for names.", error=True)]
+        return self._send(user, period, private, confidential=scope == "confidential")
+
+    def _state_profile(self, user: dict[str, Any], name: str, private: bool) -> list[Reply]:
+        state = resolve_state(name) if name else None
+        if state is None:
+            return [Reply("Which State? For example /report state Burundi.", error=True)]
+        today = self.service.today()
+        label = f"{state.name}: the whole record to {today.isoformat()}"
+        return self._build(user, RECORD_START, today, label, private, state=state.code)
+
+    def _send(
+        self, user: dict[str, Any], period_text: str, private: bool, **scope: Any
+    ) -> list[Reply]:
+        try:
+            period = parse_period(period_text, self.service.today(), self.service.tz)
+        except PeriodError as exc:
+            return [Reply(str(exc), error=True)]
+        return self._build(user, period.start, period.end, period.label, private, **scope)
+
+    def _build(
+        self, user: dict[str, Any], start: date, end: date, label: str, private: bool, **scope: Any
+    ) -> list[Reply]:
+        self._session(user, report=None)
+        report = compile_report(
+            self.repo.iter_cases(), start, end, today=self.service.today(), label=label,
+            rules=self.service.rules, overrides=self.service.overrides,
+            registry=self.service.registry, **scope,
+        )  # fmt: skip
+        if report.confidential:
+            record_confidential_request(self.repo, report, actor=user["id"], via="chat")
+        return [Reply(summary_text(report), title="Report", files=report_files(report))]
+
+    def _ask(self, user: dict[str, Any], step: str, **extra: Any) -> None:
+        self._session(user, report={"step": step, **extra})
+
+    def _session(self, user: dict[str, Any], **changes: Any) -> None:
+        """Change only these keys: the checklist the user is in stays where it was."""
+        session = {**(self.repo.get_session(user["id"]) or {}), **changes}
+        self.repo.put_session(user["id"], {k: v for k, v in session.items() if v is not None})
+
+    # ---- /find and /export ------------------------------------------------------------
+    def find(self, user: dict[str, Any], text: str, page: int, private: bool) -> Reply:
+        if not text.strip():
+            return Reply("What should I look for? e.g. /find Burundi, /find reprisal", error=True)
+        found = search(self.repo, text, user, private_chat=private, registry=self.service.registry)
+        self._session(user, find=text)
+        return case_list(found, page, f"Found for “{text[:40]}”", page_token="fp")
+
+    def export(self, user: dict[str, Any], private: bool) -> list[Reply]:
+        if user["role"] != "admin" or not private:
+            return [Reply("Only an admin, in a private chat, can export the data.", error=True)]
+        from workflows.export import export_json
+
+        stream = io.BytesIO()
+        count = export_json(self.repo, stream, registry=self.service.registry, actor=user["id"],
+                            now=self.service.clock.now())  # fmt: skip
+        name = f"followup-export-{self.service.today().isoformat()}.json"
+        attachment = Attachment(name, stream.getvalue(), "application/json")
+        return [Reply(f"Export of {count} cases (no confidential answers).", files=[attachment])]
+
+
+def report_files(report: Report) -> list[Attachment]:
+    """The Word report, the CSV rows and the reply-rate chart, named after the period."""
+    stem = "followup-report-" + report.start.isoformat() + "-" + report.end.isoformat()
+    files = []
+    for suffix, mime, writer in (
+        (".docx", DOCX, write_docx),
+        (".csv", "text/csv", write_csv),
+        ("-reply-rate.png", "image/png", write_chart),
+    ):
+        stream = io.BytesIO()
+        writer(report, stream)
+        files.append(Attachment(stem + suffix, stream.getvalue(), mime))
+    return files
