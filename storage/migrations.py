@@ -10,14 +10,24 @@ know what the new fields mean and could silently drop them on the next save.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from tinydb import TinyDB
 
 from storage.atomic import AtomicJSONStorage
-from storage.layout import build_index, write_index
+from storage.layout import (
+    AUDIT_FILE,
+    AUDIT_TABLE,
+    META_FILE,
+    SESSIONS_FILE,
+    SESSIONS_TABLE,
+    build_index,
+    write_index,
+)
 from storage.repository import StorageError
 
 log = logging.getLogger(__name__)
@@ -32,7 +42,57 @@ def _v0_to_v1(data_dir: Path) -> None:
     write_index(data_dir, build_index(data_dir).values())
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v0_to_v1,)
+def _v1_to_v2(data_dir: Path) -> None:
+    """Move the sessions and the global audit log out of meta.json into files of their own.
+
+    meta.json is read on every message (users) but the audit log in it only grows. Crash-safe:
+    sessions.json and audit.json are written first and meta.json is rewritten without the two
+    tables last, so until that rename meta.json still holds everything. A re-run after a
+    crash merges instead of appending, so an entry already moved is not moved twice.
+    """
+    meta_storage = AtomicJSONStorage(data_dir / META_FILE)
+    meta = meta_storage.read() or {}
+    moves = ((SESSIONS_FILE, SESSIONS_TABLE, _session_key), (AUDIT_FILE, AUDIT_TABLE, _same_doc))
+    for file_name, table, key in moves:
+        docs = _table_docs(meta, table, META_FILE)
+        if not docs:
+            continue
+        target = AtomicJSONStorage(data_dir / file_name)
+        present = target.read() or {}
+        merged = _merge(docs, _table_docs(present, table, file_name), key)
+        if merged != present.get(table):  # equal when a re-run finds it already moved
+            target.write({**present, table: merged})
+    moved = (SESSIONS_TABLE, AUDIT_TABLE)
+    if any(table in meta for table in moved):
+        meta_storage.write({name: docs for name, docs in meta.items() if name not in moved})
+
+
+def _table_docs(data: dict[str, Any], table: str, file_name: str) -> list[dict[str, Any]]:
+    docs = data.get(table) or {}
+    if not isinstance(docs, dict) or not all(isinstance(doc, dict) for doc in docs.values()):
+        raise StorageError(f"{file_name}: table {table!r} is not a table of documents")
+    return list(docs.values())
+
+
+def _session_key(doc: dict[str, Any]) -> str:
+    return json.dumps(doc.get("user_id"))
+
+
+def _same_doc(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, sort_keys=True)
+
+
+def _merge(
+    first: Iterable[dict[str, Any]], then: Iterable[dict[str, Any]], key: Callable[[Any], str]
+) -> dict[str, dict[str, Any]]:
+    """`first` in order, then the documents of `then` whose key `first` lacks; doc ids 1..n."""
+    docs = list(first)
+    keys = {key(doc) for doc in docs}
+    docs += [doc for doc in then if key(doc) not in keys]
+    return {str(doc_id): doc for doc_id, doc in enumerate(docs, start=1)}
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v0_to_v1, _v1_to_v2)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

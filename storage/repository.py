@@ -58,6 +58,12 @@ class Repository(Protocol):
 
     def case_by_reference(self, reference: str) -> Case | None: ...
 
+    def bulk(self) -> AbstractContextManager[None]:
+        """Group many `save_case` calls (an import, demo data): each case is still durable
+        when its save returns, but the index is written once, when the block exits. Optional
+        to use; blocks may nest."""
+        ...
+
     # users and roles -----------------------------------------------------------
     def get_user(self, user_id: str) -> dict[str, Any] | None: ...
 

@@ -1,12 +1,15 @@
-"""The repository on TinyDB: one file per case, a small index kept in memory, one meta file.
+"""The repository on TinyDB: one file per case, a small index kept in memory, and users,
+sessions and the global audit log each in a file of their own.
 
 A data folder (folders 0o700, files 0o600, owned by one process at a time):
 
     .lock              flock held by the owning process (storage.lock)
     cases/<id>.json    one TinyDB database per case: table "case", one document
     index.json         TinyDB table "cases": only INDEX_FIELDS of each case
-    index.pending      exists only while an index update may lag behind a case write
-    meta.json          TinyDB tables users, sessions, settings, audit, schema
+    index.pending      exists only while an indexed case's entry may lag behind its file
+    meta.json          TinyDB tables users, settings, schema (small, rarely written)
+    sessions.json      TinyDB table sessions: where each user is in which checklist
+    audit.json         TinyDB table audit: the global audit log (only grows)
     files/             attachments
 
 Why this shape:
@@ -20,16 +23,26 @@ Why this shape:
   history is authoritative, so a caller holding a stale copy cannot drop earlier entries.
 - Listing cases (mine, open, by reference) must not open every file, so the few fields used
   for that are indexed and held in memory. They change rarely (a new case, a status, a new
-  owner), so a save that only adds answers does not touch index.json at all.
-- The index is derived; the case files are the truth. Before a save that changes the index,
-  `index.pending` names the case; it is removed once index.json is written. At open, the cases
-  it names are re-read, and case files the index lacks (a restore, a copy) are found by
-  comparing the folder listing with the index; only those files are read.
-- Users, sessions, settings and the global audit log share meta.json, so a grant and its
-  audit entry are one write (`AtomicJSONStorage.batch`). It is read from disk on each call;
-  that stays cheap while the global audit log is small (case changes are audited in the
-  case, not here).
-- Every file is written through `AtomicJSONStorage` (temp file, fsync, rename, fsync folder),
+  owner), so a save that only adds answers does not touch index.json at all. index.json is
+  rewritten whole from memory; only the entries that changed are re-encoded.
+- The index is derived; the case files are the truth. At open, case files the index lacks
+  (a new case whose index write was cut short, a restore, a copy) are found by comparing the
+  folder listing with the index, and only those files are read; so a new case needs no more
+  than its own file. A save that changes the entry of a case already in index.json first
+  names the case in `index.pending`, which is removed once index.json is written; at open
+  the cases it names are re-read. `bulk()` writes index.json once at the end of a block
+  instead of after each save; the same two rules repair a crash inside the block.
+- Every chat message reads its user and session, and an answer may write the session, so
+  those live in small files: users (with settings and the schema version) in meta.json,
+  sessions in sessions.json. The global audit log only grows, so it has a file of its own,
+  read only to append to it or list it. Files are read from disk on each call (no cache).
+  `put_session` writes only if the session changed.
+- A change with a global audit entry (put_user, delete_user, set_setting) is two atomic
+  writes, the audit entry first, then the change: a crash in between leaves an audit entry
+  for a change that may not have happened, never a change that left no trace. (The same
+  holds when the second write fails with a full disk: `StorageError` is raised and the
+  entry stays.)
+- Every file is written through `storage.atomic` (temp file, fsync, rename, fsync folder),
   so a kill at any instant leaves each file whole, old or new.
 - One process owns the folder (flock); inside it an RLock serialises callers. Case files are
   read from disk on every `get_case` (they are a few KB and in the page cache), so there is no
@@ -39,6 +52,7 @@ Why this shape:
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import threading
@@ -70,6 +84,16 @@ def _utc_now() -> datetime:
 
 def _normalise_reference(reference: str) -> str:
     return " ".join(reference.split()).casefold()
+
+
+def _as_json(value: Any) -> str:
+    """Exact comparison of JSON values: `1 == True` and `1 == 1.0` in Python, not in JSON."""
+    return json.dumps(value, sort_keys=True)
+
+
+def _table(db: TinyDB, name: str) -> Table:
+    # No query cache: a cached result could outlive a batch that was discarded.
+    return db.table(name, cache_size=0)
 
 
 def _replace_with(new: dict[str, Any]) -> Callable[[MutableMapping[str, Any]], None]:
@@ -129,24 +153,28 @@ class TinyDBRepository:
             if removed := remove_temp_files(folder):
                 log.warning("removed %d unfinished temp file(s) from %s", removed, folder)
         self._meta = TinyDB(self.data_dir / layout.META_FILE, storage=AtomicJSONStorage)
-        self._meta_storage = cast(AtomicJSONStorage, self._meta.storage)
-        self._users = self._table("users")
-        self._sessions = self._table("sessions")
-        self._settings = self._table("settings")
-        self._audit = self._table("audit")
+        self._users = _table(self._meta, "users")
+        self._settings = _table(self._meta, "settings")
         migrate(self.data_dir, self._meta)
+        self._sessions_db = TinyDB(self.data_dir / layout.SESSIONS_FILE, storage=AtomicJSONStorage)
+        self._sessions_storage = cast(AtomicJSONStorage, self._sessions_db.storage)
+        self._sessions = _table(self._sessions_db, layout.SESSIONS_TABLE)
+        self._audit_db = TinyDB(self.data_dir / layout.AUDIT_FILE, storage=AtomicJSONStorage)
+        self._audit = _table(self._audit_db, layout.AUDIT_TABLE)
+        self._encoder = layout.IndexEncoder()
         index = layout.read_index(self.data_dir)
         if index is None:
             log.warning("the index has other fields than %s; rebuilding it", INDEX_FIELDS)
             index = layout.build_index(self.data_dir)
-            layout.write_index(self.data_dir, index.values())
+            layout.write_index(self.data_dir, index.values(), self._encoder)
         self._index = index
+        # Cases whose entry in index.json may be stale; the marker on disk names them all
+        # (or says "all", past layout.PENDING_LIMIT).
         self._pending: set[str] = set()
+        # Cases in the in-memory index but not yet in index.json (no marker needed).
+        self._unwritten: set[str] = set()
+        self._bulk_depth = 0
         self._repair_index()
-
-    def _table(self, name: str) -> Table:
-        # No query cache: a cached result could outlive a batch that was discarded.
-        return self._meta.table(name, cache_size=0)
 
     def _repair_index(self) -> None:
         """Make the index agree with the case files after a crash, a restore or a copy."""
@@ -166,7 +194,7 @@ class TinyDBRepository:
                 self._index[case_id] = entry
                 changed = True
         if changed:
-            layout.write_index(self.data_dir, self._index.values())
+            layout.write_index(self.data_dir, self._index.values(), self._encoder)
         layout.clear_pending(self.data_dir)
 
     def _now(self) -> str:
@@ -185,8 +213,11 @@ class TinyDBRepository:
         with self._lock:
             if self._closed:
                 return
+            if self._index_lags():
+                self._write_index()  # spares the next open the repair
             self._closed = True
-            self._meta.close()
+            for db in (self._meta, self._sessions_db, self._audit_db):
+                db.close()
             self._flock.release()
 
     def __enter__(self) -> TinyDBRepository:
@@ -230,26 +261,62 @@ class TinyDBRepository:
         record = {"at": self._now(), "actor": actor, "action": action, "detail": detail}
         doc = {**case, "history": [*history, record]}
         entry = layout.index_entry(doc, case_id)
-        index_changes = self._index.get(case_id) != entry
-        if index_changes:
-            layout.write_pending(self.data_dir, self._pending | {case_id})
-            self._pending.add(case_id)
+        indexed = self._index.get(case_id)
+        if indexed is not None and indexed != entry and case_id not in self._unwritten:
+            self._mark_pending(case_id)
         layout.write_case_file(path, doc)
-        if index_changes:
-            self._index[case_id] = entry
-        if self._pending:
+        if indexed != entry:
+            self._index[case_id] = entry  # replaced, never mutated: see layout.IndexEncoder
+            if indexed is None:
+                self._unwritten.add(case_id)
+        if self._index_lags() and not self._bulk_depth:
             self._write_index()
 
+    def _mark_pending(self, case_id: str) -> None:
+        """Name the case in the marker before its file changes an entry index.json holds."""
+        if case_id in self._pending:
+            return
+        if len(self._pending) <= layout.PENDING_LIMIT:  # beyond, the marker says "all"
+            layout.write_pending(self.data_dir, self._pending | {case_id})
+        self._pending.add(case_id)
+
+    def _index_lags(self) -> bool:
+        return bool(self._pending or self._unwritten)
+
     def _write_index(self) -> None:
-        """Write index.json and drop the marker. A failure is logged, not raised: the case
-        itself is already durable and the marker gets the index repaired at the next open."""
+        """Write index.json and drop the marker. A failure is logged, not raised: the cases
+        are already durable, and the marker and the folder listing get the index repaired at
+        the next open (or it is retried on the next save)."""
         try:
-            layout.write_index(self.data_dir, self._index.values())
+            layout.write_index(self.data_dir, self._index.values(), self._encoder)
         except StorageError as exc:
             log.warning("%s; the index will be repaired at the next open", exc)
             return
         self._pending.clear()
+        self._unwritten.clear()
         layout.clear_pending(self.data_dir)
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Save many cases, writing index.json once when the block exits, not after each save.
+
+        Each save inside still writes its case file durably before returning; only the index
+        (derived data) waits, and a crash inside the block is repaired at the next open (see
+        the module docstring). Blocks may nest: the index is written when the outermost one
+        exits, also on an exception (the saves made are kept). The lock is not held across
+        the block, so other threads keep working; their saves meanwhile are deferred too.
+        """
+        with self._lock:
+            if self._closed:
+                raise StorageError(f"the repository on {self.data_dir} is closed")
+            self._bulk_depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._bulk_depth -= 1
+                if not self._bulk_depth and not self._closed and self._index_lags():
+                    self._write_index()
 
     @_guarded
     def list_cases(self, **where: Any) -> list[dict[str, Any]]:
@@ -295,30 +362,32 @@ class TinyDBRepository:
 
     @_guarded
     def put_user(self, user: dict[str, Any], *, actor: str) -> None:
-        """Add or replace a user; the change and its audit entry are one write."""
+        """Add or replace a user; the audit entry is written first, then the user."""
         user_id = user.get("id")
         if not isinstance(user_id, str) or not user_id:
             raise ValueError("user['id'] must be a non-empty string")
         new = dict(user)
-        with self._meta_storage.batch():
-            old = self._users.get(tinydb.where("id") == user_id)
-            if old is None:
-                self._users.insert(new)
-            else:
-                self._users.update(_replace_with(new), doc_ids=[old.doc_id])
-            before = dict(old) if old is not None else None
-            self._add_audit(actor, "put_user", user_id, {"before": before, "after": new})
+        old = self._users.get(tinydb.where("id") == user_id)
+        before = dict(old) if old is not None else None
+        self._add_audit(actor, "put_user", user_id, {"before": before, "after": new})
+        if old is None:
+            self._users.insert(new)
+        else:
+            self._users.update(_replace_with(new), doc_ids=[old.doc_id])
 
     @_guarded
     def delete_user(self, user_id: str, *, actor: str) -> None:
-        """Remove a user and their session; nothing happens (and nothing is logged) if absent."""
-        with self._meta_storage.batch():
-            old = self._users.get(tinydb.where("id") == user_id)
-            if old is None:
-                return
-            self._users.remove(doc_ids=[old.doc_id])
-            self._sessions.remove(tinydb.where("user_id") == user_id)
-            self._add_audit(actor, "delete_user", user_id, {"before": dict(old)})
+        """Remove a user and their session; nothing happens (and nothing is logged) if absent.
+
+        The audit entry is written first, then the session is cleared, then the user removed:
+        a crash part-way leaves at worst a user without a session (harmless), never a session
+        that a user added again later with the same id would find."""
+        old = self._users.get(tinydb.where("id") == user_id)
+        if old is None:
+            return
+        self._add_audit(actor, "delete_user", user_id, {"before": dict(old)})
+        self._put_session(user_id, None)
+        self._users.remove(doc_ids=[old.doc_id])
 
     @_guarded
     def list_users(self) -> list[dict[str, Any]]:
@@ -333,15 +402,19 @@ class TinyDBRepository:
 
     @_guarded
     def put_session(self, user_id: str, session: dict[str, Any] | None) -> None:
-        """Set or (with None) clear a user's session. Not audited: it is position, not data."""
-        with self._meta_storage.batch():
+        """Set or (with None) clear a user's session. Not audited: it is position, not data.
+        Nothing is written if the stored session is already the same (as JSON)."""
+        self._put_session(user_id, session)
+
+    def _put_session(self, user_id: str, session: dict[str, Any] | None) -> None:
+        with self._sessions_storage.batch():  # one read, at most one write
             old = self._sessions.get(tinydb.where("user_id") == user_id)
             if session is None:
                 if old is not None:
                     self._sessions.remove(doc_ids=[old.doc_id])
             elif old is None:
                 self._sessions.insert({"user_id": user_id, "session": session})
-            else:
+            elif _as_json(old["session"]) != _as_json(session):
                 self._sessions.update({"session": session}, doc_ids=[old.doc_id])
 
     # settings ------------------------------------------------------------------------------
@@ -353,15 +426,14 @@ class TinyDBRepository:
 
     @_guarded
     def set_setting(self, key: str, value: Any, *, actor: str) -> None:
-        """Set a setting; the change and its audit entry (old and new value) are one write."""
-        with self._meta_storage.batch():
-            old = self._settings.get(tinydb.where("key") == key)
-            if old is None:
-                self._settings.insert({"key": key, "value": value})
-            else:
-                self._settings.update({"value": value}, doc_ids=[old.doc_id])
-            before = old["value"] if old is not None else None
-            self._add_audit(actor, "set_setting", key, {"before": before, "after": value})
+        """Set a setting; the audit entry (old and new value) is written first, then the value."""
+        old = self._settings.get(tinydb.where("key") == key)
+        before = old["value"] if old is not None else None
+        self._add_audit(actor, "set_setting", key, {"before": before, "after": value})
+        if old is None:
+            self._settings.insert({"key": key, "value": value})
+        else:
+            self._settings.update({"value": value}, doc_ids=[old.doc_id])
 
     # audit ---------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+import storage.atomic
 from storage import layout
 from storage.repository import DataDirLocked, Repository, StorageError
 from storage.tinydb_repo import TinyDBRepository, open_repository
@@ -173,6 +174,138 @@ def test_index_rewritten_only_when_index_fields_change(repo: TinyDBRepository) -
     assert not (repo.data_dir / layout.PENDING_FILE).exists()
 
 
+def test_a_new_case_needs_no_marker(
+    repo: TinyDBRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_marker(*args: object) -> None:
+        raise AssertionError("the marker was written")
+
+    monkeypatch.setattr(layout, "write_pending", no_marker)
+    case = new_case(repo, status="open")
+    case["status"] = "closed"
+    with pytest.raises(AssertionError, match="marker"):  # now it is in index.json
+        repo.save_case(case, actor="u1", action="close", detail={})
+    assert index_on_disk(repo.data_dir)[case["id"]]["status"] == "open"
+
+
+def test_index_encoder_matches_a_plain_dump(repo: TinyDBRepository) -> None:
+    cases = [new_case(repo, reference=f"Ré {n}") for n in range(3)]
+    encoder = layout.IndexEncoder()
+    entries = [layout.index_entry(case, case["id"]) for case in cases]
+    plain = storage.atomic.dumps({"cases": {str(n): e for n, e in enumerate(entries, 1)}})
+    assert encoder.encode(entries) == plain
+    entries[1] = {**entries[1], "status": "closed"}  # replaced: re-encoded
+    assert json.loads(encoder.encode(entries[1:]))["cases"]["1"]["status"] == "closed"
+    assert (repo.data_dir / layout.INDEX_FILE).read_bytes() == encoder.encode(
+        [layout.index_entry(case, case["id"]) for case in cases]
+    )
+
+
+# bulk ------------------------------------------------------------------------------------------
+
+
+def count_index_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Patch layout.write_index to record the number of entries of each write."""
+    writes: list[int] = []
+    real = layout.write_index
+
+    def counting(data_dir: Path, entries: Any, *args: Any) -> None:
+        entries = list(entries)
+        writes.append(len(entries))
+        real(data_dir, entries, *args)
+
+    monkeypatch.setattr(layout, "write_index", counting)
+    return writes
+
+
+def test_bulk_writes_the_index_once(
+    repo: TinyDBRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = new_case(repo, status="open")
+    writes = count_index_writes(monkeypatch)
+    with repo.bulk():
+        created = [new_case(repo)["id"] for _ in range(5)]
+        with repo.bulk():  # nested: nothing is written when the inner block exits
+            created.append(new_case(repo)["id"])
+            old["status"] = "closed"
+            repo.save_case(old, actor="u1", action="close", detail={})
+        assert writes == []
+        assert repo.list_cases(status="closed")[0]["id"] == old["id"]  # memory is current
+        assert list(index_on_disk(repo.data_dir)) == [old["id"]]
+        assert json.loads((repo.data_dir / layout.PENDING_FILE).read_text()) == [old["id"]]
+    assert writes == [7]
+    assert list(index_on_disk(repo.data_dir)) == [old["id"], *created]
+    assert index_on_disk(repo.data_dir)[old["id"]]["status"] == "closed"
+    assert not (repo.data_dir / layout.PENDING_FILE).exists()
+    with pytest.raises(RuntimeError, match="import failed"), repo.bulk():
+        new_case(repo)
+        raise RuntimeError("import failed")
+    assert writes == [7, 8]  # the saves made before the error are indexed
+    with repo.bulk():  # a block without index changes writes nothing
+        old["answers"]["q1"] = "yes"
+        repo.save_case(old, actor="u1", action="answer", detail={})
+    assert writes == [7, 8]
+
+
+def test_a_crash_inside_bulk_is_repaired_at_open(repo: TinyDBRepository, tmp_path: Path) -> None:
+    """The folder as a kill inside the block would leave it: copied before the block exits."""
+    indexed = [new_case(repo, status="open") for _ in range(2)]
+    crashed = tmp_path / "crashed"
+    with repo.bulk():
+        created = [new_case(repo, owner="u9") for _ in range(3)]
+        created[0]["status"] = "review"  # changed again: still not in index.json, no marker
+        repo.save_case(created[0], actor="u1", action="review", detail={})
+        indexed[0]["status"] = "closed"
+        repo.save_case(indexed[0], actor="u1", action="close", detail={})
+        shutil.copytree(repo.data_dir, crashed)
+    assert json.loads((crashed / layout.PENDING_FILE).read_text()) == [indexed[0]["id"]]
+    assert set(index_on_disk(crashed)) == {case["id"] for case in indexed}
+    with open_repository(crashed) as copy:
+        statuses = {entry["id"]: entry["status"] for entry in copy.list_cases()}
+    assert statuses == {
+        indexed[0]["id"]: "closed",
+        indexed[1]["id"]: "open",
+        created[0]["id"]: "review",
+        created[1]["id"]: "open",
+        created[2]["id"]: "open",
+    }
+    assert {e["id"]: e["status"] for e in index_on_disk(crashed).values()} == statuses
+    assert not (crashed / layout.PENDING_FILE).exists()
+
+
+def test_the_marker_says_all_past_its_limit(
+    repo: TinyDBRepository, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    cases = [new_case(repo, status="open") for _ in range(5)]
+    monkeypatch.setattr(layout, "PENDING_LIMIT", 2)
+    markers: list[bytes] = []
+    real = layout.write_pending
+
+    def recording(data_dir: Path, case_ids: Any) -> None:
+        real(data_dir, case_ids)
+        markers.append((data_dir / layout.PENDING_FILE).read_bytes())
+
+    monkeypatch.setattr(layout, "write_pending", recording)
+    with repo.bulk():
+        for case in cases:
+            case["status"] = "closed"
+            repo.save_case(case, actor="u1", action="close", detail={})
+        shutil.copytree(repo.data_dir, tmp_path / "crashed")
+    assert len(markers) == 3 and markers[-1] == b'"all"'  # then no more rewrites
+    assert layout.read_pending(tmp_path / "crashed") == sorted(c["id"] for c in cases)
+    with open_repository(tmp_path / "crashed") as copy:
+        assert len(copy.list_cases(status="closed")) == 5
+
+
+def test_close_writes_a_lagging_index(repo: TinyDBRepository) -> None:
+    with repo.bulk():
+        case = new_case(repo)
+        repo.close()
+    assert list(index_on_disk(repo.data_dir)) == [case["id"]]
+    with pytest.raises(StorageError, match="closed"), repo.bulk():
+        pass
+
+
 # users, sessions, settings, audit -------------------------------------------------------------
 
 
@@ -211,13 +344,43 @@ def test_sessions(repo: TinyDBRepository) -> None:
     repo.put_session("2", {"case": "c3"})
     session = repo.get_session("1")
     assert session == {"case": "c2"}
-    session["case"] = "tampered"  # type: ignore[index]
+    session["case"] = "tampered"
     assert repo.get_session("1") == {"case": "c2"}
     repo.put_session("1", None)
     repo.put_session("1", None)
     assert repo.get_session("1") is None
     assert repo.get_session("2") == {"case": "c3"}
     assert repo.audit_log() == []
+
+
+def test_an_unchanged_session_is_not_written(repo: TinyDBRepository) -> None:
+    sessions = repo.data_dir / layout.SESSIONS_FILE
+    repo.put_session("9", None)  # nothing to clear: nothing written
+    assert not sessions.exists()
+    repo.put_session("1", {"case": "c1", "at": {"q": 2, "n": [1.0, True]}})
+    before = stamp(sessions)
+    repo.put_session("1", {"at": {"n": [1.0, True], "q": 2}, "case": "c1"})  # same, reordered
+    assert stamp(sessions) == before
+    repo.put_session("1", {"case": "c1", "at": {"q": 2, "n": [1, 1]}})  # 1 == 1.0 == True
+    assert stamp(sessions) != before
+    assert repo.get_session("1") == {"case": "c1", "at": {"q": 2, "n": [1, 1]}}
+    assert type(repo.get_session("1")["at"]["n"][0]) is int  # type: ignore[index]
+
+
+def test_meta_json_holds_neither_sessions_nor_audit(repo: TinyDBRepository) -> None:
+    repo.put_user({"id": "1", "role": "admin"}, actor="setup")
+    repo.put_session("1", {"case": "c1"})
+    repo.set_setting("tz", "UTC", actor="1")
+    before = stamp(repo.data_dir / layout.META_FILE)
+    repo.audit(actor="1", action="export", target="json", detail={})
+    repo.put_session("1", {"case": "c2"})
+    assert stamp(repo.data_dir / layout.META_FILE) == before
+    meta = json.loads((repo.data_dir / layout.META_FILE).read_text())
+    assert set(meta) == {"schema", "users", "settings"}
+    audit = json.loads((repo.data_dir / layout.AUDIT_FILE).read_text())
+    assert [e["action"] for e in audit["audit"].values()] == ["put_user", "set_setting", "export"]
+    sessions = json.loads((repo.data_dir / layout.SESSIONS_FILE).read_text())
+    assert list(sessions["sessions"].values()) == [{"user_id": "1", "session": {"case": "c2"}}]
 
 
 def test_settings_and_free_audit(repo: TinyDBRepository) -> None:
@@ -331,6 +494,35 @@ def test_disk_full_on_a_grant_keeps_users_and_audit(
     assert temp_files(repo.data_dir) == []
 
 
+def test_the_audit_entry_is_written_before_the_change(
+    repo: TinyDBRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the change cannot be written, its audit entry stays: an entry for a change that may
+    not have happened, never a change without an entry."""
+    repo.put_user({"id": "1", "role": "staff"}, actor="admin")
+    repo.put_session("1", {"case": "c1"})
+    real = storage.atomic.atomic_write_bytes
+
+    def meta_disk_full(path: Path, data: bytes) -> None:
+        if path.name in (layout.META_FILE, layout.SESSIONS_FILE):
+            raise StorageError(f"could not save {path}: the disk is full")
+        real(path, data)
+
+    monkeypatch.setattr(storage.atomic, "atomic_write_bytes", meta_disk_full)
+    with pytest.raises(StorageError, match="disk is full"):
+        repo.put_user({"id": "1", "role": "admin"}, actor="admin")
+    with pytest.raises(StorageError, match="disk is full"):
+        repo.set_setting("tz", "UTC", actor="admin")
+    with pytest.raises(StorageError, match="disk is full"):
+        repo.delete_user("1", actor="admin")
+    monkeypatch.undo()
+    assert repo.get_user("1") == {"id": "1", "role": "staff"}
+    assert repo.get_setting("tz") is None
+    assert repo.get_session("1") == {"case": "c1"}
+    actions = [e["action"] for e in repo.audit_log()]
+    assert actions == ["put_user", "put_user", "set_setting", "delete_user"]
+
+
 def test_failed_index_write_is_repaired(
     repo: TinyDBRepository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -405,7 +597,7 @@ def test_migration_from_bare_case_files(tmp_path: Path) -> None:
         assert len(repo.list_cases(kind="visit")) == 3
         assert repo.get_case("c0000000002")["answers"] == {"q": 2}  # type: ignore[index]
     meta = json.loads((data_dir / layout.META_FILE).read_text())
-    assert list(meta["schema"].values()) == [{"version": 1}]
+    assert list(meta["schema"].values()) == [{"version": 2}]
     assert len(index_on_disk(data_dir)) == 3
 
 
@@ -414,7 +606,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     data_dir.mkdir()
     (data_dir / layout.META_FILE).write_text('{"schema": {"1": {"version": 99}}}')
     for _ in range(2):  # the failed open released the folder lock
-        with pytest.raises(StorageError, match=r"schema version 99.*only knows up to version 1"):
+        with pytest.raises(StorageError, match=r"schema version 99.*only knows up to version 2"):
             open_repository(data_dir)
     assert json.loads((data_dir / layout.META_FILE).read_text())["schema"]["1"]["version"] == 99
 
