@@ -1,0 +1,125 @@
+"""The one wiring module: settings + case service -> a python-telegram-bot Application.
+
+`build_application` is what both `python -m bot` and the tests run, so the tests exercise
+exactly the handlers, rate limiter, retries and ordering that production uses; only the
+Bot API address differs (TELEGRAM_API_BASE_URL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from urllib.parse import urlsplit
+
+from telegram import Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.settings import Settings
+from bot.telegram import buttons, errors, files, guard, logs, menu, text
+from bot.telegram.bridge import Bridge
+from bot.telegram.ordering import PerUserOrder
+from bot.telegram.retry import RetryingRateLimiter
+from bot.telegram.webhook import WebhookServer
+from storage.repository import Repository
+from workflows.cases import CaseService
+from workflows.conversation import Conversation
+
+log = logging.getLogger(__name__)
+
+#: The only updates the bot handles; Telegram does not even send the others.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+#: Updates processed at once (different users; one user's run in order).
+CONCURRENT_UPDATES = 256
+#: HTTP connections to the Bot API. Telegram takes about 30 messages/s, so a few suffice;
+#: httpcore scans its whole pool for every request, and with 200 replies in flight PTB's
+#: default of 256 connections cost about 25% more CPU per request (bench/README.md).
+CONNECTIONS = 16
+
+
+def build_application(settings: Settings, service: CaseService) -> Application:
+    """Handlers in order: the guard first (group -1), then text, files, taps, anything else."""
+    ensure_admins(service.repo, settings.admins)
+    bridge = Bridge(Conversation(service))
+    policy = files.FilePolicy.of(settings.file_types, settings.max_file_bytes)
+
+    async def post_init(app: Application) -> None:
+        await menu.set_commands(app.bot, service.repo)
+
+    app = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url)
+        .connection_pool_size(CONNECTIONS)
+        .rate_limiter(RetryingRateLimiter(settings.send_rate))
+        .concurrent_updates(PerUserOrder(CONCURRENT_UPDATES))
+        .post_init(post_init)
+        .build()
+    )
+    app.add_handler(guard.handler(bridge), group=-1)
+    app.add_handler(text.handler(bridge))
+    app.add_handler(files.handler(bridge, policy))
+    app.add_handler(buttons.handler(bridge))
+    app.add_handler(text.fallback(bridge))
+    app.add_error_handler(errors.on_error)
+    return app
+
+
+def ensure_admins(repo: Repository, admins: tuple[str, ...]) -> None:
+    """FOLLOWUP_ADMINS are admins from the first start; existing users keep their role."""
+    for user_id in admins:
+        if repo.get_user(user_id) is None:
+            repo.put_user({"id": user_id, "role": "admin"}, actor="system")
+            log.info("added admin %s from FOLLOWUP_ADMINS", user_id)
+
+
+def run_telegram(settings: Settings, service: CaseService) -> int:
+    """Run until SIGINT/SIGTERM: long polling, or webhook mode if settings.webhook is set."""
+    secrets = [settings.token, settings.token.partition(":")[2]]
+    if settings.webhook:
+        secrets.append(settings.webhook.secret)
+    logs.configure(*secrets)
+    app = build_application(settings, service)
+    api = urlsplit(settings.api_base_url).netloc
+    try:
+        if settings.webhook:
+            asyncio.run(_serve_webhook(app, settings))
+        else:
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        print("Cannot start: Telegram refused TELEGRAM_BOT_TOKEN (check it with @BotFather)",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    except TelegramError as exc:
+        print(f"Cannot start: the Bot API at {api} failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _serve_webhook(app: Application, settings: Settings) -> None:
+    """What `run_polling` does, with our webhook receiver instead of the updater."""
+    assert settings.webhook is not None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    server = WebhookServer(app, settings.webhook)
+    async with app:
+        if app.post_init:
+            await app.post_init(app)
+        await app.bot.set_webhook(
+            settings.webhook.url,
+            secret_token=settings.webhook.secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        await app.start()
+        port = await server.start()
+        log.info("receiving updates on port %d", port)
+        try:
+            await stop.wait()
+        finally:
+            await server.close()
+            await app.stop()

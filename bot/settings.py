@@ -1,0 +1,181 @@
+"""Configuration from the environment, checked once at start-up.
+
+A missing or malformed setting stops start-up with one line naming it. The token (and the
+webhook secret) are kept out of `repr` and out of every error message, so they can never
+reach a log by accident.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import filetypes
+from workflows.dates import DEFAULT_TZ
+
+TELEGRAM_API = "https://api.telegram.org/bot"
+TELEGRAM_FILES = "https://api.telegram.org/file/bot"
+#: What @BotFather hands out: the bot's numeric id, a colon, then the secret part.
+_TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]{20,}")
+#: Telegram's rule for webhook secret tokens.
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts updates (`--webhook`), behind an HTTPS reverse proxy."""
+
+    url: str
+    secret: str = field(repr=False)
+    listen: str = "0.0.0.0"
+    port: int = 8443
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path or "/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    timezone: str = DEFAULT_TZ
+    token: str = field(default="", repr=False)
+    admins: tuple[str, ...] = ()
+    api_base_url: str = TELEGRAM_API
+    api_file_url: str = TELEGRAM_FILES
+    max_file_bytes: int = 20 * 1024 * 1024
+    file_types: tuple[str, ...] = filetypes.DEFAULT_TYPES
+    #: Messages per second for the whole bot (Telegram's limit is about 30); 0 = no throttle.
+    send_rate: float = 30.0
+    webhook: Webhook | None = None
+
+
+def load_settings(*, console: bool, data_dir: str | None = None, webhook: bool = False) -> Settings:
+    env = os.environ
+    settings = Settings(
+        data_dir=Path(data_dir or env.get("FOLLOWUP_DATA_DIR", "data")),
+        timezone=_timezone(env.get("FOLLOWUP_TIMEZONE", DEFAULT_TZ)),
+        admins=_admins(env.get("FOLLOWUP_ADMINS", "")),
+    )
+    if console:
+        return settings
+    return Settings(
+        data_dir=settings.data_dir,
+        timezone=settings.timezone,
+        admins=settings.admins,
+        token=_token(env.get("TELEGRAM_BOT_TOKEN", "").strip()),
+        api_base_url=_url(env, "TELEGRAM_API_BASE_URL", TELEGRAM_API),
+        api_file_url=_url(env, "TELEGRAM_API_FILE_URL", TELEGRAM_FILES),
+        max_file_bytes=int(_number(env, "FOLLOWUP_MAX_FILE_MB", "20", above=0) * 1024 * 1024),
+        file_types=_file_types(env.get("FOLLOWUP_FILE_TYPES", ",".join(filetypes.DEFAULT_TYPES))),
+        send_rate=_number(env, "FOLLOWUP_SEND_RATE", "30", at_least=0),
+        webhook=_webhook(env) if webhook else None,
+    )
+
+
+def _timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"FOLLOWUP_TIMEZONE={name!r} is not a time zone (e.g. Europe/Geneva)"
+        ) from None
+    return name
+
+
+def _token(token: str) -> str:
+    if not token:
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN is not set (or run `python -m bot --console` to try it locally)"
+        )
+    if not _TOKEN.fullmatch(token):
+        # Never echo the value: a malformed token is usually a real one with a typo.
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN is malformed: expected the bot id, a colon and the secret, "
+            "exactly as @BotFather gives it"
+        )
+    return token
+
+
+def _admins(raw: str) -> tuple[str, ...]:
+    ids = tuple(part.strip() for part in raw.split(",") if part.strip())
+    bad = [i for i in ids if not i.lstrip("-").isdigit()]
+    if bad:
+        raise SettingsError(f"FOLLOWUP_ADMINS must be Telegram user ids (numbers); got {bad[0]!r}")
+    return ids
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip() or default
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        # Not echoed: a self-hosted server's URL may have the token written into it.
+        raise SettingsError(f"{name} must be an http(s) URL such as {default}")
+    return value
+
+
+def _number(
+    env: Mapping[str, str],
+    name: str,
+    default: str,
+    *,
+    above: float | None = None,
+    at_least: float | None = None,
+) -> float:
+    raw = env.get(name, "").strip() or default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise SettingsError(f"{name} must be a number; got {raw!r}")
+    if above is not None and value <= above:
+        raise SettingsError(f"{name} must be more than {above:g}; got {raw!r}")
+    if at_least is not None and value < at_least:
+        raise SettingsError(f"{name} must be at least {at_least:g}; got {raw!r}")
+    return value
+
+
+def _file_types(raw: str) -> tuple[str, ...]:
+    names = [part for part in raw.split(",") if part.strip()]
+    if not names:
+        raise SettingsError("FOLLOWUP_FILE_TYPES is empty; list extensions such as pdf,docx,png")
+    types: list[str] = []
+    for name in names:
+        known = filetypes.canonical(name)
+        if known is None:
+            choices = ", ".join(filetypes.KNOWN)
+            raise SettingsError(f"FOLLOWUP_FILE_TYPES: {name.strip()!r} is not one of {choices}")
+        if known not in types:
+            types.append(known)
+    return tuple(types)
+
+
+def _webhook(env: Mapping[str, str]) -> Webhook:
+    url = env.get("TELEGRAM_WEBHOOK_URL", "").strip()
+    if not url or urlsplit(url).scheme != "https" or not urlsplit(url).netloc:
+        raise SettingsError(
+            "TELEGRAM_WEBHOOK_URL must be the public https URL Telegram posts updates to "
+            "(needed with --webhook)"
+        )
+    secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
+    if not _SECRET.fullmatch(secret):
+        raise SettingsError(
+            "TELEGRAM_WEBHOOK_SECRET must be set with --webhook: 1-256 characters "
+            "from A-Z, a-z, 0-9, _ and -"
+        )
+    port = env.get("TELEGRAM_WEBHOOK_PORT", "8443").strip()
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(f"TELEGRAM_WEBHOOK_PORT must be a port number; got {port!r}")
+    listen = env.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or "0.0.0.0"
+    return Webhook(url=url, secret=secret, listen=listen, port=int(port))

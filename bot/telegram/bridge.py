@@ -1,0 +1,109 @@
+"""The one path from a Telegram update into the conversation and back out as messages.
+
+`Conversation` is synchronous and writes to disk (with fsync) before it returns, which is
+what makes a confirmed answer durable. Running it in a worker thread keeps those waits off
+the event loop, so other users' messages keep flowing while one answer is being saved. The
+repository's lock still serialises the conversation calls themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import ParamSpec
+
+from telegram import Bot, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+
+from bot.telegram import render
+from storage.repository import Repository, StorageError
+from workflows.cases import Clock
+from workflows.conversation import Chat, Conversation
+from workflows.views import Reply
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+
+NOT_SAVED = (
+    "Not saved: the bot could not write to its data folder. Your earlier answers are safe; "
+    "please try again in a moment."
+)
+#: User text may hold links; a preview would fetch and display them in the chat.
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class Bridge:
+    def __init__(self, conversation: Conversation) -> None:
+        self.conversation = conversation
+
+    @property
+    def repo(self) -> Repository:
+        return self.conversation.repo
+
+    @property
+    def clock(self) -> Clock:
+        return self.conversation.service.clock
+
+    async def call(
+        self, method: Callable[P, list[Reply]], *args: P.args, **kwargs: P.kwargs
+    ) -> list[Reply]:
+        """Run a conversation call off the event loop; a failed write becomes a clear reply."""
+        try:
+            return await asyncio.to_thread(method, *args, **kwargs)
+        except StorageError:
+            log.exception("storage failure; the user was told the change was not saved")
+            return [Reply(NOT_SAVED, error=True)]
+
+    async def send(self, bot: Bot, chat_id: int, replies: list[Reply]) -> None:
+        """Each reply in order: to this chat, or to the user it names (`Reply.to`)."""
+        for reply in replies:
+            if reply.to is None:
+                await _deliver(bot, chat_id, reply)
+            else:
+                await _tell(bot, reply.to, reply)
+
+
+async def _deliver(bot: Bot, chat_id: int, reply: Reply) -> None:
+    """HTML messages (the keyboard on the last), then any files as documents. The rate
+    limiter retries what fails on the way (see `retry`)."""
+    for message in render.messages(reply):
+        await bot.send_message(
+            chat_id,
+            message.html,
+            parse_mode=ParseMode.HTML,
+            reply_markup=message.keyboard,
+            link_preview_options=NO_PREVIEW,
+        )
+    for attachment in reply.files:
+        await bot.send_document(chat_id, attachment.data, filename=attachment.name)
+
+
+async def _tell(bot: Bot, user_id: str, reply: Reply) -> None:
+    """A message for someone else (a new case owner), in their private chat (id = user id).
+
+    Telegram refuses if that user never opened a chat with the bot or blocked it; the
+    person who acted has had their answer already, so this is logged, not raised.
+    """
+    if not user_id.lstrip("-").isdigit():
+        log.info("user %s has no Telegram chat; message not sent", user_id)
+        return
+    try:
+        await _deliver(bot, int(user_id), reply)
+    except (Forbidden, BadRequest) as exc:
+        log.warning("could not message user %s: %s", user_id, exc)
+
+
+def chat_of(update: Update) -> Chat:
+    """The conversation's view of who is talking; only private chats get this far."""
+    assert update.effective_user is not None, "the guard lets only updates from users through"
+    return Chat(user_id=str(update.effective_user.id), private=True)
+
+
+def chat_id_of(update: Update) -> int:
+    """Where to answer: the chat of the message, or the user's private chat for a tap."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    assert update.effective_user is not None
+    return update.effective_user.id

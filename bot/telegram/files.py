@@ -1,0 +1,141 @@
+"""Documents and photos: checked, downloaded into the data folder, handed to the conversation.
+
+A file is taken when the current question asks for one, or after "Attach a file" on a case
+card. Anything else is refused before it is downloaded, so the data folder only keeps files
+that a case records. Checks, in order: the type (by name or MIME type) is allowed, the size
+Telegram reports is within the limit, then after download the real size and the first bytes
+match the claimed type. Each refusal says what to send instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from telegram import Message, Update
+from telegram.ext import ContextTypes, MessageHandler, filters
+
+from bot import filetypes
+from bot.filetypes import FileType
+from bot.telegram.bridge import Bridge, chat_id_of, chat_of
+from bot.telegram.retry import with_retries
+from storage.files import store_file
+from workflows.conversation import Chat, Conversation
+from workflows.views import Reply
+
+NOT_NOW = (
+    "I only keep a file when a question asks for one, or after you tap “Attach a file” "
+    "on a case (/cases)."
+)
+
+
+@dataclass(frozen=True)
+class FilePolicy:
+    types: tuple[FileType, ...]
+    max_bytes: int
+
+    @classmethod
+    def of(cls, names: tuple[str, ...], max_bytes: int) -> FilePolicy:
+        return cls(tuple(filetypes.KNOWN[name] for name in names), max_bytes)
+
+    def refusal(self, kind: FileType | None, size: int | None) -> str | None:
+        """Why a file cannot be taken, from what Telegram says about it; None if it can."""
+        if kind not in self.types:
+            names = [t.name.upper() for t in self.types]
+            listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+            return f"I cannot keep this kind of file. Please send a {listed} file."
+        if size is not None and size > self.max_bytes:
+            return (
+                f"This file is {_size(size)}; the limit is {_size(self.max_bytes)}. "
+                "Please send a smaller file."
+            )
+        return None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    file_id: str
+    name: str
+    kind: FileType | None
+    size: int | None
+
+
+def handler(bridge: Bridge, policy: FilePolicy) -> MessageHandler[ContextTypes.DEFAULT_TYPE, None]:
+    async def on_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        replies = await _receive(bridge, policy, update.message, chat_of(update), context)
+        await bridge.send(context.bot, chat_id_of(update), replies)
+
+    return MessageHandler(filters.Document.ALL | filters.PHOTO, on_file)
+
+
+async def _receive(
+    bridge: Bridge,
+    policy: FilePolicy,
+    message: Message,
+    chat: Chat,
+    context: ContextTypes.DEFAULT_TYPE,
+) -> list[Reply]:
+    incoming = _incoming(message, bridge)
+    if refusal := policy.refusal(incoming.kind, incoming.size):
+        return [Reply(refusal, error=True)]
+    assert incoming.kind is not None
+    if not await asyncio.to_thread(wants_file, bridge.conversation, chat):
+        resume = await bridge.call(bridge.conversation.text, chat, "/resume")
+        return [Reply(NOT_NOW, error=True), *resume]
+    telegram_file = await context.bot.get_file(incoming.file_id)
+    data = bytes(await with_retries("file download", telegram_file.download_as_bytearray))
+    if refusal := policy.refusal(incoming.kind, len(data)):
+        return [Reply(refusal, error=True)]
+    if not incoming.kind.matches(data):
+        kind = incoming.kind.name.upper()
+        return [Reply(f"This does not look like a {kind} file, so it was not kept.", error=True)]
+    return await bridge.call(_keep, bridge, chat, incoming, data)
+
+
+def _keep(bridge: Bridge, chat: Chat, incoming: Incoming, data: bytes) -> list[Reply]:
+    """Store the bytes durably, then let the conversation record them on the case."""
+    assert incoming.kind is not None
+    files_dir = bridge.repo.files_dir()
+    meta = store_file(
+        files_dir, incoming.name, data, incoming.kind.mime, chat.user_id, bridge.clock.now()
+    )
+    return bridge.conversation.file(chat, meta)
+
+
+def _incoming(message: Message, bridge: Bridge) -> Incoming:
+    if message.document is not None:
+        document = message.document
+        kind = filetypes.identify(document.file_name, document.mime_type)
+        name = document.file_name or f"document.{kind.name if kind else 'bin'}"
+        return Incoming(document.file_id, name, kind, document.file_size)
+    photo = message.photo[-1]  # Telegram lists sizes smallest first; keep the largest
+    name = f"photo-{bridge.clock.now():%Y%m%d-%H%M%S}.jpg"
+    return Incoming(photo.file_id, name, filetypes.KNOWN["jpeg"], photo.file_size)
+
+
+def wants_file(conversation: Conversation, chat: Chat) -> bool:
+    """Whether the conversation would take a file from this user now.
+
+    Mirrors `Conversation.file`: after "Attach a file", or at a question of type file.
+    Asked before downloading, so that nothing unwanted is kept in the data folder.
+    """
+    repo = conversation.repo
+    session = repo.get_session(chat.user_id) or {}
+    if session.get("attach"):
+        return True
+    case = repo.get_case(session["case"]) if session.get("case") else None
+    index = session.get("run")
+    if case is None or not isinstance(index, int) or not 0 <= index < len(case["runs"]):
+        return False
+    run = case["runs"][index]
+    if run["status"] != "in_progress" or not run.get("position"):
+        return False
+    question = conversation.service.checklist_of(run).question(run["position"])
+    return question is not None and question.type == "file"
+
+
+def _size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"

@@ -1,0 +1,65 @@
+"""Who may talk to the bot, and where: checked before any handler sees an update.
+
+Two rules, applied by one handler in an early group that stops the update when it refuses:
+
+- Group chats never get case details, so the bot does no work there at all: every message
+  and tap is answered with one sentence asking to continue in a private chat, and nothing
+  else is called (not even storage).
+- A user who is not in storage gets one short sentence that reveals nothing (no command
+  list, no case data), and the refusal is logged with the user id only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
+
+from bot.telegram.bridge import Bridge, chat_id_of
+from workflows.conversation import REFUSAL
+
+log = logging.getLogger(__name__)
+
+PRIVATE_ONLY = (
+    "To keep case details confidential I only work in a private chat. "
+    "Please write to me directly to continue."
+)
+
+
+def handler(bridge: Bridge) -> TypeHandler[Update, ContextTypes.DEFAULT_TYPE]:
+    async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        if user is None or user.is_bot:
+            raise ApplicationHandlerStop  # channel posts and the like: nobody to answer
+        chat = update.effective_chat
+        if chat is not None and chat.type != ChatType.PRIVATE:
+            await _private_only(update, context)
+            raise ApplicationHandlerStop
+        if await asyncio.to_thread(bridge.repo.get_user, str(user.id)) is None:
+            log.info("refused user %s (not authorised)", user.id)
+            await _refuse(update, context)
+            raise ApplicationHandlerStop
+
+    return TypeHandler(Update, guard)
+
+
+async def _private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer(PRIVATE_ONLY, show_alert=True)
+        return
+    message = update.message
+    if message is None or not (message.text or message.document or message.photo):
+        return  # joins, pins, stickers: nothing was asked of the bot
+    link = InlineKeyboardButton("Open a private chat", url=f"https://t.me/{context.bot.username}")
+    await context.bot.send_message(
+        chat_id_of(update), PRIVATE_ONLY, reply_markup=InlineKeyboardMarkup([[link]])
+    )
+
+
+async def _refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await context.bot.send_message(chat_id_of(update), REFUSAL)

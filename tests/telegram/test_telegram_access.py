@@ -1,0 +1,154 @@
+"""Who gets what: unknown users, group chats, roles and user management over Telegram."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from botapi_stub import message
+from telegram_harness import (
+    ADMIN,
+    GROUP,
+    OFFICER,
+    STRANGER,
+    VIEWER,
+    Harness,
+    Person,
+)
+
+from bot.telegram.guard import PRIVATE_ONLY
+from workflows.conversation import REFUSAL
+
+PDF = b"%PDF-1.4 test\n"
+
+
+async def log_a_case(p: Person) -> str:
+    """An officer's communication with a confidential answer; returns its reference."""
+    await p.say("/new")
+    await p.tap("Communication")
+    await p.tap("AL allegation letter")
+    await p.say("Burundi")
+    await p.say("yesterday")
+    await p.say("WGAD")
+    await p.tap("AL BDI 1/2017")
+    await p.say("Detention of a journalist.")
+    await p.say("1")
+    await p.say("Secret Victim-Name")
+    await p.say("/skip")
+    await p.tap("Save")
+    return "AL BDI 1/2017"
+
+
+async def test_unknown_user_gets_one_sentence_and_nothing_else(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await log_a_case(harness.person(OFFICER))
+    stranger = harness.person(STRANGER)
+    caplog.set_level(logging.INFO, logger="bot.telegram.guard")
+
+    answers = [
+        await stranger.say("/start"),
+        await stranger.say("/cases"),
+        await stranger.say("/case AL BDI 1/2017"),
+        await stranger.say("hello?"),
+        await stranger.tap_data("n:communication"),
+        await stranger.send_document(PDF, "x.pdf", "application/pdf"),
+    ]
+
+    assert [[m.text for m in a] for a in answers] == [[REFUSAL]] * len(answers)
+    assert not harness.stub.called("getFile")  # nothing downloaded for a stranger
+    assert harness.repo is not None
+    assert harness.repo.get_user(str(STRANGER)) is None
+    assert len(harness.repo.list_cases()) == 1
+    refusals = [r for r in caplog.records if "refused user" in r.getMessage()]
+    assert len(refusals) == len(answers)
+    assert all(r.getMessage() == f"refused user {STRANGER} (not authorised)" for r in refusals)
+
+
+async def test_group_chat_never_shows_case_data(harness: Harness) -> None:
+    reference = await log_a_case(harness.person(OFFICER))
+    in_group = harness.person(OFFICER, chat_id=GROUP)
+    admin_in_group = harness.person(ADMIN, chat_id=GROUP)
+    stranger_in_group = harness.person(STRANGER, chat_id=GROUP)
+    before = len(harness.stub.calls)
+
+    for p, text in [
+        (in_group, "/cases"),
+        (in_group, f"/case {reference}"),
+        (in_group, "/resume"),
+        (in_group, "/start@followup_test_bot"),
+        (admin_in_group, "/users"),
+        (admin_in_group, f"/case {reference}"),
+        (stranger_in_group, "/start"),
+    ]:
+        answer = await p.say(text)
+        assert [m.text for m in answer] == [PRIVATE_ONLY]
+        assert answer[0].markup == {"inline_keyboard": [[
+            {"text": "Open a private chat", "url": "https://t.me/followup_test_bot"}]]}  # fmt: skip
+    assert await in_group.send_document(PDF, "x.pdf", "application/pdf") != []
+    await in_group.tap_data("rv:whatever:0", on=answer[0])  # a keyboard shown in the group
+
+    calls = harness.stub.calls[before:]
+    everything = " ".join(str(call.params) for call in calls)
+    for secret in (reference, "Burundi", "Secret Victim-Name", "journalist", str(OFFICER) + " ·"):
+        assert secret not in everything
+    assert {c.method for c in calls} == {"sendMessage", "answerCallbackQuery"}
+    assert all(int(c.params["chat_id"]) == GROUP for c in calls if c.method == "sendMessage")
+    (tap,) = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert tap.params["text"] == PRIVATE_ONLY
+
+
+async def test_viewer_reads_but_cannot_create_or_see_confidential(harness: Harness) -> None:
+    reference = await log_a_case(harness.person(OFFICER))
+    viewer = harness.person(VIEWER)
+
+    card = (await viewer.say(f"/case {reference}"))[0]
+    assert "Detention of a journalist." in card.text
+    assert "Secret Victim-Name" not in card.text and "(confidential)" in card.text
+    assert card.buttons == []  # nothing to edit
+    assert "not create them" in (await viewer.say("/new"))[0].text
+
+
+async def test_admin_grants_and_revokes_access(harness: Harness) -> None:
+    admin, newcomer = harness.person(ADMIN), harness.person(STRANGER)
+    assert (await newcomer.say("/start"))[0].text == REFUSAL
+
+    assert "is now officer" in (await admin.say(f"/grant {STRANGER} officer"))[0].text
+    welcome = (await newcomer.say("/start"))[0]
+    assert "Your role: officer." in welcome.text
+    users = (await admin.say("/users"))[0].text
+    assert f"{STRANGER} · officer" in users and f"{ADMIN} · admin" in users
+
+    assert "revoked" in (await admin.say(f"/revoke {STRANGER}"))[0].text
+    assert (await newcomer.say("/start"))[0].text == REFUSAL
+    assert harness.repo is not None
+    audit = [e["action"] for e in harness.repo.audit_log() if e["target"] == str(STRANGER)]
+    assert audit == ["put_user", "delete_user"]
+
+
+async def test_officers_cannot_manage_users(harness: Harness) -> None:
+    answer = (await harness.person(OFFICER).say(f"/grant {STRANGER} admin"))[0].text
+    assert answer.startswith("I do not know /grant.")
+    assert harness.repo is not None and harness.repo.get_user(str(STRANGER)) is None
+
+
+async def test_admins_from_settings_are_created_once(harness: Harness) -> None:
+    assert harness.repo is not None
+    assert harness.repo.get_user(str(ADMIN)) == {"id": str(ADMIN), "role": "admin"}
+    await harness.person(ADMIN).say(f"/grant {ADMIN} viewer")  # an admin may step down
+    await harness.restart()
+    assert harness.repo is not None
+    assert harness.repo.get_user(str(ADMIN))["role"] == "viewer"  # not reset at restart
+
+
+async def test_every_message_gets_an_answer(harness: Harness) -> None:
+    p = harness.person(OFFICER)
+    assert "I do not know /frobnicate." in (await p.say("/frobnicate"))[0].text
+    stray = (await p.say("just some words"))[0].text
+    assert stray.startswith("You are not in a checklist right now.") and "/new" in stray
+    sticker = {"file_id": "s1", "file_unique_id": "us1", "width": 512, "height": 512,
+               "is_animated": False, "is_video": False, "type": "regular"}  # fmt: skip
+    before = len(harness.stub.sent)
+    await harness.feed(message(OFFICER, sticker=sticker))
+    (hint,) = harness.stub.sent[before:]
+    assert hint.text.startswith("I can read typed answers, button taps and documents")

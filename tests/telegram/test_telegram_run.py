@@ -1,0 +1,220 @@
+"""`python -m bot` for real: long polling and webhook mode against the stand-in, start-up errors."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from botapi_stub import TOKEN, BotApiStub, message
+from telegram_harness import ADMIN, Harness
+
+from bot.__main__ import main
+from bot.settings import Webhook
+from bot.telegram.webhook import SECRET_HEADER, WebhookServer
+from workflows.conversation import ADMIN_COMMANDS, COMMANDS
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET_PART = TOKEN.partition(":")[2]
+
+
+async def until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
+    """Wait for something another process (or task) does; fails the test on timeout."""
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+def bot_env(stub: BotApiStub, data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FOLLOWUP_"))}
+    return env | {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": stub.base_url,
+        "TELEGRAM_API_FILE_URL": stub.file_url,
+        "FOLLOWUP_ADMINS": str(ADMIN),
+        "FOLLOWUP_DATA_DIR": str(data_dir),
+        **extra,
+    }
+
+
+async def run_bot(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
+async def stop(process: asyncio.subprocess.Process) -> tuple[int, str]:
+    process.send_signal(signal.SIGINT)
+    _, stderr = await asyncio.wait_for(process.communicate(), 20)
+    return process.returncode or 0, stderr.decode()
+
+
+async def test_long_polling_end_to_end(stub: BotApiStub, tmp_path: Path) -> None:
+    await stub.push(message(ADMIN, text="/start"))
+    await stub.push(message(ADMIN, text="/new"))
+    stub.fail("sendMessage", 502)  # logged as a retry: the log must still hide the token
+    process = await run_bot(bot_env(stub, tmp_path / "data"))
+    try:
+        await until(lambda: len(stub.sent_to(ADMIN)) >= 2)
+    finally:
+        code, stderr = await stop(process)
+
+    print(stderr)
+    assert code == 0
+    welcome, menu = stub.sent_to(ADMIN)
+    assert "Your role: admin." in welcome.text  # FOLLOWUP_ADMINS was put in storage
+    assert menu.text == "What do you want to log?"
+    commands = stub.called("setMyCommands")
+    assert [c["command"] for c in commands[0].params["commands"]] == [n for n, _ in COMMANDS]
+    assert commands[0].params["scope"] == {"type": "all_private_chats"}
+    admin_menu = [c["command"] for c in commands[1].params["commands"]]
+    assert admin_menu == [n for n, _ in COMMANDS + ADMIN_COMMANDS]
+    assert commands[1].params["scope"] == {"type": "chat", "chat_id": ADMIN}
+    polls = stub.called("getUpdates")
+    assert polls[0].params["allowed_updates"] == ["message", "callback_query"]
+    assert "sendMessage failed" in stderr  # the retry was logged...
+    assert TOKEN not in stderr and SECRET_PART not in stderr  # ...without the token
+    assert "Traceback" not in stderr
+
+
+async def test_webhook_mode_end_to_end(stub: BotApiStub, tmp_path: Path) -> None:
+    port = _free_port()
+    env = bot_env(
+        stub, tmp_path / "data",
+        TELEGRAM_WEBHOOK_URL="https://bot.example.org/telegram/update",
+        TELEGRAM_WEBHOOK_SECRET="s3cret-token_1",
+        TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
+        TELEGRAM_WEBHOOK_PORT=str(port),
+    )  # fmt: skip
+    process = await run_bot(env, "--webhook")
+    try:
+        await until(lambda: bool(stub.called("setWebhook")))
+        url = f"http://127.0.0.1:{port}/telegram/update"
+        update = {"update_id": 1, **message(ADMIN, text="/help")}
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):  # the listener opens just after setWebhook
+                try:
+                    answer = await client.post(
+                        url, json=update, headers={SECRET_HEADER: "s3cret-token_1"}
+                    )
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.05)
+            assert answer.status_code == 200
+        await until(lambda: bool(stub.sent_to(ADMIN)))
+    finally:
+        code, stderr = await stop(process)
+
+    assert code == 0
+    (set_webhook,) = stub.called("setWebhook")
+    assert set_webhook.params["url"] == "https://bot.example.org/telegram/update"
+    assert set_webhook.params["secret_token"] == "s3cret-token_1"
+    assert stub.sent_to(ADMIN)[0].text.startswith("Commands\n/start")
+    assert "s3cret-token_1" not in stderr and SECRET_PART not in stderr
+
+
+async def test_webhook_receiver_checks_every_request(harness: Harness) -> None:
+    assert harness.app is not None
+    hook = Webhook("https://bot.example.org/hook", "right", listen="127.0.0.1", port=0)
+    server = WebhookServer(harness.app, hook)
+    port = await server.start()
+    await harness.app.start()
+    url = f"http://127.0.0.1:{port}/hook"
+    update = {"update_id": 7, **message(ADMIN, text="/start")}
+    try:
+        async with httpx.AsyncClient() as client:
+            assert (await client.post(url, json=update)).status_code == 403
+            wrong = {SECRET_HEADER: "wrong"}
+            assert (await client.post(url, json=update, headers=wrong)).status_code == 403
+            right = {SECRET_HEADER: "right"}
+            assert (await client.post(url + "x", json=update, headers=right)).status_code == 404
+            assert (await client.get(url, headers=right)).status_code == 405
+            garbage = await client.post(url, content=b"{not json", headers=right)
+            assert garbage.status_code == 400
+            huge = await client.post(url, content=b"x" * (2 << 20), headers=right)
+            assert huge.status_code == 413
+            assert harness.stub.sent == []
+            assert (await client.post(url, json=update, headers=right)).status_code == 200
+            await until(lambda: bool(harness.stub.sent))
+    finally:
+        await harness.app.stop()
+        await server.close()
+    assert "Your role: admin." in harness.stub.sent[0].text
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "Cannot start: TELEGRAM_BOT_TOKEN is not set"),
+        ({"TELEGRAM_BOT_TOKEN": "123:short"}, "Cannot start: TELEGRAM_BOT_TOKEN is malformed"),
+        ({"TELEGRAM_API_BASE_URL": "ftp://x"}, "Cannot start: TELEGRAM_API_BASE_URL must be"),
+        ({"FOLLOWUP_MAX_FILE_MB": "lots"}, "Cannot start: FOLLOWUP_MAX_FILE_MB must be a number"),
+        ({"FOLLOWUP_MAX_FILE_MB": "0"}, "Cannot start: FOLLOWUP_MAX_FILE_MB must be more than 0"),
+        ({"FOLLOWUP_FILE_TYPES": "pdf,exe"}, "Cannot start: FOLLOWUP_FILE_TYPES: 'exe' is not"),
+        ({"FOLLOWUP_SEND_RATE": "-1"}, "Cannot start: FOLLOWUP_SEND_RATE must be at least 0"),
+        ({"FOLLOWUP_ADMINS": "alice"}, "Cannot start: FOLLOWUP_ADMINS must be Telegram user ids"),
+    ],
+)
+def test_bad_settings_stop_start_up_with_one_line(
+    env: dict[str, str],
+    expected: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    for name in list(os.environ):
+        if name.startswith(("TELEGRAM_", "FOLLOWUP_")):
+            monkeypatch.delenv(name)
+    if env:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    assert main(["--data-dir", str(tmp_path / "data")]) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith(expected) and err.count("\n") == 1
+    assert "short" not in err and SECRET_PART not in err
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "TELEGRAM_WEBHOOK_URL must be the public https URL"),
+        ({"TELEGRAM_WEBHOOK_URL": "http://plain.example.org/"}, "TELEGRAM_WEBHOOK_URL must be"),
+        ({"TELEGRAM_WEBHOOK_URL": "https://x.org/h"}, "TELEGRAM_WEBHOOK_SECRET must be set"),
+        ({"TELEGRAM_WEBHOOK_URL": "https://x.org/h", "TELEGRAM_WEBHOOK_SECRET": "a b"},
+         "TELEGRAM_WEBHOOK_SECRET must be set"),
+        ({"TELEGRAM_WEBHOOK_URL": "https://x.org/h", "TELEGRAM_WEBHOOK_SECRET": "ab",
+          "TELEGRAM_WEBHOOK_PORT": "99999"}, "TELEGRAM_WEBHOOK_PORT must be a port number"),
+    ],
+)  # fmt: skip
+def test_webhook_settings_are_checked(
+    env: dict[str, str],
+    expected: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    for name in list(os.environ):
+        if name.startswith(("TELEGRAM_", "FOLLOWUP_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    assert main(["--webhook", "--data-dir", str(tmp_path / "data")]) == 2
+    assert capsys.readouterr().err.startswith(f"Cannot start: {expected}")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -1,0 +1,124 @@
+"""The pure parts of the adapter: rendering and splitting, keyboards, file types, settings, logs."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import pytest
+from botapi_stub import TOKEN, parse_html
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import filetypes
+from bot.settings import Settings, Webhook, load_settings
+from bot.telegram import render
+from bot.telegram.logs import REDACTED, RedactingFormatter
+from workflows.views import Button, Reply
+
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=700)
+#: Plain text of every kind: markup characters, entities, emoji, long words, blank lines.
+TRICKY = st.lists(
+    st.sampled_from(["<b>", "</i>", "&", "&amp;", "*_[", "\n", "\n\n", " ", "🙂", "é", "x" * 90]),
+    max_size=60,
+).map("".join)
+
+
+@given(text=st.one_of(TEXT, TRICKY), title=st.one_of(st.none(), st.text(max_size=30)))
+def test_every_message_is_valid_html_within_the_limit(text: str, title: str | None) -> None:
+    limit = 120
+    messages = render.messages(Reply(text, title=title), limit=limit)
+    visible = [parse_html(m.html) for m in messages]  # raises as Telegram would refuse
+    assert all(render.units(m.html) <= limit for m in messages)
+    body = "\n".join(visible)
+    if not text.strip() and not (title and title.strip()):
+        assert body == "…"  # Telegram refuses empty messages
+        return
+    if title and title.strip():
+        assert body.startswith(title)
+        body = body[len(title) :]
+    # Only line breaks at the cuts (and whitespace-only pieces) may go missing.
+    assert "".join(body.split()) == "".join(text.split())
+
+
+def test_split_prefers_line_breaks_then_spaces() -> None:
+    assert render.split("aaa\nbbb\nccc", 7, 7) == ["aaa\nbbb", "ccc"]
+    assert render.split("one two three", 8, 8) == ["one two ", "three"]
+    assert render.split("x" * 10, 4, 4) == ["xxxx", "xxxx", "xx"]
+    assert render.split("&&&", 5, 5) == ["&", "&", "&"]  # measured escaped: &amp; is 5
+
+
+def test_title_is_bold_and_escaped_and_the_keyboard_goes_last() -> None:
+    reply = Reply("a\nb", buttons=[Button("Yes", "y"), Button("No", "n")], title="<Q> & A")
+    (message,) = render.messages(reply)
+    assert message.html == "<b>&lt;Q&gt; &amp; A</b>\na\nb"
+    assert message.keyboard is not None
+    assert [[k.text for k in row] for row in message.keyboard.inline_keyboard] == [["Yes", "No"]]
+
+    long = render.messages(Reply("line\n" * 2000, buttons=[Button("OK", "ok")]))
+    assert len(long) == 3
+    assert [m.keyboard is not None for m in long] == [False, False, True]
+
+
+def test_keyboard_rows_and_the_64_byte_limit() -> None:
+    buttons = [Button("Save", "sv"), *(Button(f"Edit {n}", f"e{n}") for n in range(1, 6)),
+               Button("AL allegation letter", "a"), Button("Yes", "y")]  # fmt: skip
+    keyboard = render.inline_keyboard(buttons)
+    assert keyboard is not None
+    assert [[k.text for k in row] for row in keyboard.inline_keyboard] == [
+        ["Save", "Edit 1", "Edit 2", "Edit 3"],
+        ["Edit 4", "Edit 5"],
+        ["AL allegation letter"],
+        ["Yes"],
+    ]
+    assert render.inline_keyboard([Button("ok", "é" * 32)]) is not None  # 64 bytes exactly
+    with pytest.raises(ValueError, match="65 bytes of callback data"):
+        render.inline_keyboard([Button("Too long", "a" + "é" * 32)])
+
+
+def test_file_types_by_name_then_by_mime() -> None:
+    assert filetypes.identify("Letter.PDF", None) == filetypes.KNOWN["pdf"]
+    assert filetypes.identify("scan.jpg", "application/octet-stream") == filetypes.KNOWN["jpeg"]
+    assert filetypes.identify("no-extension", "image/png") == filetypes.KNOWN["png"]
+    assert filetypes.identify("tool.exe", "application/pdf") == filetypes.KNOWN["pdf"]
+    assert filetypes.identify(None, "application/x-msdownload") is None
+    assert filetypes.KNOWN["docx"].matches(b"PK\x03\x04rest")
+    assert not filetypes.KNOWN["pdf"].matches(b"MZ")
+
+
+def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "FOLLOWUP_ADMINS": "11, 22",
+        "FOLLOWUP_MAX_FILE_MB": "2.5",
+        "FOLLOWUP_FILE_TYPES": "PDF, jpg,png,pdf",
+        "TELEGRAM_API_BASE_URL": "http://localhost:8081/bot",
+        "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/tg",
+        "TELEGRAM_WEBHOOK_SECRET": "abc_DEF-123",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    settings = load_settings(console=False, webhook=True)
+
+    assert settings.admins == ("11", "22")
+    assert settings.max_file_bytes == 2_621_440
+    assert settings.file_types == ("pdf", "jpeg", "png")
+    assert settings.api_base_url == "http://localhost:8081/bot"
+    assert settings.api_file_url == "https://api.telegram.org/file/bot"
+    assert settings.send_rate == 30
+    assert settings.webhook == Webhook("https://bot.example.org/tg", "abc_DEF-123")
+    assert settings.webhook.path == "/tg" and settings.webhook.port == 8443
+    assert TOKEN not in repr(settings) and "abc_DEF-123" not in repr(settings)
+    assert isinstance(load_settings(console=True), Settings)  # the console needs no token
+
+
+def test_the_token_never_reaches_a_log_line() -> None:
+    formatter = RedactingFormatter((TOKEN, TOKEN.partition(":")[2]), "%(message)s")
+    try:
+        raise RuntimeError(f"POST https://api.telegram.org/bot{TOKEN}/getMe failed")
+    except RuntimeError:
+        record = logging.LogRecord("httpx", logging.ERROR, __file__, 1, "url %s",
+                                   (f"/bot{TOKEN}/x",), sys.exc_info())  # fmt: skip
+    line = formatter.format(record)
+    assert TOKEN not in line and TOKEN.partition(":")[2] not in line
+    assert line.count(REDACTED) == 2
