@@ -98,6 +98,26 @@ class Conversation:
                 return [Reply(f"Attached {meta['name']} to {case['label']}.")]
             return self._answer(chat, user, engine.Attach(meta))
 
+    def expects_file(self, chat: Chat) -> bool:
+        """Whether `file` would take a document from this user now: after "Attach a file",
+        or at a file question. Transports ask before downloading, so nothing unwanted is kept."""
+        with self.repo.locked():
+            user = self.repo.get_user(chat.user_id)
+            session = self.repo.get_session(chat.user_id) or {}
+            case = self._session_case(user, session) if user else None
+            if case is None:
+                return False
+            if session.get("attach"):
+                return access.can_edit(user, case)
+            index = session.get("run")
+            if not isinstance(index, int) or not 0 <= index < len(case["runs"]):
+                return False
+            run = case["runs"][index]
+            if run["status"] != "in_progress" or not run.get("position"):
+                return False
+            question = self.service.checklist_of(run).question(run["position"])
+            return question is not None and question.type == "file"
+
     # ---- commands -------------------------------------------------------------------
     def _command(self, chat: Chat, user: access.User, text: str) -> list[Reply]:
         name, _, arg = text[1:].partition(" ")
@@ -202,7 +222,7 @@ class Conversation:
             return [Reply(f"User {new_owner} is not an officer or admin.", error=True)]
         self.service.assign(case, new_owner, chat.user_id)
         told = Reply(f"{case['label']} is now yours (handed over by {chat.user_id}).", to=new_owner)
-        return [Reply(f"{case['label']} now belongs to {new_owner}; they have been told."), told]
+        return [Reply(f"{case['label']} now belongs to {new_owner}; I am telling them."), told]
 
     def _cancel(self, chat: Chat) -> list[Reply]:
         self.repo.put_session(chat.user_id, None)

@@ -1,17 +1,19 @@
 """The one path from a Telegram update into the conversation and back out as messages.
 
 `Conversation` is synchronous and writes to disk (with fsync) before it returns, which is
-what makes a confirmed answer durable. Running it in a worker thread keeps those waits off
-the event loop, so other users' messages keep flowing while one answer is being saved. The
-repository's lock still serialises the conversation calls themselves.
+what makes a confirmed answer durable. Every call runs on one dedicated storage thread: the
+waits stay off the event loop, so other users' messages keep flowing while an answer is
+being saved, and one thread owns the data files, so read-modify-writes never interleave.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
-from typing import ParamSpec
+from concurrent.futures import ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
 
 from telegram import Bot, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -25,6 +27,7 @@ from workflows.views import Reply
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
+T = TypeVar("T")
 
 NOT_SAVED = (
     "Not saved: the bot could not write to its data folder. Your earlier answers are safe; "
@@ -37,6 +40,7 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 class Bridge:
     def __init__(self, conversation: Conversation) -> None:
         self.conversation = conversation
+        self._storage_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage")
 
     @property
     def repo(self) -> Repository:
@@ -51,10 +55,17 @@ class Bridge:
     ) -> list[Reply]:
         """Run a conversation call off the event loop; a failed write becomes a clear reply."""
         try:
-            return await asyncio.to_thread(method, *args, **kwargs)
+            return await self.call_value(method, *args, **kwargs)
         except StorageError:
             log.exception("storage failure; the user was told the change was not saved")
             return [Reply(NOT_SAVED, error=True)]
+
+    async def call_value(self, method: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run any storage-touching call on the storage thread and return its result."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._storage_thread, functools.partial(method, *args, **kwargs)
+        )
 
     async def send(self, bot: Bot, chat_id: int, replies: list[Reply]) -> None:
         """Each reply in order: to this chat, or to the user it names (`Reply.to`)."""

@@ -9,7 +9,6 @@ match the claimed type. Each refusal says what to send instead.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from telegram import Message, Update
@@ -20,7 +19,7 @@ from bot.filetypes import FileType
 from bot.telegram.bridge import Bridge, chat_id_of, chat_of
 from bot.telegram.retry import with_retries
 from storage.files import store_file
-from workflows.conversation import Chat, Conversation
+from workflows.conversation import Chat
 from workflows.views import Reply
 
 NOT_NOW = (
@@ -80,7 +79,7 @@ async def _receive(
     if refusal := policy.refusal(incoming.kind, incoming.size):
         return [Reply(refusal, error=True)]
     assert incoming.kind is not None
-    if not await asyncio.to_thread(wants_file, bridge.conversation, chat):
+    if not await bridge.call_value(bridge.conversation.expects_file, chat):
         resume = await bridge.call(bridge.conversation.text, chat, "/resume")
         return [Reply(NOT_NOW, error=True), *resume]
     telegram_file = await context.bot.get_file(incoming.file_id)
@@ -112,27 +111,6 @@ def _incoming(message: Message, bridge: Bridge) -> Incoming:
     photo = message.photo[-1]  # Telegram lists sizes smallest first; keep the largest
     name = f"photo-{bridge.clock.now():%Y%m%d-%H%M%S}.jpg"
     return Incoming(photo.file_id, name, filetypes.KNOWN["jpeg"], photo.file_size)
-
-
-def wants_file(conversation: Conversation, chat: Chat) -> bool:
-    """Whether the conversation would take a file from this user now.
-
-    Mirrors `Conversation.file`: after "Attach a file", or at a question of type file.
-    Asked before downloading, so that nothing unwanted is kept in the data folder.
-    """
-    repo = conversation.repo
-    session = repo.get_session(chat.user_id) or {}
-    if session.get("attach"):
-        return True
-    case = repo.get_case(session["case"]) if session.get("case") else None
-    index = session.get("run")
-    if case is None or not isinstance(index, int) or not 0 <= index < len(case["runs"]):
-        return False
-    run = case["runs"][index]
-    if run["status"] != "in_progress" or not run.get("position"):
-        return False
-    question = conversation.service.checklist_of(run).question(run["position"])
-    return question is not None and question.type == "file"
 
 
 def _size(size: int) -> str:

@@ -11,7 +11,6 @@ Two rules, applied by one handler in an early group that stops the update when i
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -38,7 +37,7 @@ def handler(bridge: Bridge) -> TypeHandler[Update, ContextTypes.DEFAULT_TYPE]:
         if chat is not None and chat.type != ChatType.PRIVATE:
             await _private_only(update, context)
             raise ApplicationHandlerStop
-        if await asyncio.to_thread(bridge.repo.get_user, str(user.id)) is None:
+        if await bridge.call_value(bridge.repo.get_user, str(user.id)) is None:
             log.info("refused user %s (not authorised)", user.id)
             await _refuse(update, context)
             raise ApplicationHandlerStop

@@ -56,7 +56,7 @@ async def test_a_handed_over_case_is_announced_to_its_new_owner(harness: Harness
 
     (confirmation,) = await owner.say(f"/assign {reference} {OFFICER2}")
 
-    assert confirmation.text.endswith("they have been told.")
+    assert confirmation.text.endswith("I am telling them.")
     (told,) = harness.stub.sent_to(OFFICER2)
     assert told.text == f"{reference} is now yours (handed over by {OFFICER})."
 
@@ -71,7 +71,7 @@ async def test_a_new_owner_who_never_opened_the_bot_does_not_break_the_answer(
 
     (confirmation,) = await owner.say(f"/assign {reference} {OFFICER2}")
 
-    assert confirmation.text.endswith("they have been told.")
+    assert confirmation.text.endswith("I am telling them.")
     assert not harness.stub.sent_to(OFFICER2)
     assert f"could not message user {OFFICER2}" in caplog.text
     assert "went wrong" not in confirmation.text
