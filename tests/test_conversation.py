@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workflows.cases import CaseService
 from workflows.conversation import REFUSAL, STALE, Chat, Conversation
 from workflows.views import Reply
 
@@ -182,3 +183,15 @@ def test_stray_text_and_unknown_commands_get_a_hint(conversation: Conversation) 
     assert "/new" in conversation.text(Chat("2"), "hello")[-1].text
     unknown = conversation.text(Chat("2"), "/frobnicate")[-1]
     assert unknown.error and "/cases" in unknown.text
+
+
+def test_reference_numbers_continue_per_state_and_year_after_a_restart(
+    conversation: Conversation,
+) -> None:
+    say(conversation, Chat("2"), *COMMUNICATION, "#Save")  # JUA BDI 1/2017
+    service = conversation.service
+    restarted = Conversation(CaseService(service.repo, service.registry, service.clock))
+    reply = say(restarted, Chat("3"), "/new", "#Communication", "#AL", "BDI", "1 May 2017", "WGAD")
+    assert [b.label for b in reply.buttons] == ["AL BDI 2/2017"]
+    reply = say(restarted, Chat("3"), "/back", "/back", "1 May 2016")  # back to the date
+    assert [b.label for b in reply.buttons] == ["AL BDI 1/2016"]

@@ -28,6 +28,7 @@ from workflows.dates import DEFAULT_TZ, today_in
 from workflows.deadlines import Rules, load_rules, rules_for
 
 OVERRIDES = "deadline_overrides"
+_SERIES = re.compile(r"^[A-Z]{2,3} (?P<iso3>[A-Z]{3}) (?P<number>[0-9]+)/(?P<year>[0-9]{4})$")
 INTAKE = {"communication": "communication_intake", "visit": "visit_request"}
 KIND_LABELS = {"communication": "communication", "visit": "country visit"}
 
@@ -56,6 +57,7 @@ class CaseService:
         self.tz = tz
         self.rules = rules or load_rules()
         self._overrides: dict[str, Any] = repo.get_setting(OVERRIDES, {})
+        self._numbers: dict[tuple[str, int], int] | None = None
 
     @property
     def overrides(self) -> dict[str, Any]:
@@ -149,19 +151,28 @@ class CaseService:
         )
 
     def _next_reference_number(self, iso3: str, year: int) -> int:
-        """Next number in the per-State, per-year series (our assumption: shared by all types)."""
-        pattern = re.compile(rf"^[A-Z]{{2,3}} {iso3} ([0-9]+)/{year}$")
-        numbers = [
-            int(m.group(1))
-            for entry in self.repo.list_cases(kind="communication")
-            if entry.get("reference") and (m := pattern.match(entry["reference"]))
-        ]
-        return max(numbers, default=0) + 1
+        """Next number in the per-State, per-year series (our assumption: shared by all types).
+
+        The highest number per series is built once from the index and kept up to date by
+        `save`, so offering a reference never scans every case.
+        """
+        if self._numbers is None:
+            self._numbers = {}
+            for entry in self.repo.list_cases(kind="communication"):
+                self._count_reference(entry.get("reference"))
+        return self._numbers.get((iso3, year), 0) + 1
+
+    def _count_reference(self, reference: str | None) -> None:
+        match = _SERIES.match(reference or "")
+        if match and self._numbers is not None:
+            key = (match["iso3"], int(match["year"]))
+            self._numbers[key] = max(self._numbers.get(key, 0), int(match["number"]))
 
     def save(self, case: Case, actor: str, action: str, detail: dict[str, Any]) -> None:
         """Recompute the indexed summary (status, label, reminder dates), then persist."""
         derive(case, self.registry, self.rules_of(case))
         self.repo.save_case(case, actor=actor, action=action, detail=detail)
+        self._count_reference(case.get("reference"))
 
 
 def _iso(day: date | None) -> str | None:
