@@ -20,6 +20,7 @@ from telegram.ext import Application, ApplicationBuilder
 from bot.settings import Settings
 from bot.telegram import buttons, errors, files, guard, logs, menu, text
 from bot.telegram.bridge import Bridge
+from bot.telegram.jobs import Scheduler
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.retry import RetryingRateLimiter
 from bot.telegram.webhook import WebhookServer
@@ -42,7 +43,9 @@ CONNECTIONS = 16
 def build_application(settings: Settings, service: CaseService) -> Application:
     """Handlers in order: the guard first (group -1), then text, files, taps, anything else."""
     ensure_admins(service.repo, settings.admins)
-    bridge = Bridge(Conversation(service))
+    conversation = Conversation(service)
+    bridge = Bridge(conversation)
+    scheduler = Scheduler(bridge, conversation.alerts, settings.schedule)
     policy = files.FilePolicy.of(settings.file_types, settings.max_file_bytes)
 
     async def post_init(app: Application) -> None:
@@ -65,6 +68,8 @@ def build_application(settings: Settings, service: CaseService) -> Application:
     app.add_handler(buttons.handler(bridge))
     app.add_handler(text.fallback(bridge))
     app.add_error_handler(errors.on_error)
+    scheduler.install(app)
+    app.bot_data["scheduler"] = scheduler
     return app
 
 

@@ -12,12 +12,12 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import filetypes
-from workflows.dates import DEFAULT_TZ
+from workflows.dates import DEFAULT_TZ, canonical_tz
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILES = "https://api.telegram.org/file/bot"
@@ -46,6 +46,16 @@ class Webhook:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """When reminders are swept and the digest is sent (local time of the configured zone)."""
+
+    sweep_every: timedelta = timedelta(minutes=15)
+    digest_at: time = time(9, 0)
+    #: python-telegram-bot's numbering: 0 = Sunday ... 6 = Saturday.
+    digest_days: tuple[int, ...] = (1, 2, 3, 4, 5)
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     timezone: str = DEFAULT_TZ
@@ -58,6 +68,7 @@ class Settings:
     #: Messages per second for the whole bot (Telegram's limit is about 30); 0 = no throttle.
     send_rate: float = 30.0
     webhook: Webhook | None = None
+    schedule: Schedule = Schedule()
 
 
 def load_settings(*, console: bool, data_dir: str | None = None, webhook: bool = False) -> Settings:
@@ -80,13 +91,38 @@ def load_settings(*, console: bool, data_dir: str | None = None, webhook: bool =
         file_types=_file_types(env.get("FOLLOWUP_FILE_TYPES", ",".join(filetypes.DEFAULT_TYPES))),
         send_rate=_number(env, "FOLLOWUP_SEND_RATE", "30", at_least=0),
         webhook=_webhook(env) if webhook else None,
+        schedule=_schedule(env),
+    )
+
+
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def _schedule(env: Mapping[str, str]) -> Schedule:
+    minutes = _number(env, "FOLLOWUP_SWEEP_MINUTES", "15", above=0)
+    raw_time = env.get("FOLLOWUP_DIGEST_TIME", "").strip() or "09:00"
+    try:
+        digest_at = time.fromisoformat(raw_time)
+    except ValueError:
+        message = f"FOLLOWUP_DIGEST_TIME must be a time like 09:00; got {raw_time!r}"
+        raise SettingsError(message) from None
+    raw_days = env.get("FOLLOWUP_DIGEST_DAYS", "").strip().lower() or "mon,tue,wed,thu,fri"
+    days = [d.strip()[:3] for d in raw_days.split(",") if d.strip()]
+    if not days or any(d not in _DAYS for d in days):
+        raise SettingsError(
+            f"FOLLOWUP_DIGEST_DAYS must list days like mon,tue,wed,thu,fri; got {raw_days!r}"
+        )
+    return Schedule(
+        sweep_every=timedelta(minutes=minutes),
+        digest_at=digest_at,
+        digest_days=tuple(sorted({_DAYS.index(d) for d in days})),
     )
 
 
 def _timezone(name: str) -> str:
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        canonical_tz(name)
+    except ValueError:
         raise SettingsError(
             f"FOLLOWUP_TIMEZONE={name!r} is not a time zone (e.g. Europe/Geneva)"
         ) from None

@@ -81,6 +81,13 @@ class AlertService:
             self.service.save(case, "system", "reminder_sent", {"key": key})
             return True
 
+    def release(self, case_id: str, key: str) -> None:
+        """Undo `claim` after a send that certainly failed, so the next sweep tries again."""
+        with self.repo.locked():
+            case = self.repo.get_case(case_id)
+            if case is not None and reminders.reminder_state(case)["sent"].pop(key, None):
+                self.service.save(case, "system", "reminder_failed", {"key": key})
+
     def snooze(self, case: Case, rule: str, actor: str) -> Reply:
         deadline = self._deadline(case, rule)
         if deadline is None:

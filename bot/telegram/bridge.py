@@ -67,6 +67,10 @@ class Bridge:
             self._storage_thread, functools.partial(method, *args, **kwargs)
         )
 
+    async def deliver(self, bot: Bot, chat_id: int, reply: Reply) -> None:
+        """One reply to one chat, raising what Telegram refuses (jobs decide what to do)."""
+        await _deliver(bot, chat_id, reply)
+
     async def send(self, bot: Bot, chat_id: int, replies: list[Reply]) -> None:
         """Each reply in order: to this chat, or to the user it names (`Reply.to`)."""
         for reply in replies:
