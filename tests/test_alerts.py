@@ -117,8 +117,9 @@ def test_digest_lists_overdue_and_upcoming_by_owner(conversation: Conversation) 
     assert "Due in the next 7 days (1):" in digest.text
     assert "Owner 3:" in digest.text and "AL BDI 2/2017: Reply due" in digest.text
     assert conversation.text(Chat("2"), "/digest")[-1].error
-    say(conversation, Chat("2"), "/digest on")
-    assert conversation.alerts.digest_recipients() == ["1", "2"]
+    assert conversation.text(Chat("2"), "/digest on")[-1].error  # officers see their own only
+    say(conversation, Chat("4"), "/digest on")
+    assert conversation.alerts.digest_recipients() == ["1", "4"]
 
 
 def test_admin_overrides_a_rule_per_mandate_and_reminders_move(

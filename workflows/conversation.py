@@ -201,13 +201,13 @@ class Conversation:
         ]
 
     def _digest(self, user: access.User, arg: str) -> Reply:
+        if user["role"] == "officer":
+            return Reply("The digest covers the whole team; ask an admin or a viewer.", error=True)
         if arg in ("on", "off"):
             self.repo.put_user({**user, "digest": arg == "on"}, actor=user["id"])
             return Reply(f"Daily digest {'on' if arg == 'on' else 'off'}.")
         if arg:
             return Reply("Use /digest, /digest on or /digest off.", error=True)
-        if user["role"] == "officer":
-            return Reply("The digest covers the whole team; ask an admin or a viewer.", error=True)
         return self.alerts.digest()
 
     def _assign(self, chat: Chat, user: access.User, args: list[str]) -> list[Reply]:
