@@ -195,3 +195,15 @@ def test_reference_numbers_continue_per_state_and_year_after_a_restart(
     assert [b.label for b in reply.buttons] == ["AL BDI 2/2017"]
     reply = say(restarted, Chat("3"), "/back", "/back", "1 May 2016")  # back to the date
     assert [b.label for b in reply.buttons] == ["AL BDI 1/2016"]
+
+
+def test_a_message_delivered_twice_is_applied_once(conversation: Conversation) -> None:
+    say(conversation, Chat("2"), "/new", "#Communication", "#AL")
+    first = conversation.text(Chat("2", update_id=41), "Burundi")[-1]
+    assert first.title.startswith("Question 3 of")
+    again = conversation.text(Chat("2", update_id=41), "Burundi")[-1]  # re-delivered
+    assert again.title.startswith("Question 3 of") and not again.error
+    case = next(conversation.repo.iter_cases())
+    assert "date_sent" not in case["runs"][0]["answers"]
+    assert case["seen"] == {"2": 41}
+    assert "Saved" in conversation.text(Chat("2", update_id=42), "yesterday")[-1].text

@@ -52,10 +52,15 @@ STALE = "This question was already answered."
 
 @dataclass
 class Chat:
-    """Who is talking, and where: confidential answers only ever go to private chats."""
+    """Who is talking, and where: confidential answers only ever go to private chats.
+
+    `update_id` is the transport's increasing message number, if it has one (Telegram's
+    update_id): it lets a message delivered twice be recognised and applied once.
+    """
 
     user_id: str
     private: bool = True
+    update_id: int | None = None
 
 
 class Conversation:
@@ -258,6 +263,14 @@ class Conversation:
     def _step(
         self, chat: Chat, user: access.User, case: Case, index: int, inp: engine.Input
     ) -> list[Reply]:
+        """Apply one input, at most once per update: Telegram re-delivers the updates a bot
+        had not confirmed when it stopped, and an answer applied again would land on the
+        next question. The last update applied is saved in the same write as the answer."""
+        seen = case.setdefault("seen", {})
+        if chat.update_id is not None and seen.get(chat.user_id, -1) >= chat.update_id:
+            return [self._render(chat, user, case, index, self.service.show(case, index))]
+        if chat.update_id is not None:
+            seen[chat.user_id] = chat.update_id
         step = self.service.apply(case, index, inp, chat.user_id)
         self.repo.put_session(chat.user_id, {"case": case["id"], "run": index})
         return [self._render(chat, user, case, index, step)]
