@@ -140,7 +140,8 @@ async def test_webhook_receiver_checks_every_request(harness: Harness) -> None:
             assert garbage.status_code == 400
             huge = await client.post(url, content=b"x" * (2 << 20), headers=right)
             assert huge.status_code == 413
-            assert harness.stub.sent == []
+            # nothing answered; only the start-up digest catch-up may have gone out
+            assert [s for s in harness.stub.sent if not s.text.startswith("Digest")] == []
             assert (await client.post(url, json=update, headers=right)).status_code == 200
             await until(lambda: bool(harness.stub.sent))
     finally:
