@@ -110,7 +110,7 @@ class Conversation:
             user = self.repo.get_user(chat.user_id)
             session = self.repo.get_session(chat.user_id) or {}
             case = self._session_case(user, session) if user else None
-            if case is None:
+            if user is None or case is None:
                 return False
             if session.get("attach"):
                 return access.can_edit(user, case)

@@ -28,7 +28,7 @@ PRIVATE_ONLY = (
 )
 
 
-def handler(bridge: Bridge) -> TypeHandler[Update, ContextTypes.DEFAULT_TYPE]:
+def handler(bridge: Bridge) -> TypeHandler[Update, ContextTypes.DEFAULT_TYPE, None]:
     async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user = update.effective_user
         if user is None or user.is_bot:
