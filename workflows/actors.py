@@ -16,10 +16,11 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import pycountry
+
+from workflows.text import fold
 
 __all__ = [
     "OTHER_CODE",
@@ -146,9 +147,7 @@ class Actor:
 
 def _fold(text: str) -> str:
     """Case- and accent-insensitive, punctuation to spaces, single spaces ("Côte d'Ivoire")."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("&", " and "))
-    ascii_ = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    words = _SPACED_PUNCT.sub(" ", ascii_).split()
+    words = _SPACED_PUNCT.sub(" ", fold(text.replace("&", " and "))).split()
     if words and words[0] == "the":  # "the Gambia", "The Netherlands"
         words = words[1:]
     return " ".join(words)

@@ -14,10 +14,11 @@ from __future__ import annotations
 import csv
 import functools
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from workflows.text import fold
 
 __all__ = [
     "DEFAULT_MANDATES_PATH",
@@ -53,9 +54,7 @@ class Mandate:
 
 def _words(text: str) -> list[str]:
     """Case- and accent-insensitive words, punctuation dropped ("Côte" -> "cote")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_ = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    return _NON_ALNUM.sub(" ", ascii_).split()
+    return _NON_ALNUM.sub(" ", fold(text)).split()
 
 
 def _key(text: str) -> str:

@@ -24,7 +24,8 @@ from storage.repository import INDEX_FIELDS, Case
 from workflows.access import User, can_view, sees_confidential
 from workflows.actors import resolve_state
 from workflows.checklist import Question, Registry
-from workflows.report.facts import fold, is_reprisal
+from workflows.report.facts import is_reprisal
+from workflows.text import fold
 
 #: Typed alone, these list the cases flagged as involving intimidation or reprisals.
 REPRISAL_WORDS = frozenset(

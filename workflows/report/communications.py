@@ -34,12 +34,12 @@ from workflows.report.facts import (
     actions,
     addressees,
     day,
-    fold,
     replied_on,
     sent_on,
 )
 from workflows.report.model import Figure, Section, Table, rate
 from workflows.report.periods import last_window_before, long_date
+from workflows.text import fold
 
 JOINT = frozenset({"JAL", "JUA", "JOL"})
 URGENT = frozenset({"UA", "JUA"})

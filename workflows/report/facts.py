@@ -6,7 +6,6 @@ so an edited answer changes every figure at once.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -41,12 +40,6 @@ class Frame:
         if not self.overrides:
             return lambda case: self.rules
         return lambda case: rules_for(case, self.rules, self.overrides)
-
-
-def fold(text: str) -> str:
-    """Accent- and case-insensitive form: "Côte d'Ivoire" -> "cote d'ivoire"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 def day(value: Any) -> date | None:
