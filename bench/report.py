@@ -26,6 +26,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -142,18 +143,32 @@ def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def main() -> None:
-    cases = dataset()
-    rss_cases = max_rss_mb()
+@dataclass
+class Figures:
+    rows: list[tuple[str, float, str]]  # what, median seconds, target
+    report: Any
+    docx_bytes: int
+    peak_bytes: int  # Python objects allocated by one compile (tracemalloc)
+    rss_peak_mb: float  # the process's maximum RSS after every run
+
+
+def measure(
+    cases: list[dict[str, Any]],
+    first: date = FIRST,
+    last: date = LAST,
+    today: date = TODAY,
+    year: int = 2024,
+) -> Figures:
+    """Time compiling and writing the report of [first, last] (every case) and of `year`."""
     rules, registry = load_rules(), Registry.from_folder()
 
-    def compile_all(start: date = FIRST, end: date = LAST) -> Any:
-        return compile_report(cases, start, end, today=TODAY, rules=rules, registry=registry)
+    def compile_all(start: date = first, end: date = last) -> Any:
+        return compile_report(cases, start, end, today=today, rules=rules, registry=registry)
 
     compile_all()  # warm-up: imports, caches of State and mandate tables
     rows: list[tuple[str, float, str]] = []
     seconds, report = timed(compile_all, 5)
-    rows.append(("compile_report, 2010-2025 (all cases)", seconds, "< 1 s"))
+    rows.append((f"compile_report, {first.year}-{last.year} (all cases)", seconds, "< 1 s"))
     docx_seconds, _ = timed(lambda: write_docx(report, io.BytesIO()), 3)
     rows.append(("write_docx", docx_seconds, "< 3 s"))
     rows.append(("write_csv", timed(lambda: write_csv(report, io.BytesIO()), 5)[0], ""))
@@ -161,8 +176,8 @@ def main() -> None:
         ("write_chart (by State)", timed(lambda: write_chart(report, io.BytesIO()), 5)[0], "")
     )
     rows.append(("summary_text", timed(lambda: summary_text(report), 5)[0], ""))
-    year = lambda: compile_all(date(2024, 1, 1), date(2024, 12, 31))  # noqa: E731
-    rows.append(("compile_report, 2024 only", timed(year, 5)[0], ""))
+    one_year = lambda: compile_all(date(year, 1, 1), date(year, 12, 31))  # noqa: E731
+    rows.append((f"compile_report, {year} only", timed(one_year, 5)[0], ""))
 
     stream = io.BytesIO()
     write_docx(report, stream)
@@ -171,17 +186,25 @@ def main() -> None:
     compile_all()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
+    return Figures(rows, report, len(stream.getvalue()), peak, rss_peak)
+
+
+def main() -> None:
+    cases = dataset()
+    rss_cases = max_rss_mb()
+    figures = measure(cases)
+    report, peak, rss_peak = figures.report, figures.peak_bytes, figures.rss_peak_mb
 
     print(f"Python {platform.python_version()}, {platform.machine()}, {len(cases):,} cases "
           f"({COMMUNICATIONS:,} communications, {VISITS:,} visits)")  # fmt: skip
     print(f"report: {len(report.records.rows):,} rows in the CSV, "
           f"{sum(len(t.rows) for s in report.sections for t in s.tables):,} table rows in the "
-          f".docx ({len(stream.getvalue()) / 1e6:.1f} MB), summary "
+          f".docx ({figures.docx_bytes / 1e6:.1f} MB), summary "
           f"{len(summary_text(report))} characters")  # fmt: skip
     print()
     print("| what                                    | median s | target |")
     print("|-----------------------------------------|---------:|--------|")
-    for what, value, target in rows:
+    for what, value, target in figures.rows:
         print(f"| {what:<39} | {value:8.3f} | {target:<6} |")
     print()
     print(f"peak Python memory of one compile (tracemalloc): {peak / 2**20:.0f} MiB")

@@ -34,6 +34,10 @@ from tinydb import TinyDB
 from storage import layout
 from storage.tinydb_repo import TinyDBRepository, open_repository
 
+#: Makes the n-th case with a given id; `make_case` by default, demo cases in `python -m bench`.
+MakeCase = Callable[[str, int, random.Random], dict[str, Any]]
+Row = tuple[str, int, int, float, float]  # what, cases, runs, p50 ms, p99 ms
+
 SIZES = (100, 10_000)
 ITERATIONS = 300
 BASELINE_ITERATIONS = {100: 300, 10_000: 30}
@@ -115,7 +119,9 @@ def timed_interleaved(fns: Sequence[Callable[[], None]], iterations: int) -> lis
     return samples
 
 
-def build_ours(folder: Path, n: int, rng: random.Random) -> tuple[list[str], float, float]:
+def build_ours(
+    folder: Path, n: int, rng: random.Random, make: MakeCase = make_case
+) -> tuple[list[str], float, float]:
     """Write n case files as a plain copy would leave them, then open: migration 0->1 indexes
     them. Returns the ids, the first open (indexing) time and a normal open time."""
     cases_dir = folder / layout.CASES_DIR
@@ -123,7 +129,7 @@ def build_ours(folder: Path, n: int, rng: random.Random) -> tuple[list[str], flo
     cases_dir.mkdir(mode=0o700)
     ids = [f"c{i:010x}" for i in range(n)]
     for i, case_id in enumerate(ids):
-        doc = {layout.CASE_TABLE: {"1": make_case(case_id, i, rng)}}
+        doc = {layout.CASE_TABLE: {"1": make(case_id, i, rng)}}
         (cases_dir / f"{case_id}.json").write_text(json.dumps(doc, separators=(",", ":")))
     os.sync()  # measure our writes, not the write-back of the set-up
     start = time.perf_counter()
@@ -142,15 +148,21 @@ def save_answer_ours(repo: TinyDBRepository, ids: list[str], rng: random.Random)
     repo.save_case(case, actor="u1", action="answer", detail={"question": question})
 
 
-def new_case_ours(repo: TinyDBRepository, rng: random.Random) -> None:
-    case = make_case(repo.new_case_id(), rng.randrange(10_000), rng)
+def new_case_ours(repo: TinyDBRepository, rng: random.Random, make: MakeCase = make_case) -> None:
+    case = make(repo.new_case_id(), rng.randrange(10_000), rng)
     repo.save_case(case, actor="u1", action="create", detail={})
 
 
-def bench_baseline(path: Path, n: int, rng: random.Random) -> list[float]:
+def bench_baseline(
+    path: Path,
+    n: int,
+    rng: random.Random,
+    make: MakeCase = make_case,
+    iterations: int | None = None,
+) -> list[float]:
     db = TinyDB(path)
     table = db.table("cases")
-    table.insert_multiple(make_case(f"c{i:010x}", i, rng) for i in range(n))
+    table.insert_multiple(make(f"c{i:010x}", i, rng) for i in range(n))
     os.sync()
 
     def save_answer() -> None:
@@ -163,14 +175,23 @@ def bench_baseline(path: Path, n: int, rng: random.Random) -> list[float]:
         table.update({"runs": runs}, doc_ids=[doc_id])
 
     try:
-        return timed(save_answer, BASELINE_ITERATIONS[n])
+        return timed(save_answer, iterations or BASELINE_ITERATIONS[n])
     finally:
         db.close()
 
 
-def main() -> None:
+def measure(
+    sizes: Sequence[int] = SIZES,
+    *,
+    make: MakeCase = make_case,
+    iterations: int = ITERATIONS,
+    new_case_iterations: int = NEW_CASE_ITERATIONS,
+    baseline_iterations: dict[int, int] | None = None,
+) -> tuple[list[Row], list[str]]:
+    """Every measurement of this benchmark: the table's rows, and a line per folder opened."""
+    baseline = baseline_iterations or BASELINE_ITERATIONS
     rng = random.Random(SEED)
-    rows: list[tuple[str, int, int, float, float]] = []
+    rows: list[Row] = []
     opens: list[str] = []
 
     def record(what: str, n: int, samples: list[float]) -> None:
@@ -178,9 +199,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="storage-bench-") as tmp, ExitStack() as stack:
         repos: dict[int, tuple[TinyDBRepository, list[str]]] = {}
-        for n in SIZES:
+        for n in sizes:
             folder = Path(tmp) / f"ours-{n}"
-            ids, first_open, open_time = build_ours(folder, n, rng)
+            ids, first_open, open_time = build_ours(folder, n, rng, make)
             size = sum(f.stat().st_size for f in (folder / "cases").iterdir()) / n / 1024
             opens.append(
                 f"{n:>6} cases: first open (index built) {first_open * 1000:.0f} ms, "
@@ -188,15 +209,21 @@ def main() -> None:
             )
             repos[n] = (stack.enter_context(open_repository(folder)), ids)
         saves = [partial(save_answer_ours, repo, ids, rng) for repo, ids in repos.values()]
-        news = [partial(new_case_ours, repo, rng) for repo, _ in repos.values()]
-        for n, samples in zip(SIZES, timed_interleaved(saves, ITERATIONS), strict=True):
+        news = [partial(new_case_ours, repo, rng, make) for repo, _ in repos.values()]
+        for n, samples in zip(sizes, timed_interleaved(saves, iterations), strict=True):
             record("ours: save one answer", n, samples)
-        for n, samples in zip(SIZES, timed_interleaved(news, NEW_CASE_ITERATIONS), strict=True):
+        for n, samples in zip(sizes, timed_interleaved(news, new_case_iterations), strict=True):
             record("ours: new case (index rewrite)", n, samples)
         stack.close()
-        for n in SIZES:
+        for n in sizes:
             path = Path(tmp) / f"tinydb-{n}.json"
-            record("TinyDB default: save one answer", n, bench_baseline(path, n, rng))
+            samples = bench_baseline(path, n, rng, make, baseline.get(n))
+            record("TinyDB default: save one answer", n, samples)
+    return rows, opens
+
+
+def main() -> None:
+    rows, opens = measure()
 
     print(f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(*opens, sep="\n")

@@ -15,8 +15,8 @@ from workflows.conversation import Conversation
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in ("report", "import", "export", "backup", "restore"):
-        from bot.cli import run_cli  # data tools: report, import, export, backup, restore
+    if argv and argv[0] in ("report", "import", "export", "backup", "restore", "demo"):
+        from bot.cli import run_cli  # data tools: report, import, export, backup, restore, demo
 
         return run_cli(argv)
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)

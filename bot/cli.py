@@ -1,4 +1,4 @@
-"""Command-line tools on a data folder: report, import, export, backup, restore.
+"""Command-line tools on a data folder: report, import, export, backup, restore, demo.
 
     python -m bot report --from 2017-01-01 --to 2017-12-31 --format docx --out report.docx
     python -m bot report --period "last session window" --state Burundi
@@ -6,6 +6,7 @@
     python -m bot export --out export.json
     python -m bot backup --out backup.tar.gz
     python -m bot restore backup.tar.gz --data-dir /srv/followup/data
+    python -m bot demo --years 10 --seed 1 --data-dir demo-data
 
 Each command takes the data folder's lock, as the bot does, so it is refused while the bot
 runs on the same folder (stop it first; in Telegram /report and /export work meanwhile).
@@ -36,7 +37,7 @@ from workflows.report import Report, compile_report, summary_text
 from workflows.report.audit import record_confidential_request
 from workflows.report.periods import Period, PeriodError, long_date, parse_period
 
-SUBCOMMANDS = ("report", "import", "export", "backup", "restore")
+SUBCOMMANDS = ("report", "import", "export", "backup", "restore", "demo")
 FORMATS = ("text", "docx", "csv", "png")
 T = TypeVar("T")
 
@@ -102,6 +103,12 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("archive", type=Path)
     restore.add_argument("--force", action="store_true", help="replace a folder holding data")
     restore.set_defaults(run=_restore)
+
+    demo = commands.add_parser("demo", parents=[common], help="fill a folder with demo data")
+    demo.add_argument("--years", type=int, default=10, help="years of records (default 10)")
+    demo.add_argument("--seed", type=int, default=1, help="same seed, same data (default 1)")
+    demo.add_argument("--today", help="the data's last day (default: today)")
+    demo.set_defaults(run=_demo)
     return parser
 
 
@@ -213,6 +220,25 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
     except RestoreError as exc:
         raise CliError(str(exc)) from exc
     print(f"Restored {cases} cases into {settings.data_dir}")
+    return 0
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Synthetic records for trying the bot and its report; refused on a folder with cases."""
+    from workflows.demo import DemoError, write_demo
+
+    today = today_in(settings.timezone, datetime.now(UTC))
+    if args.today:
+        try:
+            today = parse_date(args.today, today, settings.timezone)
+        except DateParseError as exc:
+            raise CliError(str(exc)) from exc
+    try:
+        summary = write_demo(settings.data_dir, years=args.years, seed=args.seed, today=today,
+                             actor=args.actor or _login())  # fmt: skip
+    except (DemoError, ValueError) as exc:
+        raise CliError(str(exc)) from exc
+    print(f"{summary.line()} Written to {settings.data_dir}.")
     return 0
 
 
