@@ -39,7 +39,8 @@ _REASONS: dict[int, str] = {
 }
 
 
-def _reason(exc: OSError) -> str:
+def reason(exc: OSError) -> str:
+    """A short phrase for why a file operation failed (for messages to the operator)."""
     return _REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
 
 
@@ -54,7 +55,7 @@ def make_private_dirs(folder: Path) -> None:
     except FileExistsError:
         pass
     except OSError as exc:
-        raise StorageError(f"could not create folder {folder}: {_reason(exc)}") from exc
+        raise StorageError(f"could not create folder {folder}: {reason(exc)}") from exc
 
 
 def fsync_dir(folder: Path) -> None:
@@ -83,7 +84,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     except OSError as exc:
-        raise StorageError(f"could not save {path}: {_reason(exc)}") from exc
+        raise StorageError(f"could not save {path}: {reason(exc)}") from exc
     try:
         with open(fd, "wb") as handle:
             handle.write(data)
@@ -94,13 +95,13 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         _unlink_quietly(tmp)
         if isinstance(exc, OSError):
             raise StorageError(
-                f"could not save {path}: {_reason(exc)}; the previous version is intact"
+                f"could not save {path}: {reason(exc)}; the previous version is intact"
             ) from exc
         raise
     try:
         fsync_dir(folder)
     except OSError as exc:
-        raise StorageError(f"wrote {path} but could not make it durable: {_reason(exc)}") from exc
+        raise StorageError(f"wrote {path} but could not make it durable: {reason(exc)}") from exc
 
 
 def read_json(path: Path) -> Any | None:
@@ -111,7 +112,7 @@ def read_json(path: Path) -> Any | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise StorageError(f"could not read {path}: {_reason(exc)}") from exc
+        raise StorageError(f"could not read {path}: {reason(exc)}") from exc
     if not raw.strip():
         return None
     try:

@@ -5,11 +5,13 @@ Case files and the index are TinyDB databases (a JSON object of tables of docume
 by a string doc id), so `TinyDB(path, storage=AtomicJSONStorage)` opens any of them. They
 are written whole from memory through `storage.atomic`, not through TinyDB's table API:
 the table API reads a file back before every write, which for the index would mean parsing
-it on every new case just to replace it.
+it on every new case just to replace it. The index journal is the one file that is appended
+to instead (JSON Lines, see `IndexJournal`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -17,7 +19,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from storage.atomic import AtomicJSONStorage, atomic_write_bytes, dumps, read_json
+from storage.atomic import (
+    AtomicJSONStorage,
+    atomic_write_bytes,
+    dumps,
+    fsync_dir,
+    read_json,
+    reason,
+)
 from storage.repository import INDEX_FIELDS, Case, StorageError
 
 log = logging.getLogger(__name__)
@@ -28,15 +37,17 @@ INDEX_FILE = "index.json"
 META_FILE = "meta.json"
 SESSIONS_FILE = "sessions.json"
 AUDIT_FILE = "audit.json"
-PENDING_FILE = "index.pending"
+JOURNAL_FILE = "index.journal"
+PENDING_FILE = "index.pending"  # written by older code; read once at open
 
 CASE_TABLE = "case"
 INDEX_TABLE = "cases"
 SESSIONS_TABLE = "sessions"
 AUDIT_TABLE = "audit"
 
-#: A marker naming more cases than this says "all" instead (see `write_pending`).
-PENDING_LIMIT = 1000
+#: index.json is rewritten (the journal compacted) once this many index changes have
+#: accumulated since it was last written; `bulk()` defers even that to the end of the block.
+JOURNAL_LIMIT = 1000
 _PENDING_ALL = "all"
 
 _CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -162,10 +173,143 @@ def build_index(data_dir: Path) -> dict[str, dict[str, Any]]:
     return entries
 
 
-# The pending marker: ids whose index entry may lag behind their case file ------------------
+# The journal: index entries changed since index.json was written -------------------------
 #
-# Only cases already in index.json need it: a case file that index.json lacks altogether is
-# found at open by comparing the folder listing with the index.
+# index.journal holds one JSON line per index change of a case that index.json already holds:
+# the case's new entry, appended and fsynced before the case file is written. So at any
+# instant every case whose entry in index.json may differ from its file is named in the
+# journal (or, for a case index.json lacks altogether, found by the folder listing).
+
+
+_fdatasync = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
+_JOURNAL_ID = re.compile(rb'"id":"([A-Za-z0-9][A-Za-z0-9_-]{0,63})"')
+
+
+def read_journal(data_dir: Path) -> tuple[list[dict[str, Any]], set[str]]:
+    """The entries of index.journal in order, and every case id the journal names.
+
+    A line that does not parse (a torn last line: the writer was killed mid-append, so that
+    case file was not written either) or does not hold a current entry is not replayed, but
+    any case id it still shows is named, so that its file is re-read all the same."""
+    try:
+        with open(data_dir / JOURNAL_FILE, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        return [], set()
+    except OSError as exc:
+        log.warning("could not read %s (%s); re-checking every case", JOURNAL_FILE, reason(exc))
+        return [], set(case_ids_on_disk(data_dir))
+    entries: list[dict[str, Any]] = []
+    named: set[str] = set()
+    for line in raw.splitlines():
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            entry = None
+        if isinstance(entry, dict) and tuple(entry) == INDEX_FIELDS and is_case_id(entry["id"]):
+            entries.append(entry)
+            named.add(entry["id"])
+            continue
+        salvaged = {m.decode() for m in _JOURNAL_ID.findall(line)}
+        log.warning("ignored a damaged line of %s (naming %s)", JOURNAL_FILE, salvaged or "none")
+        named |= {case_id for case_id in salvaged if is_case_id(case_id)}
+    return entries, named
+
+
+def remove_journal(data_dir: Path) -> None:
+    """Delete index.journal, once index.json is durable. Not fsynced: a journal that comes
+    back after a power cut only makes the next open re-read the cases it names."""
+    _remove_quietly(data_dir / JOURNAL_FILE)
+
+
+class IndexJournal:
+    """index.journal, open for appending from the first index change until `close()`.
+
+    `append` returns once the line is durable (fdatasync). If an append fails, the journal is
+    truncated back to its last whole line; if even that fails, `torn` is set and the owner
+    must write index.json and `clear()` the journal before appending again (a fragment left
+    in the middle would hide the line after it)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / JOURNAL_FILE
+        self.lines = 0
+        self.torn = False
+        self._fd: int | None = None
+        self._size = 0
+        self._cut = False  # the file ends without a newline: start the next line on a new one
+
+    def append(self, entry: dict[str, Any]) -> None:
+        """Append one entry durably, or raise `StorageError` leaving the journal as it was."""
+        if self.torn:
+            raise StorageError(f"{self.path} ends with a torn line; compact it first")
+        line = dumps(entry) + b"\n"
+        try:
+            fd = self._fd if self._fd is not None else self._open()
+            if self._cut:
+                line = b"\n" + line
+            view = memoryview(line)
+            while view:
+                view = view[os.write(fd, view) :]
+            _fdatasync(fd)
+        except OSError as exc:
+            self._undo()
+            raise StorageError(f"could not save {self.path}: {reason(exc)}") from exc
+        self._size += len(line)
+        self._cut = False
+        self.lines += 1
+
+    def _open(self) -> int:
+        """Open (normally: create) the file. One still there is appended to, not truncated:
+        its lines still count (whatever left it), and a torn last line is ended first."""
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+        fd = os.open(self.path, flags, 0o600)
+        try:
+            size = os.fstat(fd).st_size
+            cut = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+            fsync_dir(self.path.parent)  # a new file must itself survive a power cut
+        except OSError:
+            os.close(fd)
+            raise
+        self._fd, self._size, self._cut = fd, size, cut
+        self.lines = 1 if size else 0  # enough for the owner to compact it in time
+        return fd
+
+    def _undo(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            os.ftruncate(self._fd, self._size)
+        except OSError:
+            self.torn = True
+
+    def clear(self) -> None:
+        """Empty the journal; call only once index.json holds every entry it names."""
+        if self._fd is None:
+            self.lines, self.torn = 0, False
+            return
+        try:
+            os.ftruncate(self._fd, 0)
+            _fdatasync(self._fd)  # once per compaction: a stale journal could lose nothing,
+        except OSError as exc:  # but should not make the next open re-read for nothing
+            self.torn = True
+            raise StorageError(f"could not empty {self.path}: {reason(exc)}") from exc
+        self._size = self.lines = 0
+        self.torn = False
+
+    def close(self) -> None:
+        """Close the file (leaving it on disk)."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+
+# The pending marker of older code ----------------------------------------------------------
+#
+# Before the journal, a save that changed the entry of a case in index.json first named the
+# case in index.pending (a JSON list of ids, or "all"). A folder last written by that code
+# may still have one: the cases it names are re-read once at open, then it is removed.
 
 
 def read_pending(data_dir: Path) -> list[str]:
@@ -185,22 +329,15 @@ def read_pending(data_dir: Path) -> list[str]:
     return [case_id for case_id in data if is_case_id(case_id)]
 
 
-def write_pending(data_dir: Path, case_ids: Iterable[str]) -> None:
-    """Name the cases whose index entry may lag. Past `PENDING_LIMIT` ids the marker says
-    "all" (every case file is re-read at open), so that a bulk change of many indexed cases
-    does not rewrite an ever longer list on each save: once "all" is written, the caller
-    need not rewrite the marker until it is cleared."""
-    ids = sorted(case_ids)
-    content = _PENDING_ALL if len(ids) > PENDING_LIMIT else ids
-    atomic_write_bytes(data_dir / PENDING_FILE, dumps(content))
-
-
 def clear_pending(data_dir: Path) -> None:
-    """Remove the marker. Not fsynced: if the removal is lost, the next open re-checks a few
-    cases for nothing."""
+    """Remove the marker, once index.json is durable."""
+    _remove_quietly(data_dir / PENDING_FILE)
+
+
+def _remove_quietly(path: Path) -> None:
     try:
-        os.unlink(data_dir / PENDING_FILE)
+        os.unlink(path)
     except FileNotFoundError:
         pass
     except OSError as exc:
-        log.warning("could not remove %s: %s", data_dir / PENDING_FILE, exc.strerror)
+        log.warning("could not remove %s: %s", path, reason(exc))

@@ -6,7 +6,7 @@ A data folder (folders 0o700, files 0o600, owned by one process at a time):
     .lock              flock held by the owning process (storage.lock)
     cases/<id>.json    one TinyDB database per case: table "case", one document
     index.json         TinyDB table "cases": only INDEX_FIELDS of each case
-    index.pending      exists only while an indexed case's entry may lag behind its file
+    index.journal      index entries changed since index.json was written (JSON Lines)
     meta.json          TinyDB tables users, settings, schema (small, rarely written)
     sessions.json      TinyDB table sessions: where each user is in which checklist
     audit.json         TinyDB table audit: the global audit log (only grows)
@@ -22,16 +22,25 @@ Why this shape:
   the change and the record of who made it are durable together or not at all. The stored
   history is authoritative, so a caller holding a stale copy cannot drop earlier entries.
 - Listing cases (mine, open, by reference) must not open every file, so the few fields used
-  for that are indexed and held in memory. They change rarely (a new case, a status, a new
-  owner), so a save that only adds answers does not touch index.json at all. index.json is
-  rewritten whole from memory; only the entries that changed are re-encoded.
-- The index is derived; the case files are the truth. At open, case files the index lacks
-  (a new case whose index write was cut short, a restore, a copy) are found by comparing the
-  folder listing with the index, and only those files are read; so a new case needs no more
-  than its own file. A save that changes the entry of a case already in index.json first
-  names the case in `index.pending`, which is removed once index.json is written; at open
-  the cases it names are re-read. `bulk()` writes index.json once at the end of a block
-  instead of after each save; the same two rules repair a crash inside the block.
+  for that are indexed and held in memory, with a dict from normalised reference to case
+  for `case_by_reference`. A save that only adds answers does not touch the index at all.
+- Index fields still change often: 6 of the 11 steps of the intake checklist create a case
+  or set a label, a reference, a status or a reminder date. index.json is 1-2 MB at 10,000
+  cases, and rewriting it on each such save cost 10-14 ms. So a save that changes the entry
+  of a case in index.json first appends the new entry to `index.journal` (one line and one
+  fdatasync, against two fsyncs for the case file), then writes the case file. index.json
+  is rewritten from memory (only changed entries re-encoded) only when the journal lines
+  and new cases it lacks reach `layout.JOURNAL_LIMIT` (1,000), at the end of a `bulk()`
+  block, at close, and at open if the repair changed anything; each rewrite is durable
+  before the journal is emptied or removed.
+- The index is derived; the case files are the truth. At open the journal is replayed and
+  the file of every case it names is re-read (its line may be ahead of the file: the kill
+  came between the two writes; a torn last line, cut mid-append, is skipped but the ids in
+  it are still re-read). Case files index.json lacks (a new case, a restore, a copy) are
+  found by comparing the folder listing with the index, so a new case needs no journal line
+  until index.json holds it. Then index.json is rewritten if anything changed, and only then
+  the journal removed. A folder from older code may have an `index.pending` marker instead
+  of a journal: the cases it names are re-read the same way, once, and the marker removed.
 - Every chat message reads its user and session, and an answer may write the session, so
   those live in small files: users (with settings and the schema version) in meta.json,
   sessions in sessions.json. The global audit log only grows, so it has a file of its own,
@@ -42,8 +51,9 @@ Why this shape:
   for a change that may not have happened, never a change that left no trace. (The same
   holds when the second write fails with a full disk: `StorageError` is raised and the
   entry stays.)
-- Every file is written through `storage.atomic` (temp file, fsync, rename, fsync folder),
-  so a kill at any instant leaves each file whole, old or new.
+- Every file but the journal is written through `storage.atomic` (temp file, fsync, rename,
+  fsync folder), so a kill at any instant leaves each file whole, old or new. The journal is
+  appended to; a line cut short by a kill is skipped at open (see above).
 - One process owns the folder (flock); inside it an RLock serialises callers. Case files are
   read from disk on every `get_case` (they are a few KB and in the page cache), so there is no
   cache to get out of step with the disk.
@@ -167,35 +177,46 @@ class TinyDBRepository:
             log.warning("the index has other fields than %s; rebuilding it", INDEX_FIELDS)
             index = layout.build_index(self.data_dir)
             layout.write_index(self.data_dir, index.values(), self._encoder)
-        self._index = index
-        # Cases whose entry in index.json may be stale; the marker on disk names them all
-        # (or says "all", past layout.PENDING_LIMIT).
-        self._pending: set[str] = set()
-        # Cases in the in-memory index but not yet in index.json (no marker needed).
+        self._index = self._repair_index(index)
+        # Cases in the in-memory index but not yet in index.json: they need no journal line,
+        # the folder listing finds their files at open.
         self._unwritten: set[str] = set()
+        self._journal = layout.IndexJournal(self.data_dir)
         self._bulk_depth = 0
-        self._repair_index()
+        # case_by_reference: normalised reference -> ids holding it, in index order (the
+        # first one wins, as a scan of the index would find it). Order = `_position`.
+        self._position = {case_id: n for n, case_id in enumerate(self._index)}
+        self._by_reference: dict[str, list[str]] = {}
+        for case_id, entry in self._index.items():
+            self._add_reference(case_id, entry)
 
-    def _repair_index(self) -> None:
-        """Make the index agree with the case files after a crash, a restore or a copy."""
+    def _repair_index(self, written: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The index of index.json made to agree with the case files after a crash, a restore
+        or a copy, and made durable: the journal is replayed, then the file of every case it
+        names (or a marker of older code names, or index.json lacks) is re-read and wins.
+        index.json is rewritten if that changed anything, and only then the journal and
+        the marker are removed."""
+        index = dict(written)
+        replayed, named = layout.read_journal(self.data_dir)
+        for entry in replayed:
+            index[entry["id"]] = entry
         on_disk = set(layout.case_ids_on_disk(self.data_dir))
-        suspects = set(layout.read_pending(self.data_dir)) | (on_disk - self._index.keys())
-        changed = False
-        for case_id in self._index.keys() - on_disk:
+        suspects = named | set(layout.read_pending(self.data_dir)) | (on_disk - index.keys())
+        for case_id in index.keys() - on_disk:
             log.warning("case %s is indexed but has no file; dropping it from the index", case_id)
-            del self._index[case_id]
-            changed = True
+            del index[case_id]
         for case_id in sorted(suspects):
-            entry = layout.index_case_file(self.data_dir, case_id)
-            if entry is None:
-                changed |= self._index.pop(case_id, None) is not None
-            elif self._index.get(case_id) != entry:
+            found = layout.index_case_file(self.data_dir, case_id)
+            if found is None:
+                index.pop(case_id, None)
+            elif index.get(case_id) != found:
                 log.warning("re-indexed case %s from its file", case_id)
-                self._index[case_id] = entry
-                changed = True
-        if changed:
-            layout.write_index(self.data_dir, self._index.values(), self._encoder)
+                index[case_id] = found
+        if index != written or list(index) != list(written):
+            layout.write_index(self.data_dir, index.values(), self._encoder)
+        layout.remove_journal(self.data_dir)
         layout.clear_pending(self.data_dir)
+        return index
 
     def _now(self) -> str:
         return self._clock().astimezone(UTC).isoformat()
@@ -213,8 +234,9 @@ class TinyDBRepository:
         with self._lock:
             if self._closed:
                 return
-            if self._index_lags():
-                self._write_index()  # spares the next open the repair
+            if not self._index_lags() or self._compact():
+                layout.remove_journal(self.data_dir)  # spares the next open the repair
+            self._journal.close()
             self._closed = True
             for db in (self._meta, self._sessions_db, self._audit_db):
                 db.close()
@@ -263,48 +285,86 @@ class TinyDBRepository:
         entry = layout.index_entry(doc, case_id)
         indexed = self._index.get(case_id)
         if indexed is not None and indexed != entry and case_id not in self._unwritten:
-            self._mark_pending(case_id)
-        layout.write_case_file(path, doc)
+            if self._journal.torn:  # a failed append left a fragment it could not remove
+                self._compact(strict=True)
+            self._journal.append(entry)  # before the file: a crash leaves the case named
+        try:
+            layout.write_case_file(path, doc)
+        except BaseException:
+            self._resync_entry(case_id)  # the file may have been replaced all the same
+            raise
         if indexed != entry:
-            self._index[case_id] = entry  # replaced, never mutated: see layout.IndexEncoder
-            if indexed is None:
-                self._unwritten.add(case_id)
-        if self._index_lags() and not self._bulk_depth:
-            self._write_index()
+            self._set_entry(case_id, entry)
+        if self._index_lags() >= layout.JOURNAL_LIMIT and not self._bulk_depth:
+            self._compact()
 
-    def _mark_pending(self, case_id: str) -> None:
-        """Name the case in the marker before its file changes an entry index.json holds."""
-        if case_id in self._pending:
+    def _set_entry(self, case_id: str, entry: dict[str, Any]) -> None:
+        old = self._index.get(case_id)
+        if old is None:
+            self._position[case_id] = len(self._position)
+            self._unwritten.add(case_id)
+        else:
+            self._remove_reference(case_id, old)
+        self._index[case_id] = entry  # replaced, never mutated: see layout.IndexEncoder
+        self._add_reference(case_id, entry)
+
+    def _resync_entry(self, case_id: str) -> None:
+        """After a failed case write, take the entry from whatever the file now holds."""
+        try:
+            entry = layout.index_case_file(self.data_dir, case_id)
+        except Exception:  # the write's own error is the one worth raising
             return
-        if len(self._pending) <= layout.PENDING_LIMIT:  # beyond, the marker says "all"
-            layout.write_pending(self.data_dir, self._pending | {case_id})
-        self._pending.add(case_id)
+        if entry is not None and entry != self._index.get(case_id):
+            self._set_entry(case_id, entry)
 
-    def _index_lags(self) -> bool:
-        return bool(self._pending or self._unwritten)
+    def _add_reference(self, case_id: str, entry: dict[str, Any]) -> None:
+        if key := self._reference_key(entry):
+            holders = self._by_reference.setdefault(key, [])
+            holders.append(case_id)
+            if len(holders) > 1:
+                holders.sort(key=self._position.__getitem__)
 
-    def _write_index(self) -> None:
-        """Write index.json and drop the marker. A failure is logged, not raised: the cases
-        are already durable, and the marker and the folder listing get the index repaired at
-        the next open (or it is retried on the next save)."""
+    def _remove_reference(self, case_id: str, entry: dict[str, Any]) -> None:
+        if key := self._reference_key(entry):
+            holders = self._by_reference[key]
+            holders.remove(case_id)
+            if not holders:
+                del self._by_reference[key]
+
+    @staticmethod
+    def _reference_key(entry: dict[str, Any]) -> str:
+        reference = entry.get("reference")
+        return _normalise_reference(reference) if isinstance(reference, str) else ""
+
+    def _index_lags(self) -> int:
+        """How many index changes index.json lacks (journal lines and unwritten new cases)."""
+        return self._journal.lines + len(self._unwritten)
+
+    def _compact(self, *, strict: bool = False) -> bool:
+        """Write index.json from memory, then empty the journal. A failure is raised if
+        `strict`, else logged: the cases are already durable, and the journal and the folder
+        listing get the index repaired at the next open (or it is retried later)."""
         try:
             layout.write_index(self.data_dir, self._index.values(), self._encoder)
+            self._unwritten.clear()
+            self._journal.clear()
         except StorageError as exc:
+            if strict:
+                raise
             log.warning("%s; the index will be repaired at the next open", exc)
-            return
-        self._pending.clear()
-        self._unwritten.clear()
-        layout.clear_pending(self.data_dir)
+            return False
+        return True
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
-        """Save many cases, writing index.json once when the block exits, not after each save.
+        """Save many cases, writing index.json once when the block exits.
 
-        Each save inside still writes its case file durably before returning; only the index
-        (derived data) waits, and a crash inside the block is repaired at the next open (see
-        the module docstring). Blocks may nest: the index is written when the outermost one
-        exits, also on an exception (the saves made are kept). The lock is not held across
-        the block, so other threads keep working; their saves meanwhile are deferred too.
+        Each save inside still writes its case file (and, for a case index.json holds, its
+        journal line) durably before returning; only index.json (derived data) waits, even
+        past `layout.JOURNAL_LIMIT`, and a crash inside the block is repaired at the next open
+        (see the module docstring). Blocks may nest: index.json is written when the outermost
+        one exits, also on an exception (the saves made are kept). The lock is not held across
+        the block, so other threads keep working; their index changes wait for it too.
         """
         with self._lock:
             if self._closed:
@@ -316,7 +376,7 @@ class TinyDBRepository:
             with self._lock:
                 self._bulk_depth -= 1
                 if not self._bulk_depth and not self._closed and self._index_lags():
-                    self._write_index()
+                    self._compact()
 
     @_guarded
     def list_cases(self, **where: Any) -> list[dict[str, Any]]:
@@ -344,14 +404,8 @@ class TinyDBRepository:
     @_guarded
     def case_by_reference(self, reference: str) -> Case | None:
         """The case whose reference matches, ignoring case and runs of whitespace."""
-        wanted = _normalise_reference(reference)
-        if not wanted:
-            return None
-        for case_id, entry in self._index.items():
-            ref = entry.get("reference")
-            if isinstance(ref, str) and _normalise_reference(ref) == wanted:
-                return self.get_case(case_id)
-        return None
+        holders = self._by_reference.get(_normalise_reference(reference))
+        return self.get_case(holders[0]) if holders else None
 
     # users and roles -----------------------------------------------------------------------
 

@@ -65,6 +65,17 @@ def reopen(repo: TinyDBRepository) -> TinyDBRepository:
     return open_repository(repo.data_dir)
 
 
+def compact(repo: TinyDBRepository) -> None:
+    """Bring index.json up to date with memory (the end of a bulk() block does it)."""
+    with repo.bulk():
+        pass
+
+
+def journal_ids(data_dir: Path) -> list[str]:
+    """The case ids of index.journal's lines, in order."""
+    return [entry["id"] for entry in layout.read_journal(data_dir)[0]]
+
+
 # cases ---------------------------------------------------------------------------------------
 
 
@@ -148,6 +159,42 @@ def test_case_by_reference_ignores_case_and_spacing(repo: TinyDBRepository) -> N
     assert repo.case_by_reference("   ") is None
 
 
+def test_case_by_reference_follows_renames(repo: TinyDBRepository) -> None:
+    """The lookup is a dict kept with the index: same answers as a scan in index order."""
+    a = new_case(repo, reference="AL BRA 1/2026")
+    b = new_case(repo, reference="UA BRA 2/2026")
+    a["reference"] = "AL BRA 1/2026 (corrected)"
+    repo.save_case(a, actor="u1", action="edit", detail={})
+    assert repo.case_by_reference("al bra 1/2026") is None
+    assert repo.case_by_reference("AL BRA 1/2026  (CORRECTED)")["id"] == a["id"]  # type: ignore[index]
+    a["label"] = "no change of reference"
+    repo.save_case(a, actor="u1", action="edit", detail={})
+    assert repo.case_by_reference("AL BRA 1/2026 (corrected)")["label"] == a["label"]  # type: ignore[index]
+    b["reference"] = "al bra 1/2026 (corrected)"  # a duplicate: the first in index order wins
+    repo.save_case(b, actor="u1", action="edit", detail={})
+    assert repo.case_by_reference("AL BRA 1/2026 (corrected)")["id"] == a["id"]  # type: ignore[index]
+    a["reference"] = None
+    repo.save_case(a, actor="u1", action="edit", detail={})
+    assert repo.case_by_reference("AL BRA 1/2026 (corrected)")["id"] == b["id"]  # type: ignore[index]
+    a["reference"] = "AL BRA 1/2026 (corrected)"  # back: a is first in the index again
+    repo.save_case(a, actor="u1", action="edit", detail={})
+    assert repo.case_by_reference("AL BRA 1/2026 (corrected)")["id"] == a["id"]  # type: ignore[index]
+    assert repo.case_by_reference("UA BRA 2/2026") is None
+    c = new_case(repo, reference="AL BRA 1/2026 (corrected)")  # created last: not first
+    assert repo.case_by_reference("AL BRA 1/2026 (corrected)")["id"] == a["id"]  # type: ignore[index]
+    c["reference"] = 42  # not a string: never matched
+    repo.save_case(c, actor="u1", action="edit", detail={})
+    assert repo.case_by_reference("42") is None
+    repo = reopen(repo)
+    try:
+        assert repo.case_by_reference("al bra 1/2026 (CORRECTED)")["id"] == a["id"]  # type: ignore[index]
+        b["reference"] = "UA BRA 2/2026"
+        repo.save_case(b, actor="u1", action="edit", detail={})
+        assert repo.case_by_reference("ua bra 2/2026")["id"] == b["id"]  # type: ignore[index]
+    finally:
+        repo.close()
+
+
 def test_iter_cases_and_reopen(repo: TinyDBRepository) -> None:
     ids = [new_case(repo)["id"] for _ in range(5)]
     repo = reopen(repo)
@@ -158,34 +205,50 @@ def test_iter_cases_and_reopen(repo: TinyDBRepository) -> None:
         repo.close()
 
 
-def test_index_rewritten_only_when_index_fields_change(repo: TinyDBRepository) -> None:
-    index = repo.data_dir / layout.INDEX_FILE
+def test_index_changes_go_to_the_journal_not_index_json(repo: TinyDBRepository) -> None:
+    index, journal = repo.data_dir / layout.INDEX_FILE, repo.data_dir / layout.JOURNAL_FILE
     case = new_case(repo)
+    compact(repo)
     before = stamp(index)
     case["answers"]["q1"] = "an answer"
     repo.save_case(case, actor="u1", action="answer", detail={})
     case["runs"] = [{"anything": "else"}]
     repo.save_case(case, actor="u1", action="answer", detail={})
-    assert stamp(index) == before
+    assert not journal.exists()  # answers touch neither
     case["status"] = "closed"
     repo.save_case(case, actor="u1", action="close", detail={})
-    assert stamp(index) != before
-    assert repo.list_cases(id=case["id"])[0]["status"] == "closed"
-    assert not (repo.data_dir / layout.PENDING_FILE).exists()
+    case["label"] = "Renamed"
+    repo.save_case(case, actor="u1", action="rename", detail={})
+    assert stamp(index) == before
+    assert repo.list_cases(id=case["id"])[0]["label"] == "Renamed"
+    entries, named = layout.read_journal(repo.data_dir)
+    assert [(e["status"], e["label"]) for e in entries] == [
+        ("closed", "Test"),
+        ("closed", "Renamed"),
+    ]
+    assert named == {case["id"]}
+    assert journal.read_bytes().count(b"\n") == 2
+    repo.close()  # compacts: index.json current, journal gone
+    assert index_on_disk(repo.data_dir)[case["id"]]["label"] == "Renamed"
+    assert not journal.exists()
 
 
-def test_a_new_case_needs_no_marker(
+def test_a_new_case_needs_no_journal_line(
     repo: TinyDBRepository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def no_marker(*args: object) -> None:
-        raise AssertionError("the marker was written")
+    def no_line(*args: object) -> None:
+        raise AssertionError("a journal line was written")
 
-    monkeypatch.setattr(layout, "write_pending", no_marker)
+    monkeypatch.setattr(layout.IndexJournal, "append", no_line)
     case = new_case(repo, status="open")
+    case["status"] = "review"  # not in index.json yet: the folder listing finds it at open
+    repo.save_case(case, actor="u1", action="review", detail={})
+    assert index_on_disk(repo.data_dir) == {}
+    compact(repo)
     case["status"] = "closed"
-    with pytest.raises(AssertionError, match="marker"):  # now it is in index.json
+    with pytest.raises(AssertionError, match="journal line"):  # now it is in index.json
         repo.save_case(case, actor="u1", action="close", detail={})
-    assert index_on_disk(repo.data_dir)[case["id"]]["status"] == "open"
+    assert index_on_disk(repo.data_dir)[case["id"]]["status"] == "review"
 
 
 def test_index_encoder_matches_a_plain_dump(repo: TinyDBRepository) -> None:
@@ -196,6 +259,7 @@ def test_index_encoder_matches_a_plain_dump(repo: TinyDBRepository) -> None:
     assert encoder.encode(entries) == plain
     entries[1] = {**entries[1], "status": "closed"}  # replaced: re-encoded
     assert json.loads(encoder.encode(entries[1:]))["cases"]["1"]["status"] == "closed"
+    repo.close()
     assert (repo.data_dir / layout.INDEX_FILE).read_bytes() == encoder.encode(
         [layout.index_entry(case, case["id"]) for case in cases]
     )
@@ -222,6 +286,7 @@ def test_bulk_writes_the_index_once(
     repo: TinyDBRepository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old = new_case(repo, status="open")
+    compact(repo)
     writes = count_index_writes(monkeypatch)
     with repo.bulk():
         created = [new_case(repo)["id"] for _ in range(5)]
@@ -232,11 +297,11 @@ def test_bulk_writes_the_index_once(
         assert writes == []
         assert repo.list_cases(status="closed")[0]["id"] == old["id"]  # memory is current
         assert list(index_on_disk(repo.data_dir)) == [old["id"]]
-        assert json.loads((repo.data_dir / layout.PENDING_FILE).read_text()) == [old["id"]]
+        assert journal_ids(repo.data_dir) == [old["id"]]  # only the case index.json holds
     assert writes == [7]
     assert list(index_on_disk(repo.data_dir)) == [old["id"], *created]
     assert index_on_disk(repo.data_dir)[old["id"]]["status"] == "closed"
-    assert not (repo.data_dir / layout.PENDING_FILE).exists()
+    assert journal_ids(repo.data_dir) == []
     with pytest.raises(RuntimeError, match="import failed"), repo.bulk():
         new_case(repo)
         raise RuntimeError("import failed")
@@ -250,15 +315,16 @@ def test_bulk_writes_the_index_once(
 def test_a_crash_inside_bulk_is_repaired_at_open(repo: TinyDBRepository, tmp_path: Path) -> None:
     """The folder as a kill inside the block would leave it: copied before the block exits."""
     indexed = [new_case(repo, status="open") for _ in range(2)]
+    compact(repo)
     crashed = tmp_path / "crashed"
     with repo.bulk():
         created = [new_case(repo, owner="u9") for _ in range(3)]
-        created[0]["status"] = "review"  # changed again: still not in index.json, no marker
+        created[0]["status"] = "review"  # changed again: not in index.json, no journal line
         repo.save_case(created[0], actor="u1", action="review", detail={})
         indexed[0]["status"] = "closed"
         repo.save_case(indexed[0], actor="u1", action="close", detail={})
         shutil.copytree(repo.data_dir, crashed)
-    assert json.loads((crashed / layout.PENDING_FILE).read_text()) == [indexed[0]["id"]]
+    assert journal_ids(crashed) == [indexed[0]["id"]]
     assert set(index_on_disk(crashed)) == {case["id"] for case in indexed}
     with open_repository(crashed) as copy:
         statuses = {entry["id"]: entry["status"] for entry in copy.list_cases()}
@@ -270,31 +336,43 @@ def test_a_crash_inside_bulk_is_repaired_at_open(repo: TinyDBRepository, tmp_pat
         created[2]["id"]: "open",
     }
     assert {e["id"]: e["status"] for e in index_on_disk(crashed).values()} == statuses
-    assert not (crashed / layout.PENDING_FILE).exists()
+    assert not (crashed / layout.JOURNAL_FILE).exists()
 
 
-def test_the_marker_says_all_past_its_limit(
-    repo: TinyDBRepository, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_index_json_is_rewritten_when_the_journal_reaches_its_limit(
+    repo: TinyDBRepository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cases = [new_case(repo, status="open") for _ in range(5)]
-    monkeypatch.setattr(layout, "PENDING_LIMIT", 2)
-    markers: list[bytes] = []
-    real = layout.write_pending
-
-    def recording(data_dir: Path, case_ids: Any) -> None:
-        real(data_dir, case_ids)
-        markers.append((data_dir / layout.PENDING_FILE).read_bytes())
-
-    monkeypatch.setattr(layout, "write_pending", recording)
-    with repo.bulk():
-        for case in cases:
-            case["status"] = "closed"
-            repo.save_case(case, actor="u1", action="close", detail={})
-        shutil.copytree(repo.data_dir, tmp_path / "crashed")
-    assert len(markers) == 3 and markers[-1] == b'"all"'  # then no more rewrites
-    assert layout.read_pending(tmp_path / "crashed") == sorted(c["id"] for c in cases)
-    with open_repository(tmp_path / "crashed") as copy:
-        assert len(copy.list_cases(status="closed")) == 5
+    cases = [new_case(repo, status="open") for _ in range(2)]
+    monkeypatch.setattr(layout, "JOURNAL_LIMIT", 4)
+    writes = count_index_writes(monkeypatch)
+    cases.append(new_case(repo))  # 3 unwritten new cases: below the limit
+    assert writes == []
+    cases.append(new_case(repo))  # 4: index.json rewritten, nothing left behind
+    assert writes == [4] and journal_ids(repo.data_dir) == []
+    for n, case in enumerate(cases[:3]):
+        case["label"] = f"L{n}"
+        repo.save_case(case, actor="u1", action="rename", detail={})
+    assert writes == [4] and len(journal_ids(repo.data_dir)) == 3
+    cases[0]["label"] = "L0 again"  # lines, not cases, are counted
+    repo.save_case(cases[0], actor="u1", action="rename", detail={})
+    assert writes == [4, 4] and journal_ids(repo.data_dir) == []
+    assert (repo.data_dir / layout.JOURNAL_FILE).read_bytes() == b""  # emptied, kept open
+    assert index_on_disk(repo.data_dir)[cases[0]["id"]]["label"] == "L0 again"
+    with repo.bulk():  # inside a block, the limit waits for the end
+        for n in range(6):
+            cases[n % 4]["status"] = f"s{n}"
+            repo.save_case(cases[n % 4], actor="u1", action="status", detail={})
+        assert writes == [4, 4] and len(journal_ids(repo.data_dir)) == 6
+    assert writes == [4, 4, 4] and journal_ids(repo.data_dir) == []
+    cases[1]["label"] = "after"
+    repo.save_case(cases[1], actor="u1", action="rename", detail={})
+    assert journal_ids(repo.data_dir) == [cases[1]["id"]]  # appends go on after a clear
+    repo = reopen(repo)
+    try:
+        expected = {c["id"]: layout.index_entry(repo.get_case(c["id"]), c["id"]) for c in cases}  # type: ignore[arg-type]
+        assert index_on_disk(repo.data_dir) == expected
+    finally:
+        repo.close()
 
 
 def test_close_writes_a_lagging_index(repo: TinyDBRepository) -> None:
@@ -302,6 +380,7 @@ def test_close_writes_a_lagging_index(repo: TinyDBRepository) -> None:
         case = new_case(repo)
         repo.close()
     assert list(index_on_disk(repo.data_dir)) == [case["id"]]
+    assert not (repo.data_dir / layout.JOURNAL_FILE).exists()
     with pytest.raises(StorageError, match="closed"), repo.bulk():
         pass
 
@@ -408,7 +487,10 @@ def test_settings_and_free_audit(repo: TinyDBRepository) -> None:
 def test_everything_is_owner_only(repo: TinyDBRepository, data_dir: Path) -> None:
     files = Path(repo.files_dir())
     assert files == data_dir / "files"
-    new_case(repo)
+    case = new_case(repo)
+    compact(repo)
+    case["status"] = "closed"
+    repo.save_case(case, actor="u1", action="close", detail={})  # creates index.journal
     repo.put_user({"id": "1", "role": "admin"}, actor="setup")
     assert mode(data_dir) == 0o700
     assert mode(data_dir.parent) == 0o700  # missing parents are created private too
@@ -418,6 +500,7 @@ def test_everything_is_owner_only(repo: TinyDBRepository, data_dir: Path) -> Non
         for name in names:
             assert mode(Path(folder, name)) == 0o600, name
     assert {p.name for p in data_dir.iterdir()} >= {".lock", "cases", "files", "index.json"}
+    assert (data_dir / layout.JOURNAL_FILE).exists()
 
 
 def test_closed_repository_refuses_calls(repo: TinyDBRepository) -> None:
@@ -464,19 +547,21 @@ def test_disk_full_on_save_keeps_the_previous_case(
     repo: TinyDBRepository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     case = new_case(repo)
+    compact(repo)
     index_before = stamp(repo.data_dir / layout.INDEX_FILE)
     monkeypatch.setattr(os, "replace", disk_full)
     case["answers"]["q1"] = "lost"
     with pytest.raises(StorageError, match="disk is full"):  # the case write fails
         repo.save_case(case, actor="u1", action="answer", detail={})
     case["status"] = "closed"
-    with pytest.raises(StorageError, match="disk is full"):  # the marker write fails
+    with pytest.raises(StorageError, match="disk is full"):  # journal line, then the case
         repo.save_case(case, actor="u1", action="answer", detail={})
     monkeypatch.undo()
     assert repo.get_case(case["id"])["answers"] == {}  # type: ignore[index]
     assert repo.list_cases(id=case["id"])[0]["status"] == "open"
     assert stamp(repo.data_dir / layout.INDEX_FILE) == index_before
     assert temp_files(repo.data_dir) == []
+    assert journal_ids(repo.data_dir) == [case["id"]]  # ahead of the file: re-read at open
     repo.save_case(case, actor="u1", action="answer", detail={})  # space is back
     assert repo.list_cases(status="closed")[0]["id"] == case["id"]
 
@@ -523,36 +608,178 @@ def test_the_audit_entry_is_written_before_the_change(
     assert actions == ["put_user", "put_user", "set_setting", "delete_user"]
 
 
-def test_failed_index_write_is_repaired(
-    repo: TinyDBRepository, monkeypatch: pytest.MonkeyPatch
+def test_failed_index_write_is_retried_and_repaired(
+    repo: TinyDBRepository, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     case = new_case(repo)
+    compact(repo)
     real_write_index = layout.write_index
 
     def failing(*args: object) -> None:
         raise StorageError("index.json: the disk is full")
 
+    monkeypatch.setattr(layout, "JOURNAL_LIMIT", 1)
     monkeypatch.setattr(layout, "write_index", failing)
     case["status"] = "closed"
     repo.save_case(case, actor="u1", action="close", detail={})  # the case itself is durable
+    assert "repaired at the next open" in caplog.text
     assert repo.list_cases(status="closed")[0]["id"] == case["id"]
-    assert json.loads((repo.data_dir / layout.PENDING_FILE).read_text()) == [case["id"]]
+    assert journal_ids(repo.data_dir) == [case["id"]]
     monkeypatch.setattr(layout, "write_index", real_write_index)
     repo.save_case(case, actor="u1", action="answer", detail={})  # retried on the next save
-    assert not (repo.data_dir / layout.PENDING_FILE).exists()
+    assert journal_ids(repo.data_dir) == []
     assert index_on_disk(repo.data_dir)[case["id"]]["status"] == "closed"
+    case["status"] = "open"
+    monkeypatch.setattr(layout, "write_index", failing)
+    repo.save_case(case, actor="u1", action="reopen", detail={})
+    repo.close()  # fails to compact: the journal stays for the next open
+    assert journal_ids(repo.data_dir) == [case["id"]]
+    monkeypatch.setattr(layout, "write_index", real_write_index)
+    with open_repository(repo.data_dir) as again:
+        assert again.list_cases()[0]["status"] == "open"
+    assert index_on_disk(repo.data_dir)[case["id"]]["status"] == "open"
+    assert not (repo.data_dir / layout.JOURNAL_FILE).exists()
+
+
+def partial_then_disk_full(calls: list[int]) -> Any:
+    """An os.write that writes half of what it is given, then fails: a torn journal line."""
+    real_write = os.write
+
+    def write(fd: int, data: Any) -> int:
+        calls.append(fd)
+        if len(calls) == 1:
+            return real_write(fd, bytes(data)[: len(data) // 2])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    return write
+
+
+def test_a_failed_journal_append_leaves_whole_lines_only(
+    repo: TinyDBRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = new_case(repo), new_case(repo)
+    compact(repo)
+    a["label"] = "first"
+    repo.save_case(a, actor="u1", action="rename", detail={})
+    journal = repo.data_dir / layout.JOURNAL_FILE
+    before = journal.read_bytes()
+    calls: list[int] = []
+    monkeypatch.setattr(os, "write", partial_then_disk_full(calls))
+    b["label"] = "lost"
+    with pytest.raises(StorageError, match=r"index\.journal: the disk is full"):
+        repo.save_case(b, actor="u1", action="rename", detail={})
+    monkeypatch.undo()
+    assert len(calls) == 2
+    assert journal.read_bytes() == before  # the half line was cut off again
+    assert repo.get_case(b["id"])["label"] == "Test"  # type: ignore[index]
+    assert repo.list_cases(id=b["id"])[0]["label"] == "Test"
+    b["label"] = "kept"
+    repo.save_case(b, actor="u1", action="rename", detail={})
+    assert journal_ids(repo.data_dir) == [a["id"], b["id"]]
+    assert journal.read_bytes().startswith(before)
+
+
+def test_a_fragment_that_cannot_be_cut_off_forces_a_compaction(
+    repo: TinyDBRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = new_case(repo), new_case(repo)
+    compact(repo)
+    a["label"] = "first"
+    repo.save_case(a, actor="u1", action="rename", detail={})
+    monkeypatch.setattr(os, "write", partial_then_disk_full([]))
+    monkeypatch.setattr(os, "ftruncate", disk_full)
+    b["label"] = "lost"
+    with pytest.raises(StorageError, match="disk is full"):
+        repo.save_case(b, actor="u1", action="rename", detail={})
+    monkeypatch.undo()
+    journal = repo.data_dir / layout.JOURNAL_FILE
+    assert not journal.read_bytes().endswith(b"\n")  # the fragment is still there
+    writes = count_index_writes(monkeypatch)
+    b["label"] = "kept"
+    repo.save_case(b, actor="u1", action="rename", detail={})  # index.json first, then a line
+    assert writes == [2]
+    assert index_on_disk(repo.data_dir)[a["id"]]["label"] == "first"
+    assert journal.read_bytes() == storage.atomic.dumps(repo.list_cases(id=b["id"])[0]) + b"\n"
 
 
 # recovery and migration ---------------------------------------------------------------------------
 
 
-def test_pending_marker_recovery(repo: TinyDBRepository) -> None:
-    """A kill between the case write and the index write: the index is fixed at open."""
+def crashed_copy(repo: TinyDBRepository, target: Path) -> Path:
+    """The folder as a SIGKILL now would leave it (index.json behind, journal not replayed)."""
+    shutil.copytree(repo.data_dir, target, ignore=shutil.ignore_patterns(".lock"))
+    return target
+
+
+def test_the_journal_is_replayed_after_a_crash(repo: TinyDBRepository, tmp_path: Path) -> None:
+    a, b, c = (new_case(repo, reference=f"REF {n}") for n in range(3))
+    compact(repo)
+    a["reference"] = "REF 0 bis"
+    repo.save_case(a, actor="u1", action="edit", detail={})
+    for status in ("review", "closed"):
+        b["status"] = status
+        repo.save_case(b, actor="u1", action="status", detail={})
+    d = new_case(repo, reference="REF 3")  # no journal line: index.json lacks it
+    crashed = crashed_copy(repo, tmp_path / "crashed")
+    assert journal_ids(crashed) == [a["id"], b["id"], b["id"]]
+    assert index_on_disk(crashed)[a["id"]]["reference"] == "REF 0"
+    # Killed between the journal append and the case write: the line is ahead of the file.
+    journal = layout.IndexJournal(crashed)
+    journal.append({**layout.index_entry(c, c["id"]), "status": "closed"})
+    journal.close()
+    with open_repository(crashed) as copy:
+        statuses = {e["id"]: e["status"] for e in copy.list_cases()}
+        assert statuses == {a["id"]: "open", b["id"]: "closed", c["id"]: "open", d["id"]: "open"}
+        assert copy.case_by_reference("ref 0 BIS")["id"] == a["id"]  # type: ignore[index]
+        assert copy.case_by_reference("REF 0") is None
+        assert copy.case_by_reference("REF 3")["id"] == d["id"]  # type: ignore[index]
+        assert not (crashed / layout.JOURNAL_FILE).exists()  # index.json first, then removed
+        expected = {cid: layout.index_entry(copy.get_case(cid), cid) for cid in statuses}  # type: ignore[arg-type]
+        assert index_on_disk(crashed) == expected
+        assert list(index_on_disk(crashed)) == [a["id"], b["id"], c["id"], d["id"]]
+
+
+def test_a_torn_last_line_is_ignored_and_its_case_re_read(
+    repo: TinyDBRepository, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    a, b = new_case(repo), new_case(repo)
+    compact(repo)
+    a["label"] = "whole line"
+    repo.save_case(a, actor="u1", action="rename", detail={})
+    crashed = crashed_copy(repo, tmp_path / "crashed")
+    # b's file differs from index.json (restored by hand, say) and the kill cut b's line.
+    layout.write_case_file(layout.case_path(crashed, b["id"]), {**b, "label": "on disk"})
+    line = storage.atomic.dumps({**layout.index_entry(b, b["id"]), "label": "torn"})
+    with open(crashed / layout.JOURNAL_FILE, "ab") as handle:
+        handle.write(line[: len(line) // 2])
+    entries, named = layout.read_journal(crashed)
+    assert [e["id"] for e in entries] == [a["id"]]
+    assert named == {a["id"], b["id"]}  # the id is still readable in the fragment
+    journal = layout.IndexJournal(crashed)  # an append after a torn line starts a new one
+    journal.append(layout.index_entry(repo.get_case(a["id"]), a["id"]))  # type: ignore[arg-type]
+    journal.close()
+    assert [e["id"] for e in layout.read_journal(crashed)[0]] == [a["id"], a["id"]]
+    with open_repository(crashed) as copy:
+        assert {e["id"]: e["label"] for e in copy.list_cases()} == {
+            a["id"]: "whole line",
+            b["id"]: "on disk",
+        }
+    assert "damaged line" in caplog.text
+    assert index_on_disk(crashed)[b["id"]]["label"] == "on disk"
+    assert not (crashed / layout.JOURNAL_FILE).exists()
+    (crashed / layout.JOURNAL_FILE).write_bytes(b'\n{"i\n[1]\n{"id": 5}\n\xff\xfe')  # junk
+    with open_repository(crashed) as copy:
+        assert len(copy.list_cases()) == 2
+
+
+def test_an_old_pending_marker_is_still_repaired(repo: TinyDBRepository) -> None:
+    """A folder last written by the code before the journal, killed between the case write
+    and the index write: the cases its index.pending names are re-read at open."""
     a, b = new_case(repo, status="open"), new_case(repo, status="open")
     data_dir = repo.data_dir
     repo.close()
     layout.write_case_file(layout.case_path(data_dir, a["id"]), {**a, "status": "closed"})
-    layout.write_pending(data_dir, [a["id"], b["id"], "cmissing000"])
+    (data_dir / layout.PENDING_FILE).write_text(json.dumps([a["id"], b["id"], "cmissing000"]))
     repo = open_repository(data_dir)
     try:
         assert {e["id"]: e["status"] for e in repo.list_cases()} == {
@@ -563,6 +790,11 @@ def test_pending_marker_recovery(repo: TinyDBRepository) -> None:
         assert index_on_disk(data_dir)[a["id"]]["status"] == "closed"
     finally:
         repo.close()
+    layout.write_case_file(layout.case_path(data_dir, b["id"]), {**b, "status": "closed"})
+    (data_dir / layout.PENDING_FILE).write_text('"all"')  # past its limit, it said "all"
+    with open_repository(data_dir) as repo:
+        assert len(repo.list_cases(status="closed")) == 2
+    assert not (data_dir / layout.PENDING_FILE).exists()
 
 
 def test_open_indexes_unknown_files_drops_missing_ones_and_sweeps_temp_files(
