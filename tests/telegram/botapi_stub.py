@@ -10,9 +10,12 @@ Telegram does, and is as strict as Telegram where the bot could get things wrong
 - callback data over 64 bytes is refused (BUTTON_DATA_INVALID);
 - the token in the URL must be the bot's (401 otherwise).
 
-Faults can be injected per method: an HTTP error (429 with retry_after, 502, ...) or a
-connection dropped without an answer. Users' messages are served to getUpdates (long
-polling) or built as update dicts for `Application.process_update`.
+Faults can be injected per method: an HTTP error (429 with retry_after, 502, ...), a
+connection dropped without an answer (before the request is handled, or after: a message
+then reaches the chat but the bot never hears so, an update batch is lost on the way), or a
+slow answer (`stall`). Users' messages are served to getUpdates (long polling) as Telegram
+does: an update is delivered again and again until a getUpdates call with a higher offset
+confirms it. They can also be built as update dicts for `Application.process_update`.
 """
 
 from __future__ import annotations
@@ -146,6 +149,8 @@ class _Fault:
     description: str
     parameters: dict[str, Any]
     chat_id: int | None = None  # only calls for this chat
+    after: bool = False  # drop only once the call was handled (its effects happened)
+    delay: float = 0.0  # answer normally, but only after this many seconds
 
     def applies(self, params: dict[str, Any]) -> bool:
         return self.chat_id is None or str(params.get("chat_id")) == str(self.chat_id)
@@ -168,7 +173,10 @@ class BotApiStub:
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
         self._closing = False
+        self._closed = asyncio.Event()
         self.port = 0
+        #: The highest offset a getUpdates call confirmed: updates below it are gone.
+        self.confirmed = 0
         #: Called with each accepted message (the benchmark's simulated users listen here).
         self.on_sent: Callable[[Sent], None] | None = None
         #: Called with the update ids of each getUpdates answer, once it is written.
@@ -185,6 +193,7 @@ class BotApiStub:
         if self._server is None:
             return
         self._server.close()
+        self._closed.set()  # stalled calls give up waiting
         async with self._new_update:
             self._closing = True
             self._new_update.notify_all()
@@ -219,9 +228,34 @@ class BotApiStub:
         fault = _Fault(status, phrase, parameters, chat_id)
         self._faults.setdefault(method, []).append(fault)
 
-    def drop(self, method: str) -> None:
-        """The next call of `method` has its connection closed with no answer."""
-        self._faults.setdefault(method, []).append(_Fault(None, "", {}))
+    def drop(self, method: str, *, after: bool = False) -> None:
+        """The next call of `method` has its connection closed with no answer.
+
+        With `after=True` the call is handled first: a sendMessage reaches the chat (the bot,
+        not knowing, may send it again), a getUpdates batch is taken from the queue but never
+        arrives (it is not confirmed, so it comes again with the next call).
+        """
+        self._faults.setdefault(method, []).append(_Fault(None, "", {}, after=after))
+
+    def stall(self, method: str, seconds: float) -> None:
+        """The next call of `method` is answered normally, but only after `seconds` (a slow or
+        hung server; a getUpdates batch is taken at the end of the wait). A client that gives
+        up first finds its connection closed, as with a proxy timing out."""
+        self._faults.setdefault(method, []).append(_Fault(200, "", {}, delay=seconds))
+
+    def clear_faults(self) -> None:
+        """Forget every fault not yet triggered."""
+        self._faults.clear()
+
+    async def wake(self) -> None:
+        """End the pending long polls now (with what is queued, possibly nothing), so that
+        a fault injected meanwhile applies to the very next getUpdates call."""
+        async with self._new_update:
+            self._new_update.notify_all()
+
+    def pending_updates(self) -> list[int]:
+        """Ids of the updates not confirmed yet (each getUpdates call delivers them again)."""
+        return [u["update_id"] for u in self._updates if u["update_id"] >= self.confirmed]
 
     def add_file(self, data: bytes, path: str) -> str:
         """Make `data` downloadable as a Telegram file; returns its file_id."""
@@ -300,17 +334,24 @@ class BotApiStub:
         fault = next((f for f in faults if f.applies(params)), None)
         if fault is not None:
             faults.remove(fault)
-            if fault.status is None:
+            if fault.delay:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closed.wait(), fault.delay)
+            elif fault.status is None and not fault.after:
                 call.status = 0
                 return None
-            call.status = fault.status
-            return _error(ApiError(fault.status, fault.description, **fault.parameters))
+            elif fault.status is not None:
+                call.status = fault.status
+                return _error(ApiError(fault.status, fault.description, **fault.parameters))
         try:
             result, after = await self._dispatch(method, params)
         except ApiError as exc:
             call.status = exc.status
             return _error(exc)
         call.result = result
+        if fault is not None and fault.after:
+            call.status = 0  # handled, but the answer never leaves
+            return None
         status, ctype, payload, _ = _json(200, {"ok": True, "result": result})
         return status, ctype, payload, after
 
@@ -391,6 +432,7 @@ class BotApiStub:
         limit = int(params.get("limit", 100) or 100)
         timeout = float(params.get("timeout", 0) or 0)
         async with self._new_update:
+            self.confirmed = max(self.confirmed, offset)
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
             if not self._updates and timeout and not self._closing:
                 with contextlib.suppress(TimeoutError):

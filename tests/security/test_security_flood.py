@@ -1,0 +1,44 @@
+"""Anyone can add a bot to a group (unless @BotFather's "Allow groups" is off) and send it
+commands there. The bot answers each with one sentence, and Telegram lets a bot post only 20
+messages a minute in a group, which its rate limiter keeps to. Those answers must not hold up
+the staff in their private chats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from botapi_stub import BotApiStub, message
+from fault_harness import BotProcess, ChatClient, Inbox, add_officers, bot_env
+
+OFFICER, STRANGERS, GROUP = 201, range(990, 1000), -5005
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PerUserOrder waits for the sender's lock while holding one of the 256 update "
+    "slots, so a backlog of group updates (each waiting ~3 s for the group rate limit) takes "
+    "every slot and private chats wait behind it: 300 commands in a group delay an officer's "
+    "answer by about 75 s (and a graceful stop waits for the backlog too)",
+)
+async def test_a_flood_of_commands_in_a_group_does_not_hold_up_private_chats(
+    api: BotApiStub, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    add_officers(data, [OFFICER])
+    bot = BotProcess(bot_env(api, data), tmp_path / "bot.log")
+    officer = ChatClient(Inbox(api), OFFICER)
+    await bot.start()
+    try:
+        assert await officer.exchange(officer.say("/start"), 30)  # the bot is up
+        for n in range(300):
+            await api.push(message(STRANGERS[n % len(STRANGERS)], GROUP, text="/start"))
+        started = asyncio.get_running_loop().time()
+        answer = await officer.exchange(officer.say("/help"), 10)
+        assert answer, "no answer in 10 s"
+        assert answer[-1].text.startswith("Commands")
+        assert asyncio.get_running_loop().time() - started < 10
+    finally:
+        await bot.ensure_stopped()  # SIGKILL: a graceful stop would wait for the backlog
