@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -310,5 +311,8 @@ def _write(out: Path | None, write: Callable[[BinaryIO], T]) -> T:
         result = write(sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return result
-    with out.open("wb") as stream:
+    # Exports and reports hold case data: owner-only, whatever the umask (as backups are).
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as stream:
         return write(stream)

@@ -75,10 +75,11 @@ class CaseService:
             self.save(case, actor, "rules_changed", {})
 
     # ---- lifecycle ----------------------------------------------------------------
-    def create(self, kind: str, owner: str) -> tuple[Case, engine.Step]:
+    def create(self, kind: str, owner: str, case_id: str | None = None) -> tuple[Case, engine.Step]:
+        """A new draft case; `case_id` lets a caller make creation idempotent."""
         checklist = self.registry.latest(INTAKE[kind])
         case: Case = {
-            "id": self.repo.new_case_id(),
+            "id": case_id or self.repo.new_case_id(),
             "kind": kind,
             "owner": owner,
             "status": "draft",

@@ -11,6 +11,7 @@ handlers are serialised by construction; `repo.locked()` also covers threads.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,8 @@ ADMIN_COMMANDS = (
     ("export", "all data as JSON (no confidential answers)"),
 )
 _NUMBER = re.compile(r"[0-9]{1,4}")
+#: How many applied update ids a case remembers per user (re-deliveries come in a burst).
+RECENT_UPDATES = 50
 REFUSAL = "Sorry, this bot is only for authorised staff."
 STALE = "This question was already answered."
 
@@ -265,12 +268,15 @@ class Conversation:
     ) -> list[Reply]:
         """Apply one input, at most once per update: Telegram re-delivers the updates a bot
         had not confirmed when it stopped, and an answer applied again would land on the
-        next question. The last update applied is saved in the same write as the answer."""
+        next question. The ids of the last updates applied are saved in the same write as
+        the answer. A set, not "the highest": after a quiet week Telegram may restart its
+        numbering lower, and webhooks may deliver out of order."""
         seen = case.setdefault("seen", {})
-        if chat.update_id is not None and seen.get(chat.user_id, -1) >= chat.update_id:
+        recent = seen.get(chat.user_id) or []
+        if chat.update_id is not None and chat.update_id in recent:
             return [self._render(chat, user, case, index, self.service.show(case, index))]
         if chat.update_id is not None:
-            seen[chat.user_id] = chat.update_id
+            seen[chat.user_id] = [*recent, chat.update_id][-RECENT_UPDATES:]
         step = self.service.apply(case, index, inp, chat.user_id)
         self.repo.put_session(chat.user_id, {"case": case["id"], "run": index})
         return [self._render(chat, user, case, index, step)]
@@ -368,7 +374,12 @@ class Conversation:
     def _create(self, chat: Chat, user: access.User, kind: str) -> list[Reply]:
         if kind not in INTAKE or not access.can_create(user):
             return [Reply("That button is out of date.", error=True)]
-        case, step = self.service.create(kind, chat.user_id)
+        case_id = _case_id_for(chat)
+        existing = self.repo.get_case(case_id) if case_id else None
+        if existing is not None:  # the same tap delivered again: do not open a second case
+            self.repo.put_session(chat.user_id, {"case": existing["id"], "run": 0})
+            return [self._render(chat, user, existing, 0, self.service.show(existing, 0))]
+        case, step = self.service.create(kind, chat.user_id, case_id)
         self.repo.put_session(chat.user_id, {"case": case["id"], "run": 0})
         return [self._render(chat, user, case, 0, step)]
 
@@ -381,6 +392,15 @@ class Conversation:
         index, step = self.service.start_run(case, checklist_id, chat.user_id)
         self.repo.put_session(chat.user_id, {"case": case["id"], "run": index})
         return [self._render(chat, user, case, index, step)]
+
+
+def _case_id_for(chat: Chat) -> str | None:
+    """A new case's id derived from the update that asked for it, so a re-delivered tap
+    finds the case it already created instead of opening another."""
+    if chat.update_id is None:
+        return None
+    digest = hashlib.sha256(f"{chat.user_id}:{chat.update_id}".encode()).hexdigest()
+    return "c" + digest[:10]
 
 
 def _is_current(run: dict[str, Any], qid: str) -> bool:

@@ -12,6 +12,7 @@ Two rules, applied by one handler in an early group that stops the update when i
 from __future__ import annotations
 
 import logging
+import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
@@ -22,20 +23,45 @@ from workflows.conversation import REFUSAL
 
 log = logging.getLogger(__name__)
 
+QUIET_SECONDS = 600.0
 PRIVATE_ONLY = (
     "To keep case details confidential I only work in a private chat. "
     "Please write to me directly to continue."
 )
 
 
+class QuietPeriod:
+    """Answer a group once per period and ignore the rest of what is written there.
+
+    Anyone can add the bot to a group and flood it; Telegram lets a bot post only about 20
+    messages a minute in a group, so answering every message would queue up work that holds
+    the staff's own conversations back. One answer per chat per period says all there is.
+    """
+
+    def __init__(self, seconds: float = QUIET_SECONDS) -> None:
+        self.seconds = seconds
+        self._last: dict[int, float] = {}
+
+    def may_answer(self, chat_id: int) -> bool:
+        now = time.monotonic()
+        if now - self._last.get(chat_id, -self.seconds) < self.seconds:
+            return False
+        self._last = {c: t for c, t in self._last.items() if now - t < self.seconds}
+        self._last[chat_id] = now
+        return True
+
+
 def handler(bridge: Bridge) -> TypeHandler[Update, ContextTypes.DEFAULT_TYPE, None]:
+    quiet = QuietPeriod()
+
     async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user = update.effective_user
         if user is None or user.is_bot:
             raise ApplicationHandlerStop  # channel posts and the like: nobody to answer
         chat = update.effective_chat
         if chat is not None and chat.type != ChatType.PRIVATE:
-            await _private_only(update, context)
+            if update.callback_query is not None or quiet.may_answer(chat.id):
+                await _private_only(update, context)
             raise ApplicationHandlerStop
         if await bridge.call_value(bridge.repo.get_user, str(user.id)) is None:
             log.info("refused user %s (not authorised)", user.id)

@@ -92,11 +92,6 @@ async def test_an_answer_delivered_again_after_a_kill_is_not_applied_to_the_next
         await bot.ensure_stopped()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a re-delivered 'Communication' tap (n:) creates a second draft case and moves the "
-    "user's session to it: Conversation._create has no at-most-once check",
-)
 async def test_a_new_case_tap_delivered_again_after_a_kill_creates_no_second_case(
     api: BotApiStub, tmp_path: Path
 ) -> None:
@@ -159,12 +154,6 @@ async def test_a_message_taken_by_a_killed_process_is_answered_after_the_restart
         await bot.ensure_stopped()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Conversation._step skips any update whose id is <= the last one applied to the "
-    "case (seen >= update_id), but after a quiet week Telegram numbers updates randomly: the "
-    "user's answers are then silently ignored (the question is shown again)",
-)
 async def test_an_update_numbered_lower_after_a_quiet_week_is_applied(tg: Harness) -> None:
     assert tg.app is not None
     app = tg.app

@@ -9,20 +9,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest
 from botapi_stub import BotApiStub, message
 from fault_harness import BotProcess, ChatClient, Inbox, add_officers, bot_env
 
 OFFICER, STRANGERS, GROUP = 201, range(990, 1000), -5005
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PerUserOrder waits for the sender's lock while holding one of the 256 update "
-    "slots, so a backlog of group updates (each waiting ~3 s for the group rate limit) takes "
-    "every slot and private chats wait behind it: 300 commands in a group delay an officer's "
-    "answer by about 75 s (and a graceful stop waits for the backlog too)",
-)
 async def test_a_flood_of_commands_in_a_group_does_not_hold_up_private_chats(
     api: BotApiStub, tmp_path: Path
 ) -> None:

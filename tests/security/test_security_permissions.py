@@ -11,7 +11,6 @@ import tarfile
 from datetime import date
 from pathlib import Path
 
-import pytest
 from botapi_stub import BotApiStub
 from fault_harness import ADMIN, ROOT, add_officers, seed_overdue_letters
 from security_session import run_session
@@ -65,12 +64,6 @@ async def test_the_data_folder_and_backups_are_owner_only(api: BotApiStub, tmp_p
     assert stat.S_IMODE(restored.parent.stat().st_mode) == 0o700
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`python -m bot export --out` and `report --out` create the file with open('wb'), "
-    "so it gets the umask's mode (0o644 under umask 022): every case, readable by every user "
-    "of the machine (bot/cli.py, _write)",
-)
 def test_exported_files_are_owner_only(tmp_path: Path, registry: Registry) -> None:
     data = tmp_path / "data"
     add_officers(data, [201])
