@@ -118,3 +118,16 @@ class Person:
             if sent.buttons:
                 return sent
         raise LookupError("no message with buttons yet")
+
+
+async def log_letter(p: Person, victims: str | None = None) -> str:
+    """An officer logs an allegation letter to Burundi sent yesterday; with `victims`, it is
+    flagged as a reprisal case and the confidential names are given. Returns the reference."""
+    for step in ("/new", "#Communication", "#AL allegation letter", "Burundi", "yesterday",
+                 "WGAD", "#AL BDI 1/2017", "Detention of a journalist."):  # fmt: skip
+        await (p.tap(step[1:]) if step.startswith("#") else p.say(step))
+    for answer in ("1", victims) if victims else ("/skip",):
+        await p.say(answer)
+    await p.say("/skip")
+    await p.tap("Save")
+    return "AL BDI 1/2017"

@@ -13,7 +13,7 @@ from telegram_harness import (
     STRANGER,
     VIEWER,
     Harness,
-    Person,
+    log_letter,
 )
 
 from bot.telegram.guard import PRIVATE_ONLY
@@ -22,27 +22,10 @@ from workflows.conversation import REFUSAL
 PDF = b"%PDF-1.4 test\n"
 
 
-async def log_a_case(p: Person) -> str:
-    """An officer's communication with a confidential answer; returns its reference."""
-    await p.say("/new")
-    await p.tap("Communication")
-    await p.tap("AL allegation letter")
-    await p.say("Burundi")
-    await p.say("yesterday")
-    await p.say("WGAD")
-    await p.tap("AL BDI 1/2017")
-    await p.say("Detention of a journalist.")
-    await p.say("1")
-    await p.say("Secret Victim-Name")
-    await p.say("/skip")
-    await p.tap("Save")
-    return "AL BDI 1/2017"
-
-
 async def test_unknown_user_gets_one_sentence_and_nothing_else(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await log_a_case(harness.person(OFFICER))
+    await log_letter(harness.person(OFFICER), victims="Secret Victim-Name")
     stranger = harness.person(STRANGER)
     caplog.set_level(logging.INFO, logger="bot.telegram.guard")
 
@@ -66,7 +49,7 @@ async def test_unknown_user_gets_one_sentence_and_nothing_else(
 
 
 async def test_group_chat_never_shows_case_data(harness: Harness) -> None:
-    reference = await log_a_case(harness.person(OFFICER))
+    reference = await log_letter(harness.person(OFFICER), victims="Secret Victim-Name")
     in_group = harness.person(OFFICER, chat_id=GROUP)
     admin_in_group = harness.person(ADMIN, chat_id=GROUP)
     stranger_in_group = harness.person(STRANGER, chat_id=GROUP)
@@ -101,7 +84,7 @@ async def test_group_chat_never_shows_case_data(harness: Harness) -> None:
 
 
 async def test_viewer_reads_but_cannot_create_or_see_confidential(harness: Harness) -> None:
-    reference = await log_a_case(harness.person(OFFICER))
+    reference = await log_letter(harness.person(OFFICER), victims="Secret Victim-Name")
     viewer = harness.person(VIEWER)
 
     card = (await viewer.say(f"/case {reference}"))[0]

@@ -5,27 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from telegram_harness import ADMIN, OFFICER, OFFICER2, Harness, Person
-
-
-async def log_case(p: Person) -> str:
-    await p.say("/new")
-    await p.tap("Communication")
-    await p.tap("AL allegation letter")
-    await p.say("Burundi")
-    await p.say("yesterday")
-    await p.say("WGAD")
-    await p.tap("AL BDI 1/2017")
-    await p.say("Detention of a journalist.")
-    await p.say("/skip")
-    await p.say("/skip")
-    await p.tap("Save")
-    return "AL BDI 1/2017"
+from telegram_harness import ADMIN, OFFICER, OFFICER2, Harness, log_letter
 
 
 async def test_a_report_arrives_as_word_csv_and_chart_documents(harness: Harness) -> None:
     admin = harness.person(ADMIN)
-    await log_case(admin)
+    await log_letter(admin)
     await admin.say("/report")
     await admin.tap("This year")
     (summary,) = await admin.tap("All cases")
@@ -40,7 +25,7 @@ async def test_a_report_arrives_as_word_csv_and_chart_documents(harness: Harness
 
 async def test_an_export_arrives_as_a_json_document(harness: Harness) -> None:
     admin = harness.person(ADMIN)
-    await log_case(admin)
+    await log_letter(admin)
 
     (said,) = await admin.say("/export")
 
@@ -52,7 +37,7 @@ async def test_an_export_arrives_as_a_json_document(harness: Harness) -> None:
 
 async def test_a_handed_over_case_is_announced_to_its_new_owner(harness: Harness) -> None:
     owner = harness.person(OFFICER)
-    reference = await log_case(owner)
+    reference = await log_letter(owner)
 
     (confirmation,) = await owner.say(f"/assign {reference} {OFFICER2}")
 
@@ -65,7 +50,7 @@ async def test_a_new_owner_who_never_opened_the_bot_does_not_break_the_answer(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     owner = harness.person(OFFICER)
-    reference = await log_case(owner)
+    reference = await log_letter(owner)
     harness.stub.fail("sendMessage", 403, "Forbidden: bot can't initiate conversation with a user",
                       chat_id=OFFICER2)  # fmt: skip
 
