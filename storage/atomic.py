@@ -7,9 +7,16 @@ same folder, is fsynced, and then `os.replace`s the target. A rename within one 
 atomic, so a reader (or a restart after a kill) sees the old bytes or the new bytes, never a
 mix; fsyncing the folder afterwards makes the rename itself survive a power cut.
 
-No caching middleware: `read()` always reads the file, so what a caller sees is what is on
-disk. `batch()` is the one exception, and only for the length of one logical change: it lets
-several TinyDB table operations (a role change and its audit entry, say) become one write.
+Not TinyDB's `CachingMiddleware` either: it holds writes back (up to 1,000 of them) and loses
+them in a crash. Every `write()` here is durable before it returns. What may be kept is the
+opposite, a read cache (`cache=True`): the data last read or durably written, returned by
+`read()` without touching the disk. It is only correct while no one else writes the file,
+which the repository guarantees (one process owns the folder, see storage.lock); it saves
+the bot a file read and a JSON parse of users and sessions on every message. A failed write
+drops the cache, so the next read sees what the disk holds.
+
+`batch()` lets several TinyDB table operations (a role change and its audit entry, say)
+become one write, for the length of one logical change.
 """
 
 from __future__ import annotations
@@ -141,11 +148,21 @@ def remove_temp_files(folder: Path) -> int:
 
 
 class AtomicJSONStorage(Storage):
-    """TinyDB storage writing through `atomic_write_bytes`; use as `TinyDB(path, storage=...)`."""
+    """TinyDB storage writing through `atomic_write_bytes`; use as `TinyDB(path, storage=...)`,
+    or `TinyDB(path, storage=AtomicJSONStorage, cache=True)` for a process that owns the file.
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    With the cache, `read()` returns the cached object itself, as TinyDB's middlewares do:
+    TinyDB copies each document it hands out, but only its top level, so callers must copy
+    nested values before changing them. Call `forget()` after anything may have changed the
+    object without a successful write (the repository does on every error).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, cache: bool = False) -> None:
         super().__init__()
         self.path = Path(path)
+        self._cache_enabled = cache
+        self._cached: dict[str, dict[str, Any]] | None = None
+        self._have_cache = False
         self._in_batch = False
         self._loaded = False
         self._dirty = False
@@ -154,9 +171,16 @@ class AtomicJSONStorage(Storage):
     def read(self) -> dict[str, dict[str, Any]] | None:
         if self._in_batch and self._loaded:
             return self._buffer
-        data = read_json(self.path)
-        if data is not None and not isinstance(data, dict):
-            raise StorageError(f"{self.path} does not hold a TinyDB database (not a JSON object)")
+        if self._have_cache:
+            data = self._cached
+        else:
+            data = read_json(self.path)
+            if data is not None and not isinstance(data, dict):
+                raise StorageError(
+                    f"{self.path} does not hold a TinyDB database (not a JSON object)"
+                )
+            if self._cache_enabled:
+                self._cached, self._have_cache = data, True
         if self._in_batch:
             self._buffer, self._loaded = data, True
         return data
@@ -165,14 +189,25 @@ class AtomicJSONStorage(Storage):
         if self._in_batch:
             self._buffer, self._loaded, self._dirty = data, True, True
             return
+        self._write_through(data)
+
+    def forget(self) -> None:
+        """Drop the cached data: the next read comes from the file."""
+        self._cached, self._have_cache = None, False
+
+    def _write_through(self, data: dict[str, dict[str, Any]] | None) -> None:
+        self.forget()  # first: if the write fails, the file (old or new) is the truth
         atomic_write_bytes(self.path, dumps(data))
+        if self._cache_enabled:
+            self._cached, self._have_cache = data, True
 
     @contextmanager
     def batch(self) -> Iterator[None]:
         """Turn the TinyDB operations inside into one atomic write at the end.
 
         The file is read at most once and written at most once. If the block raises, nothing
-        is written. Not re-entrant: a nested batch would make a partial failure ambiguous.
+        is written (and the cache, which TinyDB may have changed in place, is dropped). Not
+        re-entrant: a nested batch would make a partial failure ambiguous.
         """
         if self._in_batch:
             raise RuntimeError("AtomicJSONStorage.batch() is not re-entrant")
@@ -180,7 +215,10 @@ class AtomicJSONStorage(Storage):
         try:
             yield
             if self._dirty:
-                atomic_write_bytes(self.path, dumps(self._buffer))
+                self._write_through(self._buffer)
+        except BaseException:
+            self.forget()
+            raise
         finally:
             self._in_batch = self._loaded = self._dirty = False
             self._buffer = None

@@ -44,8 +44,13 @@ Why this shape:
 - Every chat message reads its user and session, and an answer may write the session, so
   those live in small files: users (with settings and the schema version) in meta.json,
   sessions in sessions.json. The global audit log only grows, so it has a file of its own,
-  read only to append to it or list it. Files are read from disk on each call (no cache).
-  `put_session` writes only if the session changed.
+  read only to append to it or list it. `put_session` writes only if the session changed.
+- Those three files are read once and then served from memory (a write-through cache: every
+  change is still written durably before the call returns; see storage.atomic). Since one
+  process owns the folder, nothing else changes them behind its back. Lookups of a user or
+  a session go by document id, not by scanning every document with a query. What leaves
+  the repository is a deep copy, and what comes in is copied too, so no caller can change
+  the cached data by keeping a reference; any error drops the caches.
 - A change with a global audit entry (put_user, delete_user, set_setting) is two atomic
   writes, the audit entry first, then the change: a crash in between leaves an audit entry
   for a change that may not have happened, never a change that left no trace. (The same
@@ -61,6 +66,7 @@ Why this shape:
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import logging
@@ -75,7 +81,7 @@ from typing import Any, TypeVar, cast
 
 import tinydb
 from tinydb import TinyDB
-from tinydb.table import Table
+from tinydb.table import Document, Table
 
 from storage import layout
 from storage.atomic import AtomicJSONStorage, make_private_dirs, remove_temp_files
@@ -106,6 +112,15 @@ def _table(db: TinyDB, name: str) -> Table:
     return db.table(name, cache_size=0)
 
 
+def _cached_db(path: Path) -> TinyDB:
+    return TinyDB(path, storage=AtomicJSONStorage, cache=True)
+
+
+def _doc_ids(table: Table, key: str) -> dict[str, int]:
+    """Document id by key field, so that a lookup reads one document instead of all."""
+    return {doc[key]: doc.doc_id for doc in table.all() if isinstance(doc.get(key), str)}
+
+
 def _replace_with(new: dict[str, Any]) -> Callable[[MutableMapping[str, Any]], None]:
     """A TinyDB updater that replaces a document (plain `update` would keep removed keys)."""
 
@@ -124,7 +139,11 @@ def _guarded(method: F) -> F:
         with self._lock:
             if self._closed:
                 raise StorageError(f"the repository on {self.data_dir} is closed")
-            return method(self, *args, **kwargs)
+            try:
+                return method(self, *args, **kwargs)
+            except BaseException:
+                self._forget_cached()  # TinyDB may have changed cached data before failing
+                raise
 
     return cast(F, wrapper)
 
@@ -162,15 +181,19 @@ class TinyDBRepository:
         for folder in (self.data_dir, cases_dir, self.data_dir / layout.FILES_DIR):
             if removed := remove_temp_files(folder):
                 log.warning("removed %d unfinished temp file(s) from %s", removed, folder)
-        self._meta = TinyDB(self.data_dir / layout.META_FILE, storage=AtomicJSONStorage)
+        # Migrations write these files with storages of their own: no cache until they are done.
+        with TinyDB(self.data_dir / layout.META_FILE, storage=AtomicJSONStorage) as meta:
+            migrate(self.data_dir, meta)
+        self._meta = _cached_db(self.data_dir / layout.META_FILE)
         self._users = _table(self._meta, "users")
         self._settings = _table(self._meta, "settings")
-        migrate(self.data_dir, self._meta)
-        self._sessions_db = TinyDB(self.data_dir / layout.SESSIONS_FILE, storage=AtomicJSONStorage)
+        self._sessions_db = _cached_db(self.data_dir / layout.SESSIONS_FILE)
         self._sessions_storage = cast(AtomicJSONStorage, self._sessions_db.storage)
         self._sessions = _table(self._sessions_db, layout.SESSIONS_TABLE)
-        self._audit_db = TinyDB(self.data_dir / layout.AUDIT_FILE, storage=AtomicJSONStorage)
+        self._audit_db = _cached_db(self.data_dir / layout.AUDIT_FILE)
         self._audit = _table(self._audit_db, layout.AUDIT_TABLE)
+        self._user_doc = _doc_ids(self._users, "id")
+        self._session_doc = _doc_ids(self._sessions, "user_id")
         self._encoder = layout.IndexEncoder()
         index = layout.read_index(self.data_dir)
         if index is None:
@@ -217,6 +240,15 @@ class TinyDBRepository:
         layout.remove_journal(self.data_dir)
         layout.clear_pending(self.data_dir)
         return index
+
+    def _forget_cached(self) -> None:
+        """Drop the cached files and the id maps: the next call reads the disk again."""
+        for db in (self._meta, self._sessions_db, self._audit_db):
+            cast(AtomicJSONStorage, db.storage).forget()
+        for table in (self._users, self._settings, self._sessions, self._audit):
+            table.clear_cache()
+        self._user_doc = _doc_ids(self._users, "id")
+        self._session_doc = _doc_ids(self._sessions, "user_id")
 
     def _now(self) -> str:
         return self._clock().astimezone(UTC).isoformat()
@@ -411,8 +443,12 @@ class TinyDBRepository:
 
     @_guarded
     def get_user(self, user_id: str) -> dict[str, Any] | None:
-        doc = self._users.get(tinydb.where("id") == user_id)
-        return dict(doc) if doc is not None else None
+        doc = self._user(user_id)
+        return copy.deepcopy(dict(doc)) if doc is not None else None
+
+    def _user(self, user_id: str) -> Document | None:
+        doc_id = self._user_doc.get(user_id)
+        return self._users.get(doc_id=doc_id) if doc_id is not None else None
 
     @_guarded
     def put_user(self, user: dict[str, Any], *, actor: str) -> None:
@@ -420,12 +456,12 @@ class TinyDBRepository:
         user_id = user.get("id")
         if not isinstance(user_id, str) or not user_id:
             raise ValueError("user['id'] must be a non-empty string")
-        new = dict(user)
-        old = self._users.get(tinydb.where("id") == user_id)
+        new = copy.deepcopy(dict(user))
+        old = self._user(user_id)
         before = dict(old) if old is not None else None
         self._add_audit(actor, "put_user", user_id, {"before": before, "after": new})
         if old is None:
-            self._users.insert(new)
+            self._user_doc[user_id] = self._users.insert(new)
         else:
             self._users.update(_replace_with(new), doc_ids=[old.doc_id])
 
@@ -436,23 +472,28 @@ class TinyDBRepository:
         The audit entry is written first, then the session is cleared, then the user removed:
         a crash part-way leaves at worst a user without a session (harmless), never a session
         that a user added again later with the same id would find."""
-        old = self._users.get(tinydb.where("id") == user_id)
+        old = self._user(user_id)
         if old is None:
             return
         self._add_audit(actor, "delete_user", user_id, {"before": dict(old)})
         self._put_session(user_id, None)
         self._users.remove(doc_ids=[old.doc_id])
+        del self._user_doc[user_id]
 
     @_guarded
     def list_users(self) -> list[dict[str, Any]]:
-        return [dict(doc) for doc in self._users.all()]
+        return [copy.deepcopy(dict(doc)) for doc in self._users.all()]
 
     # sessions ------------------------------------------------------------------------------
 
     @_guarded
     def get_session(self, user_id: str) -> dict[str, Any] | None:
-        doc = self._sessions.get(tinydb.where("user_id") == user_id)
-        return doc["session"] if doc is not None else None
+        doc = self._session(user_id)
+        return copy.deepcopy(doc["session"]) if doc is not None else None
+
+    def _session(self, user_id: str) -> Document | None:
+        doc_id = self._session_doc.get(user_id)
+        return self._sessions.get(doc_id=doc_id) if doc_id is not None else None
 
     @_guarded
     def put_session(self, user_id: str, session: dict[str, Any] | None) -> None:
@@ -462,21 +503,27 @@ class TinyDBRepository:
 
     def _put_session(self, user_id: str, session: dict[str, Any] | None) -> None:
         with self._sessions_storage.batch():  # one read, at most one write
-            old = self._sessions.get(tinydb.where("user_id") == user_id)
+            old = self._session(user_id)
             if session is None:
                 if old is not None:
                     self._sessions.remove(doc_ids=[old.doc_id])
             elif old is None:
-                self._sessions.insert({"user_id": user_id, "session": session})
+                new = {"user_id": user_id, "session": copy.deepcopy(session)}
+                inserted = self._sessions.insert(new)
             elif _as_json(old["session"]) != _as_json(session):
-                self._sessions.update({"session": session}, doc_ids=[old.doc_id])
+                self._sessions.update({"session": copy.deepcopy(session)}, doc_ids=[old.doc_id])
+        # The write is durable now; only then do the id maps follow it.
+        if session is None:
+            self._session_doc.pop(user_id, None)
+        elif old is None:
+            self._session_doc[user_id] = inserted
 
     # settings ------------------------------------------------------------------------------
 
     @_guarded
     def get_setting(self, key: str, default: Any = None) -> Any:
         doc = self._settings.get(tinydb.where("key") == key)
-        return doc["value"] if doc is not None else default
+        return copy.deepcopy(doc["value"]) if doc is not None else default
 
     @_guarded
     def set_setting(self, key: str, value: Any, *, actor: str) -> None:
@@ -484,6 +531,7 @@ class TinyDBRepository:
         old = self._settings.get(tinydb.where("key") == key)
         before = old["value"] if old is not None else None
         self._add_audit(actor, "set_setting", key, {"before": before, "after": value})
+        value = copy.deepcopy(value)
         if old is None:
             self._settings.insert({"key": key, "value": value})
         else:
@@ -497,12 +545,12 @@ class TinyDBRepository:
 
     def _add_audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> None:
         record = {"at": self._now(), "actor": actor, "action": action, "target": target}
-        self._audit.insert({**record, "detail": detail})
+        self._audit.insert({**record, "detail": copy.deepcopy(detail)})
 
     @_guarded
     def audit_log(self) -> list[dict[str, Any]]:
         """Every global audit entry, oldest first."""
-        return [dict(doc) for doc in self._audit.all()]
+        return [copy.deepcopy(dict(doc)) for doc in self._audit.all()]
 
     # files ---------------------------------------------------------------------------------
 

@@ -446,6 +446,81 @@ def test_an_unchanged_session_is_not_written(repo: TinyDBRepository) -> None:
     assert type(repo.get_session("1")["at"]["n"][0]) is int  # type: ignore[index]
 
 
+def test_users_sessions_and_settings_are_read_from_disk_once(
+    repo: TinyDBRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every message reads its user and session: from memory, once the repository is open."""
+    for n in range(50):
+        repo.put_user({"id": str(n), "role": "officer"}, actor="setup")
+        repo.put_session(str(n), {"case": f"c{n}"})
+    repo.set_setting("tz", "UTC", actor="setup")
+    reopened = reopen(repo)
+    reads: list[str] = []
+    real_read = storage.atomic.read_json
+
+    def counting(path: Path) -> Any:
+        reads.append(path.name)
+        return real_read(path)
+
+    monkeypatch.setattr(storage.atomic, "read_json", counting)
+    for _ in range(3):
+        assert reopened.get_user("7") == {"id": "7", "role": "officer"}
+        assert reopened.get_session("7") == {"case": "c7"}
+        assert reopened.get_setting("tz") == "UTC"
+    reopened.put_session("7", {"case": "c70"})
+    assert reopened.get_session("7") == {"case": "c70"}
+    assert reads == []
+    reopened.close()
+
+
+def test_nothing_given_or_returned_shares_the_cached_data(repo: TinyDBRepository) -> None:
+    user = {"id": "1", "role": "officer", "mandates": ["WGAD"]}
+    session = {"case": "c1", "pending": {"answers": ["a"]}}
+    rules = {"days": [60, 90]}
+    repo.put_user(user, actor="setup")
+    repo.put_session("1", session)
+    repo.set_setting("rules", rules, actor="setup")
+    user["mandates"].append("given")
+    session["pending"]["answers"].append("given")
+    rules["days"].append(1)
+    for value in (repo.get_user("1"), repo.get_session("1"), repo.get_setting("rules")):
+        assert value is not None
+        next(v for v in value.values() if isinstance(v, list | dict)).clear()  # type: ignore[union-attr]
+    repo.list_users()[0]["mandates"].append("listed")
+    repo.audit_log()[0]["detail"]["after"]["mandates"].append("logged")
+    assert repo.get_user("1") == {"id": "1", "role": "officer", "mandates": ["WGAD"]}
+    assert repo.get_session("1") == {"case": "c1", "pending": {"answers": ["a"]}}
+    assert repo.get_setting("rules") == {"days": [60, 90]}
+    assert repo.audit_log()[0]["detail"]["after"]["mandates"] == ["WGAD"]
+    # And the disk agrees with what the cache served.
+    fresh = reopen(repo)
+    assert fresh.get_user("1") == {"id": "1", "role": "officer", "mandates": ["WGAD"]}
+    assert fresh.get_session("1") == {"case": "c1", "pending": {"answers": ["a"]}}
+    fresh.close()
+
+
+def test_a_failed_session_write_leaves_what_the_disk_holds(
+    repo: TinyDBRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.put_session("1", {"case": "c1"})
+    repo.put_session("2", {"case": "c2"})
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(StorageError, match="disk is full"):
+        repo.put_session("1", {"case": "changed"})
+    with pytest.raises(StorageError, match="disk is full"):
+        repo.put_session("3", {"case": "new"})
+    with pytest.raises(StorageError, match="disk is full"):
+        repo.put_session("2", None)
+    monkeypatch.undo()
+    assert repo.get_session("1") == {"case": "c1"}
+    assert repo.get_session("2") == {"case": "c2"}
+    assert repo.get_session("3") is None
+    repo.put_session("3", {"case": "c3"})  # and the repository works on
+    fresh = reopen(repo)
+    assert fresh.get_session("3") == {"case": "c3"}
+    fresh.close()
+
+
 def test_meta_json_holds_neither_sessions_nor_audit(repo: TinyDBRepository) -> None:
     repo.put_user({"id": "1", "role": "admin"}, actor="setup")
     repo.put_session("1", {"case": "c1"})
