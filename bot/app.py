@@ -16,14 +16,17 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
 
 from bot.settings import Settings
 from bot.telegram import buttons, errors, files, guard, logs, menu, text
 from bot.telegram.bridge import Bridge
+from bot.telegram.inbox import Deliveries, InboxBot
 from bot.telegram.jobs import Scheduler
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.retry import RetryingRateLimiter
 from bot.telegram.webhook import WebhookServer
+from storage.inbox import Inbox
 from storage.repository import Repository
 from workflows.cases import CaseService
 from workflows.conversation import Conversation
@@ -48,17 +51,28 @@ def build_application(settings: Settings, service: CaseService) -> Application:
     scheduler = Scheduler(bridge, conversation.alerts, settings.schedule)
     policy = files.FilePolicy.of(settings.file_types, settings.max_file_bytes)
 
+    # Every update is recorded in the inbox before Telegram is told to forget it, and
+    # handled at least once, even across a kill (bot.telegram.inbox). That takes our own
+    # bot class, so the bot is built here with what ApplicationBuilder would give it.
+    deliveries = Deliveries(Inbox(settings.data_dir), bridge)
+    bot = InboxBot(
+        deliveries,
+        settings.token,
+        base_url=settings.api_base_url,
+        base_file_url=settings.api_file_url,
+        request=HTTPXRequest(connection_pool_size=CONNECTIONS),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),  # one long poll at a time
+        rate_limiter=RetryingRateLimiter(settings.send_rate),
+    )
+
     async def post_init(app: Application) -> None:
+        await deliveries.replay(app)  # before polling starts: what a killed process held
         await menu.set_commands(app.bot, service.repo)
 
     app = (
         ApplicationBuilder()
-        .token(settings.token)
-        .base_url(settings.api_base_url)
-        .base_file_url(settings.api_file_url)
-        .connection_pool_size(CONNECTIONS)
-        .rate_limiter(RetryingRateLimiter(settings.send_rate))
-        .concurrent_updates(PerUserOrder(CONCURRENT_UPDATES))
+        .bot(bot)
+        .concurrent_updates(PerUserOrder(CONCURRENT_UPDATES, deliveries))
         .post_init(post_init)
         .build()
     )

@@ -2,8 +2,11 @@
 
 python-telegram-bot's own webhook server needs tornado, which this project does not
 install; receiving updates is small enough to do with asyncio streams, as PTB's "custom
-webhook" examples do with other frameworks: check the request, put the update on the
-application's queue, answer 200. Processing then happens exactly as with polling.
+webhook" examples do with other frameworks: check the request, record the update in the
+inbox, put it on the application's queue, answer 200. Processing then happens exactly as
+with polling. Telegram posts an update again until it gets a 200, so the 200 is its
+confirmation: the update is written durably to the inbox before it (see
+`bot.telegram.inbox`), and a kill while it is being handled loses nothing.
 
 Plain HTTP on purpose: Telegram only posts to https URLs, so this sits behind a reverse
 proxy that terminates TLS (nginx, Caddy, a platform router). Requests must carry the secret
@@ -23,6 +26,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.settings import Webhook
+from bot.telegram.inbox import InboxBot
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,7 @@ class WebhookServer:
     def __init__(self, app: Application, webhook: Webhook) -> None:
         self.app = app
         self.webhook = webhook
+        self.deliveries = app.bot.deliveries if isinstance(app.bot, InboxBot) else None
         self._server: asyncio.Server | None = None
 
     async def start(self) -> int:
@@ -103,5 +108,7 @@ class WebhookServer:
             update = Update.de_json(json.loads(body), self.app.bot)
         except (ValueError, TypeError, KeyError, AttributeError):
             return HTTPStatus.BAD_REQUEST, keep_alive
+        if self.deliveries is not None:
+            await self.deliveries.receive([update])  # durable before the 200 confirms it
         await self.app.update_queue.put(update)
         return HTTPStatus.OK, keep_alive

@@ -1,0 +1,196 @@
+"""At-least-once handling of updates: nothing Telegram handed to the bot is lost to a kill.
+
+python-telegram-bot's `Updater` confirms a batch of updates as soon as it has fetched it: it
+puts the updates on the application's queue and sets the next getUpdates offset past them,
+and that next call (made at once, long before the batch has been handled) tells Telegram to
+forget them. A process killed meanwhile loses them for good, and the users get no answer.
+
+So the bot keeps its own durable record, the inbox (`storage.inbox`, in the data folder):
+
+- `InboxBot.get_updates` (polling) writes each batch to the inbox, one flush per batch,
+  *before* returning it to the `Updater`: nothing can confirm a batch before it is on disk.
+  The webhook receiver (`bot.telegram.webhook`) does the same before it answers 200.
+- `PerUserOrder` (`bot.telegram.ordering`) asks `Deliveries.take` before it handles an
+  update and calls `Deliveries.finish` after: the inbox gets a done mark (no flush needed:
+  a lost mark only means the update is handled again, which is idempotent).
+- At start-up, `Deliveries.replay` puts the updates received but never marked done back on
+  the application's queue, before polling starts.
+
+An update can therefore arrive twice: replayed from the inbox and sent again by Telegram
+(it was never confirmed), or sent again after it was handled. The returned batch is never
+trimmed (an empty batch would stop the `Updater` from moving its offset, and Telegram would
+send the same batch forever); duplicates are skipped when they reach `PerUserOrder`: one
+copy is taken, the others are dropped while it is in hand or once it is done. A delivery
+counts as the same only if its id and its message (or tap) match, because after a quiet week
+Telegram numbers updates from a random, possibly lower, value.
+
+Every inbox call runs on the bridge's storage thread, the one thread that owns the data
+files; the event loop only keeps the in-memory sets below.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import Update
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import JSONDict, ODVInput, TimePeriod
+from telegram.ext import Application, ExtBot
+
+from bot.telegram.bridge import Bridge
+from storage.inbox import Inbox
+from storage.repository import StorageError
+
+log = logging.getLogger(__name__)
+
+#: Updates remembered as handled in this process, to skip a copy delivered again. Telegram
+#: only sends again what it was not yet told to forget: a recent update, never thousands ago.
+REMEMBER = 10_000
+
+Key = tuple[int, str]
+
+
+def delivery_key(update: Update) -> Key:
+    """What makes two deliveries the same update: the id, and the message or tap it carries."""
+    if update.callback_query is not None:
+        return update.update_id, f"q{update.callback_query.id}"
+    message = update.effective_message
+    if message is not None:
+        return update.update_id, f"m{message.chat_id}:{message.message_id}"
+    return update.update_id, ""
+
+
+def _record(inbox: Inbox, batch: list[dict[str, Any]]) -> list[int]:
+    """On the storage thread: record the batch; the positions of updates already done."""
+    inbox.receive(batch)
+    return [i for i, update in enumerate(batch) if inbox.is_done(update)]
+
+
+class Deliveries:
+    """The bot's side of the inbox: what is in hand, what was handled, done marks, replay."""
+
+    def __init__(self, inbox: Inbox, bridge: Bridge) -> None:
+        self.inbox = inbox
+        self.bridge = bridge
+        self._in_hand: set[Key] = set()
+        self._handled: OrderedDict[Key, None] = OrderedDict()  # oldest first
+        self.skipped = 0  # duplicate deliveries dropped (for tests and the log)
+
+    async def receive(self, updates: Sequence[Update]) -> None:
+        """Record `updates` durably before they can be confirmed to Telegram.
+
+        If the data folder refuses the write (a full disk), the updates are still handled,
+        just without a durable copy: the user then at least hears that nothing could be
+        saved, and a later batch is recorded again as soon as the disk allows.
+        """
+        if not updates:
+            return
+        batch = [update.to_dict() for update in updates]
+        try:
+            done = await self.bridge.call_value(_record, self.inbox, batch)
+        except StorageError as exc:
+            log.error("could not record %d update(s) in the inbox, handling them without a "
+                      "durable copy: %s", len(batch), exc)  # fmt: skip
+            return
+        for i in done:  # handled before the last restart, and not confirmed then
+            self._remember(delivery_key(updates[i]))
+
+    def take(self, update: Update) -> bool:
+        """Whether to handle this delivery: False if a copy is in hand or was handled."""
+        key = delivery_key(update)
+        if key in self._in_hand or key in self._handled:
+            self.skipped += 1
+            log.debug("update %s delivered again; skipped", update.update_id)
+            return False
+        self._in_hand.add(key)
+        return True
+
+    async def finish(self, update: Update, *, handled: bool) -> None:
+        """After `take`: mark the update done in the inbox, unless it was not `handled`
+        (cancelled at shutdown: it stays pending, to be replayed at the next start)."""
+        key = delivery_key(update)
+        self._in_hand.discard(key)
+        if not handled:
+            return
+        self._remember(key)
+        try:
+            await self.bridge.call_value(self.inbox.done, update.update_id)
+        except StorageError as exc:  # it will be handled again (idempotently) after a restart
+            log.warning("could not mark update %s done: %s", update.update_id, exc)
+
+    def _remember(self, key: Key) -> None:
+        self._handled[key] = None
+        self._handled.move_to_end(key)
+        while len(self._handled) > REMEMBER:
+            self._handled.popitem(last=False)
+
+    async def replay(self, app: Application[Any, Any, Any, Any, Any, Any]) -> int:
+        """Queue the updates received before the last stop but never handled; returns how
+        many. Call before updates are fetched (post_init), so they go first."""
+        pending = await self.bridge.call_value(self.inbox.pending)
+        for raw in pending:
+            try:
+                update = Update.de_json(raw, app.bot)
+            except Exception:  # not an update this version can read: it would never be
+                log.warning("update %s in the inbox is unreadable; dropped", raw["update_id"])
+                with contextlib.suppress(StorageError):
+                    await self.bridge.call_value(self.inbox.done, raw["update_id"])
+                continue
+            await app.update_queue.put(update)
+        if pending:
+            log.info("replaying %d update(s) received but not handled before the last stop",
+                     len(pending))  # fmt: skip
+        return len(pending)
+
+    async def close(self) -> None:
+        await self.bridge.call_value(self.inbox.close)
+
+
+class InboxBot(ExtBot[Any]):
+    """The application's bot: `get_updates` records each batch in the inbox before returning
+    it, so before the `Updater` can confirm it with its next call."""
+
+    def __init__(self, deliveries: Deliveries, token: str, **kwargs: Any) -> None:
+        super().__init__(token, **kwargs)
+        self._deliveries = deliveries
+
+    @property
+    def deliveries(self) -> Deliveries:
+        return self._deliveries
+
+    async def get_updates(
+        self,
+        offset: int | None = None,
+        limit: int | None = None,
+        timeout: TimePeriod | None = None,
+        allowed_updates: Sequence[str] | None = None,
+        *,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+        api_kwargs: JSONDict | None = None,
+    ) -> tuple[Update, ...]:
+        updates = await super().get_updates(
+            offset=offset,
+            limit=limit,
+            timeout=timeout,
+            allowed_updates=allowed_updates,
+            read_timeout=read_timeout,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+            api_kwargs=api_kwargs,
+        )
+        await self._deliveries.receive(updates)  # all of them: see the module docstring
+        return updates
+
+    async def shutdown(self) -> None:
+        try:
+            await super().shutdown()
+        finally:
+            await self._deliveries.close()

@@ -1,0 +1,222 @@
+"""The inbox under the real Application (bot/telegram/inbox.py): polling and the webhook
+against the Bot API stand-in. What a killed process left pending is answered after the
+start, once; an update delivered again is handled once; every handled update, refused ones
+included, gets its done mark."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from botapi_stub import BotApiStub, message
+from clocks import MovableClock
+from telegram import Update
+from telegram_harness import GROUP, OFFICER, STRANGER, Harness
+
+from bot.app import ALLOWED_UPDATES
+from bot.settings import Webhook
+from bot.telegram.guard import PRIVATE_ONLY
+from bot.telegram.inbox import Deliveries, InboxBot
+from bot.telegram.webhook import SECRET_HEADER, WebhookServer
+from storage.atomic import dumps, make_private_dirs
+from storage.inbox import INBOX_FILE, Inbox
+from workflows.checklist import Registry
+from workflows.conversation import REFUSAL
+
+HELP = "Commands\n"
+
+
+async def until(condition: Callable[[], bool], seconds: float = 20.0, what: str = "") -> None:
+    try:
+        async with asyncio.timeout(seconds):
+            while not condition():
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        raise AssertionError(f"gave up after {seconds} s waiting for {what}") from None
+
+
+def stored(raw: dict[str, Any]) -> dict[str, Any]:
+    """An update as the bot writes it to the inbox (parsed by python-telegram-bot, then
+    turned back into JSON), so that a copy Telegram sends again matches it."""
+    return Update.de_json(raw, None).to_dict()
+
+
+def left_by_a_killed_process(
+    data_dir: Path, received: list[dict[str, Any]], done: list[int]
+) -> None:
+    """The inbox file as a process killed after receiving `received` (and handling `done`)
+    left it: the process never closed it (closing compacts it)."""
+    lines = [{"update": stored(u)} for u in received] + [{"done": i} for i in done]
+    make_private_dirs(data_dir)
+    path = data_dir / INBOX_FILE
+    path.write_bytes(b"".join(dumps(line) + b"\n" for line in lines))
+    path.chmod(0o600)
+
+
+def inbox_lines(data_dir: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (data_dir / INBOX_FILE).read_bytes().splitlines()]
+
+
+def pending_ids(data_dir: Path) -> list[int]:
+    return [u["update_id"] for u in Inbox(data_dir).pending()]
+
+
+def deliveries(h: Harness) -> Deliveries:
+    assert h.app is not None and isinstance(h.app.bot, InboxBot)
+    return h.app.bot.deliveries
+
+
+def answers(stub: BotApiStub, chat_id: int, prefix: str) -> int:
+    return sum(1 for s in stub.sent_to(chat_id) if s.text.startswith(prefix))
+
+
+@asynccontextmanager
+async def polling(h: Harness, clock: MovableClock) -> AsyncIterator[None]:
+    """What `run_polling` does: post_init (replays the inbox), poll, process, then stop."""
+    app = h.app
+    assert app is not None and app.post_init is not None and app.updater is not None
+    clock.instant += timedelta(days=5)  # a Saturday: no digest goes out when the jobs start
+    await app.post_init(app)
+    await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=1)
+    await app.start()
+    try:
+        yield
+    finally:
+        await app.updater.stop()
+        await app.stop()
+
+
+async def mark(h: Harness, user_id: int, n: int) -> None:
+    """Send an unknown command and wait for its answer: the bot handles one user's updates
+    in order, so everything before it from that user has been handled by then."""
+    await h.stub.push(message(user_id, text=f"/zzmark{n}"))
+    await until(lambda: answers(h.stub, user_id, f"I do not know /zzmark{n}") == 1, what="mark")
+
+
+async def test_an_update_pending_at_start_up_is_answered_once(
+    stub: BotApiStub, tmp_path: Path, registry: Registry, clock: MovableClock
+) -> None:
+    """A killed process had taken two /help messages: Telegram still has the first (never
+    confirmed) and sends it again; the second was confirmed, only the inbox has it."""
+    data = tmp_path / "data"
+    first = message(OFFICER, text="/help")
+    first_id = await stub.push(first)
+    second_id = stub.new_update_id()  # handed out and confirmed before the kill
+    second = message(OFFICER, text="/help")
+    received = [{**first, "update_id": first_id}, {**second, "update_id": second_id}]
+    left_by_a_killed_process(data, received, done=[])
+
+    h = await Harness(stub, data, registry, clock).start()
+    try:
+        async with polling(h, clock):
+            await until(lambda: deliveries(h).skipped == 1, what="the copy Telegram sent again")
+            await mark(h, OFFICER, 1)
+            await until(lambda: pending_ids(data) == [], what="done marks")
+            dones = [line["done"] for line in inbox_lines(data) if "done" in line]
+    finally:
+        await h.stop()
+
+    assert answers(stub, OFFICER, HELP) == 2  # one answer each, not three
+    assert sorted(dones)[:2] == [first_id, second_id] and len(dones) == 3  # and the mark
+    assert (data / INBOX_FILE).read_bytes() == b""  # a clean stop compacts the inbox
+
+
+async def test_an_update_handled_before_a_restart_and_sent_again_is_skipped(
+    stub: BotApiStub, tmp_path: Path, registry: Registry, clock: MovableClock
+) -> None:
+    """The process that handled it was killed before its next getUpdates confirmed it."""
+    data = tmp_path / "data"
+    update = message(OFFICER, text="/help")
+    update_id = await stub.push(update)
+    left_by_a_killed_process(data, [{**update, "update_id": update_id}], done=[update_id])
+
+    h = await Harness(stub, data, registry, clock).start()
+    try:
+        async with polling(h, clock):
+            await mark(h, OFFICER, 1)
+            assert deliveries(h).skipped == 1
+    finally:
+        await h.stop()
+
+    assert answers(stub, OFFICER, HELP) == 0
+    assert update_id < stub.confirmed  # it was fetched (and now confirmed), not answered
+
+
+async def test_updates_fetched_by_polling_are_recorded_then_marked_done(
+    stub: BotApiStub, tmp_path: Path, registry: Registry, clock: MovableClock
+) -> None:
+    """Refused updates too: a stranger, and a group (answered once per quiet period)."""
+    data = tmp_path / "data"
+    h = await Harness(stub, data, registry, clock).start()
+    bot_side = deliveries(h)
+    ids = [
+        await stub.push(message(OFFICER, text="/help")),
+        await stub.push(message(STRANGER, text="hello")),
+        await stub.push(message(OFFICER, GROUP, text="/new")),
+        await stub.push(message(OFFICER, GROUP, text="/new")),
+    ]
+    try:
+        async with polling(h, clock):
+            await until(lambda: bool(stub.sent_to(STRANGER)) and bool(stub.sent_to(GROUP)))
+            await until(lambda: pending_ids(data) == [], what="done marks")
+            await until(lambda: stub.confirmed > ids[-1], what="the confirming getUpdates")
+            lines = inbox_lines(data)
+    finally:
+        await h.stop()
+
+    received = [line["update"]["update_id"] for line in lines if "update" in line]
+    assert received == ids
+    assert sorted(line["done"] for line in lines if "done" in line) == ids
+    assert [s.text for s in stub.sent_to(STRANGER)] == [REFUSAL]
+    assert [s.text for s in stub.sent_to(GROUP)] == [PRIVATE_ONLY]
+    assert answers(stub, OFFICER, HELP) == 1
+    assert bot_side.skipped == 0
+    assert (data / INBOX_FILE).read_bytes() == b""  # a clean stop compacts the inbox
+
+
+async def test_an_update_posted_twice_to_the_webhook_is_handled_once(
+    harness: Harness, clock: MovableClock
+) -> None:
+    assert harness.app is not None
+    clock.instant += timedelta(days=5)  # a Saturday: no digest goes out when the jobs start
+    data = harness.data_dir
+    hook = Webhook("https://bot.example.org/hook", "right", listen="127.0.0.1", port=0)
+    server = WebhookServer(harness.app, hook)
+    port = await server.start()
+    url = f"http://127.0.0.1:{port}/hook"
+    headers = {SECRET_HEADER: "right"}
+    first = {"update_id": 41, **message(OFFICER, text="/help")}
+    second = {"update_id": 42, **message(OFFICER, text="/help")}
+    await harness.app.start()
+    try:
+        async with httpx.AsyncClient() as client:
+            # Telegram posts again when it did not get our 200 in time: here at once...
+            posts = await asyncio.gather(
+                client.post(url, json=first, headers=headers),
+                client.post(url, json=first, headers=headers),
+            )
+            assert [p.status_code for p in posts] == [200, 200]
+            await until(lambda: answers(harness.stub, OFFICER, HELP) == 1, what="the answer")
+            # ...and once it has been handled.
+            await until(lambda: pending_ids(data) == [], what="the done mark")
+            assert (await client.post(url, json=first, headers=headers)).status_code == 200
+            # A 200 means the update is on disk already.
+            assert (await client.post(url, json=second, headers=headers)).status_code == 200
+            assert any(line.get("update", {}).get("update_id") == 42 for line in inbox_lines(data))
+            await until(lambda: answers(harness.stub, OFFICER, HELP) == 2, what="the answer")
+            await until(lambda: pending_ids(data) == [], what="the done mark")
+    finally:
+        await harness.app.stop()
+        await server.close()
+
+    assert deliveries(harness).skipped == 2
+    assert answers(harness.stub, OFFICER, HELP) == 2
+    lines = inbox_lines(data)
+    assert [line["update"]["update_id"] for line in lines if "update" in line] == [41, 42]
+    assert [line["done"] for line in lines if "done" in line] == [41, 42]
