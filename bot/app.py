@@ -16,11 +16,12 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.settings import Settings
 from bot.telegram import buttons, errors, files, guard, logs, menu, text
 from bot.telegram.bridge import Bridge
+from bot.telegram.http11 import StreamRequest, proxy_configured
 from bot.telegram.inbox import Deliveries, InboxBot
 from bot.telegram.jobs import Scheduler
 from bot.telegram.ordering import PerUserOrder
@@ -37,9 +38,9 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 #: Updates processed at once (different users; one user's run in order).
 CONCURRENT_UPDATES = 256
-#: HTTP connections to the Bot API. Telegram takes about 30 messages/s, so a few suffice;
-#: httpcore scans its whole pool for every request, and with 200 replies in flight PTB's
-#: default of 256 connections cost about 25% more CPU per request (bench/README.md).
+#: HTTP connections to the Bot API. Telegram takes about 30 messages/s, so a few suffice
+#: (16 keep up with that at a round trip of half a second); PTB's default of 256 would only
+#: hold sockets open. With httpx, the pool is scanned on every request (bench/README.md).
 CONNECTIONS = 16
 
 
@@ -60,8 +61,8 @@ def build_application(settings: Settings, service: CaseService) -> Application:
         settings.token,
         base_url=settings.api_base_url,
         base_file_url=settings.api_file_url,
-        request=HTTPXRequest(connection_pool_size=CONNECTIONS),
-        get_updates_request=HTTPXRequest(connection_pool_size=1),  # one long poll at a time
+        request=http_request(settings.api_base_url, CONNECTIONS),
+        get_updates_request=http_request(settings.api_base_url, 1),  # one long poll at a time
         rate_limiter=RetryingRateLimiter(settings.send_rate),
     )
 
@@ -85,6 +86,15 @@ def build_application(settings: Settings, service: CaseService) -> Application:
     scheduler.install(app)
     app.bot_data["scheduler"] = scheduler
     return app
+
+
+def http_request(api_base_url: str, connections: int) -> BaseRequest:
+    """Our lean HTTP/1.1 client (bot.telegram.http11: a tenth of httpx's CPU per call), or
+    python-telegram-bot's httpx one when the environment sets a proxy, which only httpx
+    supports."""
+    if proxy_configured(api_base_url):
+        return HTTPXRequest(connection_pool_size=connections)
+    return StreamRequest(connection_pool_size=connections)
 
 
 def ensure_admins(repo: Repository, admins: tuple[str, ...]) -> None:

@@ -9,10 +9,13 @@ import pytest
 from botapi_stub import TOKEN, parse_html
 from hypothesis import given
 from hypothesis import strategies as st
+from telegram.request import HTTPXRequest
 
 from bot import filetypes
+from bot.app import http_request
 from bot.settings import Settings, Webhook, load_settings
 from bot.telegram import render
+from bot.telegram.http11 import StreamRequest
 from bot.telegram.logs import REDACTED, RedactingFormatter
 from workflows.views import Button, Reply
 
@@ -122,3 +125,15 @@ def test_the_token_never_reaches_a_log_line() -> None:
     line = formatter.format(record)
     assert TOKEN not in line and TOKEN.partition(":")[2] not in line
     assert line.count(REDACTED) == 2
+
+
+def test_the_bot_speaks_http_through_our_client_unless_a_proxy_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert isinstance(http_request("https://api.telegram.org/bot", 4), StreamRequest)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.org:3128")
+    assert isinstance(http_request("https://api.telegram.org/bot", 4), HTTPXRequest)
+    monkeypatch.setenv("NO_PROXY", "api.telegram.org")
+    assert isinstance(http_request("https://api.telegram.org/bot", 4), StreamRequest)
