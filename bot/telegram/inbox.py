@@ -33,12 +33,10 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
-from telegram._utils.defaultvalue import DEFAULT_NONE
-from telegram._utils.types import JSONDict, ODVInput, TimePeriod
+from telegram._utils.types import JSONDict
 from telegram.ext import Application, ExtBot
 
 from bot.telegram.bridge import Bridge
@@ -52,16 +50,30 @@ log = logging.getLogger(__name__)
 REMEMBER = 10_000
 
 Key = tuple[int, str]
+#: The kinds of update that carry a message (the bot asks only for messages and taps).
+_MESSAGE_KINDS = ("message", "edited_message", "channel_post", "edited_channel_post")
 
 
 def delivery_key(update: Update) -> Key:
     """What makes two deliveries the same update: the id, and the message or tap it carries."""
     if update.callback_query is not None:
         return update.update_id, f"q{update.callback_query.id}"
-    message = update.effective_message
-    if message is not None:
-        return update.update_id, f"m{message.chat_id}:{message.message_id}"
+    for kind in _MESSAGE_KINDS:
+        if (message := getattr(update, kind)) is not None:
+            return update.update_id, f"m{message.chat_id}:{message.message_id}"
     return update.update_id, ""
+
+
+def raw_delivery_key(raw: JSONDict) -> Key:
+    """`delivery_key` of an update as Telegram sent it (JSON), before it is parsed: the
+    inbox records batches before python-telegram-bot builds `Update`s from them."""
+    update_id = raw["update_id"]
+    if query := raw.get("callback_query"):
+        return update_id, f"q{query['id']}"
+    for kind in _MESSAGE_KINDS:
+        if message := raw.get(kind):
+            return update_id, f"m{message['chat']['id']}:{message['message_id']}"
+    return update_id, ""
 
 
 def _record(inbox: Inbox, batch: list[dict[str, Any]]) -> list[int]:
@@ -80,24 +92,21 @@ class Deliveries:
         self._handled: OrderedDict[Key, None] = OrderedDict()  # oldest first
         self.skipped = 0  # duplicate deliveries dropped (for tests and the log)
 
-    async def receive(self, updates: Sequence[Update]) -> None:
+    async def receive(self, updates: list[JSONDict]) -> None:
         """Record `updates` durably before they can be confirmed to Telegram.
 
         If the data folder refuses the write (a full disk), the updates are still handled,
         just without a durable copy: the user then at least hears that nothing could be
         saved, and a later batch is recorded again as soon as the disk allows.
         """
-        if not updates:
-            return
-        batch = [update.to_dict() for update in updates]
         try:
-            done = await self.bridge.call_value(_record, self.inbox, batch)
+            done = await self.bridge.call_value(_record, self.inbox, updates)
         except StorageError as exc:
             log.error("could not record %d update(s) in the inbox, handling them without a "
-                      "durable copy: %s", len(batch), exc)  # fmt: skip
+                      "durable copy: %s", len(updates), exc)  # fmt: skip
             return
         for i in done:  # handled before the last restart, and not confirmed then
-            self._remember(delivery_key(updates[i]))
+            self._remember(raw_delivery_key(updates[i]))
 
     def take(self, update: Update) -> bool:
         """Whether to handle this delivery: False if a copy is in hand or was handled."""
@@ -162,32 +171,15 @@ class InboxBot(ExtBot[Any]):
     def deliveries(self) -> Deliveries:
         return self._deliveries
 
-    async def get_updates(
-        self,
-        offset: int | None = None,
-        limit: int | None = None,
-        timeout: TimePeriod | None = None,
-        allowed_updates: Sequence[str] | None = None,
-        *,
-        read_timeout: ODVInput[float] = DEFAULT_NONE,
-        write_timeout: ODVInput[float] = DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = DEFAULT_NONE,
-        api_kwargs: JSONDict | None = None,
-    ) -> tuple[Update, ...]:
-        updates = await super().get_updates(
-            offset=offset,
-            limit=limit,
-            timeout=timeout,
-            allowed_updates=allowed_updates,
-            read_timeout=read_timeout,
-            write_timeout=write_timeout,
-            connect_timeout=connect_timeout,
-            pool_timeout=pool_timeout,
-            api_kwargs=api_kwargs,
-        )
-        await self._deliveries.receive(updates)  # all of them: see the module docstring
-        return updates
+    async def _post(self, endpoint: str, data: JSONDict | None = None, **kwargs: Any) -> Any:
+        """Every Bot API call goes through here; a getUpdates batch is recorded in the inbox,
+        as Telegram sent it, before it is returned (so before the `Updater` can confirm it
+        with its next call). Recording the raw batch, rather than after `get_updates` built
+        `Update`s from it, spares a `to_dict()` of each update (7% of the CPU under load)."""
+        result = await super()._post(endpoint, data, **kwargs)
+        if endpoint == "getUpdates" and result:
+            await self._deliveries.receive(result)  # all of them: see the module docstring
+        return result
 
     async def shutdown(self) -> None:
         try:

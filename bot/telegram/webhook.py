@@ -105,10 +105,11 @@ class WebhookServer:
             log.warning("webhook request without the right secret token refused")
             return HTTPStatus.FORBIDDEN, keep_alive
         try:
-            update = Update.de_json(json.loads(body), self.app.bot)
+            raw = json.loads(body)
+            update = Update.de_json(raw, self.app.bot)
         except (ValueError, TypeError, KeyError, AttributeError):
             return HTTPStatus.BAD_REQUEST, keep_alive
         if self.deliveries is not None:
-            await self.deliveries.receive([update])  # durable before the 200 confirms it
+            await self.deliveries.receive([raw])  # durable before the 200 confirms it
         await self.app.update_queue.put(update)
         return HTTPStatus.OK, keep_alive

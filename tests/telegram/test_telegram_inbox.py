@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 from botapi_stub import BotApiStub, message
 from clocks import MovableClock
-from telegram import Update
 from telegram_harness import GROUP, OFFICER, STRANGER, Harness
 
 from bot.app import ALLOWED_UPDATES
@@ -41,18 +40,12 @@ async def until(condition: Callable[[], bool], seconds: float = 20.0, what: str 
         raise AssertionError(f"gave up after {seconds} s waiting for {what}") from None
 
 
-def stored(raw: dict[str, Any]) -> dict[str, Any]:
-    """An update as the bot writes it to the inbox (parsed by python-telegram-bot, then
-    turned back into JSON), so that a copy Telegram sends again matches it."""
-    return Update.de_json(raw, None).to_dict()
-
-
 def left_by_a_killed_process(
     data_dir: Path, received: list[dict[str, Any]], done: list[int]
 ) -> None:
     """The inbox file as a process killed after receiving `received` (and handling `done`)
-    left it: the process never closed it (closing compacts it)."""
-    lines = [{"update": stored(u)} for u in received] + [{"done": i} for i in done]
+    left it: the updates as Telegram sent them; never closed (closing compacts it)."""
+    lines = [{"update": u} for u in received] + [{"done": i} for i in done]
     make_private_dirs(data_dir)
     path = data_dir / INBOX_FILE
     path.write_bytes(b"".join(dumps(line) + b"\n" for line in lines))
