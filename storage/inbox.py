@@ -168,13 +168,16 @@ class Inbox:
         self._maybe_compact()
         return [update for update, _, _ in fresh.values()]
 
-    def done(self, update_id: int) -> None:
-        """Mark a pending update handled. Not flushed (see the module docstring); raises
-        `StorageError` if the mark cannot be written (the update then stays pending)."""
-        if update_id not in self._pending:
+    def done(self, *update_ids: int) -> None:
+        """Mark pending updates handled, with one write. Not flushed (see the module
+        docstring); raises `StorageError` if the marks cannot be written (the updates then
+        stay pending)."""
+        marked = [uid for uid in dict.fromkeys(update_ids) if uid in self._pending]
+        if not marked:
             return
-        self._append(dumps({"done": update_id}) + b"\n", sync=False)
-        self._finish(update_id)
+        self._append(b"".join(dumps({"done": uid}) + b"\n" for uid in marked), sync=False)
+        for uid in marked:
+            self._finish(uid)
         self._maybe_compact()
 
     def close(self) -> None:

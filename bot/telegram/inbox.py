@@ -30,6 +30,7 @@ files; the event loop only keeps the in-memory sets below.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
@@ -91,6 +92,8 @@ class Deliveries:
         self._in_hand: set[Key] = set()
         self._handled: OrderedDict[Key, None] = OrderedDict()  # oldest first
         self.skipped = 0  # duplicate deliveries dropped (for tests and the log)
+        self._marks: list[int] = []  # handled, done mark not yet written
+        self._marking: asyncio.Task[None] | None = None
 
     async def receive(self, updates: list[JSONDict]) -> None:
         """Record `updates` durably before they can be confirmed to Telegram.
@@ -118,7 +121,7 @@ class Deliveries:
         self._in_hand.add(key)
         return True
 
-    async def finish(self, update: Update, *, handled: bool) -> None:
+    def finish(self, update: Update, *, handled: bool) -> None:
         """After `take`: mark the update done in the inbox, unless it was not `handled`
         (cancelled at shutdown: it stays pending, to be replayed at the next start)."""
         key = delivery_key(update)
@@ -126,10 +129,23 @@ class Deliveries:
         if not handled:
             return
         self._remember(key)
+        self._marks.append(update.update_id)
+        if self._marking is None:
+            self._marking = asyncio.get_running_loop().create_task(self._write_marks())
+
+    async def _write_marks(self) -> None:
+        """Done marks go to the inbox in groups: those of every update finished while the
+        previous group was being written, with one trip to the storage thread. The marks need
+        no flush, so a group costs one write; a lost group means updates handled again."""
         try:
-            await self.bridge.call_value(self.inbox.done, update.update_id)
-        except StorageError as exc:  # it will be handled again (idempotently) after a restart
-            log.warning("could not mark update %s done: %s", update.update_id, exc)
+            while self._marks:
+                marks, self._marks = self._marks, []
+                try:
+                    await self.bridge.call_value(self.inbox.done, *marks)
+                except StorageError as exc:  # handled again (idempotently) after a restart
+                    log.warning("could not mark %d update(s) done: %s", len(marks), exc)
+        finally:
+            self._marking = None
 
     def _remember(self, key: Key) -> None:
         self._handled[key] = None
@@ -156,6 +172,8 @@ class Deliveries:
         return len(pending)
 
     async def close(self) -> None:
+        if self._marking is not None:
+            await self._marking
         await self.bridge.call_value(self.inbox.close)
 
 

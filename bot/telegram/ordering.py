@@ -48,7 +48,7 @@ class PerUserOrder(BaseUpdateProcessor):
             handled = True  # a bug, already logged by PTB: handling it again would fail again
             raise
         finally:  # not handled: cancelled at shutdown; it stays pending in the inbox
-            await deliveries.finish(update, handled=handled)
+            deliveries.finish(update, handled=handled)
 
     async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = update.effective_user if isinstance(update, Update) else None

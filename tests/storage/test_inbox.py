@@ -74,6 +74,29 @@ def test_receive_returns_only_new_updates_and_pending_keeps_their_order(tmp_path
     inbox.close()
 
 
+def test_done_marks_several_updates_with_one_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = Inbox(tmp_path)
+    inbox.receive([update(i) for i in range(1, 6)])
+    writes: list[bytes] = []
+    real_write = os.write
+
+    def counting(fd: int, data: bytes) -> int:
+        writes.append(bytes(data))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", counting)
+    inbox.done(2, 4, 4, 99)  # a repeat and an unknown id are ignored
+    assert len(writes) == 1 and writes[0].count(b"\n") == 2
+    inbox.done(99)  # nothing pending by that id: nothing written
+    assert len(writes) == 1
+    monkeypatch.undo()
+    assert ids(inbox.pending()) == [1, 3, 5]
+    inbox.close()
+    assert ids(Inbox(tmp_path).pending()) == [1, 3, 5]
+
+
 def test_an_id_used_again_for_another_update_is_new(tmp_path: Path) -> None:
     """After a quiet week Telegram numbers updates from a random value: same id, other update."""
     inbox = Inbox(tmp_path)
