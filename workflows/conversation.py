@@ -12,6 +12,7 @@ handlers are serialised by construction; `repo.locked()` also covers threads.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,8 @@ from workflows.alerts import AlertService
 from workflows.cases import INTAKE, CaseService
 from workflows.reporting import ReportChat
 from workflows.views import Button, Reply, case_card, case_list, question_reply, review_reply
+
+log = logging.getLogger(__name__)
 
 COMMANDS = (
     ("start", "welcome and your role"),
@@ -78,7 +81,7 @@ class Conversation:
         with self.repo.locked():
             user = self.repo.get_user(chat.user_id)
             if user is None:
-                return [Reply(REFUSAL)]
+                return _refuse(chat)
             if text.startswith("/"):
                 return self._command(chat, user, text)
             return self._answer(chat, user, engine.Text(text))
@@ -87,7 +90,7 @@ class Conversation:
         with self.repo.locked():
             user = self.repo.get_user(chat.user_id)
             if user is None:
-                return [Reply(REFUSAL)]
+                return _refuse(chat)
             return self._tap(chat, user, token)
 
     def file(self, chat: Chat, meta: dict[str, Any]) -> list[Reply]:
@@ -95,7 +98,7 @@ class Conversation:
         with self.repo.locked():
             user = self.repo.get_user(chat.user_id)
             if user is None:
-                return [Reply(REFUSAL)]
+                return _refuse(chat)
             session = self.repo.get_session(chat.user_id) or {}
             case = self._session_case(user, session)
             if case is None:
@@ -429,3 +432,9 @@ def help_text(user: access.User | None = None) -> str:
     """Commands this user can use (admins also see user management)."""
     commands = COMMANDS + (ADMIN_COMMANDS if user and user["role"] == "admin" else ())
     return "\n".join(f"/{name} - {what}" for name, what in commands)
+
+
+def _refuse(chat: Chat) -> list[Reply]:
+    """One short sentence for someone not on the list, revealing nothing; logged by id only."""
+    log.info("refused user %s (not authorised)", chat.user_id)
+    return [Reply(REFUSAL)]

@@ -6,7 +6,11 @@ Two rules, applied by one handler in an early group that stops the update when i
   and tap is answered with one sentence asking to continue in a private chat, and nothing
   else is called (not even storage).
 - A user who is not in storage gets one short sentence that reveals nothing (no command
-  list, no case data), and the refusal is logged with the user id only.
+  list, no case data), and the refusal is logged with the user id only. For typed text and
+  button taps, the conversation checks and refuses by itself (`Conversation.text` and `tap`
+  look the user up first), in the same trip to the storage thread that handles the update:
+  a second trip would make every message wait in that thread's queue twice under load.
+  Everything else (documents, photos, stickers) is checked here before any handler runs.
 """
 
 from __future__ import annotations
@@ -63,12 +67,21 @@ def handler(bridge: Bridge) -> TypeHandler[Update, ContextTypes.DEFAULT_TYPE, No
             if update.callback_query is not None or quiet.may_answer(chat.id):
                 await _private_only(update, context)
             raise ApplicationHandlerStop
+        if _refused_by_the_conversation(update):
+            return
         if await bridge.call_value(bridge.repo.get_user, str(user.id)) is None:
             log.info("refused user %s (not authorised)", user.id)
             await _refuse(update, context)
             raise ApplicationHandlerStop
 
     return TypeHandler(Update, guard)
+
+
+def _refused_by_the_conversation(update: Update) -> bool:
+    """Text and taps with data go straight to the conversation, which refuses strangers."""
+    if update.callback_query is not None:
+        return bool(update.callback_query.data)
+    return update.message is not None and update.message.text is not None
 
 
 async def _private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

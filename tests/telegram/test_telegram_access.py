@@ -27,7 +27,8 @@ async def test_unknown_user_gets_one_sentence_and_nothing_else(
 ) -> None:
     await log_letter(harness.person(OFFICER), victims="Secret Victim-Name")
     stranger = harness.person(STRANGER)
-    caplog.set_level(logging.INFO, logger="bot.telegram.guard")
+    caplog.set_level(logging.INFO, logger="bot.telegram.guard")  # documents and the like
+    caplog.set_level(logging.INFO, logger="workflows.conversation")  # text and taps
 
     answers = [
         await stranger.say("/start"),
