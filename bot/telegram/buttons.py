@@ -1,27 +1,47 @@
 """Button taps: the callback data is the conversation's token, passed back unchanged.
 
 Every tap is answered (`answerCallbackQuery`) first, so the user's client stops its
-spinner whatever happens next. The token names the case, the checklist run and the
+spinner whatever happens next (a tap too old to answer, handled again after a restart, is
+still applied). The token names the case, the checklist run and the
 question, so the conversation itself recognises a tap on an old keyboard and answers
 "This question was already answered." instead of applying it to the current question.
 """
 
 from __future__ import annotations
 
-from telegram import Update
+import logging
+import re
+
+from telegram import CallbackQuery, Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.telegram.bridge import Bridge, chat_id_of, chat_of
+
+log = logging.getLogger(__name__)
+#: Telegram: "Bad Request: query is too old and response timeout expired or query ID is invalid"
+_TOO_OLD = re.compile(r"query is too old|query id is invalid", re.IGNORECASE)
 
 
 def handler(bridge: Bridge) -> CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]:
     async def on_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None
-        await query.answer()
+        await _stop_spinner(query)
         if not query.data:
             return  # a game or a button of another bot: nothing of ours to apply
         replies = await bridge.call(bridge.conversation.tap, chat_of(update), query.data)
         await bridge.send(context.bot, chat_id_of(update), replies)
 
     return CallbackQueryHandler(on_tap)
+
+
+async def _stop_spinner(query: CallbackQuery) -> None:
+    """Answer the tap; Telegram refuses when it is too old (a tap handled again after a
+    restart, from the inbox or sent again by Telegram), and the tap is applied all the same."""
+    try:
+        await query.answer()
+    except BadRequest as exc:
+        if not _TOO_OLD.search(exc.message):
+            raise
+        log.info("tap %s too old to answer; applied all the same", query.id)

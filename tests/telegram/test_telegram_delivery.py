@@ -44,6 +44,22 @@ async def test_a_429_is_waited_out_and_the_reply_still_arrives(harness: Harness)
     assert asyncio.get_running_loop().time() - start >= 1.0  # retry_after was honoured
 
 
+async def test_a_tap_too_old_to_answer_is_applied_all_the_same(harness: Harness) -> None:
+    """A tap handled again after a restart: Telegram refuses to answer it by then."""
+    p = harness.person(OFFICER)
+    await p.say("/new")
+    harness.stub.fail(
+        "answerCallbackQuery",
+        400,
+        "Bad Request: query is too old and response timeout expired or query ID is invalid",
+    )
+
+    (question,) = await p.tap("Communication")
+
+    assert question.text.startswith("Question 1 of 8")
+    assert statuses(harness, "answerCallbackQuery") == [400]
+
+
 async def test_5xx_and_dropped_connections_are_retried(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
