@@ -206,8 +206,7 @@ class ChatClient:
                 await asyncio.wait_for(event.wait(), deadline - loop.time())
 
     def unanswered_marks(self) -> int:
-        """Markers the bot never answered: taken from Telegram by a process that was killed
-        before handling them (python-telegram-bot confirms updates as soon as it has them)."""
+        """Markers the bot never answered (a message lost between Telegram and the bot)."""
         answered = {
             m.text.split(".", 1)[0] for m in self.inbox.chats.get(self.user_id, []) if _is_mark(m)
         }
