@@ -3,8 +3,9 @@
 One module per concern: `guard` (who may talk to the bot, and where), `text` (commands and
 typed answers), `buttons` (taps), `files` (documents), `errors`, `render` (HTML, keyboards,
 splitting), `bridge` (the call into the conversation and the answer back), `retry` and
-`ordering` (robust delivery), `menu` (setMyCommands), `webhook` and `logs`. `bot.app` wires
-them together.
+`ordering` (robust delivery), `inbox` (every update handled at least once, even across a
+kill), `http11` (the HTTP client for the Bot API), `menu` (setMyCommands), `webhook`, `jobs`
+(reminders and the digest) and `logs`. `bot.app` wires them together.
 
 Two process-wide settings are made here, before python-telegram-bot and httpx run (below).
 """
