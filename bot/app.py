@@ -29,7 +29,7 @@ from bot.telegram.ordering import PerUserOrder
 from bot.telegram.retry import RetryingRateLimiter
 from bot.telegram.webhook import WebhookServer
 from storage.inbox import Inbox
-from storage.repository import Repository
+from storage.repository import Repository, StorageError
 from workflows import dates
 from workflows.cases import CaseService
 from workflows.conversation import Conversation
@@ -124,7 +124,11 @@ def run_telegram(settings: Settings, service: CaseService) -> int:
     if settings.webhook:
         secrets.append(settings.webhook.secret)
     logs.configure(*secrets)
-    app = build_application(settings, service)
+    try:
+        app = build_application(settings, service)
+    except StorageError as exc:  # an unreadable inbox, a full disk for the first admins
+        print(f"Cannot start: {exc}", file=sys.stderr)
+        return 2
     api = urlsplit(settings.api_base_url).netloc
     try:
         if settings.webhook:
