@@ -1,14 +1,16 @@
 """Button taps: the callback data is the conversation's token, passed back unchanged.
 
-Every tap is answered (`answerCallbackQuery`) first, so the user's client stops its
-spinner whatever happens next (a tap too old to answer, handled again after a restart, is
-still applied). The token names the case, the checklist run and the
-question, so the conversation itself recognises a tap on an old keyboard and answers
-"This question was already answered." instead of applying it to the current question.
+Every tap is answered (`answerCallbackQuery`), so the user's client stops its spinner, before
+any message goes out; the answer travels while the tap is being applied, which saves a round
+trip on every tap (a tap too old to answer, handled again after a restart, is still
+applied). The token names the case, the checklist run and the question, so the conversation
+itself recognises a tap on an old keyboard and answers "This question was already answered."
+instead of applying it to the current question.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
@@ -27,10 +29,14 @@ def handler(bridge: Bridge) -> CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, N
     async def on_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None
-        await _stop_spinner(query)
         if not query.data:
+            await _stop_spinner(query)
             return  # a game or a button of another bot: nothing of ours to apply
-        replies = await bridge.call(bridge.conversation.tap, chat_of(update), query.data)
+        spinner = asyncio.ensure_future(_stop_spinner(query))  # while the tap is applied
+        try:
+            replies = await bridge.call(bridge.conversation.tap, chat_of(update), query.data)
+        finally:
+            await spinner
         await bridge.send(context.bot, chat_id_of(update), replies)
 
     return CallbackQueryHandler(on_tap)

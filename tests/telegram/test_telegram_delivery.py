@@ -60,6 +60,23 @@ async def test_a_tap_too_old_to_answer_is_applied_all_the_same(harness: Harness)
     assert statuses(harness, "answerCallbackQuery") == [400]
 
 
+async def test_a_tap_is_answered_before_its_reply_even_when_the_answer_is_slow(
+    harness: Harness,
+) -> None:
+    p = harness.person(OFFICER)
+    await p.say("/new")
+    harness.stub.stall("answerCallbackQuery", 0.3)
+
+    (question,) = await p.tap("Communication")
+
+    assert question.text.startswith("Question 1 of 8")
+    methods = [c.method for c in harness.stub.calls if c.method != "getUpdates"]
+    assert methods[-2:] == ["answerCallbackQuery", "sendMessage"]
+    answered = harness.stub.called("answerCallbackQuery")[-1]
+    sent = harness.stub.called("sendMessage")[-1]
+    assert sent.at >= answered.at + 0.3  # sent once the answer was through
+
+
 async def test_5xx_and_dropped_connections_are_retried(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
