@@ -79,6 +79,16 @@ def _fingerprint(update: Update) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
+def _whole_lines(path: Path) -> int:
+    """Bytes of whole lines in `path` (an atomic write leaves no torn line); 0 if missing."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+    except OSError as exc:
+        raise StorageError(f"could not read {path}: {reason(exc)}") from exc
+
+
 def _update_id(update: Any) -> int | None:
     if not isinstance(update, dict):
         return None
@@ -180,6 +190,13 @@ class Inbox:
             self._finish(uid)
         self._maybe_compact()
 
+    def forget_handled(self) -> None:
+        """Rewrite the file with the pending updates alone if it holds handled ones (after a
+        crash): the text of messages already handled, confidential answers or strangers'
+        messages, should not outlive the next start. Only the owning instance may call it."""
+        if self._size > self._live:
+            self._compact(keep_prints=True)  # Telegram may still send those again, unconfirmed
+
     def close(self) -> None:
         """Compact the file to what is pending (see the module docstring) and close it; a
         later write opens it again."""
@@ -248,14 +265,20 @@ class Inbox:
         if self._size > max(self.compact_bytes, 2 * self._live):
             self._compact()
 
-    def _compact(self) -> None:
-        """Replace the file by the pending updates alone; on failure keep it as it is."""
+    def _compact(self, *, keep_prints: bool = False) -> None:
+        """Replace the file by the pending updates alone; on failure keep it as it is. With
+        `keep_prints`, this process still knows the handled ones when they come again."""
         data = b"".join(self._pending.values())
         try:
             atomic_write_bytes(self.path, data)
-        except StorageError as exc:  # the old file is intact and still correct
+        except StorageError as exc:
+            # The file is whole, old or new (the rename may have happened before the failed
+            # folder fsync): write on through the path, never an unlinked old descriptor.
             log.warning("could not compact %s: %s", self.path, exc)
+            self._release()
+            self._size = _whole_lines(self.path)
             return
         self._release()  # the descriptor still points at the replaced file
         self._size = len(data)
-        self._prints = {uid: self._prints[uid] for uid in self._pending}
+        if not keep_prints:
+            self._prints = {uid: self._prints[uid] for uid in self._pending}

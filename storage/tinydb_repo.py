@@ -448,7 +448,8 @@ class TinyDBRepository:
 
     def _user(self, user_id: str) -> Document | None:
         doc_id = self._user_doc.get(user_id)
-        return self._users.get(doc_id=doc_id) if doc_id is not None else None
+        doc = self._users.get(doc_id=doc_id) if doc_id is not None else None
+        return doc if doc is not None and doc.get("id") == user_id else None
 
     @_guarded
     def put_user(self, user: dict[str, Any], *, actor: str) -> None:
@@ -493,7 +494,8 @@ class TinyDBRepository:
 
     def _session(self, user_id: str) -> Document | None:
         doc_id = self._session_doc.get(user_id)
-        return self._sessions.get(doc_id=doc_id) if doc_id is not None else None
+        doc = self._sessions.get(doc_id=doc_id) if doc_id is not None else None
+        return doc if doc is not None and doc.get("user_id") == user_id else None
 
     @_guarded
     def put_session(self, user_id: str, session: dict[str, Any] | None) -> None:

@@ -15,14 +15,14 @@ import logging
 import re
 
 from telegram import CallbackQuery, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.telegram.bridge import Bridge, chat_id_of, chat_of
 
 log = logging.getLogger(__name__)
 #: Telegram: "Bad Request: query is too old and response timeout expired or query ID is invalid"
-_TOO_OLD = re.compile(r"query is too old|query id is invalid", re.IGNORECASE)
+_TOO_OLD = re.compile(r"query is too old|query.id.is.invalid", re.IGNORECASE)
 
 
 def handler(bridge: Bridge) -> CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]:
@@ -43,11 +43,14 @@ def handler(bridge: Bridge) -> CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, N
 
 
 async def _stop_spinner(query: CallbackQuery) -> None:
-    """Answer the tap; Telegram refuses when it is too old (a tap handled again after a
-    restart, from the inbox or sent again by Telegram), and the tap is applied all the same."""
+    """Answer the tap. A failure is logged, never raised: the tap is being applied meanwhile,
+    and its reply matters more than the spinner (which Telegram stops by itself). Telegram
+    refuses taps too old to answer (a tap handled again after a restart) as a matter of
+    course; anything else is worth a warning."""
     try:
         await query.answer()
-    except BadRequest as exc:
-        if not _TOO_OLD.search(exc.message):
-            raise
-        log.info("tap %s too old to answer; applied all the same", query.id)
+    except TelegramError as exc:
+        if isinstance(exc, BadRequest) and _TOO_OLD.search(exc.message):
+            log.info("tap %s too old to answer; applied all the same", query.id)
+        else:
+            log.warning("could not answer tap %s (%s); applied all the same", query.id, exc)

@@ -137,8 +137,20 @@ class _Connection:
         self.idle_since = 0.0
 
     def usable(self) -> bool:
-        """False once the server has closed the connection or the transport is going away."""
-        return not (self.reader.at_eof() or self.transport.is_closing())
+        """False once the server has closed the connection, the transport is going away, or
+        the server sent something unasked (a 408 before closing): read as the answer to the
+        next request, it would be taken for one."""
+        return not (self.reader.at_eof() or self.transport.is_closing() or _buffered(self.reader))
+
+
+async def _wait_closed(conn: _Connection) -> None:
+    with contextlib.suppress(Exception):
+        await conn.writer.wait_closed()
+
+
+def _buffered(reader: asyncio.StreamReader) -> int:
+    """Bytes received and not yet read (StreamReader has no public way to ask)."""
+    return len(getattr(reader, "_buffer", b""))
 
 
 class StreamRequest(BaseRequest):
@@ -214,10 +226,9 @@ class StreamRequest(BaseRequest):
         self._forget_pools()
         for conn in connections:
             conn.writer.close()
-        for conn in connections:
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(1.0):  # a TLS peer may not answer close_notify
-                    await conn.writer.wait_closed()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(1.0):  # a TLS peer may not answer close_notify
+                await asyncio.gather(*(_wait_closed(c) for c in connections))
 
     def _forget_pools(self) -> None:
         for origin in self._origins.values():
@@ -451,7 +462,9 @@ async def _roundtrip(
                 if not exc.partial:
                     raise _NoAnswer from exc
                 raise _Malformed("connection closed within the response head") from None
-            except ConnectionError as exc:  # reset (or a failed write) before any answer
+            except ConnectionError as exc:  # reset (or a failed write)
+                if _buffered(reader):  # part of an answer came: the request was handled
+                    raise _Malformed("connection lost within the response head") from None
                 raise _NoAnswer from exc
             except asyncio.LimitOverrunError:
                 raise _Malformed("response head too large") from None

@@ -157,6 +157,10 @@ class Deliveries:
         """Queue the updates received before the last stop but never handled; returns how
         many. Call before updates are fetched (post_init), so they go first."""
         pending = await self.bridge.call_value(self.inbox.pending)
+        try:
+            await self.bridge.call_value(self.inbox.forget_handled)
+        except StorageError as exc:  # it is compacted again later, or at a clean stop
+            log.warning("could not compact the inbox: %s", exc)
         for raw in pending:
             try:
                 update = Update.de_json(raw, app.bot)
@@ -178,8 +182,8 @@ class Deliveries:
 
 
 class InboxBot(ExtBot[Any]):
-    """The application's bot: `get_updates` records each batch in the inbox before returning
-    it, so before the `Updater` can confirm it with its next call."""
+    """The application's bot: each getUpdates batch is recorded in the inbox before it is
+    returned, so before the `Updater` can confirm it with its next call."""
 
     def __init__(self, deliveries: Deliveries, token: str, **kwargs: Any) -> None:
         super().__init__(token, **kwargs)

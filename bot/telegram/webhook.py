@@ -110,6 +110,9 @@ class WebhookServer:
         except (ValueError, TypeError, KeyError, AttributeError):
             return HTTPStatus.BAD_REQUEST, keep_alive
         if self.deliveries is not None:
-            await self.deliveries.receive([raw])  # durable before the 200 confirms it
+            try:
+                await self.deliveries.receive([raw])  # durable before the 200 confirms it
+            except ValueError:  # parsed, but not as an update (no update_id)
+                return HTTPStatus.BAD_REQUEST, keep_alive
         await self.app.update_queue.put(update)
         return HTTPStatus.OK, keep_alive

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+import storage.atomic
 from storage.atomic import dumps
 from storage.inbox import INBOX_FILE, Inbox
 from storage.repository import StorageError
@@ -95,6 +96,43 @@ def test_done_marks_several_updates_with_one_write(
     assert ids(inbox.pending()) == [1, 3, 5]
     inbox.close()
     assert ids(Inbox(tmp_path).pending()) == [1, 3, 5]
+
+
+def test_a_compaction_that_fails_after_its_rename_loses_nothing_received_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = Inbox(tmp_path, compact_bytes=200)
+    inbox.receive([update(1), update(2), update(3)])
+
+    def folder_fsync_fails(folder: Path) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(storage.atomic, "fsync_dir", folder_fsync_fails)
+    inbox.done(1, 2, 3)  # compacts: the rename happens, the folder's fsync fails
+    monkeypatch.undo()
+    inbox.receive([update(8), update(9)])  # must go to the file the path names now
+
+    assert ids(Inbox(tmp_path).pending()) == [8, 9]  # as after a kill
+    inbox.close()
+
+
+def test_handled_updates_are_forgotten_at_the_start_after_a_crash(tmp_path: Path) -> None:
+    """Their text (confidential answers, strangers' messages) must not outlive the restart."""
+    crashed = Inbox(tmp_path)
+    crashed.receive([update(1, "secret answer"), update(2, "still to handle")])
+    crashed.done(1)  # then killed: never closed, so never compacted
+
+    restarted = Inbox(tmp_path)
+    assert b"secret answer" in restarted.path.read_bytes()
+    restarted.forget_handled()
+    assert b"secret answer" not in restarted.path.read_bytes()
+    assert ids(restarted.pending()) == [2]
+    # Telegram may send it again (never confirmed): this process still knows it is done.
+    assert restarted.receive([update(1, "secret answer")]) == []
+    assert restarted.is_done(update(1, "secret answer"))
+    restarted.receive([update(3)])
+    restarted.close()
+    assert ids(Inbox(tmp_path).pending()) == [2, 3]
 
 
 def test_an_id_used_again_for_another_update_is_new(tmp_path: Path) -> None:

@@ -405,6 +405,22 @@ async def test_an_idle_connection_closed_by_the_server_is_not_an_error(
     assert "retrying" not in caplog.text  # found closed before use, not by a failed request
 
 
+async def test_an_idle_connection_holding_unasked_bytes_is_not_reused(
+    serve: Callable[..., Awaitable[RawServer]], request_: StreamRequest
+) -> None:
+    """Some servers send a 408 on an idle connection before closing it: read as the answer
+    to the next request, it would be taken for one the server never handled."""
+    stray = b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n"
+    server = await serve(replies([answer(), stray]))  # and the connection stays open
+
+    assert await request_.post(server.url()) == {"answer": 42}
+    (pooled,) = [c for origin in request_._origins.values() for c in origin.idle]
+    await wait_until(lambda: not pooled.usable())  # the stray answer has arrived
+    assert await request_.post(server.url()) == {"answer": 42}
+
+    assert (server.accepted, len(server.exchanges)) == (2, 2)
+
+
 async def test_a_reused_connection_closed_before_answering_is_retried_once(
     serve: Callable[..., Awaitable[RawServer]], request_: StreamRequest
 ) -> None:

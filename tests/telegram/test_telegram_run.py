@@ -146,6 +146,8 @@ async def test_webhook_receiver_checks_every_request(harness: Harness, clock: Mo
             assert garbage.status_code == 400
             huge = await client.post(url, content=b"x" * (2 << 20), headers=right)
             assert huge.status_code == 413
+            odd = {**update, "update_id": "7"}  # readable by PTB, not an update id
+            assert (await client.post(url, json=odd, headers=right)).status_code == 400
             assert harness.stub.sent == []
             assert (await client.post(url, json=update, headers=right)).status_code == 200
             await until(lambda: bool(harness.stub.sent))
