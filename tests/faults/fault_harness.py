@@ -23,12 +23,13 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from botapi_stub import BotApiStub, Sent, callback, message
+from telegram_harness import until as until  # the fault tests' one wait
 
 from storage import layout
 from storage.tinydb_repo import open_repository
@@ -54,16 +55,6 @@ DEBUG_MAIN = (
     "from bot.__main__ import main\n"
     "sys.exit(main())\n"
 )
-
-
-async def until(condition: Callable[[], bool], seconds: float = 20.0, what: str = "") -> None:
-    """Wait for something another process does; fails the test at the deadline."""
-    try:
-        async with asyncio.timeout(seconds):
-            while not condition():
-                await asyncio.sleep(0.02)
-    except TimeoutError:
-        raise AssertionError(f"gave up after {seconds} s waiting for {what or condition}") from None
 
 
 def bot_env(stub: BotApiStub, data_dir: Path, **extra: str) -> dict[str, str]:

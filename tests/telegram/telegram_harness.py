@@ -4,11 +4,14 @@
 rate limiter, retries), pointed at `botapi_stub` through TELEGRAM_API_BASE_URL /
 TELEGRAM_API_FILE_URL. Updates go in through `Application.process_update`, which returns
 once every handler (and the error handler) has finished, so each step's messages can be read
-from the stand-in without waiting or polling.
+from the stand-in without waiting or polling. `until` is for what does happen elsewhere (a
+bot process, a polling loop, a server task): a bounded wait for its effect.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -131,3 +134,16 @@ async def log_letter(p: Person, victims: str | None = None) -> str:
     await p.say("/skip")
     await p.tap("Save")
     return "AL BDI 1/2017"
+
+
+async def until(condition: Callable[[], bool], seconds: float = 20.0, what: str = "") -> None:
+    """Wait for something another process or task does; fails the test at the deadline.
+
+    It polls because what it waits for happens outside this event loop's control (a bot
+    process writing a file, a socket closing); time itself is never waited for."""
+    try:
+        async with asyncio.timeout(seconds):
+            while not condition():
+                await asyncio.sleep(0.005)
+    except TimeoutError:
+        raise AssertionError(f"gave up after {seconds} s waiting for {what or condition}") from None

@@ -30,6 +30,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
+from telegram_harness import until
 
 from bot.telegram.http11 import StreamRequest, proxy_configured
 
@@ -351,13 +352,6 @@ async def request_() -> AsyncIterator[StreamRequest]:
         yield req
 
 
-async def wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    """A bounded wait for something another task does (fails the test on timeout)."""
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await asyncio.sleep(0.005)
-
-
 async def test_chunked_answer_then_the_connection_is_reused(
     serve: Callable[..., Awaitable[RawServer]], request_: StreamRequest
 ) -> None:
@@ -398,7 +392,7 @@ async def test_an_idle_connection_closed_by_the_server_is_not_an_error(
 
     assert await request_.post(server.url()) == {"answer": 42}
     (pooled,) = [c for origin in request_._origins.values() for c in origin.idle]
-    await wait_until(lambda: not pooled.usable())  # the client has seen the server's FIN
+    await until(lambda: not pooled.usable())  # the client has seen the server's FIN
     assert await request_.post(server.url()) == {"answer": 42}
 
     assert (server.accepted, len(server.exchanges)) == (2, 2)
@@ -415,7 +409,7 @@ async def test_an_idle_connection_holding_unasked_bytes_is_not_reused(
 
     assert await request_.post(server.url()) == {"answer": 42}
     (pooled,) = [c for origin in request_._origins.values() for c in origin.idle]
-    await wait_until(lambda: not pooled.usable())  # the stray answer has arrived
+    await until(lambda: not pooled.usable())  # the stray answer has arrived
     assert await request_.post(server.url()) == {"answer": 42}
 
     assert (server.accepted, len(server.exchanges)) == (2, 2)
@@ -620,13 +614,13 @@ async def test_shutdown_closes_every_connection(
     server = await serve(gated)
     req = StreamRequest(connection_pool_size=3)
     calls = [asyncio.create_task(req.post(server.url())) for _ in range(3)]
-    await wait_until(lambda: len(server.exchanges) == 3)
+    await until(lambda: len(server.exchanges) == 3)
     gate.set()
     await asyncio.gather(*calls)
     assert server.open == 3  # idle in the pool
 
     await req.shutdown()
-    await wait_until(lambda: server.open == 0)
+    await until(lambda: server.open == 0)
     with pytest.raises(RuntimeError, match="not initialized"):
         await req.do_request(server.url(), "POST")
     await req.initialize()

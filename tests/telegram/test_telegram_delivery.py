@@ -150,16 +150,22 @@ async def test_one_users_updates_run_in_order_others_in_parallel() -> None:
             None,
         )  # fmt: skip
 
-    async def work(name: str, pause: float) -> None:
-        events.append(f"{name} start")
-        await asyncio.sleep(pause)
-        events.append(f"{name} end")
+    b1_done = asyncio.Event()
 
-    await asyncio.gather(
-        order.process_update(update(1), work("a1", 0.05)),
-        order.process_update(update(1), work("a2", 0)),
-        order.process_update(update(2), work("b1", 0)),
-    )
+    async def work(name: str, wait_for: asyncio.Event | None = None) -> None:
+        events.append(f"{name} start")
+        if wait_for is not None:
+            await wait_for.wait()  # a1 can only end once user 2's update has run
+        events.append(f"{name} end")
+        if name == "b1":
+            b1_done.set()
+
+    async with asyncio.timeout(5):  # user 2 held up behind user 1 would never end
+        await asyncio.gather(
+            order.process_update(update(1), work("a1", b1_done)),
+            order.process_update(update(1), work("a2")),
+            order.process_update(update(2), work("b1")),
+        )
 
     assert events.index("a1 end") < events.index("a2 start")  # same user: in order
     assert events.index("b1 end") < events.index("a1 end")  # another user: not held up

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from botapi_stub import BotApiStub, message
 from clocks import MovableClock
-from telegram_harness import GROUP, OFFICER, STRANGER, Harness
+from telegram_harness import GROUP, OFFICER, STRANGER, Harness, until
 
 from bot.app import ALLOWED_UPDATES
 from bot.settings import Webhook
@@ -29,15 +29,6 @@ from workflows.checklist import Registry
 from workflows.conversation import REFUSAL
 
 HELP = "Commands\n"
-
-
-async def until(condition: Callable[[], bool], seconds: float = 20.0, what: str = "") -> None:
-    try:
-        async with asyncio.timeout(seconds):
-            while not condition():
-                await asyncio.sleep(0.02)
-    except TimeoutError:
-        raise AssertionError(f"gave up after {seconds} s waiting for {what}") from None
 
 
 def left_by_a_killed_process(

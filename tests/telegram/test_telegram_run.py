@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import httpx
 import pytest
 from botapi_stub import TOKEN, BotApiStub, message
 from clocks import MovableClock
-from telegram_harness import ADMIN, Harness
+from telegram_harness import ADMIN, Harness, until
 
 from bot.__main__ import main
 from bot.settings import Webhook
@@ -25,13 +24,6 @@ from workflows.conversation import ADMIN_COMMANDS, COMMANDS
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_PART = TOKEN.partition(":")[2]
-
-
-async def until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
-    """Wait for something another process (or task) does; fails the test on timeout."""
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await asyncio.sleep(0.02)
 
 
 def bot_env(stub: BotApiStub, data_dir: Path, **extra: str) -> dict[str, str]:
