@@ -23,7 +23,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -119,6 +119,22 @@ class BotProcess:
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def bot_process(stub: BotApiStub, data_dir: Path, *, debug: bool = False, **env: str) -> BotProcess:
+    """The bot on `data_dir`, talking to `stub`, logging to bot.log beside the folder."""
+    return BotProcess(bot_env(stub, data_dir, **env), data_dir.parent / "bot.log", debug=debug)
+
+
+@contextlib.asynccontextmanager
+async def running(bot: BotProcess) -> AsyncIterator[BotProcess]:
+    """Start the bot for the block; whatever happens in it, no process is left behind (a
+    SIGKILL at the end unless the block stopped it: a graceful stop could wait on a backlog)."""
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.ensure_stopped()
 
 
 # ---- talking to the bot ------------------------------------------------------------------

@@ -14,11 +14,11 @@ from botapi_stub import BotApiStub, Sent
 from fault_harness import (
     SECRET_PART,
     TOKEN,
-    BotProcess,
     ChatClient,
     Inbox,
     add_officers,
-    bot_env,
+    bot_process,
+    running,
     saved_echoes,
     until,
 )
@@ -67,12 +67,11 @@ async def test_the_bot_recovers_from_every_api_fault_and_loses_no_answer(
 ) -> None:
     data = tmp_path / "data"
     add_officers(data, [OFFICER])
-    bot = BotProcess(bot_env(api, data), tmp_path / "bot.log")
+    bot = bot_process(api, data)
     user = ChatClient(Inbox(api), OFFICER)
     step = Step(user)
     sent_on = date.today() - timedelta(days=2)
-    await bot.start()
-    try:
+    async with running(bot):
         await step(user.say("/new"))
         menu = user.seen()[-1]
 
@@ -146,8 +145,6 @@ async def test_the_bot_recovers_from_every_api_fault_and_loses_no_answer(
         window, _, _ = await step(user.tap(user.seen()[-1], "Save"))
         assert window[-1].text.startswith(f"{reference}\nChecklist saved.")
         assert await bot.stop() == 0
-    finally:
-        await bot.ensure_stopped()
 
     with open_repository(data) as repo:
         (entry,) = repo.list_cases()

@@ -26,9 +26,10 @@ from fault_harness import (
     ChatClient,
     Inbox,
     add_officers,
-    bot_env,
+    bot_process,
     read_case,
     read_session,
+    running,
     saved_echoes,
     seed_visit,
     until,
@@ -71,10 +72,9 @@ async def test_an_answer_delivered_again_after_a_kill_is_not_applied_to_the_next
     add_officers(data, [USER])
     visit = seed_visit(data, registry, USER, date.today() - timedelta(days=90))
     agreed_on = date.today() - timedelta(days=5)
-    bot = BotProcess(bot_env(api, data), tmp_path / "bot.log")
+    bot = bot_process(api, data)
     user = ChatClient(Inbox(api), USER)
-    await bot.start()
-    try:
+    async with running(bot):
         window = await user.exchange(user.tap_data(f"s:{visit}:visit_response"), 30)
         assert window and window[-1].text.startswith("Question 1 of")
         window = await user.exchange(user.tap(window[-1], "Dates agreed"), 30)
@@ -90,8 +90,6 @@ async def test_an_answer_delivered_again_after_a_kill_is_not_applied_to_the_next
         assert saved_echoes(after) == [], "the answer was applied again"
         assert "First day of the visit?" in after[-1].text.split("\n")
         assert await bot.stop() == 0
-    finally:
-        await bot.ensure_stopped()
 
 
 async def test_a_new_case_tap_delivered_again_after_a_kill_creates_no_second_case(
@@ -99,10 +97,9 @@ async def test_a_new_case_tap_delivered_again_after_a_kill_creates_no_second_cas
 ) -> None:
     data = tmp_path / "data"
     add_officers(data, [USER])
-    bot = BotProcess(bot_env(api, data), tmp_path / "bot.log")
+    bot = bot_process(api, data)
     user = ChatClient(Inbox(api), USER)
-    await bot.start()
-    try:
+    async with running(bot):
         window = await user.exchange(user.say("/new"), 30)
         assert window and window[-1].text.startswith("What do you want to log?")
         before = await apply_then_die(api, bot, user, user.tap(window[-1], "Communication"))
@@ -112,8 +109,6 @@ async def test_a_new_case_tap_delivered_again_after_a_kill_creates_no_second_cas
         after = await user.exchange(user.say("/resume"), 30)
         assert after is not None
         assert await bot.stop() == 0
-    finally:
-        await bot.ensure_stopped()
     assert layout.case_ids_on_disk(data) == [first]
     assert (read_session(data, USER) or {})["case"] == first
 
@@ -123,10 +118,9 @@ async def test_a_message_taken_by_a_killed_process_is_answered_after_the_restart
 ) -> None:
     data = tmp_path / "data"
     add_officers(data, [USER])
-    bot = BotProcess(bot_env(api, data), tmp_path / "bot.log")
+    bot = bot_process(api, data)
     user = ChatClient(Inbox(api), USER)
-    await bot.start()
-    try:
+    async with running(bot):
         window = await user.exchange(user.say("/new"), 30)
         assert window
         window = await user.exchange(user.tap(window[-1], "Communication"), 30)
@@ -147,8 +141,6 @@ async def test_a_message_taken_by_a_killed_process_is_answered_after_the_restart
         assert after, "the message was never answered"
         assert after[-1].text.startswith("Question 3 of 8"), after[-1].text  # after "Burundi"
         assert await bot.stop() == 0
-    finally:
-        await bot.ensure_stopped()
     case = read_case(data, (read_session(data, USER) or {})["case"])
     assert [a["code"] for a in case["runs"][0]["answers"]["addressees"]] == ["BDI"]
     assert UpdateInbox(data).pending() == []  # handled, and marked so

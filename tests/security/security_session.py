@@ -20,11 +20,11 @@ from botapi_stub import BotApiStub, message
 from fault_harness import (
     ADMIN,
     ROOT,
-    BotProcess,
     ChatClient,
     Inbox,
     add_officers,
-    bot_env,
+    bot_process,
+    running,
 )
 
 OFFICER, VIEWER = 201, 301
@@ -47,12 +47,11 @@ async def run_session(api: BotApiStub, tmp_path: Path) -> Session:
     data = tmp_path / "data"
     add_officers(data, [OFFICER])
     add_officers(data, [VIEWER], role="viewer")
-    bot = BotProcess(bot_env(api, data), tmp_path / "bot.log", debug=True)
+    bot = bot_process(api, data, debug=True)
     inbox = Inbox(api)
     officer, admin, viewer = (ChatClient(inbox, uid) for uid in (OFFICER, ADMIN, VIEWER))
     sent_on = date.today() - timedelta(days=2)
-    await bot.start()
-    try:
+    async with running(bot):
 
         async def say(user: ChatClient, text: str) -> str:
             window = await user.exchange(user.say(text), 30)
@@ -93,8 +92,6 @@ async def run_session(api: BotApiStub, tmp_path: Path) -> Session:
         await say(admin, "/users")
         await say(viewer, f"/case {reference}")
         assert await bot.stop() == 0
-    finally:
-        await bot.ensure_stopped()
 
     outputs = {
         "export": tmp_path / "out" / "export.json",

@@ -10,7 +10,7 @@ import asyncio
 from pathlib import Path
 
 from botapi_stub import BotApiStub, message
-from fault_harness import BotProcess, ChatClient, Inbox, add_officers, bot_env
+from fault_harness import ChatClient, Inbox, add_officers, bot_process, running
 
 OFFICER, STRANGERS, GROUP = 201, range(990, 1000), -5005
 
@@ -20,10 +20,9 @@ async def test_a_flood_of_commands_in_a_group_does_not_hold_up_private_chats(
 ) -> None:
     data = tmp_path / "data"
     add_officers(data, [OFFICER])
-    bot = BotProcess(bot_env(api, data), tmp_path / "bot.log")
+    bot = bot_process(api, data)
     officer = ChatClient(Inbox(api), OFFICER)
-    await bot.start()
-    try:
+    async with running(bot):
         assert await officer.exchange(officer.say("/start"), 30)  # the bot is up
         for n in range(300):
             await api.push(message(STRANGERS[n % len(STRANGERS)], GROUP, text="/start"))
@@ -32,5 +31,3 @@ async def test_a_flood_of_commands_in_a_group_does_not_hold_up_private_chats(
         assert answer, "no answer in 10 s"
         assert answer[-1].text.startswith("Commands")
         assert asyncio.get_running_loop().time() - started < 10
-    finally:
-        await bot.ensure_stopped()  # SIGKILL: a graceful stop would wait for the backlog
