@@ -149,6 +149,13 @@ async def test_webhook_receiver_checks_every_request(harness: Harness, clock: Mo
     assert "Your role: admin." in harness.stub.sent[0].text
 
 
+def no_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start-up as on a machine where none of the bot's settings are set."""
+    for name in list(os.environ):
+        if name.startswith(("TELEGRAM_", "FOLLOWUP_")):
+            monkeypatch.delenv(name)
+
+
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
@@ -169,9 +176,7 @@ def test_bad_settings_stop_start_up_with_one_line(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    for name in list(os.environ):
-        if name.startswith(("TELEGRAM_", "FOLLOWUP_")):
-            monkeypatch.delenv(name)
+    no_settings(monkeypatch)
     if env:
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     for name, value in env.items():
@@ -187,9 +192,7 @@ def test_bad_settings_stop_start_up_with_one_line(
 def test_an_unreadable_inbox_stops_start_up_with_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    for name in list(os.environ):
-        if name.startswith(("TELEGRAM_", "FOLLOWUP_")):
-            monkeypatch.delenv(name)
+    no_settings(monkeypatch)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     data = tmp_path / "data"
     (data / INBOX_FILE).mkdir(parents=True)  # unreadable as a file, even for root
@@ -220,9 +223,7 @@ def test_webhook_settings_are_checked(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    for name in list(os.environ):
-        if name.startswith(("TELEGRAM_", "FOLLOWUP_")):
-            monkeypatch.delenv(name)
+    no_settings(monkeypatch)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
