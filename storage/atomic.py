@@ -74,6 +74,22 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def fdatasync(fd: int) -> None:
+    """Flush a file's data (and its new size) to disk: fdatasync, or fsync where there is
+    none (macOS). Looked up at each call, so that tests can stand in for either."""
+    if hasattr(os, "fdatasync"):
+        os.fdatasync(fd)
+    else:  # pragma: no cover - macOS
+        os.fsync(fd)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of `data` to `fd`: one `os.write` may take only part of it."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def _unlink_quietly(path: Path) -> None:
     with suppress(OSError):
         os.unlink(path)

@@ -54,7 +54,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from storage.atomic import atomic_write_bytes, dumps, fsync_dir, make_private_dirs, reason
+from storage.atomic import (
+    atomic_write_bytes,
+    dumps,
+    fdatasync,
+    fsync_dir,
+    make_private_dirs,
+    reason,
+    write_all,
+)
 from storage.repository import StorageError
 
 log = logging.getLogger(__name__)
@@ -64,14 +72,6 @@ INBOX_FILE = "inbox.jsonl"
 COMPACT_BYTES = 64 * 1024
 
 Update = dict[str, Any]
-
-
-def _sync(fd: int) -> None:
-    """fdatasync where there is one (it also flushes the new file size); fsync elsewhere."""
-    if hasattr(os, "fdatasync"):
-        os.fdatasync(fd)
-    else:  # pragma: no cover - macOS
-        os.fsync(fd)
 
 
 def _fingerprint(update: Update) -> bytes:
@@ -224,7 +224,7 @@ class Inbox:
         try:
             if os.fstat(fd).st_size > self._size:
                 os.ftruncate(fd, self._size)
-                _sync(fd)
+                fdatasync(fd)
             fsync_dir(self.path.parent)  # a new file must itself survive a power cut
         except OSError:
             os.close(fd)
@@ -236,11 +236,9 @@ class Inbox:
         """Append whole lines, or raise `StorageError` leaving the file as it was."""
         try:
             fd = self._fd if self._fd is not None else self._open()
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, data)
             if sync:
-                _sync(fd)
+                fdatasync(fd)
         except OSError as exc:
             self._undo()
             raise StorageError(f"could not save {self.path}: {reason(exc)}") from exc

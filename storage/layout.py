@@ -23,9 +23,11 @@ from storage.atomic import (
     AtomicJSONStorage,
     atomic_write_bytes,
     dumps,
+    fdatasync,
     fsync_dir,
     read_json,
     reason,
+    write_all,
 )
 from storage.repository import INDEX_FIELDS, Case, StorageError
 
@@ -181,7 +183,6 @@ def build_index(data_dir: Path) -> dict[str, dict[str, Any]]:
 # journal (or, for a case index.json lacks altogether, found by the folder listing).
 
 
-_fdatasync = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
 _JOURNAL_ID = re.compile(rb'"id":"([A-Za-z0-9][A-Za-z0-9_-]{0,63})"')
 
 
@@ -249,10 +250,8 @@ class IndexJournal:
             fd = self._fd if self._fd is not None else self._open()
             if self._cut:
                 line = b"\n" + line
-            view = memoryview(line)
-            while view:
-                view = view[os.write(fd, view) :]
-            _fdatasync(fd)
+            write_all(fd, line)
+            fdatasync(fd)
         except OSError as exc:
             self._undo()
             raise StorageError(f"could not save {self.path}: {reason(exc)}") from exc
@@ -291,7 +290,7 @@ class IndexJournal:
             return
         try:
             os.ftruncate(self._fd, 0)
-            _fdatasync(self._fd)  # once per compaction: a stale journal could lose nothing,
+            fdatasync(self._fd)  # once per compaction: a stale journal could lose nothing,
         except OSError as exc:  # but should not make the next open re-read for nothing
             self.torn = True
             raise StorageError(f"could not empty {self.path}: {reason(exc)}") from exc

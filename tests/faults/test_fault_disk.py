@@ -53,7 +53,6 @@ def disk_full(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     with monkeypatch.context() as patch:
         patch.setattr(os, "fsync", _raise(errno.ENOSPC))
         patch.setattr(os, "fdatasync", _raise(errno.ENOSPC), raising=False)
-        patch.setattr(layout, "_fdatasync", _raise(errno.ENOSPC), raising=False)
         yield
 
 
