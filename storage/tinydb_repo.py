@@ -121,6 +121,13 @@ def _doc_ids(table: Table, key: str) -> dict[str, int]:
     return {doc[key]: doc.doc_id for doc in table.all() if isinstance(doc.get(key), str)}
 
 
+def _by_doc_id(table: Table, doc_ids: dict[str, int], key: str, value: str) -> Document | None:
+    """The document whose `key` is `value`, read by its id from `_doc_ids` (and checked)."""
+    doc_id = doc_ids.get(value)
+    doc = table.get(doc_id=doc_id) if doc_id is not None else None
+    return doc if doc is not None and doc.get(key) == value else None
+
+
 def _replace_with(new: dict[str, Any]) -> Callable[[MutableMapping[str, Any]], None]:
     """A TinyDB updater that replaces a document (plain `update` would keep removed keys)."""
 
@@ -447,9 +454,7 @@ class TinyDBRepository:
         return copy.deepcopy(dict(doc)) if doc is not None else None
 
     def _user(self, user_id: str) -> Document | None:
-        doc_id = self._user_doc.get(user_id)
-        doc = self._users.get(doc_id=doc_id) if doc_id is not None else None
-        return doc if doc is not None and doc.get("id") == user_id else None
+        return _by_doc_id(self._users, self._user_doc, "id", user_id)
 
     @_guarded
     def put_user(self, user: dict[str, Any], *, actor: str) -> None:
@@ -493,9 +498,7 @@ class TinyDBRepository:
         return copy.deepcopy(doc["session"]) if doc is not None else None
 
     def _session(self, user_id: str) -> Document | None:
-        doc_id = self._session_doc.get(user_id)
-        doc = self._sessions.get(doc_id=doc_id) if doc_id is not None else None
-        return doc if doc is not None and doc.get("user_id") == user_id else None
+        return _by_doc_id(self._sessions, self._session_doc, "user_id", user_id)
 
     @_guarded
     def put_session(self, user_id: str, session: dict[str, Any] | None) -> None:
