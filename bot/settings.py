@@ -145,9 +145,11 @@ def _token(token: str) -> str:
 
 def _admins(raw: str) -> tuple[str, ...]:
     ids = tuple(part.strip() for part in raw.split(",") if part.strip())
-    bad = [i for i in ids if not i.lstrip("-").isdigit()]
+    bad = [i for i in ids if not (i.isascii() and i.isdigit() and int(i) > 0)]
     if bad:
-        raise SettingsError(f"FOLLOWUP_ADMINS must be Telegram user ids (numbers); got {bad[0]!r}")
+        raise SettingsError(
+            f"FOLLOWUP_ADMINS must be Telegram user ids (positive numbers); got {bad[0]!r}"
+        )
     return ids
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from storage.repository import Case
 from workflows import access, engine
-from workflows.admin import admin_command
+from workflows.admin import admin_command, user_id_problem
 from workflows.alerts import AlertService
 from workflows.cases import INTAKE, CaseService
 from workflows.reporting import ReportChat
@@ -225,6 +225,8 @@ class Conversation:
         if len(args) < 2:
             return [Reply("Use /assign REF USER_ID, e.g. /assign AL BDI 2/2017 12345.", error=True)]
         reference, new_owner = " ".join(args[:-1]), args[-1]
+        if problem := user_id_problem(new_owner):
+            return [Reply(problem, error=True)]
         case = self.repo.case_by_reference(reference) or self.repo.get_case(reference)
         if case is None or not access.can_edit(user, case):
             return [Reply(f"No case {reference} that you can hand over.", error=True)]
