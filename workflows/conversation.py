@@ -391,8 +391,10 @@ class Conversation:
     def _start_run(
         self, chat: Chat, user: access.User, case: Case, checklist_id: str
     ) -> list[Reply]:
-        known = {c.id for c in self.service.registry.for_kind(case["kind"])}
-        if checklist_id not in known or case["status"] != "open":
+        # Only what the card offers: the intake is the case's first run, never a second one.
+        offered = {c.id for c in self.service.registry.for_kind(case["kind"])
+                   if c.stage in ("update", "closure")}  # fmt: skip
+        if checklist_id not in offered or case["status"] != "open":
             return [Reply("That button is out of date.", error=True)]
         index, step = self.service.start_run(case, checklist_id, chat.user_id)
         self.repo.put_session(chat.user_id, {"case": case["id"], "run": index})
