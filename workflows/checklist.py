@@ -63,6 +63,7 @@ class Question:
     states_only: bool = False
     minimum: float | None = None
     maximum: float | None = None
+    integer: bool = False
     confidential: bool = False
 
     def choice_label(self, value: str) -> str:
@@ -149,7 +150,7 @@ _KNOWN_KEYS = frozenset(
     {
         "id", "label", "prompt", "type", "help", "required", "when", "choices", "constraint",
         "constraint_message", "pattern", "pattern_message", "validator", "suggest",
-        "multiple", "states_only", "min", "max", "confidential",
+        "multiple", "states_only", "min", "max", "integer", "confidential",
     }
 )  # fmt: skip
 
@@ -200,6 +201,7 @@ def _question_fields(
         states_only=bool(item.get("states_only", False)),
         minimum=item.get("min"),
         maximum=item.get("max"),
+        integer=bool(item.get("integer", False)),
         confidential=bool(item.get("confidential", False)),
     )
 
