@@ -17,6 +17,7 @@ audit-logged under that id. Exit status: 0 done, 1 done with rows not imported, 
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import os
 import sys
@@ -311,8 +312,14 @@ def _write(out: Path | None, write: Callable[[BinaryIO], T]) -> T:
         result = write(sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return result
-    # Exports and reports hold case data: owner-only, whatever the umask (as backups are).
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # Exports and reports hold case data: owner-only, whatever the umask (as backups are),
+    # and never written through a symbolic link (it could point anywhere).
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise CliError(f"{out} is a symbolic link; give the path of the file itself") from None
+        raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
     os.fchmod(fd, 0o600)
     with os.fdopen(fd, "wb") as stream:
         return write(stream)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import run_cli
 from bot.console import Console, ensure_console_user, printable
 from workflows.conversation import Conversation
 
@@ -80,3 +81,17 @@ def test_an_export_over_an_existing_file_is_owner_only(
     terminal.handle("/export")
     assert target.read_bytes().startswith(b"{")
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_the_command_line_does_not_write_through_a_symbolic_link(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    victim = tmp_path / "precious.txt"
+    victim.write_text("precious")
+    victim.chmod(0o644)
+    link = tmp_path / "export.json"
+    link.symlink_to(victim)
+    data = str(tmp_path / "data")
+    assert run_cli(["export", "--data-dir", data, "--out", str(link)]) == 2
+    assert "is a symbolic link" in capsys.readouterr().err
+    assert victim.read_text() == "precious" and stat.S_IMODE(victim.stat().st_mode) == 0o644
