@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from bot.settings import Settings, SettingsError, load_settings
+from bot.terminal import printable
 from storage.repository import StorageError
 from storage.tinydb_repo import TinyDBRepository, open_repository
 from workflows.actors import resolve_state, suggest_states
@@ -144,7 +145,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 def _render(report: Report, fmt: str, chart_by: str, stream: BinaryIO) -> None:
     """The writers are imported here: python-docx and matplotlib are slow to import."""
     if fmt == "text":
-        stream.write((summary_text(report) + "\n").encode("utf-8"))
+        stream.write((printable(summary_text(report)) + "\n").encode("utf-8"))
     elif fmt == "docx":
         from workflows.report.docx_writer import write_docx
 
@@ -181,7 +182,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             )  # fmt: skip
         except (ImportFileError, OSError) as exc:
             raise CliError(str(exc)) from exc
-    print(("Dry run, nothing saved. " if args.dry_run else "") + result.summary())
+    print(("Dry run, nothing saved. " if args.dry_run else "") + printable(result.summary()))
     return 1 if result.problems else 0
 
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 import os
 import re
 import stat
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path, PurePath
 from typing import TextIO
 
 from bot.filetypes import DEFAULT_TYPES, FilePolicy, clean_name, identify
+from bot.terminal import printable
 from storage.atomic import atomic_write_bytes
 from storage.files import store_file
 from storage.repository import Repository, StorageError
@@ -35,8 +35,6 @@ NOT_NOW = (
     "on a case (/cases)."
 )
 _DEFAULT_POLICY = FilePolicy.of(DEFAULT_TYPES, 20 * 1024 * 1024)
-#: Invisible characters that reorder or hide text on a terminal (bidirectional controls).
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def ensure_console_user(repo: Repository) -> None:
@@ -143,18 +141,6 @@ def render(reply: Reply) -> str:
     lines.append(reply.text)
     lines += [f"  [{n}] {b.label}" for n, b in enumerate(reply.buttons, start=1)]
     return "\n".join(lines)
-
-
-def printable(text: str) -> str:
-    """`text` safe for a terminal: line breaks and tabs kept, every other control character
-    and bidirectional control shown as an escape (ESC as \\x1b), never sent raw."""
-    return "".join(_escaped(ch) for ch in text)
-
-
-def _escaped(ch: str) -> str:
-    if ch in "\n\t" or (unicodedata.category(ch) != "Cc" and ch not in _BIDI):
-        return ch
-    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
 
 
 class LocalFileError(ValueError):

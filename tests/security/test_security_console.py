@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import run_cli
-from bot.console import Console, ensure_console_user, printable
+from bot.console import Console, ensure_console_user
+from bot.terminal import printable
 from workflows.conversation import Conversation
 
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m\r\u202eevil"
@@ -95,3 +96,15 @@ def test_the_command_line_does_not_write_through_a_symbolic_link(
     assert run_cli(["export", "--data-dir", data, "--out", str(link)]) == 2
     assert "is a symbolic link" in capsys.readouterr().err
     assert victim.read_text() == "precious" and stat.S_IMODE(victim.stat().st_mode) == 0o644
+
+
+def test_the_command_line_prints_imported_text_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "records.csv"
+    source.write_text(f"kind,owner,comm_type\ncommunication,{ESCAPES},AL\n", encoding="utf-8")
+    run_cli(["import", str(source), "--data-dir", str(tmp_path / "data"), "--dry-run"])
+    out = capsys.readouterr().out
+    assert "owner \\x1b]0;pwned\\x07" in out
+    for raw in ("\x1b", "\x07", "\x9b", "\u202e"):
+        assert raw not in out
