@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -109,7 +110,7 @@ class DateParseError(ValueError):
     """A typed date could not be accepted; ``str(e)`` is a user-facing re-ask.
 
     ``reason`` is a stable machine code ("empty", "too_long", "unreadable", "incomplete",
-    "invalid", "ambiguous", "out_of_range", "bad_timezone") for callers and tests that must
+    "invalid", "out_of_range", "bad_timezone") for callers and tests that must
     not depend on wording. The message quotes the user's text unescaped: the transport escapes it.
     """
 
@@ -185,7 +186,7 @@ def parse_date(text: str, today: date, tz: str = DEFAULT_TZ, *, past: bool = Fal
 def warm_up() -> None:
     """Load dateparser's data for our languages now: it loads them on first use, which would
     otherwise make the first date anyone types after a start take a few hundred ms longer."""
-    for text in ("yesterday", "3 mars 2024", "hace 3 días"):
+    for text in ("yesterday", "3 mars 2024", "next week"):
         with contextlib.suppress(DateParseError):
             parse_date(text, date(2024, 6, 1))
 
@@ -225,8 +226,8 @@ _CLOCK = re.compile(r"[0-9]{1,2}:[0-9]{2}")
 
 
 def _parse_words(text: str, today: date, zone: str, past: bool) -> date:
-    """A date in words, read exactly in one of our languages, else a precise refusal."""
-    readings: dict[date, bool] = {}  # the date, and whether dateparser must agree
+    """A date in words, read exactly in the first of our languages that reads it (English,
+    French, then Spanish, as dateparser itself tries them), else a precise refusal."""
     problems: list[DateParseError] = []
     for tokens in _translations(text):
         try:
@@ -234,32 +235,25 @@ def _parse_words(text: str, today: date, zone: str, past: bool) -> date:
         except DateParseError as exc:
             problems.append(exc)
             continue
-        if found is not None:
-            readings[found[0]] = found[1]
-    if len(readings) > 1:
-        shown = " or ".join(format_date(d) for d in sorted(readings))
-        raise DateParseError(
-            f'"{_shown(text)}" could be {shown}. Please type it as 15/03/2017.', "ambiguous"
-        )
-    if not readings:
-        raise problems[0] if problems else DateParseError(_unreadable(text), "unreadable")
-    ((found_date, checked),) = readings.items()
-    found_date = _in_range(found_date, text)
-    if checked and _dateparser_reading(text, today, zone) != found_date:
-        raise DateParseError(_unreadable(text), "unreadable")
-    return found_date
+        if found is None:
+            continue
+        found_date, checked = found
+        found_date = _in_range(found_date, text)
+        if checked and _dateparser_reading(text, today, zone) != found_date:
+            break  # dateparser reads it otherwise: refuse rather than pick one
+        return found_date
+    raise problems[0] if problems else DateParseError(_unreadable(text), "unreadable")
 
 
-def _translations(text: str) -> list[list[str]]:
-    """The phrase in dateparser's canonical English tokens, once per language that knows
-    every word of it ("3 mars" -> ["3", "march"]); none if no language knows them all."""
-    found = []
+def _translations(text: str) -> Iterator[list[str]]:
+    """The phrase in dateparser's canonical English tokens, for each language that knows
+    every word of it ("3 mars" -> ["3", "march"]), in order; lazily, so that a language's
+    data is only loaded when an earlier one could not read the phrase."""
     for language in _LANGUAGES:
         locale = _locale(language)
         if locale.is_applicable(text, strip_timezone=False, settings=_LOCALE_SETTINGS):
             english = locale.translate(text, keep_formatting=False, settings=_LOCALE_SETTINGS)
-            found.append([t for t in (w.strip(".,") for w in english.split()) if t])
-    return found
+            yield [t for t in (w.strip(".,") for w in english.split()) if t]
 
 
 def _locale(language: str) -> Any:
