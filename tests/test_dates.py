@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from workflows.answers import AnswerContext, AnswerError, Parsed, parse_answer
+from workflows.checklist import Registry
 from workflows.dates import (
     DEFAULT_TZ,
     DateParseError,
@@ -382,3 +384,29 @@ def test_a_phrase_with_anything_left_over_is_refused_never_another_day(
 
 def _month_length(year: int, month: int) -> int:
     return ((date(year + month // 12, month % 12 + 1, 1)) - date(year, month, 1)).days
+
+
+# ---- as a checklist asks: the question's constraint says whether it is about the past -----
+
+
+def test_a_question_about_the_past_takes_a_day_and_month_and_echoes_the_year() -> None:
+    registry = Registry.from_folder()
+    sent = registry.latest("communication_intake").question("date_sent")  # value <= today
+    assert sent is not None
+    parsed = parse_answer(sent, "3 December", AnswerContext(today=TODAY))
+    assert isinstance(parsed, Parsed)
+    assert (parsed.value, parsed.echo) == ("2016-12-03", "Sat 3 Dec 2016")
+    received = registry.latest("communication_reply").question("reply_date")
+    assert received is not None
+    ctx = AnswerContext(today=TODAY, names={"date_sent": "2017-03-01"})
+    parsed = parse_answer(received, "3 mars", ctx)
+    assert isinstance(parsed, Parsed) and parsed.echo == "Fri 3 Mar 2017"
+
+
+def test_a_question_that_may_be_about_the_future_needs_the_year() -> None:
+    start = Registry.from_folder().latest("visit_response").question("visit_start")
+    assert start is not None  # proposed visit dates: no constraint, may be ahead
+    with pytest.raises(AnswerError, match="has no year"):
+        parse_answer(start, "3 de marzo", AnswerContext(today=TODAY))
+    parsed = parse_answer(start, "3 de marzo de 2018", AnswerContext(today=TODAY))
+    assert isinstance(parsed, Parsed) and parsed.value == "2018-03-03"
