@@ -17,6 +17,7 @@ from typing import Any
 
 from storage.repository import Case
 from workflows import reminders
+from workflows.actors import display_name
 from workflows.cases import CaseService
 from workflows.dates import format_date
 from workflows.deadlines import Deadline, deadlines, non_cooperating_states
@@ -166,7 +167,7 @@ def reminder_reply(case: Mapping[str, Any], deadline: Deadline, today: date) -> 
 def _describe(case: Mapping[str, Any]) -> str:
     answers = case["runs"][0]["answers"] if case.get("runs") else {}
     if case["kind"] == "communication":
-        names = ", ".join(a["name"] for a in answers.get("addressees") or [])
+        names = ", ".join(display_name(a) for a in answers.get("addressees") or [])
         return f"{case['label']} ({names})" if names else case["label"]
     return case["label"]
 

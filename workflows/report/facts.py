@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from workflows.actors import display_name
 from workflows.dates import parse_iso
 from workflows.deadlines import Rules, answers_of, intake, rules_for
 
@@ -56,12 +57,14 @@ def requested_on(case: Case) -> date | None:
 
 
 def addressees(case: Case) -> list[dict[str, str]]:
-    """Actors the case is about: a communication's addressees or a visit's State."""
+    """Actors the case is about (a communication's addressees or a visit's State), each with
+    the name to show: a State's UN name from its code, another actor's name as typed."""
     answers = intake(case)
     if case.get("kind") == "communication":
-        return list(answers.get("addressees") or [])
-    state = answers.get("state")
-    return [state] if state else []
+        found = list(answers.get("addressees") or [])
+    else:
+        found = [answers["state"]] if answers.get("state") else []
+    return [{**actor, "name": display_name(actor)} for actor in found]
 
 
 def mandates(case: Case) -> list[str]:

@@ -91,7 +91,7 @@ def _communication(case: Case, frame: Frame) -> tuple[Any, ...]:
 
 def _visit(case: Case) -> tuple[Any, ...]:
     answers = intake(case)
-    state = answers.get("state") or {}
+    state = (addressees(case) or [{}])[0]
     last = (events(case) or [{}])[-1]
     visit = (visits(case) or [{}])[-1]
     report = next((r for r in answers_of(case, "visit_report") if r.get("presented_on")), {})
