@@ -117,7 +117,6 @@ from workflows.actors import (
         ("République populaire démocratique de Corée", "PRK"),
         ("Pays-Bas", "NLD"),
         ("Netherlands", "NLD"),
-        ("Côte d’Ivoire", "CIV"),
         ("Costa de Marfil", "CIV"),
         # other forms from the OCHA table
         ("Korea, Democratic People's Republic of", "PRK"),
