@@ -70,20 +70,54 @@ def test_reply_date_before_the_letter_is_refused(conversation: Conversation) -> 
 
 def test_full_country_visit(conversation: Conversation) -> None:
     chat = Chat("2")
-    say(conversation, chat, "/new", "#Country visit", "Honduras", "SR HRDs", "3 Jan 2017",
-        "#No", "second half of 2017", "#No", "/skip", "#Save")  # fmt: skip
-    card = say(conversation, chat, "/cases", "#Visit to Honduras", "#Visit request: status",
-               "#Dates agreed", "1 Feb 2017", "1 May 2017", "12 May 2017", "/skip", "/skip",
+    say(conversation, chat, "/new", "#Country visit", "#Our request", "Honduras", "SR HRDs",
+        "3 Jan 2017", "second half of 2017", "/skip", "#Save")  # fmt: skip
+    card = say(conversation, chat, "/cases", "#Visit to Honduras", "#Reminder or response",
+               "#State accepted", "1 Feb 2017", "1 May 2017", "12 May 2017", "/skip", "/skip",
                "#Save")  # fmt: skip
-    assert "Dates agreed" in card.text
+    assert "State accepted (dates agreed or to be set)" in card.text
     case = next(c for c in conversation.repo.iter_cases() if c["kind"] == "visit")
     assert case["runs"][1]["answers"]["visit_end"] == "2017-05-12"
     assert case["label"] == "Visit to Honduras (SR HRDs)"
 
 
+def test_a_states_invitation_asks_no_request_date(conversation: Conversation) -> None:
+    chat = Chat("2")
+    card = say(conversation, chat, "/new", "#Country visit", "#The State's invitation", "Turkey",
+               "WGAD", "2 Feb 2017", "/skip", "/skip", "#Save")  # fmt: skip
+    assert card.title == "Visit to Türkiye (WGAD)"
+    case = next(c for c in conversation.repo.iter_cases() if c["kind"] == "visit")
+    answers = case["runs"][0]["answers"]
+    assert answers["invited_on"] == "2017-02-02" and "request_date" not in answers
+    reply = say(conversation, chat, "/cases", "#Visit to Türkiye", "#Reminder or response",
+                "#Mandate holder accepted")
+    assert "On what date" in reply.text
+    refused = conversation.text(chat, "1 Feb 2017")[-1]  # before the invitation
+    assert refused.error and "on or after the request (or invitation)" in refused.text
+
+
+def test_standing_invitation_is_kept_per_state_and_shown_on_its_visits(
+    conversation: Conversation,
+) -> None:
+    chat = Chat("2")
+    say(conversation, chat, "/new", "#Country visit", "#Our request", "Honduras", "SR HRDs",
+        "3 Jan 2017", "/skip", "/skip", "#Save")  # fmt: skip
+    assert "Standing invitation" not in say(conversation, chat, "/cases", "#Visit to Honduras").text
+    reply = say(conversation, chat, "/standing HND 9 March 2005")
+    assert reply.text.startswith("Honduras: standing invitation since Wed 9 Mar 2005")
+    card = say(conversation, chat, "/cases", "#Visit to Honduras")
+    assert card.text.startswith("Standing invitation since Wed 9 Mar 2005 (Honduras).")
+    assert "Honduras: standing invitation" in say(conversation, chat, "/standing").text
+    assert conversation.text(chat, "/standing Atlantis 1 May 2001")[-1].error
+    assert conversation.text(chat, "/standing Honduras next year")[-1].error
+    say(conversation, chat, "/standing Honduras none")
+    assert "Standing invitation" not in say(conversation, chat, "/cases", "#Visit to Honduras").text
+    assert conversation.repo.get_setting("standing_invitations") == {}
+
+
 def test_visit_to_something_that_is_not_a_state_is_refused(conversation: Conversation) -> None:
     chat = Chat("2")
-    say(conversation, chat, "/new", "#Country visit")
+    say(conversation, chat, "/new", "#Country visit", "#Our request")
     reply = conversation.text(chat, "Shell plc")[-1]
     assert reply.error and "as a State" in reply.text
 
@@ -131,9 +165,9 @@ def test_a_fresh_conversation_on_the_same_storage_resumes(conversation: Conversa
 def test_two_users_do_not_see_or_overwrite_each_other(conversation: Conversation) -> None:
     alice, bob = Chat("2"), Chat("3")
     say(conversation, alice, "/new", "#Communication", "#AL")
-    say(conversation, bob, "/new", "#Country visit", "Honduras")
+    say(conversation, bob, "/new", "#Country visit", "#Our request", "Honduras")
     say(conversation, alice, "Burundi")
-    assert conversation.text(bob, "/resume")[-1].title.startswith("Question 2 of")
+    assert conversation.text(bob, "/resume")[-1].title.startswith("Question 3 of")
     assert "Draft" not in conversation.text(bob, "/cases")[-1].text
     alice_case = next(c for c in conversation.repo.iter_cases() if c["owner"] == "2")
     assert alice_case["runs"][0]["answers"]["addressees"][0]["code"] == "BDI"

@@ -35,7 +35,7 @@ _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
     ast.In: lambda a, b: a in b,
     ast.NotIn: lambda a, b: a not in b,
 }
-_FUNCTIONS: dict[str, Callable[[Any], Any]] = {"len": len}
+_FUNCTIONS: dict[str, Callable[[Any], Any]] = {"len": len, "int": int}
 
 
 class Expression:
