@@ -38,7 +38,7 @@ def rows() -> list[tuple[str, ...]]:
     missing = UN_STATES - table.keys()
     if missing:
         raise SystemExit(f"the OCHA table lacks {sorted(missing)}")
-    found = []
+    found: list[tuple[str, ...]] = []
     for code in sorted(UN_STATES):
         info = table[code]
         names = (info["English Short"], info["French Short"], info["Spanish Short"])

@@ -7,7 +7,7 @@ so an edited answer changes every figure at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -30,6 +30,8 @@ class Frame:
     today: date
     rules: Rules
     overrides: Mapping[str, Any]
+    #: Standing invitations by State code ({"since": ISO date or None}), see workflows.standing.
+    standing: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __contains__(self, value: object) -> bool:
         """`day in frame`: the day is inside the period (None never is)."""
@@ -102,13 +104,25 @@ def visits(case: Case) -> list[dict[str, Any]]:
 
 
 def events(case: Case) -> list[dict[str, Any]]:
-    """Status events on a visit request, oldest first."""
-    found = [a for a in answers_of(case, "visit_response") if a.get("event_date")]
+    """Status events on a visit request, oldest first. A "no response" entered as an event
+    (visit_response version 1) is left out: no response follows from the dates."""
+    found = [
+        a
+        for a in answers_of(case, "visit_response")
+        if a.get("event_date") and a.get("event") != "no_response"
+    ]
     return sorted(found, key=lambda a: a["event_date"])
+
+
+def reprisals(case: Case) -> list[dict[str, Any]]:
+    """Reprisal checklists raised on the case (communication or visit) that have a date."""
+    return [a for a in answers_of(case, "reprisal") if a.get("incident_date")]
 
 
 def is_reprisal(case: Case) -> bool:
     """Flagged as involving intimidation or reprisal anywhere in its answers."""
+    if reprisals(case):
+        return True
     if case.get("kind") == "communication":
         themes = intake(case).get("themes") or []
         escalated = any(actions(case, kind) for kind in REPRISAL_ACTIONS)
