@@ -89,8 +89,14 @@ def test_a_states_invitation_asks_no_request_date(conversation: Conversation) ->
     case = next(c for c in conversation.repo.iter_cases() if c["kind"] == "visit")
     answers = case["runs"][0]["answers"]
     assert answers["invited_on"] == "2017-02-02" and "request_date" not in answers
-    reply = say(conversation, chat, "/cases", "#Visit to Türkiye", "#Reminder or response",
-                "#Mandate holder accepted")
+    reply = say(
+        conversation,
+        chat,
+        "/cases",
+        "#Visit to Türkiye",
+        "#Reminder or response",
+        "#Mandate holder accepted",
+    )
     assert "On what date" in reply.text
     refused = conversation.text(chat, "1 Feb 2017")[-1]  # before the invitation
     assert refused.error and "on or after the request (or invitation)" in refused.text

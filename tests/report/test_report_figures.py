@@ -149,11 +149,27 @@ def test_reprisal_counts_only_by_default(report: Report) -> None:
         "flagged": 5,
         "flagged_communications": 3,  # #2, #7, #21 (theme "reprisal"); P2 was sent in 2016
         "flagged_visits": 2,  # V3 (concern at request), V2 (allegations during the visit)
+        # Version-1 records only: no reprisal checklist in this fixture (see test_reprisals).
+        "incidents": 0,
+        "consent_given": 0,
+        "consent_refused": 0,
+        "consent_pending": 0,
         "referred_asg": 2,  # #21 (10 Mar 2017) and P2 (1 Feb 2017, a 2016 letter)
+        "referred_hc": 0,
+        "referred_president": 0,
         "sg_report": 2,  # #7 and #21
+        "sg_report_included": 2,  # version 1's action said "included in the SG report"
         "sg_report_consent": 1,  # #21 only
+        "outcome_resolved": 0,
+        "outcome_ongoing": 0,
+        "outcome_worsened": 0,
+        "outcome_unknown": 0,
     }
-    assert section.tables == ()
+    # #21 (15 Jun 2017) and #7 (1 Aug 2017) both fall in the 2017-18 cycle.
+    assert [t.key for t in section.tables] == ["sg_report_cycles"]
+    assert section.tables[0].rows == (
+        ("1 June 2017 \N{EN DASH} 31 May 2018", "HRC 39 (September 2018)", 2),
+    )
 
 
 def test_followup_figures(report: Report) -> None:
