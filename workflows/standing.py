@@ -121,7 +121,7 @@ def from_cases(cases: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     latest: dict[str, tuple[str, bool, str]] = {}
     for case in cases:
         runs = case.get("runs") or []
-        if case.get("kind") != "visit" or not runs or runs[0].get("version") != 1:
+        if case.get("kind") != "visit" or not runs or runs[0].get("checklist") != "visit_request":
             continue
         answers = runs[0].get("answers") or {}
         code = (answers.get("state") or {}).get("code")
