@@ -73,8 +73,8 @@ def test_full_country_visit(conversation: Conversation) -> None:
     say(conversation, chat, "/new", "#Country visit", "#Our request", "Honduras", "SR HRDs",
         "3 Jan 2017", "second half of 2017", "/skip", "#Save")  # fmt: skip
     card = say(conversation, chat, "/cases", "#Visit to Honduras", "#Reminder or response",
-               "#State accepted", "1 Feb 2017", "1 May 2017", "12 May 2017", "/skip", "/skip",
-               "#Save")  # fmt: skip
+               "#State accepted", "1 Feb 2017", "#Yes", "1 May 2017", "12 May 2017", "/skip",
+               "/skip", "#Save")  # fmt: skip
     assert "State accepted (dates agreed or to be set)" in card.text
     case = next(c for c in conversation.repo.iter_cases() if c["kind"] == "visit")
     assert case["runs"][1]["answers"]["visit_end"] == "2017-05-12"

@@ -297,8 +297,11 @@ def _build(
     }
     names: dict[str, Any] = {}
     problems: list[str] = []
-    if case_kind == "visit" and not values.get("origin"):
-        values["origin"] = "request"  # a row without it is a request, as every visit once was
+    if case_kind == "visit":  # columns a row made for visit checklists version 1 lacks
+        if not values.get("origin"):
+            values["origin"] = "request"  # every visit was a request then
+        if values.get("event") in ("accepted", "mh_accepted") and not values.get("dates_agreed"):
+            values["dates_agreed"] = "yes" if values.get("visit_start") else "no"
     for position, checklist_id in enumerate(KINDS[case_kind]):
         checklist = registry.latest(checklist_id)
         mine = {q.id: values.pop(q.id) for q in _importable(checklist) if q.id in values}

@@ -360,7 +360,7 @@ def visits_v2() -> list[dict[str, Any]]:
         # W2 Türkiye (standing invitation since 2001): accepted with dates, visited on 34
         # days' notice, terms of reference breached, draft shared and commented, a reprisal.
         visit_v2(2, turkey, requested="2017-02-01", later=(
-            response("accepted", "2017-04-01", visit_start="2017-09-04",
+            response("accepted", "2017-04-01", dates_agreed=True, visit_start="2017-09-04",
                      visit_end="2017-09-15"),
             versioned("visit_conducted", 2, visited_from="2017-09-04", visited_to="2017-09-15",
                       announced_on="2017-08-01", eom_statement=True, eom_date="2017-09-15",
@@ -380,7 +380,7 @@ def visits_v2() -> list[dict[str, Any]]:
         # notice with the terms of reference respected.
         visit_v2(4, {"code": "BOL", "name": "Bolivia", "kind": "state"}, invited="2017-01-15",
                  later=(
-            response("mh_accepted", "2017-02-01"),
+            response("mh_accepted", "2017-02-01", dates_agreed=False),
             versioned("visit_conducted", 2, visited_from="2017-05-02", visited_to="2017-05-12",
                       announced_on="2017-04-20", eom_statement=True, eom_date="2017-05-12",
                       eom_recommendations=False, tor_respected=True),
@@ -396,7 +396,7 @@ def visits_v2() -> list[dict[str, Any]]:
         )),
         # W7 Honduras: visited 2015, reported 2016; a follow-up report and visit in 2017.
         visit_v2(7, state("HND"), requested="2014-01-10", later=(
-            response("accepted", "2014-06-01"),
+            response("accepted", "2014-06-01", dates_agreed=False),
             versioned("visit_conducted", 2, visited_from="2015-03-02", visited_to="2015-03-10",
                       announced_on="2015-01-10", eom_statement=False, tor_respected=True),
             versioned("visit_report", 2, report_symbol="A/HRC/31/57/Add.3", session=31,

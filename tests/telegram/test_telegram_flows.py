@@ -107,6 +107,7 @@ async def test_full_visit_checklist_by_text_and_taps(harness: Harness) -> None:
     await p.tap("Reminder or response", card)
     await p.tap("State accepted (dates agreed or to be set)")
     await p.say("10 May 2017")
+    await p.tap("Yes")  # dates agreed
     await p.say("1 June 2017")
     await p.say("10 June 2017")
     await p.say("/skip")  # the State's letter
