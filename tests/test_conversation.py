@@ -114,6 +114,9 @@ def test_standing_invitation_is_kept_per_state_and_shown_on_its_visits(
     card = say(conversation, chat, "/cases", "#Visit to Honduras")
     assert card.text.startswith("Standing invitation since Wed 9 Mar 2005 (Honduras).")
     assert "Honduras: standing invitation" in say(conversation, chat, "/standing").text
+    viewer = conversation.text(Chat("4"), "/standing Honduras 1 May 2001")[-1]
+    assert viewer.error and "not record" in viewer.text
+    assert "Honduras" in conversation.text(Chat("4"), "/standing")[-1].text
     assert conversation.text(chat, "/standing Atlantis 1 May 2001")[-1].error
     assert conversation.text(chat, "/standing Honduras next year")[-1].error
     say(conversation, chat, "/standing Honduras none")
@@ -259,3 +262,36 @@ def test_a_new_case_tap_delivered_twice_opens_one_case(conversation: Conversatio
     assert len(list(conversation.repo.iter_cases())) == 1
     conversation.tap(Chat("2", update_id=91), "n:communication")
     assert len(list(conversation.repo.iter_cases())) == 2
+
+
+def test_a_reprisal_is_raised_from_a_visit_and_referred_only_with_consent(
+    conversation: Conversation,
+) -> None:
+    chat = Chat("2")
+    say(conversation, chat, "/new", "#Country visit", "#Our request", "Honduras", "SR HRDs",
+        "3 Jan 2017", "/skip", "/skip", "#Save")  # fmt: skip
+    say(conversation, chat, "/cases", "#Visit to Honduras", "#Reprisal or intimidation",
+        "Questioned by the police after meeting the mandate holder", "10 May 2017",
+        "Ana Test")  # fmt: skip
+    refused = say(conversation, chat, "#No")
+    assert refused.text.startswith("Saved: No\nWhat is the outcome so far?")  # no referral asked
+    reply = conversation.text(chat, "/back")[-1]
+    assert "informed consent" in reply.text
+    card = say(conversation, chat, "#Yes, without", "12 May 2017", "2, 4", "13 May 2017",
+               "14 May 2017", "#Included", "14 May 2017", "#Ongoing", "/skip", "#Save")  # fmt: skip
+    case = next(c for c in conversation.repo.iter_cases() if c["kind"] == "visit")
+    answers = case["runs"][-1]["answers"]
+    assert answers["consent"] == "anonymous" and answers["referrals"] == ["asg", "president"]
+    assert answers["asg_on"] == "2017-05-13" and answers["president_on"] == "2017-05-14"
+    assert "hc_on" not in answers
+    assert "Ana Test" not in conversation.text(Chat("4"), f"/case {case['id']}")[-1].text
+    in_group = conversation.text(Chat("2", private=False), f"/case {case['id']}")[-1]
+    assert "Ana Test" not in in_group.text
+    assert "Reprisal or intimidation" in card.text
+
+
+def test_the_reprisal_checklist_is_offered_on_a_communication(conversation: Conversation) -> None:
+    chat = Chat("2")
+    say(conversation, chat, *COMMUNICATION, "#Save")
+    card = conversation.text(chat, "/case JUA BDI 1/2017")[-1]
+    assert "Reprisal or intimidation" in [b.label for b in card.buttons]
