@@ -149,7 +149,10 @@ def test_names_of_victims_only_in_the_confidential_variant(report: Report) -> No
     [
         (date(2017, 5, 31), (date(2016, 6, 1), date(2017, 5, 31), 2017, 36)),  # A/HRC/36/31
         (date(2017, 6, 1), (date(2017, 6, 1), date(2018, 5, 31), 2018, 39)),
-        (date(2024, 1, 15), (date(2023, 6, 1), date(2024, 5, 31), 2024, 57)),
+        (date(2019, 6, 1), (date(2019, 6, 1), date(2020, 4, 30), 2020, 45)),  # the short one
+        (date(2020, 4, 30), (date(2019, 6, 1), date(2020, 4, 30), 2020, 45)),
+        (date(2020, 5, 1), (date(2020, 5, 1), date(2021, 4, 30), 2021, 48)),  # A/HRC/48/28
+        (date(2024, 1, 15), (date(2023, 5, 1), date(2024, 4, 30), 2024, 57)),
     ],
 )
 def test_sg_report_cycle(on: date, cycle: tuple[date, date, int, int]) -> None:

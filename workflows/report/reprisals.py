@@ -21,8 +21,8 @@ request's reprisal concern or allegations during a visit (visit checklists versi
   recorded as included; sg_report_consent: of those, whose person consented to be named.
 - outcome_resolved / _ongoing / _worsened / _unknown: the outcome recorded now for the
   period's incidents.
-The table sg_report_cycles counts submissions by the report's cycle (1 June to 31 May,
-presented at the Council's September session). Names, and which cases, only in the
+The table sg_report_cycles counts submissions by the report's cycle (1 June to 31 May
+until 2019, 1 May to 30 April since 2021; presented at the Council's September session). Names, and which cases, only in the
 confidential variant.
 """
 
@@ -153,11 +153,20 @@ def _submissions(cases: list[Case], frame: Frame) -> list[tuple[date, bool, bool
 
 
 def sg_cycle(on: date) -> tuple[date, date, int, int]:
-    """The SG reprisals report cycle a date falls in: (1 June, 31 May, year of the September
-    session that receives it, number of that session)."""
-    year = on.year + 1 if on.month >= 6 else on.year
+    """The SG reprisals report cycle a date falls in: (first day, last day, year of the
+    September session that receives the report, number of that session).
+
+    The period ran 1 June to 31 May until the 2019 report; the 2020 report covered 1 June
+    2019 to 30 April 2020, and later ones 1 May to 30 April (OHCHR's calls for submissions).
+    """
+    year = on.year if on <= _cycle_end(on.year) else on.year + 1
+    start = date(year - 1, 6, 1) if year <= 2020 else date(year - 1, 5, 1)
     session = _FIRST_SEPTEMBER[1] + 3 * (year - _FIRST_SEPTEMBER[0])
-    return date(year - 1, 6, 1), date(year, 5, 31), year, session
+    return start, _cycle_end(year), year, session
+
+
+def _cycle_end(year: int) -> date:
+    return date(year, 5, 31) if year <= 2019 else date(year, 4, 30)
 
 
 def _cycle_rows(submissions: list[tuple[date, bool, bool]]) -> tuple[tuple[Any, ...], ...]:
