@@ -22,8 +22,8 @@ request's reprisal concern or allegations during a visit (visit checklists versi
 - outcome_resolved / _ongoing / _worsened / _unknown: the outcome recorded now for the
   period's incidents.
 The table sg_report_cycles counts submissions by the report's cycle (1 June to 31 May
-until 2019, 1 May to 30 April since 2021; presented at the Council's September session). Names, and which cases, only in the
-confidential variant.
+until 2019, 1 May to 30 April since 2021; presented at the Council's September session).
+Names, and which cases, only in the confidential variant.
 """
 
 from __future__ import annotations
