@@ -126,7 +126,10 @@ class AlertService:
         if flagged:
             count = self.service.rules.non_cooperation_count
             lines.append(f"Persistent non-cooperation (no reply to the last {count} letters):")
-            lines += [f"  {code}: {', '.join(refs)}" for code, refs in sorted(flagged.items())]
+            lines += [
+                f"  {display_name({'code': code, 'kind': 'state'})} ({code}): {', '.join(refs)}"
+                for code, refs in sorted(flagged.items())
+            ]
         text = "\n".join(lines) or "Nothing overdue and nothing due in the next 7 days."
         return Reply(text, title=f"Digest · {format_date(today)}")
 
