@@ -15,6 +15,7 @@ from fixture import (
     TODAY,
     V2_VICTIMS,
     cases,
+    reprisal,
     response,
     versioned,
     visit_v2,
@@ -177,3 +178,19 @@ def test_no_response_follows_from_the_dates_not_from_an_event() -> None:
     assert outcome(silent, date(2018, 1, 1), rules) == ("declined", date(2016, 7, 1))
     silent["runs"][-1] = versioned("visit_conducted", 2, visited_from="2017-04-03")
     assert outcome(silent, date(2017, 12, 31), rules) == ("accepted", date(2017, 4, 3))
+
+
+def test_a_referral_recorded_both_ways_counts_once() -> None:
+    """Letter #21: a version-1 ASG action and SG report action, then the same referral and
+    submission recorded again with the reprisal checklist."""
+    letter = next(c for c in cases() if c["reference"] == "UA PHL 1/2017")  # #21: asg + sg
+    alone = compile_report([letter], START, END, today=TODAY)
+    assert alone.value("reprisals", "referred_asg") == 1
+    assert alone.value("reprisals", "sg_report") == 1
+    letter["runs"].append(reprisal("2017-02-25", "named", "unknown", consent_date="2017-03-01",
+                                   referrals=["asg"], asg_on="2017-03-10", sg_report="included",
+                                   sg_report_on="2017-06-15"))  # fmt: skip
+    both = compile_report([letter], START, END, today=TODAY)
+    assert both.value("reprisals", "referred_asg") == 1
+    assert both.value("reprisals", "sg_report") == 1
+    assert both.value("reprisals", "sg_report_consent") == 1

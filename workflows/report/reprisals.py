@@ -14,10 +14,12 @@ request's reprisal concern or allegations during a visit (visit checklists versi
 - incidents: reprisals recorded with the reprisal checklist, dated in the period;
   consent_given / consent_refused / consent_pending: their consent to referral.
 - referred_asg: referrals to the Assistant Secretary-General dated in the period (a
-  reprisal's referral, or a version-1 follow-up action); referred_hc / referred_president:
+  reprisal's referral, or a version-1 follow-up action on a case whose reprisals record no
+  referral to the ASG: the same referral is not counted twice); referred_hc / referred_president:
   referrals to the High Commissioner / the President of the Council dated in the period.
 - sg_report: cases submitted for the Secretary-General's annual report on reprisals in the
-  period (version 1: the action "included in the SG report"); sg_report_included: of those,
+  period (version 1: the action "included in the SG report", unless a reprisal on the case
+  records a submission); sg_report_included: of those,
   recorded as included; sg_report_consent: of those, whose person consented to be named.
 - outcome_resolved / _ongoing / _worsened / _unknown: the outcome recorded now for the
   period's incidents.
@@ -128,11 +130,14 @@ def _recorded_in(case: Case, frame: Frame) -> bool:
 
 
 def _referred(cases: list[Case], to: str, frame: Frame) -> int:
-    """Referrals dated in the period: each reprisal's, plus version-1 ASG actions."""
-    count = sum(day(r.get(f"{to}_on")) in frame for c in cases for r in reprisals(c))
-    if to == "asg":
-        count += sum(1 for c in cases if any(day(a["action_date"]) in frame
-                                             for a in actions(c, "asg")))  # fmt: skip
+    """Referrals dated in the period: each reprisal's, plus a case's version-1 ASG action
+    unless a reprisal on the same case records that referral (the same one, recorded twice)."""
+    count = 0
+    for case in cases:
+        recorded = [r for r in reprisals(case) if r.get(f"{to}_on")]
+        count += sum(day(r[f"{to}_on"]) in frame for r in recorded)
+        if to == "asg" and not recorded:
+            count += any(day(a["action_date"]) in frame for a in actions(case, "asg"))
     return count
 
 
@@ -145,6 +150,8 @@ def _submissions(cases: list[Case], frame: Frame) -> list[tuple[date, bool, bool
             if r.get("sg_report") in SUBMITTED and on in frame and on is not None:
                 found.append((on, r["sg_report"] == "included", r.get("consent") == "named"))
         dated = [a for a in actions(case, "sg_report") if day(a["action_date"]) in frame]
+        if any(r.get("sg_report") in SUBMITTED for r in reprisals(case)):
+            continue  # the version-1 action is the same submission, recorded again
         if dated:  # version 1: one per case; its label said "included in the SG report"
             on = day(dated[0]["action_date"])
             assert on is not None
