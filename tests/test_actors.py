@@ -300,3 +300,11 @@ def test_resolution_is_fast() -> None:
         resolve_state("Côte d'Ivoire")
         resolve_state("Wagner Group")
     assert time.perf_counter() - start < 0.5
+
+
+def test_every_french_and_spanish_un_name_resolves_to_its_state() -> None:
+    for actor in states():
+        for language in ("fr", "es"):
+            name = un_name(actor.code, language)
+            assert name, (actor.code, language)
+            assert resolve_state(name) == actor, (actor.code, language, name)
