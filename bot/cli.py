@@ -31,6 +31,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.terminal import printable
 from storage.repository import StorageError
 from storage.tinydb_repo import TinyDBRepository, open_repository
+from workflows import standing
 from workflows.actors import resolve_state, suggest_states
 from workflows.checklist import ChecklistError, Registry
 from workflows.dates import DateParseError, parse_date, today_in
@@ -133,6 +134,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
             mandate=mandate, state=state, rules=load_rules(),
             overrides=repo.get_setting("deadline_overrides", {}),
             confidential=args.confidential, registry=registry,
+            standing_invitations=standing.invitations(repo),
         )  # fmt: skip
         if report.confidential:
             record_confidential_request(repo, report, actor=actor, via="cli")

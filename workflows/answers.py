@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from workflows.actors import Actor, other_actor, resolve_state, suggest_states
+from workflows.actors import Actor, display_name, other_actor, resolve_state, suggest_states
 from workflows.checklist import Choice, Question
 from workflows.dates import DateParseError, format_date, parse_date, parse_iso
 from workflows.mandates import match_mandate, parse_mandates
@@ -329,7 +329,7 @@ def display(q: Question, value: Any) -> str:
             return format_date(parse_iso(value))
         case "actor":
             actors = value if isinstance(value, list) else [value]
-            return ", ".join(_actor_label(Actor(**a)) for a in actors)
+            return ", ".join(_actor_label(Actor(**{**a, "name": display_name(a)})) for a in actors)
         case "mandate":
             return ", ".join(value)
         case "file":

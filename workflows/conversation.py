@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.repository import Case
-from workflows import access, engine
+from workflows import access, engine, standing
 from workflows.admin import admin_command, user_id_problem
 from workflows.alerts import AlertService
 from workflows.cases import INTAKE, CaseService
@@ -41,6 +41,7 @@ COMMANDS = (
     ("find", "find cases: /find Burundi, /find reprisal"),
     ("digest", "what is overdue or due this week; /digest on|off to get it daily"),
     ("assign", "hand a case over: /assign REF USER_ID"),
+    ("standing", "standing invitations; /standing Türkiye 1 March 2001 records one"),
 )
 ADMIN_COMMANDS = (
     ("grant", "give access: /grant USER_ID admin|officer|viewer"),
@@ -166,6 +167,12 @@ class Conversation:
                 return [self._digest(user, arg.strip().lower())]
             case "assign":
                 return self._assign(chat, user, arg.split())
+            case "standing":
+                today, now = self.service.today(), self.service.clock.now()
+                may_record = access.can_create(user)
+                return [
+                    standing.command(self.repo, user["id"], arg.split(), today, now, may_record)
+                ]
             case "grant" | "revoke" | "users" | "rules" if user["role"] == "admin":
                 return [admin_command(self.service, chat.user_id, name, arg.split())]
         return [Reply(f"I do not know /{name}.\n{help_text(user)}", error=True)]
@@ -200,7 +207,10 @@ class Conversation:
 
     def _card(self, chat: Chat, user: access.User, case: Case) -> Reply:
         registry = self.service.registry
-        return case_card(case, user, registry, chat.private, _next_step(case))
+        card = case_card(case, user, registry, chat.private, _next_step(case))
+        fact = standing.card_line(standing.invitations(self.repo), case)
+        card.text = f"{fact}\n{card.text}" if fact else card.text
+        return card
 
     def _resume(self, chat: Chat, user: access.User) -> list[Reply]:
         session = self.repo.get_session(chat.user_id) or {}
