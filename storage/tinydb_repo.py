@@ -83,7 +83,7 @@ import tinydb
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
-from storage import layout
+from storage import layout, swap
 from storage.atomic import AtomicJSONStorage, make_private_dirs, remove_temp_files
 from storage.lock import DataDirLock
 from storage.migrations import migrate
@@ -166,6 +166,7 @@ class TinyDBRepository:
         self._clock = clock
         self._lock = threading.RLock()
         self._closed = True
+        swap.recover(self.data_dir)  # a restore cut between its two renames
         make_private_dirs(self.data_dir)
         if (mode := self.data_dir.stat().st_mode) & 0o077:
             log.warning(
@@ -183,6 +184,7 @@ class TinyDBRepository:
         self._closed = False
 
     def _open(self) -> None:
+        swap.clean_leftovers(self.data_dir)
         cases_dir = self.data_dir / layout.CASES_DIR
         make_private_dirs(cases_dir)
         for folder in (self.data_dir, cases_dir, self.data_dir / layout.FILES_DIR):
