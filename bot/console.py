@@ -51,10 +51,21 @@ class Console:
                 self.out.flush()
 
     def _due_reminders(self) -> list[Reply]:
-        """Reminders for the person at the terminal, shown (and recorded) at start-up."""
+        """Reminders for the person at the terminal, shown (and recorded) at start-up. One
+        that cannot be recorded is not shown (it comes back next time); the chat still starts."""
         alerts = self.conversation.alerts
-        mine = [o for o in alerts.pending() if o.to == CONSOLE_USER]
-        return [o.reply for o in mine if alerts.claim(o.case_id, o.key)]
+        shown = []
+        try:
+            mine = [o for o in alerts.pending() if o.to == CONSOLE_USER]
+        except StorageError as exc:
+            return [Reply(f"Reminders could not be read: {exc}", error=True)]
+        for outgoing in mine:
+            try:
+                if alerts.claim(outgoing.case_id, outgoing.key):
+                    shown.append(outgoing.reply)
+            except StorageError as exc:
+                shown.append(Reply(f"A reminder could not be recorded: {exc}", error=True))
+        return shown
 
     def handle(self, line: str) -> None:
         """One typed line: a button number, /file PATH, or anything the chat accepts."""

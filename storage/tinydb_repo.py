@@ -73,7 +73,7 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,7 +87,7 @@ from storage import layout, swap
 from storage.atomic import AtomicJSONStorage, make_private_dirs, remove_temp_files
 from storage.lock import DataDirLock
 from storage.migrations import migrate
-from storage.repository import INDEX_FIELDS, Case, StorageError
+from storage.repository import INDEX_FIELDS, Case, DamagedFile, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,13 @@ def _by_doc_id(table: Table, doc_ids: dict[str, int], key: str, value: str) -> D
     doc_id = doc_ids.get(value)
     doc = table.get(doc_id=doc_id) if doc_id is not None else None
     return doc if doc is not None and doc.get(key) == value else None
+
+
+def _has_role(user: Mapping[str, Any]) -> bool:
+    if isinstance(user.get("role"), str):
+        return True
+    log.warning("user %s has no role in meta.json: treated as having no access", user.get("id"))
+    return False
 
 
 def _replace_with(new: dict[str, Any]) -> Callable[[MutableMapping[str, Any]], None]:
@@ -190,6 +197,7 @@ class TinyDBRepository:
         for folder in (self.data_dir, cases_dir, self.data_dir / layout.FILES_DIR):
             if removed := remove_temp_files(folder):
                 log.warning("removed %d unfinished temp file(s) from %s", removed, folder)
+        set_aside = self._check_files()
         # Migrations write these files with storages of their own: no cache until they are done.
         with TinyDB(self.data_dir / layout.META_FILE, storage=AtomicJSONStorage) as meta:
             migrate(self.data_dir, meta)
@@ -221,6 +229,49 @@ class TinyDBRepository:
         self._by_reference: dict[str, list[str]] = {}
         for case_id, entry in self._index.items():
             self._add_reference(case_id, entry)
+        for name, moved_to in set_aside.items():
+            detail = {"file": name, "set_aside_as": moved_to}
+            self._add_audit("system", "damaged_file_set_aside", name, detail)
+        if layout.SESSIONS_FILE in set_aside:
+            self._rebuild_sessions()
+
+    def _check_files(self) -> dict[str, str]:
+        """Refuse a damaged meta.json (users, roles and settings cannot be rebuilt, and a new
+        empty one would silently lock everyone out); set aside a damaged sessions.json,
+        index.json or audit.json, which are rebuilt (sessions, index) or started afresh
+        (audit, the old one kept in quarantine/). Returns {file: where it was moved}."""
+        meta = self.data_dir / layout.META_FILE
+        if why := layout.damaged(meta):
+            raise StorageError(
+                f"{why}. It holds the users, roles and settings, so the bot will not start "
+                f"with a new one: restore it from a backup (python -m bot restore) or repair it"
+            )
+        moved = {}
+        for name in (layout.SESSIONS_FILE, layout.INDEX_FILE, layout.AUDIT_FILE):
+            path = self.data_dir / name
+            if why := layout.damaged(path):
+                target = layout.quarantine(self.data_dir, path, f"{why}; starting a new one")
+                moved[name] = target.name
+        return moved
+
+    def _rebuild_sessions(self) -> None:
+        """Sessions after sessions.json was lost: each owner back in the checklist they
+        touched last (a session is only a position; the answers are in the cases)."""
+        latest: dict[str, tuple[str, str, int]] = {}
+        for case_id in list(self._index):
+            case = self._read_case(case_id) or {}
+            runs = case.get("runs") or []
+            history = case.get("history") or [{}]
+            at = str(history[-1].get("at", ""))
+            for index, run in enumerate(runs):
+                owner = case.get("owner")
+                if not isinstance(owner, str) or run.get("status") != "in_progress":
+                    continue
+                if owner not in latest or latest[owner][0] < at:
+                    latest[owner] = (at, case_id, index)
+        for owner, (_, case_id, index) in sorted(latest.items()):
+            self._put_session(owner, {"case": case_id, "run": index})
+        log.warning("rebuilt %d session(s) from the case files", len(latest))
 
     def _repair_index(self, written: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """The index of index.json made to agree with the case files after a crash, a restore
@@ -306,7 +357,21 @@ class TinyDBRepository:
     def get_case(self, case_id: str) -> Case | None:
         if not layout.is_case_id(case_id):
             return None
-        return layout.read_case_file(self._case_path(case_id))
+        return self._read_case(case_id)
+
+    def _read_case(self, case_id: str) -> Case | None:
+        """The case file; a damaged one is set aside (quarantine/) and reads as no case, so
+        that one bad file never stops what reads all of them (reports, sweeps, search)."""
+        path = self._case_path(case_id)
+        try:
+            return layout.read_case_file(path)
+        except DamagedFile as exc:
+            layout.quarantine(self.data_dir, path, exc)
+        old = self._index.pop(case_id, None)
+        if old is not None:
+            self._remove_reference(case_id, old)
+        self._unwritten.discard(case_id)
+        return None
 
     @_guarded
     def save_case(self, case: Case, *, actor: str, action: str, detail: dict[str, Any]) -> None:
@@ -319,7 +384,7 @@ class TinyDBRepository:
         if not layout.is_case_id(case_id):
             raise ValueError(f"case['id'] is not a valid case id: {case_id!r}")
         path = self._case_path(case_id)
-        stored = layout.read_case_file(path)
+        stored = self._read_case(case_id)
         history = (stored if stored is not None else case).get("history") or []
         record = {"at": self._now(), "actor": actor, "action": action, "detail": detail}
         doc = {**case, "history": [*history, record]}
@@ -452,8 +517,9 @@ class TinyDBRepository:
 
     @_guarded
     def get_user(self, user_id: str) -> dict[str, Any] | None:
+        """The user, or None if unknown or if their record has no role (no access)."""
         doc = self._user(user_id)
-        return copy.deepcopy(dict(doc)) if doc is not None else None
+        return copy.deepcopy(dict(doc)) if doc is not None and _has_role(doc) else None
 
     def _user(self, user_id: str) -> Document | None:
         return _by_doc_id(self._users, self._user_doc, "id", user_id)
@@ -490,7 +556,8 @@ class TinyDBRepository:
 
     @_guarded
     def list_users(self) -> list[dict[str, Any]]:
-        return [copy.deepcopy(dict(doc)) for doc in self._users.all()]
+        """Users with a role; a record without one (edited by hand) gives no access."""
+        return [copy.deepcopy(dict(doc)) for doc in self._users.all() if _has_role(doc)]
 
     # sessions ------------------------------------------------------------------------------
 
@@ -560,6 +627,10 @@ class TinyDBRepository:
         return [copy.deepcopy(dict(doc)) for doc in self._audit.all()]
 
     # files ---------------------------------------------------------------------------------
+
+    @_guarded
+    def quarantined(self) -> list[str]:
+        return layout.quarantined(self.data_dir)
 
     @_guarded
     def files_dir(self) -> str:

@@ -126,6 +126,9 @@ class AlertService:
             count = self.service.rules.non_cooperation_count
             lines.append(f"Persistent non-cooperation (no reply to the last {count} letters):")
             lines += [f"  {code}: {', '.join(refs)}" for code, refs in sorted(flagged.items())]
+        if damaged := self.repo.quarantined():
+            lines.append("Damaged files set aside in the data folder's quarantine/ folder:")
+            lines += [f"  {name}" for name in damaged]
         text = "\n".join(lines) or "Nothing overdue and nothing due in the next 7 days."
         return Reply(text, title=f"Digest · {format_date(today)}")
 

@@ -20,7 +20,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
 from bot.telegram import render
-from storage.repository import Repository, StorageError
+from storage.repository import ReadFailed, Repository, StorageError
 from workflows.cases import Clock
 from workflows.conversation import Chat, Conversation
 from workflows.views import Reply
@@ -32,6 +32,10 @@ T = TypeVar("T")
 NOT_SAVED = (
     "Not saved: the bot could not write to its data folder. Your earlier answers are safe; "
     "please try again in a moment."
+)
+NOT_READ = (
+    "The bot could not read its data folder just now; nothing was changed. "
+    "Please try again in a moment."
 )
 #: User text may hold links; a preview would fetch and display them in the chat.
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -56,6 +60,9 @@ class Bridge:
         """Run a conversation call off the event loop; a failed write becomes a clear reply."""
         try:
             return await self.call_value(method, *args, **kwargs)
+        except ReadFailed:
+            log.exception("storage read failure; the user was told to try again")
+            return [Reply(NOT_READ, error=True)]
         except StorageError:
             log.exception("storage failure; the user was told the change was not saved")
             return [Reply(NOT_SAVED, error=True)]

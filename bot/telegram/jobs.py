@@ -22,6 +22,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.settings import Schedule
 from bot.telegram.bridge import Bridge
+from storage.repository import StorageError
 from workflows.alerts import AlertService, Outgoing
 from workflows.dates import get_zone
 
@@ -63,12 +64,20 @@ class Scheduler:
         await self.digest(context.bot)
 
     async def sweep(self, bot: Bot) -> int:
-        """Send every reminder due now that was never sent; returns how many went out."""
+        """Send every reminder due now that was never sent; returns how many went out. One
+        that cannot be recorded is logged and left for the next sweep; the others still go."""
         sent = 0
         for outgoing in await self.bridge.call_value(self.alerts.pending):
             if not _is_telegram_id(outgoing.to):
                 continue  # the console's user: left for the console to show
-            if await self.bridge.call_value(self.alerts.claim, outgoing.case_id, outgoing.key):
+            try:
+                claimed = await self.bridge.call_value(
+                    self.alerts.claim, outgoing.case_id, outgoing.key
+                )
+            except StorageError as exc:
+                log.warning("reminder %s not recorded, so not sent: %s", outgoing.key, exc)
+                continue
+            if claimed:
                 sent += await self._send(bot, outgoing)
         return sent
 
@@ -100,10 +109,10 @@ class Scheduler:
         today = self.alerts.service.today().isoformat()
         if await self.bridge.call_value(self.alerts.repo.get_setting, LAST_DIGEST) == today:
             return 0
+        reply = await self.bridge.call_value(self.alerts.digest)  # a failure marks nothing
         await self.bridge.call_value(
             self.alerts.repo.set_setting, LAST_DIGEST, today, actor="system"
         )
-        reply = await self.bridge.call_value(self.alerts.digest)
         sent = 0
         for user_id in await self.bridge.call_value(self.alerts.digest_recipients):
             if not _is_telegram_id(user_id):
