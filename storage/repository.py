@@ -47,6 +47,10 @@ class Repository(Protocol):
         """Hold the in-process lock across a read-modify-write of several calls."""
         ...
 
+    def stepped_aside(self) -> AbstractContextManager[None]:
+        """Inside `locked()`: release the lock for long work that needs no exclusion."""
+        ...
+
     # cases -----------------------------------------------------------------
     def new_case_id(self) -> str: ...
 

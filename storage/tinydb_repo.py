@@ -71,10 +71,9 @@ import functools
 import json
 import logging
 import os
-import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -85,6 +84,7 @@ from tinydb.table import Document, Table
 
 from storage import layout, swap
 from storage.atomic import AtomicJSONStorage, make_private_dirs, remove_temp_files
+from storage.fairlock import FairLock
 from storage.lock import DataDirLock
 from storage.migrations import migrate
 from storage.repository import INDEX_FIELDS, Case, DamagedFile, StorageError
@@ -171,7 +171,7 @@ class TinyDBRepository:
         """Lock the folder, migrate it if needed and repair the index; `clock` must be aware."""
         self.data_dir = Path(data_dir).absolute()
         self._clock = clock
-        self._lock = threading.RLock()
+        self._lock = FairLock()
         self._closed = True
         swap.recover(self.data_dir)  # a restore cut between its two renames
         make_private_dirs(self.data_dir)
@@ -321,6 +321,12 @@ class TinyDBRepository:
         with self._lock:
             yield
 
+    def stepped_aside(self) -> AbstractContextManager[None]:
+        """Let other threads use the repository while this one, inside `locked()`, does
+        long work that needs no exclusion (building a report from reads): the lock is
+        released for the block and taken back after it, in turn."""
+        return self._lock.stepped_aside()
+
     def close(self) -> None:
         """Release the folder; further calls raise `StorageError`. Safe to call twice."""
         with self._lock:
@@ -353,11 +359,21 @@ class TinyDBRepository:
     def _case_path(self, case_id: str) -> Path:
         return layout.case_path(self.data_dir, case_id)
 
-    @_guarded
     def get_case(self, case_id: str) -> Case | None:
+        """The case as its file holds it. A thread not holding the lock reads without taking
+        it (files are replaced whole by renames), so reads never queue behind writes; one
+        holding it reads under it, which is what makes its read-modify-write atomic."""
+        if self._closed:
+            raise StorageError(f"the repository on {self.data_dir} is closed")
         if not layout.is_case_id(case_id):
             return None
-        return self._read_case(case_id)
+        if not self._lock.held():
+            try:
+                return layout.read_case_file(self._case_path(case_id))
+            except DamagedFile:
+                pass  # set aside under the lock, below
+        with self._lock:
+            return self._read_case(case_id)
 
     def _read_case(self, case_id: str) -> Case | None:
         """The case file; a damaged one is set aside (quarantine/) and reads as no case, so
@@ -498,12 +514,17 @@ class TinyDBRepository:
         ]
 
     def iter_cases(self) -> Iterator[Case]:
-        """Every case, in index order. The lock is taken per case, not across the iteration,
-        so a slow consumer (a report being written) does not block saves."""
+        """Every case, in index order. The lock is not held while a file is read (case files
+        are replaced by atomic renames, so a read sees a whole file, old or new), even by a
+        caller inside `locked()`: a report over every case never holds up other users. A
+        caller that writes what it read must read it again under the lock first."""
         with self._lock:
+            if self._closed:
+                raise StorageError(f"the repository on {self.data_dir} is closed")
             case_ids = list(self._index)
         for case_id in case_ids:
-            case = self.get_case(case_id)
+            with self._lock.stepped_aside():
+                case = self.get_case(case_id)
             if case is not None:
                 yield case
 

@@ -112,7 +112,12 @@ class AlertService:
 
     # ---- digest ----------------------------------------------------------------------
     def digest(self) -> Reply:
-        """Everything overdue and due within a week, grouped by owner, plus non-cooperation."""
+        """Everything overdue and due within a week, grouped by owner, plus non-cooperation.
+        Reads every case, with the repository lock stepped aside (other users go on)."""
+        with self.repo.stepped_aside():
+            return self._digest()
+
+    def _digest(self) -> Reply:
         today = self.service.today()
         horizon = today + timedelta(days=DIGEST_HORIZON_DAYS)
         cases = self._cases_with("next_due", horizon)

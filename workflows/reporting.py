@@ -133,14 +133,16 @@ class ReportChat:
         self, user: dict[str, Any], start: date, end: date, label: str, private: bool, **scope: Any
     ) -> list[Reply]:
         self._session(user, report=None)
-        report = compile_report(
-            self.repo.iter_cases(), start, end, today=self.service.today(), label=label,
-            rules=self.service.rules, overrides=self.service.overrides,
-            registry=self.service.registry, **scope,
-        )  # fmt: skip
-        if report.confidential:
-            record_confidential_request(self.repo, report, actor=user["id"], via="chat")
-        return [Reply(summary_text(report), title="Report", files=report_files(report))]
+        with self.repo.stepped_aside():  # seconds of reading: other users go on meanwhile
+            report = compile_report(
+                self.repo.iter_cases(), start, end, today=self.service.today(), label=label,
+                rules=self.service.rules, overrides=self.service.overrides,
+                registry=self.service.registry, **scope,
+            )  # fmt: skip
+            if report.confidential:
+                record_confidential_request(self.repo, report, actor=user["id"], via="chat")
+            files = report_files(report)
+        return [Reply(summary_text(report), title="Report", files=files)]
 
     def _ask(self, user: dict[str, Any], step: str, **extra: Any) -> None:
         self._session(user, report={"step": step, **extra})
@@ -154,7 +156,9 @@ class ReportChat:
     def find(self, user: dict[str, Any], text: str, page: int, private: bool) -> Reply:
         if not text.strip():
             return Reply("What should I look for? e.g. /find Burundi, /find reprisal", error=True)
-        found = search(self.repo, text, user, private_chat=private, registry=self.service.registry)
+        with self.repo.stepped_aside():
+            found = search(self.repo, text, user, private_chat=private,
+                           registry=self.service.registry)  # fmt: skip
         self._session(user, find=text)
         return case_list(found, page, f"Found for “{text[:40]}”", page_token="fp")
 
@@ -164,8 +168,9 @@ class ReportChat:
         from workflows.export import export_json
 
         stream = io.BytesIO()
-        count = export_json(self.repo, stream, registry=self.service.registry, actor=user["id"],
-                            now=self.service.clock.now())  # fmt: skip
+        with self.repo.stepped_aside():
+            count = export_json(self.repo, stream, registry=self.service.registry,
+                                actor=user["id"], now=self.service.clock.now())  # fmt: skip
         name = f"followup-export-{self.service.today().isoformat()}.json"
         attachment = Attachment(name, stream.getvalue(), "application/json")
         return [Reply(f"Export of {count} cases (no confidential answers).", files=[attachment])]

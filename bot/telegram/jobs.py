@@ -67,7 +67,7 @@ class Scheduler:
         """Send every reminder due now that was never sent; returns how many went out. One
         that cannot be recorded is logged and left for the next sweep; the others still go."""
         sent = 0
-        for outgoing in await self.bridge.call_value(self.alerts.pending):
+        for outgoing in await self.bridge.call_shared(self.alerts.pending):
             if not _is_telegram_id(outgoing.to):
                 continue  # the console's user: left for the console to show
             try:
@@ -109,7 +109,7 @@ class Scheduler:
         today = self.alerts.service.today().isoformat()
         if await self.bridge.call_value(self.alerts.repo.get_setting, LAST_DIGEST) == today:
             return 0
-        reply = await self.bridge.call_value(self.alerts.digest)  # a failure marks nothing
+        reply = await self.bridge.call_shared(self.alerts.digest)  # a failure marks nothing
         await self.bridge.call_value(
             self.alerts.repo.set_setting, LAST_DIGEST, today, actor="system"
         )
