@@ -290,7 +290,7 @@ def _catch_up(folder: Path) -> None:
         alerts = AlertService(CaseService(repo, Registry.from_folder()))
         with repo.bulk():
             for outgoing in alerts.pending():
-                alerts.claim(outgoing.case_id, outgoing.key)
+                alerts.claim_outgoing(outgoing)
 
 
 BENCHES: dict[str, Callable[[Data, Path], list[Row]]] = {

@@ -61,7 +61,7 @@ class Console:
             return [Reply(f"Reminders could not be read: {exc}", error=True)]
         for outgoing in mine:
             try:
-                if alerts.claim(outgoing.case_id, outgoing.key):
+                if alerts.claim_outgoing(outgoing):
                     shown.append(outgoing.reply)
             except StorageError as exc:
                 shown.append(Reply(f"A reminder could not be recorded: {exc}", error=True))

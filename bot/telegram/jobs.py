@@ -71,9 +71,7 @@ class Scheduler:
             if not _is_telegram_id(outgoing.to):
                 continue  # the console's user: left for the console to show
             try:
-                claimed = await self.bridge.call_value(
-                    self.alerts.claim, outgoing.case_id, outgoing.key
-                )
+                claimed = await self.bridge.call_shared(self.alerts.claim_outgoing, outgoing)
             except StorageError as exc:
                 log.warning("reminder %s not recorded, so not sent: %s", outgoing.key, exc)
                 continue
@@ -89,7 +87,7 @@ class Scheduler:
             return 0
         except TelegramError as exc:
             log.warning("reminder for user %s failed, retried next sweep: %s", outgoing.to, exc)
-            await self.bridge.call_value(self.alerts.release, outgoing.case_id, outgoing.key)
+            await self.bridge.call_shared(self.alerts.release_outgoing, outgoing)
             return 0
         return 1
 
