@@ -105,7 +105,9 @@ class AlertService:
         by_case: dict[str, list[str]] = {}
         for case_id, key in outgoing.claims:
             by_case.setdefault(case_id, []).append(key)
-        with self.repo.bulk():
+        if len(by_case) == 1:
+            return self._claim_keys(outgoing.case_id, by_case[outgoing.case_id]) > 0
+        with self.repo.bulk():  # a summary: index.json written once, not per case
             return sum(self._claim_keys(c, keys) for c, keys in by_case.items()) > 0
 
     def _claim_keys(self, case_id: str, keys: list[str]) -> int:
