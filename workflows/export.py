@@ -128,9 +128,9 @@ def backup(repo: LockableFolder, target: Path, *, now: datetime) -> BackupInfo:
 
 
 def _remove_dead_partials(target: Path) -> None:
+    """Partial archives of this target that no backup holds any more (a kill left them)."""
     prefix = f".{target.name}."
-    folder = target.parent if str(target.parent) else Path(".")
-    for path in folder.glob(f"{glob.escape(prefix)}*{_TEMP_SUFFIX}"):
+    for path in target.parent.glob(f"{glob.escape(prefix)}*{_TEMP_SUFFIX}"):
         try:
             with path.open("rb") as handle:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -14,6 +14,7 @@ APScheduler skips a run more than one second late by default; these jobs may run
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Bot
@@ -39,6 +40,10 @@ class Scheduler:
         self.bridge = bridge
         self.alerts = alerts
         self.schedule = schedule
+        # One sweep at a time (the catch-up and the periodic job may meet): a summary's
+        # reminders are recorded case by case, so two sweeps claiming it together could
+        # each get some of them and both send it.
+        self._sweeping = asyncio.Lock()
 
     def install(self, app: Application) -> None:
         queue = app.job_queue
@@ -66,6 +71,10 @@ class Scheduler:
     async def sweep(self, bot: Bot) -> int:
         """Send every reminder due now that was never sent; returns how many went out. One
         that cannot be recorded is logged and left for the next sweep; the others still go."""
+        async with self._sweeping:
+            return await self._sweep_once(bot)
+
+    async def _sweep_once(self, bot: Bot) -> int:
         sent = 0
         for outgoing in await self.bridge.call_shared(self.alerts.pending):
             if not _is_telegram_id(outgoing.to):
