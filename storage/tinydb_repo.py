@@ -59,9 +59,16 @@ Why this shape:
 - Every file but the journal is written through `storage.atomic` (temp file, fsync, rename,
   fsync folder), so a kill at any instant leaves each file whole, old or new. The journal is
   appended to; a line cut short by a kill is skipped at open (see above).
-- One process owns the folder (flock); inside it an RLock serialises callers. Case files are
-  read from disk on every `get_case` (they are a few KB and in the page cache), so there is no
-  cache to get out of step with the disk.
+- One process owns the folder (flock); inside it a fair reentrant lock (storage.fairlock)
+  serialises callers. Case files are read from disk on every `get_case` (they are a few KB
+  and in the page cache), so there is no cache to get out of step with the disk; a thread
+  not holding the lock reads them without taking it (a rename replaces a file whole), so a
+  report reading every case never holds up a save, and `stepped_aside()` lets a caller
+  inside `locked()` release the lock for such long reading.
+- A case file that does not parse is set aside in quarantine/ and reads as no case (one bad
+  file must not stop every report and sweep); a damaged index.json or sessions.json is set
+  aside and rebuilt from the case files, a damaged audit.json set aside and started afresh;
+  a damaged meta.json stops the open (users, roles and settings cannot be rebuilt).
 """
 
 from __future__ import annotations
