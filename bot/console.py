@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from storage.files import store_file
-from storage.repository import Repository, StorageError
+from storage.repository import ReadFailed, Repository, StorageError
 from workflows.conversation import Chat, Conversation
 from workflows.views import Attachment, Button, Reply
 
@@ -71,6 +71,9 @@ class Console:
         """One typed line: a button number, /file PATH, or anything the chat accepts."""
         try:
             self._print(self._dispatch(line))
+        except ReadFailed as exc:
+            self._print([Reply(f"Could not read the data folder: {exc}. Nothing was changed.",
+                               error=True)])  # fmt: skip
         except StorageError as exc:
             self._print([Reply(f"Not saved: {exc}. Your earlier answers are safe.", error=True)])
 

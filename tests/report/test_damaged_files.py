@@ -19,13 +19,13 @@ import pytest
 from clocks import MovableClock
 from fixture import ADMIN_ID, OFFICER_A, copy_of, fill
 
-from bot.console import Console
+from bot.console import Console, ensure_console_user
 from bot.settings import Schedule
-from bot.telegram.bridge import NOT_SAVED, Bridge
+from bot.telegram.bridge import NOT_READ, NOT_SAVED, Bridge
 from bot.telegram.jobs import LAST_DIGEST, Scheduler
 from storage import layout
 from storage.files import store_file
-from storage.repository import StorageError
+from storage.repository import ReadFailed, StorageError
 from storage.tinydb_repo import TinyDBRepository, open_repository
 from workflows.cases import CaseService
 from workflows.checklist import Registry
@@ -182,3 +182,22 @@ def test_a_damaged_attachment_is_mended_when_the_document_is_sent_again(
     stored.write_bytes(b"%PDF-1")
     store_file(repo.files_dir(), "letter.pdf", b"%PDF-1.4 letter", "application/pdf", "1", NOW)
     assert stored.read_bytes() == b"%PDF-1.4 letter"
+
+
+def test_a_read_failure_is_not_reported_as_not_saved(
+    opened: tuple[TinyDBRepository, Conversation], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An I/O error while reading (not a damaged file: nothing to set aside) is said to be a
+    read failure, on Telegram and in the console, never "Not saved"."""
+    _, conversation = opened
+
+    def unreadable(path: Path) -> None:
+        raise ReadFailed(f"could not read {path}: input/output error")
+
+    monkeypatch.setattr(layout, "read_case_file", unreadable)
+    replies = asyncio.run(Bridge(conversation).call(conversation.text, ADMIN, "/find Burundi"))
+    assert replies[0].text == NOT_READ
+    ensure_console_user(conversation.repo)
+    out = io.StringIO()
+    Console(conversation, out).handle("/find Burundi")
+    assert "Could not read the data folder" in out.getvalue() and "Not saved" not in out.getvalue()
