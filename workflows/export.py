@@ -222,7 +222,7 @@ def restore(archive: Path, data_dir: Path, *, actor: str, force: bool = False) -
     then are the two swapped by renames (storage.swap). The target's lock is held from the
     start, so a running bot refuses to start meanwhile and vice versa. A folder that is not
     empty and is not a data folder is never replaced, even with `force`."""
-    data_dir = data_dir.absolute()
+    data_dir = data_dir.resolve()  # a symlinked folder: swap the real one, beside it
     make_private_dirs(data_dir.parent)
     swap.recover(data_dir)
     make_private_dirs(data_dir)
