@@ -13,6 +13,8 @@ Then it runs, each on its own copy where it writes:
 - storage (bench/storage_save.py): save one answer at 100 and 10,000 demo cases;
 - reminders (bench/sweep.py): the sweep, 8 days after the data end (a week of reminders due);
 - report (bench/report.py): compile and write the report of the whole span;
+- busy (bench/busy.py): an officer's answer time while 1 and 4 reports since 2012 are built,
+  and while a rule change re-dates cases;
 - telegram (bench/telegram_latency.py): the real bot process against the Bot API stand-in.
 
 Iteration counts are smaller than the scripts' own where noted in the table, to stay under
@@ -233,6 +235,20 @@ def _table_rows(compiled: Any) -> int:
     return sum(len(t.rows) for s in compiled.sections for t in s.tables)
 
 
+# ---- answers while heavy requests run ------------------------------------------------------
+
+
+def _busy(data: Data, tmp: Path) -> list[Row]:
+    from bench import busy
+
+    rows = []
+    for f in busy.measure(data.copy(tmp / "data")):
+        rows.append(Row(f"busy: officer's /start while {f.what} ({f.heavy_s:.1f} s; "
+                        f"p50 {f.p50_ms:.0f} ms, {f.answers} answers)",
+                        f"worst {f.worst_ms:.0f} ms", "< 1 s", f.worst_ms < 1000))  # fmt: skip
+    return rows
+
+
 # ---- telegram --------------------------------------------------------------------------------
 
 
@@ -274,13 +290,14 @@ def _catch_up(folder: Path) -> None:
         alerts = AlertService(CaseService(repo, Registry.from_folder()))
         with repo.bulk():
             for outgoing in alerts.pending():
-                alerts.claim(outgoing.case_id, outgoing.key)
+                alerts.claim_outgoing(outgoing)
 
 
 BENCHES: dict[str, Callable[[Data, Path], list[Row]]] = {
     "storage": _storage,
     "reminders": _reminders,
     "report": _report,
+    "busy": _busy,
     "telegram": _telegram,
 }
 

@@ -25,7 +25,7 @@ from bot.filetypes import DEFAULT_TYPES, FilePolicy, clean_name, identify
 from bot.terminal import printable
 from storage.atomic import atomic_write_bytes
 from storage.files import store_file
-from storage.repository import Repository, StorageError
+from storage.repository import ReadFailed, Repository, StorageError
 from workflows.conversation import Chat, Conversation
 from workflows.views import Attachment, Button, Reply
 
@@ -68,15 +68,29 @@ class Console:
                 self.out.flush()
 
     def _due_reminders(self) -> list[Reply]:
-        """Reminders for the person at the terminal, shown (and recorded) at start-up."""
+        """Reminders for the person at the terminal, shown (and recorded) at start-up. One
+        that cannot be recorded is not shown (it comes back next time); the chat still starts."""
         alerts = self.conversation.alerts
-        mine = [o for o in alerts.pending() if o.to == CONSOLE_USER]
-        return [o.reply for o in mine if alerts.claim(o.case_id, o.key)]
+        shown = []
+        try:
+            mine = [o for o in alerts.pending() if o.to == CONSOLE_USER]
+        except StorageError as exc:
+            return [Reply(f"Reminders could not be read: {exc}", error=True)]
+        for outgoing in mine:
+            try:
+                if alerts.claim_outgoing(outgoing):
+                    shown.append(outgoing.reply)
+            except StorageError as exc:
+                shown.append(Reply(f"A reminder could not be recorded: {exc}", error=True))
+        return shown
 
     def handle(self, line: str) -> None:
         """One typed line: a button number, /file PATH, or anything the chat accepts."""
         try:
             self._print(self._dispatch(line))
+        except ReadFailed as exc:
+            self._print([Reply(f"Could not read the data folder: {exc}. Nothing was changed.",
+                               error=True)])  # fmt: skip
         except StorageError as exc:
             self._print([Reply(f"Not saved: {exc}. Your earlier answers are safe.", error=True)])
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from tinydb.storages import Storage
 
-from storage.repository import StorageError
+from storage.repository import DamagedFile, ReadFailed, StorageError
 
 _TMP_SUFFIX = ".tmp"
 
@@ -135,13 +135,13 @@ def read_json(path: Path) -> Any | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise StorageError(f"could not read {path}: {reason(exc)}") from exc
+        raise ReadFailed(f"could not read {path}: {reason(exc)}") from exc
     if not raw.strip():
         return None
     try:
         return json.loads(raw)
     except ValueError as exc:
-        raise StorageError(f"{path} is not valid JSON ({exc}); restore it from a backup") from exc
+        raise DamagedFile(f"{path} is not valid JSON ({exc})") from exc
 
 
 def dumps(data: Any) -> bytes:
@@ -192,9 +192,7 @@ class AtomicJSONStorage(Storage):
         else:
             data = read_json(self.path)
             if data is not None and not isinstance(data, dict):
-                raise StorageError(
-                    f"{self.path} does not hold a TinyDB database (not a JSON object)"
-                )
+                raise DamagedFile(f"{self.path} is not a TinyDB database (not a JSON object)")
             if self._cache_enabled:
                 self._cached, self._have_cache = data, True
         if self._in_batch:

@@ -12,7 +12,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from storage.atomic import atomic_write_bytes
+from storage.atomic import atomic_write_bytes, reason
+from storage.repository import ReadFailed
+
+
+def _holds(path: Path, digest: str) -> bool:
+    """Whether `path` exists with exactly the content named by `digest`."""
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest() == digest
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise ReadFailed(f"could not read {path}: {reason(exc)}") from exc
 
 
 def store_file(
@@ -21,7 +33,7 @@ def store_file(
     """Write `data` durably (or raise StorageError) and return the metadata to record."""
     digest = hashlib.sha256(data).hexdigest()
     target = Path(files_dir) / digest
-    if not target.exists():
+    if not _holds(target, digest):  # absent, or damaged: the same document sent again mends it
         atomic_write_bytes(target, data)
     return {
         "name": Path(name).name or "document",

@@ -16,6 +16,7 @@ import logging
 import os
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -25,11 +26,12 @@ from storage.atomic import (
     dumps,
     fdatasync,
     fsync_dir,
+    make_private_dirs,
     read_json,
     reason,
     write_all,
 )
-from storage.repository import INDEX_FIELDS, Case, StorageError
+from storage.repository import INDEX_FIELDS, Case, DamagedFile, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ SESSIONS_FILE = "sessions.json"
 AUDIT_FILE = "audit.json"
 JOURNAL_FILE = "index.journal"
 PENDING_FILE = "index.pending"  # written by older code; read once at open
+QUARANTINE_DIR = "quarantine"
 
 CASE_TABLE = "case"
 INDEX_TABLE = "cases"
@@ -68,17 +71,60 @@ def case_path(data_dir: Path, case_id: str) -> Path:
 
 
 def read_case_file(path: Path) -> Case | None:
-    """The one document of a case file, or None if the file is missing or empty."""
+    """The one document of a case file, or None if there is no such file; `DamagedFile` if
+    it is empty or not a case (case files are written whole, so that is damage, not a
+    write in progress)."""
     data = AtomicJSONStorage(path).read()
     if data is None:
+        if path.exists():
+            raise DamagedFile(f"{path} is empty")
         return None
     table = data.get(CASE_TABLE)
     if not isinstance(table, dict) or len(table) != 1:
-        raise StorageError(f"{path} should hold exactly one document in table {CASE_TABLE!r}")
+        raise DamagedFile(f"{path} should hold exactly one document in table {CASE_TABLE!r}")
     (case,) = table.values()
     if not isinstance(case, dict):
-        raise StorageError(f"{path}: the case document is not a JSON object")
+        raise DamagedFile(f"{path}: the case document is not a JSON object")
     return case
+
+
+def quarantine(data_dir: Path, path: Path, why: object) -> Path:
+    """Move a damaged file into `quarantine/` (kept for a person to look at, never deleted),
+    named after where it was and when; one log line says so. Returns the new path."""
+    folder = data_dir / QUARANTINE_DIR
+    make_private_dirs(folder)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = folder / f"{path.relative_to(data_dir).as_posix().replace('/', '_')}.{stamp}"
+    try:
+        os.replace(path, target)
+        fsync_dir(path.parent)
+        fsync_dir(folder)
+    except OSError as exc:
+        raise StorageError(f"could not set aside damaged {path}: {reason(exc)}") from exc
+    log.error("set aside damaged file %s as %s: %s", path.name, target.relative_to(data_dir), why)
+    return target
+
+
+def quarantined(data_dir: Path) -> list[str]:
+    """Names of the files set aside so far, oldest name first."""
+    try:
+        return sorted(os.listdir(data_dir / QUARANTINE_DIR))
+    except FileNotFoundError:
+        return []
+
+
+def damaged(path: Path) -> DamagedFile | None:
+    """Why a whole-file JSON database (meta, sessions, index, audit) is damaged, or None if
+    it is missing or sound. Empty counts as damaged: these files are only written whole."""
+    try:
+        data = read_json(path)
+    except DamagedFile as exc:
+        return exc
+    if data is None and path.exists():
+        return DamagedFile(f"{path} is empty")
+    if data is not None and not isinstance(data, dict):
+        return DamagedFile(f"{path} does not hold a TinyDB database (not a JSON object)")
+    return None
 
 
 def write_case_file(path: Path, case: Case) -> None:
@@ -154,9 +200,14 @@ def case_ids_on_disk(data_dir: Path) -> list[str]:
 
 
 def index_case_file(data_dir: Path, case_id: str) -> dict[str, Any] | None:
-    """The index entry for a case as its file has it; None if there is no such file."""
+    """The index entry for a case as its file has it; None if there is no such file, or if
+    it was damaged (then it is set aside in quarantine/ and the case is left out)."""
     path = case_path(data_dir, case_id)
-    case = read_case_file(path)
+    try:
+        case = read_case_file(path)
+    except DamagedFile as exc:
+        quarantine(data_dir, path, exc)
+        return None
     if case is None:
         return None
     try:

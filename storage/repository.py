@@ -28,6 +28,14 @@ class StorageError(RuntimeError):
     """A write could not be made durable; the previous state is intact."""
 
 
+class ReadFailed(StorageError):
+    """A file could not be read (an I/O error); nothing was changed."""
+
+
+class DamagedFile(StorageError):
+    """A file is there but does not hold what it should (truncated, not JSON, empty)."""
+
+
 class DataDirLocked(StorageError):
     """Another process already owns the data folder."""
 
@@ -37,6 +45,10 @@ class Repository(Protocol):
 
     def locked(self) -> AbstractContextManager[None]:
         """Hold the in-process lock across a read-modify-write of several calls."""
+        ...
+
+    def stepped_aside(self) -> AbstractContextManager[None]:
+        """Inside `locked()`: release the lock for long work that needs no exclusion."""
         ...
 
     # cases -----------------------------------------------------------------
@@ -89,6 +101,10 @@ class Repository(Protocol):
     def audit_log(self) -> list[dict[str, Any]]: ...
 
     # files ----------------------------------------------------------------------
+    def quarantined(self) -> list[str]:
+        """Damaged files set aside in the data folder's quarantine/ folder, for the admins."""
+        ...
+
     def files_dir(self) -> str:
         """Folder (owner-only) where attachments are kept."""
         ...

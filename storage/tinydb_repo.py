@@ -59,9 +59,16 @@ Why this shape:
 - Every file but the journal is written through `storage.atomic` (temp file, fsync, rename,
   fsync folder), so a kill at any instant leaves each file whole, old or new. The journal is
   appended to; a line cut short by a kill is skipped at open (see above).
-- One process owns the folder (flock); inside it an RLock serialises callers. Case files are
-  read from disk on every `get_case` (they are a few KB and in the page cache), so there is no
-  cache to get out of step with the disk.
+- One process owns the folder (flock); inside it a fair reentrant lock (storage.fairlock)
+  serialises callers. Case files are read from disk on every `get_case` (they are a few KB
+  and in the page cache), so there is no cache to get out of step with the disk; a thread
+  not holding the lock reads them without taking it (a rename replaces a file whole), so a
+  report reading every case never holds up a save, and `stepped_aside()` lets a caller
+  inside `locked()` release the lock for such long reading.
+- A case file that does not parse is set aside in quarantine/ and reads as no case (one bad
+  file must not stop every report and sweep); a damaged index.json or sessions.json is set
+  aside and rebuilt from the case files, a damaged audit.json set aside and started afresh;
+  a damaged meta.json stops the open (users, roles and settings cannot be rebuilt).
 """
 
 from __future__ import annotations
@@ -71,10 +78,9 @@ import functools
 import json
 import logging
 import os
-import threading
 import uuid
-from collections.abc import Callable, Iterator, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -83,11 +89,12 @@ import tinydb
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
-from storage import layout
+from storage import layout, swap
 from storage.atomic import AtomicJSONStorage, make_private_dirs, remove_temp_files
+from storage.fairlock import FairLock
 from storage.lock import DataDirLock
 from storage.migrations import migrate
-from storage.repository import INDEX_FIELDS, Case, StorageError
+from storage.repository import INDEX_FIELDS, Case, DamagedFile, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +135,13 @@ def _by_doc_id(table: Table, doc_ids: dict[str, int], key: str, value: str) -> D
     return doc if doc is not None and doc.get(key) == value else None
 
 
+def _has_role(user: Mapping[str, Any]) -> bool:
+    if isinstance(user.get("role"), str):
+        return True
+    log.warning("user %s has no role in meta.json: treated as having no access", user.get("id"))
+    return False
+
+
 def _replace_with(new: dict[str, Any]) -> Callable[[MutableMapping[str, Any]], None]:
     """A TinyDB updater that replaces a document (plain `update` would keep removed keys)."""
 
@@ -164,8 +178,9 @@ class TinyDBRepository:
         """Lock the folder, migrate it if needed and repair the index; `clock` must be aware."""
         self.data_dir = Path(data_dir).absolute()
         self._clock = clock
-        self._lock = threading.RLock()
+        self._lock = FairLock()
         self._closed = True
+        swap.recover(self.data_dir)  # a restore cut between its two renames
         make_private_dirs(self.data_dir)
         if (mode := self.data_dir.stat().st_mode) & 0o077:
             log.warning(
@@ -183,11 +198,13 @@ class TinyDBRepository:
         self._closed = False
 
     def _open(self) -> None:
+        swap.clean_leftovers(self.data_dir)
         cases_dir = self.data_dir / layout.CASES_DIR
         make_private_dirs(cases_dir)
         for folder in (self.data_dir, cases_dir, self.data_dir / layout.FILES_DIR):
             if removed := remove_temp_files(folder):
                 log.warning("removed %d unfinished temp file(s) from %s", removed, folder)
+        set_aside = self._check_files()
         # Migrations write these files with storages of their own: no cache until they are done.
         with TinyDB(self.data_dir / layout.META_FILE, storage=AtomicJSONStorage) as meta:
             migrate(self.data_dir, meta)
@@ -219,6 +236,49 @@ class TinyDBRepository:
         self._by_reference: dict[str, list[str]] = {}
         for case_id, entry in self._index.items():
             self._add_reference(case_id, entry)
+        for name, moved_to in set_aside.items():
+            detail = {"file": name, "set_aside_as": moved_to}
+            self._add_audit("system", "damaged_file_set_aside", name, detail)
+        if layout.SESSIONS_FILE in set_aside:
+            self._rebuild_sessions()
+
+    def _check_files(self) -> dict[str, str]:
+        """Refuse a damaged meta.json (users, roles and settings cannot be rebuilt, and a new
+        empty one would silently lock everyone out); set aside a damaged sessions.json,
+        index.json or audit.json, which are rebuilt (sessions, index) or started afresh
+        (audit, the old one kept in quarantine/). Returns {file: where it was moved}."""
+        meta = self.data_dir / layout.META_FILE
+        if why := layout.damaged(meta):
+            raise StorageError(
+                f"{why}. It holds the users, roles and settings, so the bot will not start "
+                f"with a new one: restore it from a backup (python -m bot restore) or repair it"
+            )
+        moved = {}
+        for name in (layout.SESSIONS_FILE, layout.INDEX_FILE, layout.AUDIT_FILE):
+            path = self.data_dir / name
+            if why := layout.damaged(path):
+                target = layout.quarantine(self.data_dir, path, f"{why}; starting a new one")
+                moved[name] = target.name
+        return moved
+
+    def _rebuild_sessions(self) -> None:
+        """Sessions after sessions.json was lost: each owner back in the checklist they
+        touched last (a session is only a position; the answers are in the cases)."""
+        latest: dict[str, tuple[str, str, int]] = {}
+        for case_id in list(self._index):
+            case = self._read_case(case_id) or {}
+            runs = case.get("runs") or []
+            history = case.get("history") or [{}]
+            at = str(history[-1].get("at", ""))
+            for index, run in enumerate(runs):
+                owner = case.get("owner")
+                if not isinstance(owner, str) or run.get("status") != "in_progress":
+                    continue
+                if owner not in latest or latest[owner][0] < at:
+                    latest[owner] = (at, case_id, index)
+        for owner, (_, case_id, index) in sorted(latest.items()):
+            self._put_session(owner, {"case": case_id, "run": index})
+        log.warning("rebuilt %d session(s) from the case files", len(latest))
 
     def _repair_index(self, written: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """The index of index.json made to agree with the case files after a crash, a restore
@@ -268,6 +328,12 @@ class TinyDBRepository:
         with self._lock:
             yield
 
+    def stepped_aside(self) -> AbstractContextManager[None]:
+        """Let other threads use the repository while this one, inside `locked()`, does
+        long work that needs no exclusion (building a report from reads): the lock is
+        released for the block and taken back after it, in turn."""
+        return self._lock.stepped_aside()
+
     def close(self) -> None:
         """Release the folder; further calls raise `StorageError`. Safe to call twice."""
         with self._lock:
@@ -300,11 +366,35 @@ class TinyDBRepository:
     def _case_path(self, case_id: str) -> Path:
         return layout.case_path(self.data_dir, case_id)
 
-    @_guarded
     def get_case(self, case_id: str) -> Case | None:
+        """The case as its file holds it. A thread not holding the lock reads without taking
+        it (files are replaced whole by renames), so reads never queue behind writes; one
+        holding it reads under it, which is what makes its read-modify-write atomic."""
+        if self._closed:
+            raise StorageError(f"the repository on {self.data_dir} is closed")
         if not layout.is_case_id(case_id):
             return None
-        return layout.read_case_file(self._case_path(case_id))
+        if not self._lock.held():
+            try:
+                return layout.read_case_file(self._case_path(case_id))
+            except DamagedFile:
+                pass  # set aside under the lock, below
+        with self._lock:
+            return self._read_case(case_id)
+
+    def _read_case(self, case_id: str) -> Case | None:
+        """The case file; a damaged one is set aside (quarantine/) and reads as no case, so
+        that one bad file never stops what reads all of them (reports, sweeps, search)."""
+        path = self._case_path(case_id)
+        try:
+            return layout.read_case_file(path)
+        except DamagedFile as exc:
+            layout.quarantine(self.data_dir, path, exc)
+        old = self._index.pop(case_id, None)
+        if old is not None:
+            self._remove_reference(case_id, old)
+        self._unwritten.discard(case_id)
+        return None
 
     @_guarded
     def save_case(self, case: Case, *, actor: str, action: str, detail: dict[str, Any]) -> None:
@@ -317,7 +407,7 @@ class TinyDBRepository:
         if not layout.is_case_id(case_id):
             raise ValueError(f"case['id'] is not a valid case id: {case_id!r}")
         path = self._case_path(case_id)
-        stored = layout.read_case_file(path)
+        stored = self._read_case(case_id)
         history = (stored if stored is not None else case).get("history") or []
         record = {"at": self._now(), "actor": actor, "action": action, "detail": detail}
         doc = {**case, "history": [*history, record]}
@@ -431,12 +521,17 @@ class TinyDBRepository:
         ]
 
     def iter_cases(self) -> Iterator[Case]:
-        """Every case, in index order. The lock is taken per case, not across the iteration,
-        so a slow consumer (a report being written) does not block saves."""
+        """Every case, in index order. The lock is not held while a file is read (case files
+        are replaced by atomic renames, so a read sees a whole file, old or new), even by a
+        caller inside `locked()`: a report over every case never holds up other users. A
+        caller that writes what it read must read it again under the lock first."""
         with self._lock:
+            if self._closed:
+                raise StorageError(f"the repository on {self.data_dir} is closed")
             case_ids = list(self._index)
         for case_id in case_ids:
-            case = self.get_case(case_id)
+            with self._lock.stepped_aside():
+                case = self.get_case(case_id)
             if case is not None:
                 yield case
 
@@ -450,8 +545,9 @@ class TinyDBRepository:
 
     @_guarded
     def get_user(self, user_id: str) -> dict[str, Any] | None:
+        """The user, or None if unknown or if their record has no role (no access)."""
         doc = self._user(user_id)
-        return copy.deepcopy(dict(doc)) if doc is not None else None
+        return copy.deepcopy(dict(doc)) if doc is not None and _has_role(doc) else None
 
     def _user(self, user_id: str) -> Document | None:
         return _by_doc_id(self._users, self._user_doc, "id", user_id)
@@ -488,7 +584,8 @@ class TinyDBRepository:
 
     @_guarded
     def list_users(self) -> list[dict[str, Any]]:
-        return [copy.deepcopy(dict(doc)) for doc in self._users.all()]
+        """Users with a role; a record without one (edited by hand) gives no access."""
+        return [copy.deepcopy(dict(doc)) for doc in self._users.all() if _has_role(doc)]
 
     # sessions ------------------------------------------------------------------------------
 
@@ -558,6 +655,10 @@ class TinyDBRepository:
         return [copy.deepcopy(dict(doc)) for doc in self._audit.all()]
 
     # files ---------------------------------------------------------------------------------
+
+    @_guarded
+    def quarantined(self) -> list[str]:
+        return layout.quarantined(self.data_dir)
 
     @_guarded
     def files_dir(self) -> str:

@@ -10,6 +10,7 @@ daily digest still lists the item, so nothing falls through.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -36,14 +37,28 @@ RECORD_BUTTON = {
 }
 
 
+#: More reminders than this for one person in one sweep (after an import of past letters,
+#: or a long downtime) come as one summary instead of one message each.
+SUMMARY_OVER = 3
+#: How many of the most overdue a summary names, each with a button to open the case.
+SUMMARY_NAMES = 5
+
+
 @dataclass(frozen=True)
 class Outgoing:
-    """One message for one user, with the reminder key to record once it is sent."""
+    """One message for one user, with the reminder key(s) to record before it is sent: one
+    for a reminder, every one it stands for for a summary (`also`)."""
 
     to: str
     reply: Reply
     case_id: str
     key: str
+    also: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def claims(self) -> tuple[tuple[str, str], ...]:
+        """(case id, reminder key) of every reminder this message stands for."""
+        return ((self.case_id, self.key), *self.also)
 
 
 class AlertService:
@@ -60,27 +75,57 @@ class AlertService:
 
     # ---- reminders -------------------------------------------------------------------
     def pending(self) -> list[Outgoing]:
-        """Every reminder due now that was never sent, addressed to whoever should act."""
+        """Every reminder due now that was never sent, addressed to whoever should act: one
+        message each, or one summary for a person with more than `SUMMARY_OVER` due."""
         today = self.service.today()
-        cases = {c["id"]: c for c in self._cases_with("next_alert", today)}
+        with self.repo.stepped_aside():
+            cases = {c["id"]: c for c in self._cases_with("next_alert", today)}
         users = {u["id"]: u for u in self.repo.list_users()}
-        outgoing = []
+        due: dict[str, list[tuple[Case, reminders.Reminder]]] = {}
         for reminder in reminders.sweep(cases.values(), today, self.rules_of):
             case = cases[reminder.case_id]
-            reply = reminder_reply(case, reminder.deadline, today)
             for user_id in recipients(case, users):
+                due.setdefault(user_id, []).append((case, reminder))
+        outgoing = []
+        for user_id, items in due.items():
+            if len(items) > SUMMARY_OVER:
+                outgoing.append(_summary(user_id, items, today))
+                continue
+            for case, reminder in items:
+                reply = reminder_reply(case, reminder.deadline, today)
                 outgoing.append(Outgoing(user_id, reply, case["id"], reminder.key))
         return outgoing
 
     def claim(self, case_id: str, key: str) -> bool:
         """Record `key` as sent; False if it already was (another sweep got there first)."""
+        return bool(self._claim_keys(case_id, [key]))
+
+    def claim_outgoing(self, outgoing: Outgoing) -> bool:
+        """Record every key the message stands for (one save per case); False if each one
+        was already recorded, so the message must not go out."""
+        by_case: dict[str, list[str]] = {}
+        for case_id, key in outgoing.claims:
+            by_case.setdefault(case_id, []).append(key)
+        if len(by_case) == 1:
+            return self._claim_keys(outgoing.case_id, by_case[outgoing.case_id]) > 0
+        with self.repo.bulk():  # a summary: index.json written once, not per case
+            return sum(self._claim_keys(c, keys) for c, keys in by_case.items()) > 0
+
+    def _claim_keys(self, case_id: str, keys: list[str]) -> int:
         with self.repo.locked():
             case = self.repo.get_case(case_id)
-            if case is None or key in reminders.reminder_state(case)["sent"]:
-                return False
-            reminders.mark_sent(case, key, self.service.clock.now().isoformat(timespec="seconds"))
-            self.service.save(case, "system", "reminder_sent", {"key": key})
-            return True
+            if case is None:
+                return 0
+            sent = reminders.reminder_state(case)["sent"]
+            new = [key for key in keys if key not in sent]
+            if not new:
+                return 0
+            at = self.service.clock.now().isoformat(timespec="seconds")
+            for key in new:
+                reminders.mark_sent(case, key, at)
+            detail = {"key": new[0]} if len(new) == 1 else {"keys": new}
+            self.service.save(case, "system", "reminder_sent", detail)
+            return len(new)
 
     def release(self, case_id: str, key: str) -> None:
         """Undo `claim` after a send that certainly failed, so the next sweep tries again."""
@@ -88,6 +133,11 @@ class AlertService:
             case = self.repo.get_case(case_id)
             if case is not None and reminders.reminder_state(case)["sent"].pop(key, None):
                 self.service.save(case, "system", "reminder_failed", {"key": key})
+
+    def release_outgoing(self, outgoing: Outgoing) -> None:
+        """Undo `claim_outgoing` after a send that certainly failed."""
+        for case_id, key in outgoing.claims:
+            self.release(case_id, key)
 
     def snooze(self, case: Case, rule: str, actor: str) -> Reply:
         deadline = self._deadline(case, rule)
@@ -113,7 +163,12 @@ class AlertService:
 
     # ---- digest ----------------------------------------------------------------------
     def digest(self) -> Reply:
-        """Everything overdue and due within a week, grouped by owner, plus non-cooperation."""
+        """Everything overdue and due within a week, grouped by owner, plus non-cooperation.
+        Reads every case, with the repository lock stepped aside (other users go on)."""
+        with self.repo.stepped_aside():
+            return self._digest()
+
+    def _digest(self) -> Reply:
         today = self.service.today()
         horizon = today + timedelta(days=DIGEST_HORIZON_DAYS)
         cases = self._cases_with("next_due", horizon)
@@ -130,6 +185,9 @@ class AlertService:
                 f"  {display_name({'code': code, 'kind': 'state'})} ({code}): {', '.join(refs)}"
                 for code, refs in sorted(flagged.items())
             ]
+        if damaged := self.repo.quarantined():
+            lines.append("Damaged files set aside in the data folder's quarantine/ folder:")
+            lines += [f"  {name}" for name in damaged]
         text = "\n".join(lines) or "Nothing overdue and nothing due in the next 7 days."
         return Reply(text, title=f"Digest · {format_date(today)}")
 
@@ -165,6 +223,29 @@ def reminder_reply(case: Mapping[str, Any], deadline: Deadline, today: date) -> 
     if deadline.rule == "reply":
         buttons.insert(1, Button("Follow-up letter sent", f"s:{case['id']}:communication_followup"))
     return Reply(text, buttons=buttons, title=f"Reminder · {_describe(case)}")
+
+
+def _summary(user_id: str, items: list[tuple[Case, reminders.Reminder]], today: date) -> Outgoing:
+    """One message for many reminders: how many of each kind, and the most overdue by name
+    (with a button to open each); every one is recorded as sent, once, like a reminder."""
+    items = sorted(items, key=lambda item: (item[1].deadline.due, item[0]["id"]))
+    kinds = Counter(reminder.deadline.title for _, reminder in items)
+    lines = [
+        f"{len(items)} reminders came due on {len(set(c['id'] for c, _ in items))} cases while "
+        "the bot was away or with cases just imported. Each is recorded, so none comes twice:",
+        *(f"  {title}: {count}" for title, count in sorted(kinds.items())),
+        "The most overdue:",
+    ]
+    buttons = []
+    for case, reminder in items[:SUMMARY_NAMES]:
+        days = (today - reminder.deadline.due).days
+        lines.append(f"  • {case['label']}: {reminder.deadline.title}, {_overdue(days)}")
+        buttons.append(Button(case["label"][:40], f"c:{case['id']}"))
+    lines.append("The next reminder of each comes on its usual day; /cases lists your cases.")
+    (first_case, first), *rest = items
+    also = tuple((case["id"], reminder.key) for case, reminder in rest)
+    reply = Reply("\n".join(lines), buttons=buttons, title="Reminders · catching up")
+    return Outgoing(user_id, reply, first_case["id"], first.key, also)
 
 
 def _describe(case: Mapping[str, Any]) -> str:

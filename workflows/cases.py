@@ -69,11 +69,25 @@ class CaseService:
         return rules_for(case, self.rules, self._overrides)
 
     def set_overrides(self, overrides: dict[str, Any], actor: str) -> None:
-        """Change per-mandate rules; every case's reminder dates are recomputed at once."""
+        """Change per-mandate rules; the reminder dates they move are recomputed at once.
+
+        Every case is read with the repository lock stepped aside, so a rule change over
+        thousands of cases does not hold up other users; each case whose dates move is read
+        again and saved under the lock (a copy read earlier may be stale by then)."""
         self.repo.set_setting(OVERRIDES, overrides, actor=actor)
         self._overrides = overrides
-        for case in list(self.repo.iter_cases()):
-            self.save(case, actor, "rules_changed", {})
+        with self.repo.stepped_aside():
+            moved = [case["id"] for case in self.repo.iter_cases() if self._dates_move(case)]
+            for case_id in moved:
+                with self.repo.locked():
+                    case = self.repo.get_case(case_id)
+                    if case is not None:
+                        self.save(case, actor, "rules_changed", {})
+
+    def _dates_move(self, case: Case) -> bool:
+        before = (case.get("next_alert"), case.get("next_due"))
+        derive(case, self.registry, self.rules_of(case))
+        return (case.get("next_alert"), case.get("next_due")) != before
 
     # ---- lifecycle ----------------------------------------------------------------
     def create(self, kind: str, owner: str, case_id: str | None = None) -> tuple[Case, engine.Step]:

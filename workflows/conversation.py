@@ -83,6 +83,8 @@ class Conversation:
             user = self.repo.get_user(chat.user_id)
             if user is None:
                 return _refuse(chat)
+            if (again := self.reports.replayed(user, chat.update_id, chat.private)) is not None:
+                return again
             if text.startswith("/"):
                 return self._command(chat, user, text)
             return self._answer(chat, user, engine.Text(text))
@@ -92,6 +94,8 @@ class Conversation:
             user = self.repo.get_user(chat.user_id)
             if user is None:
                 return _refuse(chat)
+            if (again := self.reports.replayed(user, chat.update_id, chat.private)) is not None:
+                return again
             return self._tap(chat, user, token)
 
     def file(self, chat: Chat, meta: dict[str, Any]) -> list[Reply]:
@@ -158,7 +162,7 @@ class Conversation:
             case "edit":
                 return self._edit_number(chat, user, arg.strip())
             case "report":
-                return self.reports.start(user, arg.strip(), chat.private)
+                return self.reports.start(user, arg.strip(), chat.private, chat.update_id)
             case "find":
                 return [self.reports.find(user, arg, 0, chat.private)]
             case "export" if user["role"] == "admin":
@@ -271,7 +275,7 @@ class Conversation:
         if case is not None and session.get("dismiss") and isinstance(inp, engine.Text):
             return self._dismiss(chat, user, case, session["dismiss"], inp.text)
         if session.get("report") and isinstance(inp, engine.Text):
-            return self.reports.answer(user, inp.text, chat.private)
+            return self.reports.answer(user, inp.text, chat.private, chat.update_id)
         if case is None or session.get("run") is None:
             return [Reply(f"You are not in a checklist right now.\n{help_text()}")]
         if not access.can_edit(user, case):
@@ -338,7 +342,7 @@ class Conversation:
         if kind == "p":
             return [self._cases(user, int(rest) if _NUMBER.fullmatch(rest) else 0)]
         if kind == "r":
-            return self.reports.tap(user, rest, chat.private)
+            return self.reports.tap(user, rest, chat.private, chat.update_id)
         if kind == "fp":
             query = (self.repo.get_session(chat.user_id) or {}).get("find", "")
             page = int(rest) if _NUMBER.fullmatch(rest) else 0

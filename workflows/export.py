@@ -7,14 +7,16 @@
   lock, so no save can land half-way through and the snapshot is one consistent instant.
   Saves wait for the snapshot (about a second for 10,000 cases). A manifest lists every
   file with its SHA-256.
-- `restore`: unpack a backup into a data folder. The archive is checked in full (paths,
-  checksums) in a staging folder before anything is touched; the target folder is locked
-  like a running bot would lock it (so restoring under a running bot is refused), and a
-  folder that already holds data is only replaced with `force=True`.
+- `restore`: unpack a backup beside the data folder, open it, then swap it in by renames
+  (see `restore`). The target folder is locked like a running bot would lock it (so
+  restoring under a running bot is refused); a folder that already holds data is only
+  replaced with `force=True`, and one that is not a data folder never.
 """
 
 from __future__ import annotations
 
+import fcntl
+import glob
 import hashlib
 import io
 import json
@@ -22,6 +24,7 @@ import os
 import secrets
 import shutil
 import tarfile
+import zlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -29,9 +32,11 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Protocol
 
-from storage.atomic import fsync_dir, make_private_dirs
+from storage import swap
+from storage.atomic import make_private_dirs
+from storage.layout import META_FILE, case_ids_on_disk, case_path, read_case_file
 from storage.lock import LOCK_FILE, DataDirLock
-from storage.repository import Repository
+from storage.repository import Repository, StorageError
 from storage.tinydb_repo import open_repository
 from workflows.checklist import Registry
 from workflows.report.confidential import redacted
@@ -40,6 +45,8 @@ EXPORT_FORMAT = "followup-bot export"
 BACKUP_FORMAT = "followup-bot backup"
 MANIFEST = "backup-manifest.json"
 _TEMP_SUFFIX = ".tmp"  # what storage.atomic names its unfinished writes
+_CHUNK = 1 << 20
+_MANIFEST_MAX = 64 << 20
 
 
 class RestoreError(RuntimeError):
@@ -102,10 +109,14 @@ def export_json(
 
 def backup(repo: LockableFolder, target: Path, *, now: datetime) -> BackupInfo:
     """Snapshot the data folder into `target` (.tar.gz). The archive is written beside the
-    target and renamed into place, so a file at `target` is always a complete backup."""
+    target and renamed into place, so a file at `target` is always a complete backup. The
+    partial file is flock-held while it is written, so the next backup can tell one a kill
+    left behind (removed) from one another backup is writing."""
+    _remove_dead_partials(target)
     partial = target.with_name(f".{target.name}.{secrets.token_hex(4)}{_TEMP_SUFFIX}")
     try:
         with partial.open("xb") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             os.chmod(partial, 0o600)
             info = _write_backup(repo, handle, now)
             handle.flush()
@@ -116,21 +127,69 @@ def backup(repo: LockableFolder, target: Path, *, now: datetime) -> BackupInfo:
     return info
 
 
+def _remove_dead_partials(target: Path) -> None:
+    """Partial archives of this target that no backup holds any more (a kill left them)."""
+    prefix = f".{target.name}."
+    for path in target.parent.glob(f"{glob.escape(prefix)}*{_TEMP_SUFFIX}"):
+        try:
+            with path.open("rb") as handle:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                path.unlink()
+        except OSError:  # held by a backup in progress, or already gone
+            continue
+
+
 def _write_backup(repo: LockableFolder, stream: BinaryIO, now: datetime) -> BackupInfo:
+    """Files are streamed from disk, never all held in memory: one pass hashes them for the
+    manifest (which goes first), a second copies them into the archive. The lock keeps the
+    folder still between the two; attachments are never rewritten."""
     root = repo.data_dir
     with repo.locked(), tarfile.open(fileobj=stream, mode="w:gz") as archive:
-        contents = {name: path.read_bytes() for name, path in _data_files(root)}
+        files = list(_data_files(root))
+        digests = {name: _sha256_of(path) for name, path in files}
         manifest = {
             "format": BACKUP_FORMAT,
             "version": 1,
             "created_at": now.isoformat(timespec="seconds"),
-            "files": {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()},
+            "files": digests,
         }
-        _add(archive, MANIFEST, json.dumps(manifest, indent=1).encode(), now)
-        for name, data in contents.items():
-            _add(archive, name, data, now)
-    cases = sum(1 for name in contents if name.startswith("cases/"))
-    return BackupInfo(files=len(contents), cases=cases, size=sum(map(len, contents.values())))
+        data = json.dumps(manifest, indent=1).encode()
+        _add(archive, MANIFEST, len(data), io.BytesIO(data), now)
+        size = 0
+        for name, path in files:
+            with path.open("rb") as handle:
+                length = os.fstat(handle.fileno()).st_size
+                reader = _HashingReader(handle)
+                _add(archive, name, length, reader, now)
+            if reader.hexdigest() != digests[name]:
+                raise StorageError(f"{path} changed while it was backed up")
+            size += length
+    cases = sum(1 for name in digests if name.startswith("cases/"))
+    return BackupInfo(files=len(digests), cases=cases, size=size)
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _HashingReader:
+    """A file as tarfile reads it, hashing what passes through."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        self._digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(size)
+        self._digest.update(data)
+        return data
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
 
 
 def _data_files(root: Path) -> Iterator[tuple[str, Path]]:
@@ -144,32 +203,77 @@ def _data_files(root: Path) -> Iterator[tuple[str, Path]]:
             yield path.relative_to(root).as_posix(), path
 
 
-def _add(archive: tarfile.TarFile, name: str, data: bytes, now: datetime) -> None:
+def _add(archive: tarfile.TarFile, name: str, size: int, data: Any, now: datetime) -> None:
     member = tarfile.TarInfo(name)
-    member.size, member.mode, member.mtime = len(data), 0o600, int(now.timestamp())
-    archive.addfile(member, io.BytesIO(data))
+    member.size, member.mode, member.mtime = size, 0o600, int(now.timestamp())
+    archive.addfile(member, data)
 
 
 # ---- restore ----------------------------------------------------------------------------
 
 
 def restore(archive: Path, data_dir: Path, *, actor: str, force: bool = False) -> int:
-    """Restore a backup into `data_dir`; returns the number of cases restored. The restore
-    is recorded in the restored folder's own audit log."""
-    staging = data_dir.parent / f".{data_dir.name}.restore-{secrets.token_hex(4)}"
+    """Restore a backup into `data_dir`; returns the number of cases restored.
+
+    Nothing of the live folder is touched until the restored one is complete and opens:
+    the archive is streamed into a staging folder beside it (names, sizes against the free
+    space, checksums), every case file is parsed, the staged folder is opened as the bot
+    would open it (schema version, index) and the restore recorded in its audit log; only
+    then are the two swapped by renames (storage.swap). The target's lock is held from the
+    start, so a running bot refuses to start meanwhile and vice versa. A folder that is not
+    empty and is not a data folder is never replaced, even with `force`."""
+    data_dir = data_dir.resolve()  # a symlinked folder: swap the real one, beside it
     make_private_dirs(data_dir.parent)
+    swap.recover(data_dir)
+    make_private_dirs(data_dir)
+    lock = DataDirLock(data_dir)
+    lock.acquire()
     try:
-        _unpack(archive, staging)
-        make_private_dirs(data_dir)
-        lock = DataDirLock(data_dir)
-        lock.acquire()
+        swap.clean_leftovers(data_dir)
+        _check_target(data_dir, force)
+        staging = swap.staging_dir(data_dir)
         try:
-            _replace_contents(data_dir, staging, force)
-        finally:
-            lock.release()
+            os.mkdir(staging, 0o700)
+            _unpack(archive, staging)
+            cases = _open_staged(staging, archive, actor, force)
+            replaced = swap.swap_in(data_dir, staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    repo = open_repository(data_dir)  # re-indexes the restored case files
+        lock.release()
+    shutil.rmtree(replaced, ignore_errors=True)
+    return cases
+
+
+def _check_target(data_dir: Path, force: bool) -> None:
+    present = [p.name for p in data_dir.iterdir() if p.name != LOCK_FILE]
+    if not present:
+        return
+    if not (data_dir / META_FILE).is_file():
+        raise RestoreError(
+            f"{data_dir} is not empty and is not a bot data folder (no {META_FILE}); "
+            "restore into an empty folder"
+        )
+    if not force:
+        raise RestoreError(
+            f"{data_dir} already holds data; restore into an empty folder, "
+            "or pass --force to replace it"
+        )
+
+
+def _open_staged(staging: Path, archive: Path, actor: str, force: bool) -> int:
+    """Open the restored folder as the bot will: every case file must parse, the schema must
+    be one this program knows; then record the restore in its own audit log."""
+    for case_id in case_ids_on_disk(staging):
+        try:
+            read_case_file(case_path(staging, case_id))
+        except StorageError as exc:
+            raise RestoreError(f"the backup cannot be opened: {exc}") from exc
+    try:
+        repo = open_repository(staging)
+    except StorageError as exc:
+        raise RestoreError(f"the backup cannot be opened: {exc}") from exc
     try:
         cases = len(repo.list_cases())
         detail = {"cases": cases, "replaced": force}
@@ -180,40 +284,64 @@ def restore(archive: Path, data_dir: Path, *, actor: str, force: bool = False) -
 
 
 def _unpack(archive: Path, staging: Path) -> None:
-    """Extract into `staging`, checking every name and checksum against the manifest."""
+    """Stream the archive into `staging`, checking names, sizes and checksums.
+
+    Sizes come from the tar headers and are checked before a byte is extracted: a member
+    (or all of them together) larger than the free space of the folder's disk is refused,
+    so a small archive that expands to gigabytes never fills the disk or the memory."""
+    budget = shutil.disk_usage(staging).free
+    manifest: dict[str, Any] | None = None
+    seen: dict[str, str] = {}
     try:
-        with tarfile.open(archive, mode="r:gz") as tar:
-            manifest = _manifest(tar)
-            expected: dict[str, str] = manifest["files"]
-            seen = set()
-            for member in tar.getmembers():
+        with tarfile.open(archive, mode="r|gz") as tar:
+            for member in tar:
                 if member.name == MANIFEST:
+                    manifest = _manifest(tar, member)
                     continue
                 name = _safe_name(member)
-                if name not in expected:
-                    raise RestoreError(f"{name} is in the archive but not in its manifest")
-                handle = tar.extractfile(member)
-                assert handle is not None  # _safe_name accepts regular files only
-                data = handle.read()
-                if hashlib.sha256(data).hexdigest() != expected[name]:
-                    raise RestoreError(f"{name} does not match its checksum: damaged archive")
-                path = staging / name
-                make_private_dirs(path.parent)
-                path.write_bytes(data)
-                os.chmod(path, 0o600)
-                seen.add(name)
-    except (tarfile.TarError, OSError, EOFError) as exc:
+                if member.size > budget:
+                    raise RestoreError(
+                        f"{name} would take {member.size:,} bytes, more than the {budget:,} "
+                        "left on the data folder's disk: not restoring"
+                    )
+                budget -= member.size
+                seen[name] = _extract(tar, member, staging / name)
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         raise RestoreError(f"{archive.name} is not a readable backup: {exc}") from exc
-    missing = set(expected) - seen
+    _check_manifest(manifest, seen)
+
+
+def _extract(tar: tarfile.TarFile, member: tarfile.TarInfo, path: Path) -> str:
+    """Copy one member to `path` in chunks; returns its SHA-256."""
+    handle = tar.extractfile(member)
+    assert handle is not None  # _safe_name accepts regular files only
+    make_private_dirs(path.parent)
+    digest = hashlib.sha256()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
+
+
+def _check_manifest(manifest: dict[str, Any] | None, seen: dict[str, str]) -> None:
+    if manifest is None:
+        raise RestoreError("no backup manifest: this is not a backup made by the bot")
+    expected: dict[str, str] = manifest["files"]
+    for name, digest in seen.items():
+        if name not in expected:
+            raise RestoreError(f"{name} is in the archive but not in its manifest")
+        if digest != expected[name]:
+            raise RestoreError(f"{name} does not match its checksum: damaged archive")
+    missing = set(expected) - set(seen)
     if missing:
         raise RestoreError(f"the archive lacks {len(missing)} file(s), e.g. {min(missing)}")
 
 
-def _manifest(tar: tarfile.TarFile) -> dict[str, Any]:
-    try:
-        member = tar.getmember(MANIFEST)
-    except KeyError:
-        raise RestoreError("no backup manifest: this is not a backup made by the bot") from None
+def _manifest(tar: tarfile.TarFile, member: tarfile.TarInfo) -> dict[str, Any]:
+    if member.size > _MANIFEST_MAX:
+        raise RestoreError("the backup manifest is implausibly large")
     handle = tar.extractfile(member)
     try:
         manifest = json.loads(handle.read()) if handle else None
@@ -223,28 +351,20 @@ def _manifest(tar: tarfile.TarFile) -> dict[str, Any]:
         raise RestoreError("the manifest is not a followup-bot backup manifest")
     if manifest.get("version") != 1:
         raise RestoreError(f"backup version {manifest.get('version')} is not supported")
+    if not isinstance(manifest.get("files"), dict):
+        raise RestoreError("the manifest does not list the files")
     return manifest
 
 
 def _safe_name(member: tarfile.TarInfo) -> str:
     path = PurePosixPath(member.name)
-    if not member.isfile() or path.is_absolute() or ".." in path.parts or not path.parts:
+    if (
+        not member.isfile()
+        or member.issparse()
+        or path.is_absolute()
+        or ".." in path.parts
+        or not path.parts
+        or path.as_posix() == LOCK_FILE
+    ):
         raise RestoreError(f"refusing archive member {member.name!r}")
     return path.as_posix()
-
-
-def _replace_contents(data_dir: Path, staging: Path, force: bool) -> None:
-    present = [p for p in data_dir.iterdir() if p.name != LOCK_FILE]
-    if present and not force:
-        raise RestoreError(
-            f"{data_dir} already holds data; restore into an empty folder, "
-            "or pass --force to replace it"
-        )
-    for path in present:
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
-    for path in sorted(staging.iterdir()):
-        os.replace(path, data_dir / path.name)
-    fsync_dir(data_dir)

@@ -40,6 +40,8 @@ PERIODS = (("This year", "this year"), ("Last year", "last year"),
 SCOPES = (("All cases", "all"), ("One mandate", "mandate"), ("One State", "state"))
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 RECORD_START = date(1980, 1, 1)
+#: Session key: what the last report was built from, and for which update.
+BUILT = "report_built"
 
 
 class ReportChat:
@@ -48,17 +50,22 @@ class ReportChat:
         self.repo = service.repo
 
     # ---- /report --------------------------------------------------------------------
-    def start(self, user: dict[str, Any], arg: str, private: bool) -> list[Reply]:
+    def start(
+        self, user: dict[str, Any], arg: str, private: bool, update_id: int | None = None
+    ) -> list[Reply]:
         words = arg.split(maxsplit=1)
         if words and words[0].lower() == "state":
-            return self._state_profile(user, words[1] if len(words) > 1 else "", private)
+            name = words[1] if len(words) > 1 else ""
+            return self._state_profile(user, name, private, update_id)
         if arg:
             return self._period_chosen(user, arg)
         buttons = [Button(label, f"r:p:{key}") for label, key in PERIODS]
         buttons.append(Button("Another period…", "r:p:"))
         return [Reply("Which period?", buttons=buttons, title="Report")]
 
-    def tap(self, user: dict[str, Any], rest: str, private: bool) -> list[Reply]:
+    def tap(
+        self, user: dict[str, Any], rest: str, private: bool, update_id: int | None = None
+    ) -> list[Reply]:
         kind, _, value = rest.partition(":")
         if kind == "p" and value:
             return self._period_chosen(user, value)
@@ -66,10 +73,12 @@ class ReportChat:
             self._ask(user, "period")
             return [Reply("Type the period, e.g. 2016, since 1 June 2017, March 2018 session.")]
         if kind == "s":
-            return self._scope_chosen(user, value, private)
+            return self._scope_chosen(user, value, private, update_id)
         return [Reply("That button is out of date.", error=True)]
 
-    def answer(self, user: dict[str, Any], text: str, private: bool) -> list[Reply]:
+    def answer(
+        self, user: dict[str, Any], text: str, private: bool, update_id: int | None = None
+    ) -> list[Reply]:
         """Text typed while a report question is open (period, mandate or State)."""
         session = self.repo.get_session(user["id"]) or {}
         asked = session.get("report", {})
@@ -82,11 +91,12 @@ class ReportChat:
             found = match_mandate(text)
             if len(found) != 1:
                 return [Reply("Name one mandate, e.g. WGAD or SR HRDs.", error=True)]
-            return self._send(user, asked["period"], private, mandate=found[0].short_name)
+            mandate = found[0].short_name
+            return self._send(user, asked["period"], private, update_id, mandate=mandate)
         state = resolve_state(text)
         if state is None:
             return [Reply("Name one State, e.g. Burundi or BDI.", error=True)]
-        return self._send(user, asked.get("period", ""), private, state=state.code)
+        return self._send(user, asked.get("period", ""), private, update_id, state=state.code)
 
     def _period_chosen(self, user: dict[str, Any], text: str) -> list[Reply]:
         try:
@@ -100,7 +110,9 @@ class ReportChat:
             buttons.append(Button("All, with confidential names", "r:s:confidential"))
         return [Reply(f"{period.label}. Which cases?", buttons=buttons, title="Report")]
 
-    def _scope_chosen(self, user: dict[str, Any], scope: str, private: bool) -> list[Reply]:
+    def _scope_chosen(
+        self, user: dict[str, Any], scope: str, private: bool, update_id: int | None
+    ) -> list[Reply]:
         session = self.repo.get_session(user["id"]) or {}
         period = session.get("report", {}).get("period")
         if period is None:
@@ -111,38 +123,76 @@ class ReportChat:
             return [Reply(f"Which {'mandate' if scope == 'mandate' else 'State'}? e.g. {example}")]
         if scope == "confidential" and not (user["role"] == "admin" and private):
             return [Reply("Only an admin, in a private chat, can ask for names.", error=True)]
-        return self._send(user, period, private, confidential=scope == "confidential")
+        return self._send(user, period, private, update_id, confidential=scope == "confidential")
 
-    def _state_profile(self, user: dict[str, Any], name: str, private: bool) -> list[Reply]:
+    def _state_profile(
+        self, user: dict[str, Any], name: str, private: bool, update_id: int | None
+    ) -> list[Reply]:
         state = resolve_state(name) if name else None
         if state is None:
             return [Reply("Which State? For example /report state Burundi.", error=True)]
         today = self.service.today()
         label = f"{state.name}: the whole record to {today.isoformat()}"
-        return self._build(user, RECORD_START, today, label, private, state=state.code)
+        return self._build(user, RECORD_START, today, label, private, update_id, state=state.code)
 
     def _send(
-        self, user: dict[str, Any], period_text: str, private: bool, **scope: Any
+        self,
+        user: dict[str, Any],
+        period_text: str,
+        private: bool,
+        update_id: int | None,
+        **scope: Any,
     ) -> list[Reply]:
         try:
             period = parse_period(period_text, self.service.today(), self.service.tz)
         except PeriodError as exc:
             return [Reply(str(exc), error=True)]
-        return self._build(user, period.start, period.end, period.label, private, **scope)
+        return self._build(user, period.start, period.end, period.label, private, update_id,
+                           **scope)  # fmt: skip
+
+    def replayed(
+        self, user: dict[str, Any], update_id: int | None, private: bool
+    ) -> list[Reply] | None:
+        """The report built for this very message or tap, built again, if it is that update
+        delivered again after a restart (the process was killed before the report went out:
+        the question it answered is gone from the session, which still names the update).
+        None for any other update."""
+        session = self.repo.get_session(user["id"]) or {}
+        built = session.get(BUILT)
+        if update_id is None or not isinstance(built, dict) or built.get("update") != update_id:
+            return None
+        scope = built["scope"]
+        if scope.get("confidential") and not (user["role"] == "admin" and private):
+            return [Reply("Only an admin, in a private chat, can ask for names.", error=True)]
+        start, end = date.fromisoformat(built["start"]), date.fromisoformat(built["end"])
+        return self._build(user, start, end, built["label"], private, update_id, **scope)
 
     def _build(
-        self, user: dict[str, Any], start: date, end: date, label: str, private: bool, **scope: Any
+        self,
+        user: dict[str, Any],
+        start: date,
+        end: date,
+        label: str,
+        private: bool,
+        update_id: int | None,
+        **scope: Any,
     ) -> list[Reply]:
-        self._session(user, report=None)
-        report = compile_report(
-            self.repo.iter_cases(), start, end, today=self.service.today(), label=label,
-            rules=self.service.rules, overrides=self.service.overrides,
-            registry=self.service.registry,
-            standing_invitations=standing.invitations(self.repo), **scope,
-        )  # fmt: skip
-        if report.confidential:
-            record_confidential_request(self.repo, report, actor=user["id"], via="chat")
-        return [Reply(summary_text(report), title="Report", files=report_files(report))]
+        """The report; the session keeps what it was built from and for which update, so
+        that the same update delivered again after a kill gets it (see `replayed`)."""
+        built = {"update": update_id, "start": start.isoformat(), "end": end.isoformat(),
+                 "label": label, "scope": scope}  # fmt: skip
+        self._session(user, report=None, **{BUILT: built if update_id is not None else None})
+        invitations = standing.invitations(self.repo)
+        with self.repo.stepped_aside():  # seconds of reading: other users go on meanwhile
+            report = compile_report(
+                self.repo.iter_cases(), start, end, today=self.service.today(), label=label,
+                rules=self.service.rules, overrides=self.service.overrides,
+                registry=self.service.registry, standing_invitations=invitations, **scope,
+            )  # fmt: skip
+            if report.confidential:
+                record_confidential_request(self.repo, report, actor=user["id"], via="chat")
+            files = report_files(report)
+        return [Reply(summary_text(report), title="Report", files=files)]
 
     def _ask(self, user: dict[str, Any], step: str, **extra: Any) -> None:
         self._session(user, report={"step": step, **extra})
@@ -156,7 +206,9 @@ class ReportChat:
     def find(self, user: dict[str, Any], text: str, page: int, private: bool) -> Reply:
         if not text.strip():
             return Reply("What should I look for? e.g. /find Burundi, /find reprisal", error=True)
-        found = search(self.repo, text, user, private_chat=private, registry=self.service.registry)
+        with self.repo.stepped_aside():
+            found = search(self.repo, text, user, private_chat=private,
+                           registry=self.service.registry)  # fmt: skip
         self._session(user, find=text)
         return case_list(found, page, f"Found for “{text[:40]}”", page_token="fp")
 
@@ -166,8 +218,9 @@ class ReportChat:
         from workflows.export import export_json
 
         stream = io.BytesIO()
-        count = export_json(self.repo, stream, registry=self.service.registry, actor=user["id"],
-                            now=self.service.clock.now())  # fmt: skip
+        with self.repo.stepped_aside():
+            count = export_json(self.repo, stream, registry=self.service.registry,
+                                actor=user["id"], now=self.service.clock.now())  # fmt: skip
         name = f"followup-export-{self.service.today().isoformat()}.json"
         attachment = Attachment(name, stream.getvalue(), "application/json")
         return [Reply(f"Export of {count} cases (no confidential answers).", files=[attachment])]

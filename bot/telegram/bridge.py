@@ -1,9 +1,13 @@
 """The one path from a Telegram update into the conversation and back out as messages.
 
 `Conversation` is synchronous and writes to disk (with fsync) before it returns, which is
-what makes a confirmed answer durable. Every call runs on one dedicated storage thread: the
-waits stay off the event loop, so other users' messages keep flowing while an answer is
-being saved, and one thread owns the data files, so read-modify-writes never interleave.
+what makes a confirmed answer durable. Its calls run on a small pool of chat threads, off
+the event loop. One thread at a time owns the data files: every conversation call holds the
+repository's lock (a fair one, storage.fairlock), so read-modify-writes never interleave,
+except where a call steps aside for long reading (a report, the digest, a search, an export,
+a rule change); then the next user in line is answered meanwhile instead of waiting seconds
+behind it (bench/README.md, "Answers while reports are built"). Other storage calls (the
+inbox, the guard's look-up, reminder records) keep their one dedicated storage thread.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
 from bot.telegram import render
-from storage.repository import Repository, StorageError
+from storage.repository import ReadFailed, Repository, StorageError
 from workflows.cases import Clock
 from workflows.conversation import Chat, Conversation
 from workflows.views import Reply
@@ -33,6 +37,13 @@ NOT_SAVED = (
     "Not saved: the bot could not write to its data folder. Your earlier answers are safe; "
     "please try again in a moment."
 )
+NOT_READ = (
+    "The bot could not read its data folder just now; nothing was changed. "
+    "Please try again in a moment."
+)
+#: Conversation calls in flight at once; beyond the few long reads that step aside, they
+#: wait for the repository's lock in turn anyway.
+CHAT_THREADS = 16
 #: User text may hold links; a preview would fetch and display them in the chat.
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -41,6 +52,7 @@ class Bridge:
     def __init__(self, conversation: Conversation) -> None:
         self.conversation = conversation
         self._storage_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage")
+        self._chat_threads = ThreadPoolExecutor(CHAT_THREADS, thread_name_prefix="chat")
 
     @property
     def repo(self) -> Repository:
@@ -55,7 +67,10 @@ class Bridge:
     ) -> list[Reply]:
         """Run a conversation call off the event loop; a failed write becomes a clear reply."""
         try:
-            return await self.call_value(method, *args, **kwargs)
+            return await self.call_shared(method, *args, **kwargs)
+        except ReadFailed:
+            log.exception("storage read failure; the user was told to try again")
+            return [Reply(NOT_READ, error=True)]
         except StorageError:
             log.exception("storage failure; the user was told the change was not saved")
             return [Reply(NOT_SAVED, error=True)]
@@ -65,6 +80,15 @@ class Bridge:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             self._storage_thread, functools.partial(method, *args, **kwargs)
+        )
+
+    async def call_shared(self, method: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a call that takes the repository's lock itself (conversation calls, sweeps,
+        the digest) on the chat threads, so that one stepping aside does not hold up the
+        rest."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._chat_threads, functools.partial(method, *args, **kwargs)
         )
 
     async def deliver(self, bot: Bot, chat_id: int, reply: Reply) -> None:

@@ -14,6 +14,7 @@ APScheduler skips a run more than one second late by default; these jobs may run
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Bot
@@ -22,6 +23,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.settings import Schedule
 from bot.telegram.bridge import Bridge
+from storage.repository import StorageError
 from workflows.alerts import AlertService, Outgoing
 from workflows.dates import get_zone
 
@@ -38,6 +40,10 @@ class Scheduler:
         self.bridge = bridge
         self.alerts = alerts
         self.schedule = schedule
+        # One sweep at a time (the catch-up and the periodic job may meet): a summary's
+        # reminders are recorded case by case, so two sweeps claiming it together could
+        # each get some of them and both send it.
+        self._sweeping = asyncio.Lock()
 
     def install(self, app: Application) -> None:
         queue = app.job_queue
@@ -63,12 +69,22 @@ class Scheduler:
         await self.digest(context.bot)
 
     async def sweep(self, bot: Bot) -> int:
-        """Send every reminder due now that was never sent; returns how many went out."""
+        """Send every reminder due now that was never sent; returns how many went out. One
+        that cannot be recorded is logged and left for the next sweep; the others still go."""
+        async with self._sweeping:
+            return await self._sweep_once(bot)
+
+    async def _sweep_once(self, bot: Bot) -> int:
         sent = 0
-        for outgoing in await self.bridge.call_value(self.alerts.pending):
+        for outgoing in await self.bridge.call_shared(self.alerts.pending):
             if not _is_telegram_id(outgoing.to):
                 continue  # the console's user: left for the console to show
-            if await self.bridge.call_value(self.alerts.claim, outgoing.case_id, outgoing.key):
+            try:
+                claimed = await self.bridge.call_shared(self.alerts.claim_outgoing, outgoing)
+            except StorageError as exc:
+                log.warning("reminder %s not recorded, so not sent: %s", outgoing.key, exc)
+                continue
+            if claimed:
                 sent += await self._send(bot, outgoing)
         return sent
 
@@ -80,7 +96,7 @@ class Scheduler:
             return 0
         except TelegramError as exc:
             log.warning("reminder for user %s failed, retried next sweep: %s", outgoing.to, exc)
-            await self.bridge.call_value(self.alerts.release, outgoing.case_id, outgoing.key)
+            await self.bridge.call_shared(self.alerts.release_outgoing, outgoing)
             return 0
         return 1
 
@@ -100,10 +116,10 @@ class Scheduler:
         today = self.alerts.service.today().isoformat()
         if await self.bridge.call_value(self.alerts.repo.get_setting, LAST_DIGEST) == today:
             return 0
+        reply = await self.bridge.call_shared(self.alerts.digest)  # a failure marks nothing
         await self.bridge.call_value(
             self.alerts.repo.set_setting, LAST_DIGEST, today, actor="system"
         )
-        reply = await self.bridge.call_value(self.alerts.digest)
         sent = 0
         for user_id in await self.bridge.call_value(self.alerts.digest_recipients):
             if not _is_telegram_id(user_id):

@@ -42,6 +42,7 @@ TOKEN = "7312458096:ZZtokenSECRET-fault_tests-4f9c2e71"
 SECRET_PART = TOKEN.partition(":")[2]
 ADMIN = 100
 REMINDER = "Reminder · "
+SUMMARY = "Reminders · "  # many reminders due at once for one person: one summary
 MARK = "/zzmark"
 #: The bot's answer to a marker starts with this (an unknown command).
 MARK_ANSWER = "I do not know " + MARK
@@ -152,7 +153,7 @@ class Inbox:
         stub.on_sent = self._on_sent
 
     def _on_sent(self, sent: Sent) -> None:
-        if sent.text.startswith(REMINDER):
+        if sent.text.startswith((REMINDER, SUMMARY)):
             self.reminders.append(sent)
             self.reminder_times.append(time.monotonic())
             return

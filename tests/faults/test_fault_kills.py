@@ -25,6 +25,7 @@ from typing import Any
 from botapi_stub import BotApiStub, Sent
 from fault_harness import (
     ADMIN,
+    SUMMARY,
     BotProcess,
     ChatClient,
     Inbox,
@@ -270,9 +271,14 @@ def check_every_confirmed_answer_is_stored(
 
 def check_no_reminder_was_sent_twice(reminders: list[Sent], cases: dict[str, Any]) -> int:
     """No two messages carry the same reminder (case, rule, rung: the rung shows as the "N
-    days ago" of the text), and each one sent is recorded in its case."""
+    days ago" of the text), and each one sent is recorded in its case. A summary (many due
+    at once for one person) names the same cases only once."""
     seen: Counter[tuple[int, str, str, str]] = Counter()
+    summaries = Counter((r.chat_id, r.text) for r in reminders if r.text.startswith(SUMMARY))
+    assert all(count == 1 for count in summaries.values()), f"summary sent twice: {summaries}"
     for reminder in reminders:
+        if reminder.text.startswith(SUMMARY):
+            continue
         (case_id, rule) = next(
             data.split(":")[1:] for _, data in reminder.buttons if data.startswith("z:")
         )

@@ -22,6 +22,7 @@ from typing import Any
 
 from botapi_stub import BotApiStub, Sent, callback, message
 from fault_harness import (
+    ADMIN,
     BotProcess,
     ChatClient,
     Inbox,
@@ -165,3 +166,33 @@ async def test_an_update_numbered_lower_after_a_quiet_week_is_applied(tg: Harnes
     # A week without updates: the next number is random, here lower than the last.
     reply = await send(52_380_117, message(OFFICER, text="yesterday"))
     assert "Saved: Sun 14 May 2017" in reply.text
+
+
+async def test_a_confidential_report_asked_for_just_before_a_kill_is_sent_after_the_restart(
+    api: BotApiStub, tmp_path: Path
+) -> None:
+    """The tap that builds a report clears the report question from the session and audits
+    the confidential variant as produced; killed before the report went out, the restarted
+    bot replays the tap from its inbox and must send the report, not "out of date"."""
+    data = tmp_path / "data"
+    bot = bot_process(api, data)
+    admin = ChatClient(Inbox(api), ADMIN)
+    async with running(bot):
+        window = await admin.exchange(admin.say("/report 2017"), 30)
+        assert window and window[-1].text.endswith("Which cases?")
+        api.stall("sendMessage", 60)  # the report is on its way when the process dies
+        update_id = await api.push(admin.tap(window[-1], "All, with confidential names"))
+        sending = lambda: api.called("sendMessage")[-1].result is None  # noqa: E731
+        await until(lambda: api.confirmed > update_id and sending(), 60, "the report in flight")
+        await bot.kill()
+        api.clear_faults()
+        await bot.start()
+        admin.cursor = len(admin.inbox.chats[ADMIN])
+
+        after = await admin.exchange(None, 60)
+        assert after, "the report was never sent"
+        assert all("out of date" not in sent.text for sent in after), after[-1].text
+        assert any(sent.text.startswith("Report") for sent in after)
+        names = [doc.filename for chat, doc in api.documents if chat == ADMIN]
+        assert any(name.endswith(".docx") for name in names), names
+        assert await bot.stop() == 0

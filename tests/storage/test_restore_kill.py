@@ -1,0 +1,104 @@
+"""Kill a restore at random instants: the data folder holds the old data or the new, whole.
+
+A restore over a folder of a few cases brings in a backup of a few thousand. Each cycle
+starts the restore in a child process and SIGKILLs it after a random delay spread over a
+whole restore's duration (unpacking, opening the staged folder, the swap, the clean-up).
+The folder, opened afterwards, must have either every old case or every restored one, never
+a mix and never none; what the kill left beside it is gone after that open.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from storage.tinydb_repo import open_repository
+from workflows.export import backup
+
+ROOT = Path(__file__).resolve().parents[2]
+OLD, NEW = 5, 2500
+CYCLES = 8
+SEED = 20261201
+RESTORE = (
+    "import sys; from pathlib import Path; from workflows.export import restore; "
+    "restore(Path(sys.argv[1]), Path(sys.argv[2]), actor='kill-test', force=True)"
+)
+
+
+def _fill(data_dir: Path, count: int, prefix: str) -> None:
+    repo = open_repository(data_dir)
+    try:
+        with repo.bulk():
+            for n in range(count):
+                case = {"id": f"{prefix}{n:06d}", "kind": "communication", "owner": "1",
+                        "status": "open", "reference": f"AL BDI {n + 1}/2017",
+                        "label": f"case {n}", "next_alert": None, "next_due": None,
+                        "runs": [], "answers": {"n": n, "text": "x" * 200}}  # fmt: skip
+                repo.save_case(case, actor="t", action="create", detail={})
+    finally:
+        repo.close()
+
+
+def _ids(data_dir: Path) -> set[str]:
+    repo = open_repository(data_dir)
+    try:
+        return {entry["id"] for entry in repo.list_cases()}
+    finally:
+        repo.close()
+
+
+def _restore(archive: Path, target: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-c", RESTORE, str(archive), str(target)],
+        cwd=ROOT, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    base = tmp_path_factory.mktemp("restore-kill")
+    source, old = base / "source", base / "old"
+    _fill(source, NEW, "cnew")
+    _fill(old, OLD, "cold")
+    repo = open_repository(source)
+    try:
+        backup(repo, base / "backup.tar.gz", now=datetime(2026, 12, 1, tzinfo=UTC))
+    finally:
+        repo.close()
+    return base / "backup.tar.gz", old
+
+
+def test_a_restore_killed_at_any_instant_leaves_the_old_data_or_the_new(
+    folders: tuple[Path, Path], tmp_path: Path
+) -> None:
+    archive, old = folders
+    old_ids = _ids(old)
+    target = tmp_path / "live"
+    shutil.copytree(old, target)
+    started = time.monotonic()
+    assert _restore(archive, target).wait(timeout=120) == 0
+    duration = time.monotonic() - started
+    new_ids = _ids(target)
+    assert len(new_ids) == NEW
+
+    rng = random.Random(SEED)
+    outcomes = []
+    for cycle in range(CYCLES):
+        shutil.rmtree(target)
+        shutil.copytree(old, target)
+        process = _restore(archive, target)
+        time.sleep(duration * (cycle + rng.random()) / CYCLES)  # spread over the restore
+        process.kill()
+        process.wait()
+        found = _ids(target)
+        assert found in (old_ids, new_ids), f"cycle {cycle}: {len(found)} cases"
+        outcomes.append(found == new_ids)
+        assert [p.name for p in tmp_path.iterdir() if p.name != "live"] == []
+    assert not all(outcomes), "no kill landed before the swap"
