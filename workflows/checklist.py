@@ -23,8 +23,8 @@ from workflows.expressions import Expression, ExpressionError
 QUESTION_TYPES = frozenset(
     {"text", "yesno", "choice", "multi", "date", "number", "actor", "mandate", "file"}
 )
-VALIDATORS = frozenset({"reference", "report_symbol"})
-SUGGESTIONS = frozenset({"reference"})
+VALIDATORS = frozenset({"reference", "followup_reference", "report_symbol"})
+SUGGESTIONS = frozenset({"reference", "followup_reference"})
 CASE_KINDS = frozenset({"communication", "visit"})
 STAGES = frozenset({"intake", "update", "closure"})
 _STAGE_ORDER = {"intake": 0, "update": 1, "closure": 2}

@@ -23,6 +23,7 @@ from workflows.admin import admin_command
 from workflows.alerts import AlertService
 from workflows.cases import INTAKE, CaseService
 from workflows.reporting import ReportChat
+from workflows.search import find_case
 from workflows.views import Button, Reply, case_card, case_list, question_reply, review_reply
 
 log = logging.getLogger(__name__)
@@ -193,14 +194,15 @@ class Conversation:
     def _open_reference(self, chat: Chat, user: access.User, reference: str) -> list[Reply]:
         if not reference:
             return [Reply("Which case? For example /case AL BDI 2/2017.", error=True)]
-        case = self.repo.case_by_reference(reference) or self.repo.get_case(reference)
+        case = find_case(self.repo, reference)
         if case is None or not access.can_view(user, case):
             return [Reply(f"No case {reference} that you can see. /cases lists yours.", error=True)]
         return [self._card(chat, user, case)]
 
     def _card(self, chat: Chat, user: access.User, case: Case) -> Reply:
         registry = self.service.registry
-        return case_card(case, user, registry, chat.private, _next_step(case))
+        links = self.service.links(case)
+        return case_card(case, user, registry, chat.private, _next_step(case), links)
 
     def _resume(self, chat: Chat, user: access.User) -> list[Reply]:
         session = self.repo.get_session(chat.user_id) or {}
@@ -225,7 +227,7 @@ class Conversation:
         if len(args) < 2:
             return [Reply("Use /assign REF USER_ID, e.g. /assign AL BDI 2/2017 12345.", error=True)]
         reference, new_owner = " ".join(args[:-1]), args[-1]
-        case = self.repo.case_by_reference(reference) or self.repo.get_case(reference)
+        case = find_case(self.repo, reference)
         if case is None or not access.can_edit(user, case):
             return [Reply(f"No case {reference} that you can hand over.", error=True)]
         target = self.repo.get_user(new_owner)
@@ -416,7 +418,7 @@ def _next_step(case: Case) -> str:
     if case["status"] == "closed":
         return "none, the case is closed"
     if case["kind"] == "communication":
-        return "record the reply or a follow-up action, or close the case"
+        return "record a reply, a follow-up or the letter's publication, or close the case"
     return "record the State's response, the visit or the report, or close the case"
 
 

@@ -92,12 +92,27 @@ def review_reply(
     return Reply(text="\n".join(lines), buttons=buttons, title=title)
 
 
+Links = list[tuple[str, list[tuple[str, str]]]]
+
+
 def case_card(
-    case: dict[str, Any], user: User, registry: Registry, private_chat: bool, next_step: str
+    case: dict[str, Any],
+    user: User,
+    registry: Registry,
+    private_chat: bool,
+    next_step: str,
+    links: Links | None = None,
 ) -> Reply:
-    """A case at a glance: summary, checklists done, files, and what can be done next."""
+    """A case at a glance: summary, checklists done, files, linked letters (the rest of its
+    group, what it follows up, its follow-up letters), and what can be done next."""
     confidential = sees_confidential(user, case, private_chat)
     lines = [f"Status: {case['status']} · owner {case['owner']}"]
+    if kind := communication_kind(case):
+        lines.append(f"Type: {kind}")
+    if case.get("aliases"):
+        lines.append("Earlier reference: " + ", ".join(case["aliases"]))
+    for heading, letters in links or []:
+        lines.append(f"{heading}: " + "; ".join(name for _, name in letters))
     for index, run in enumerate(case["runs"]):
         checklist = registry.get(run["checklist"], run["version"])
         state = {"done": "saved", "review": "to review"}.get(run["status"], "in progress")
@@ -108,7 +123,21 @@ def case_card(
         lines.append("Files: " + ", ".join(f["name"] for f in case["files"]))
     lines.append(f"Next step: {next_step}")
     buttons = _card_buttons(case, user, registry)
+    buttons += [Button(name[:40], f"c:{case_id}") for _, ls in links or [] for case_id, name in ls]
     return Reply(text="\n".join(lines), buttons=buttons, title=case["label"])
+
+
+def communication_kind(case: dict[str, Any]) -> str:
+    """ "joint AL", "UA"...: the type, with "joint" when two or more mandates sent it."""
+    runs = case.get("runs") or []
+    if case.get("kind") != "communication" or not runs:
+        return ""
+    answers = runs[0]["answers"]
+    kind = str(answers.get("comm_type") or "")
+    kind = {"JAL": "AL", "JUA": "UA", "JOL": "OL"}.get(kind, kind)
+    joint = len(answers.get("mandates") or []) >= 2 or str(answers.get("comm_type")).startswith("J")
+    follow = " (follow-up letter)" if case.get("follows") else ""
+    return f"{'joint ' if joint and kind else ''}{kind}{follow}"
 
 
 def _value(q: Any, run: dict[str, Any], confidential: bool) -> str:
