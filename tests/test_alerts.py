@@ -10,7 +10,6 @@ from test_conversation import say
 from workflows.alerts import AlertService
 from workflows.conversation import Chat, Conversation
 
-
 #: An urgent appeal to one State, sent 15 March 2017.
 LETTER = (
     "/new", "#Communication", "#UA", "Burundi", "15/03/2017", "WGAD, SR HRDs",

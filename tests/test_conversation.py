@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from workflows.cases import CaseService
-from workflows.deadlines import Rules, deadlines, has_reply
 from workflows.conversation import REFUSAL, STALE, Chat, Conversation
+from workflows.deadlines import Rules, deadlines, has_reply
 from workflows.views import Reply
 
 MARKUP = "Detained at <b>HQ</b> & held *_[incommunicado] — محتجز 👮\x07"

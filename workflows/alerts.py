@@ -171,9 +171,9 @@ def _record_token(case: Mapping[str, Any], rule: str, checklist: str) -> str:
     if rule == "reply_publication":
         for index, run in enumerate(case.get("runs") or []):
             answers = run["answers"]
-            if run["checklist"] == checklist and answers.get("reply_confidential") is False:
-                if not answers.get("reply_published"):
-                    return f"e:{case['id']}:{index}:reply_published"
+            public = answers.get("reply_confidential") is False
+            if run["checklist"] == checklist and public and not answers.get("reply_published"):
+                return f"e:{case['id']}:{index}:reply_published"
     return f"s:{case['id']}:{checklist}"
 
 

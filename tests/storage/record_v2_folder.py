@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from storage.tinydb_repo import TinyDBRepository
-from workflows.cases import Clock, CaseService
+from workflows.cases import CaseService, Clock
 from workflows.checklist import Registry
 from workflows.conversation import Chat, Conversation
 
