@@ -5,7 +5,8 @@ it had before, e.g. "JAL IRN 2/2017"), States (names, codes and the names staff 
 "Turkey" finds Türkiye), other actors ("Acme" finds every communication sent to the
 company), summaries and other free text, themes, mandates and choices, accent- and
 case-insensitively; every word typed must start a word of the case ("defend" finds
-"defenders"). A complete reference matches only that case. `reprisal` alone lists the cases flagged as involving reprisals.
+"defenders"). A complete reference matches only that case. `reprisal` alone lists the
+cases flagged as involving reprisals.
 
 Only cases the user may see are searched (`access.can_view`), and a confidential answer
 (names of victims) is searched only for a user who may see it in this chat
