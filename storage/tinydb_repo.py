@@ -73,7 +73,7 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,7 +86,7 @@ from tinydb.table import Document, Table
 from storage import layout
 from storage.atomic import AtomicJSONStorage, make_private_dirs, remove_temp_files
 from storage.lock import DataDirLock
-from storage.migrations import migrate
+from storage.migrations import CaseUpgrade, migrate
 from storage.repository import INDEX_FIELDS, Case, StorageError
 
 log = logging.getLogger(__name__)
@@ -159,11 +159,17 @@ class TinyDBRepository:
     """Implements `storage.repository.Repository`. Open with `open_repository(data_dir)`."""
 
     def __init__(
-        self, data_dir: str | os.PathLike[str], *, clock: Callable[[], datetime] = _utc_now
+        self,
+        data_dir: str | os.PathLike[str],
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        upgrades: Sequence[CaseUpgrade] | None = None,
     ) -> None:
-        """Lock the folder, migrate it if needed and repair the index; `clock` must be aware."""
+        """Lock the folder, migrate it if needed and repair the index; `clock` must be aware.
+        `upgrades` are the domain's case upgrades (see `storage.migrations`)."""
         self.data_dir = Path(data_dir).absolute()
         self._clock = clock
+        self._upgrades = upgrades
         self._lock = threading.RLock()
         self._closed = True
         make_private_dirs(self.data_dir)
@@ -190,7 +196,7 @@ class TinyDBRepository:
                 log.warning("removed %d unfinished temp file(s) from %s", removed, folder)
         # Migrations write these files with storages of their own: no cache until they are done.
         with TinyDB(self.data_dir / layout.META_FILE, storage=AtomicJSONStorage) as meta:
-            migrate(self.data_dir, meta)
+            migrate(self.data_dir, meta, self._upgrades, self._clock)
         self._meta = _cached_db(self.data_dir / layout.META_FILE)
         self._users = _table(self._meta, "users")
         self._settings = _table(self._meta, "settings")
@@ -566,6 +572,9 @@ class TinyDBRepository:
         return str(folder)
 
 
-def open_repository(data_dir: str | os.PathLike[str]) -> TinyDBRepository:
-    """Open (creating, migrating and repairing as needed) the data folder for this process."""
-    return TinyDBRepository(data_dir)
+def open_repository(
+    data_dir: str | os.PathLike[str], upgrades: Sequence[CaseUpgrade] | None = None
+) -> TinyDBRepository:
+    """Open (creating, migrating and repairing as needed) the data folder for this process.
+    The program passes its case upgrades (`workflows.upgrade.open_data` does)."""
+    return TinyDBRepository(data_dir, upgrades=upgrades)

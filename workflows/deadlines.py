@@ -127,18 +127,24 @@ def _communication(case: Mapping[str, Any], rules: Rules) -> list[Deadline]:
 
 
 def _publication(case: Mapping[str, Any], reply_ends: date, rules: Rules) -> list[Deadline]:
-    """The letter is published when the reply period ends; each reply as soon as received,
-    unless the addressee asked for it to be kept confidential."""
+    """The letter is published when the reply period ends; replies as soon as received,
+    unless the addressee asked for confidentiality. One reply deadline per case (reminders
+    are kept per rule): due with the oldest public reply not yet published."""
     published = any(a.get("letter_published") for a in answers_of(case, "communication_published"))
     due = reply_ends + timedelta(days=rules.letter_publication_after_days)
     found = [Deadline(case["id"], "letter_publication", due, "Publish the letter", published)]
-    for reply in answers_of(case, "communication_reply"):
-        if reply.get("reply_date") and reply.get("reply_confidential") is False:
-            due = parse_iso(reply["reply_date"]) + timedelta(
-                days=rules.reply_publication_after_days
-            )
-            met = bool(reply.get("reply_published"))
-            found.append(Deadline(case["id"], "reply_publication", due, "Publish the reply", met))
+    public = [
+        a
+        for a in answers_of(case, "communication_reply")
+        if a.get("reply_date") and a.get("reply_confidential") is False
+    ]
+    if public:
+        waiting = [a for a in public if not a.get("reply_published")]
+        received = min(parse_iso(a["reply_date"]) for a in waiting or public)
+        due = received + timedelta(days=rules.reply_publication_after_days)
+        found.append(
+            Deadline(case["id"], "reply_publication", due, "Publish the reply", not waiting)
+        )
     return found
 
 

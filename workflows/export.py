@@ -32,9 +32,9 @@ from typing import Any, BinaryIO, Protocol
 from storage.atomic import fsync_dir, make_private_dirs
 from storage.lock import LOCK_FILE, DataDirLock
 from storage.repository import Repository
-from storage.tinydb_repo import open_repository
 from workflows.checklist import Registry
 from workflows.report.confidential import redacted
+from workflows.upgrade import open_data
 
 EXPORT_FORMAT = "followup-bot export"
 BACKUP_FORMAT = "followup-bot backup"
@@ -169,7 +169,7 @@ def restore(archive: Path, data_dir: Path, *, actor: str, force: bool = False) -
             lock.release()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    repo = open_repository(data_dir)  # re-indexes the restored case files
+    repo = open_data(data_dir)  # re-indexes the restored case files, upgrades old ones
     try:
         cases = len(repo.list_cases())
         detail = {"cases": cases, "replaced": force}

@@ -26,7 +26,7 @@ from storage.repository import INDEX_FIELDS, Case, Repository
 from workflows.access import User, can_view, sees_confidential
 from workflows.actors import resolve_state
 from workflows.checklist import Question, Registry
-from workflows.references import canonical
+from workflows.references import Reference, canonical, parse_reference
 from workflows.report.facts import is_reprisal
 from workflows.text import fold
 
@@ -85,14 +85,22 @@ def search(
 
 def find_case(repo: Repository, text: str) -> Case | None:
     """The case `/case` opens: by reference however typed, by case id, or by an earlier
-    reference kept as an alias when a folder was upgraded (the first such case wins)."""
-    reference = canonical(text)
+    reference kept as an alias when a folder was upgraded. Several letters share the alias
+    of the joint letter they were split from; the one that kept its number wins ("JAL IRN
+    1/2017" opens "AL IRN 1/2017", not the Türkiye letter). Aliases are rare and only looked
+    for when no reference matches, so the scan of every case is the exception."""
+    reference = parse_reference(text)
     if reference is None:
         return repo.case_by_reference(text) or repo.get_case(text.strip())
-    found = repo.case_by_reference(reference)
+    found = repo.case_by_reference(str(reference))
     if found is not None:
         return found
-    return next((c for c in repo.iter_cases() if reference in _references(c)), None)
+    holders = [c for c in repo.iter_cases() if str(reference) in _references(c)]
+    kept = str(Reference(reference.current_type, reference.series, reference.number,
+                         reference.year))  # fmt: skip
+    return next((c for c in holders if c.get("reference") == kept), None) or next(
+        iter(holders), None
+    )
 
 
 def _references(case: Case) -> set[str]:
