@@ -282,7 +282,9 @@ def _letter_for(
 
 
 def followup_case(case: Case, letter_id: str, action: Mapping[str, Any], version: int) -> Case:
-    """A follow-up letter as a communication of its own, from the follow-up answers."""
+    """A follow-up letter as a communication of its own, from the follow-up answers. Themes
+    and names of people stay with the letter it follows up (linked): a follow-up letter on a
+    reprisal is not a second reprisal case, and confidential names are not copied around."""
     intake: dict[str, Any] = case["runs"][0]["answers"]
     reference = parse_reference(str(action["followup_reference"]))
     assert reference is not None, "a saved follow-up reference is valid"
@@ -295,8 +297,6 @@ def followup_case(case: Case, letter_id: str, action: Mapping[str, Any], version
         "reference": str(reference),
         "summary": summary.strip(),
     }
-    if intake.get("themes"):
-        answers["themes"] = intake["themes"]
     run = {
         "checklist": COMMUNICATION_INTAKE, "version": version, "status": "done",
         "position": None, "answers": answers, "skipped": [], "pending": None,
