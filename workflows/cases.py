@@ -152,7 +152,7 @@ class CaseService:
         for addressee, reference, letter_id in zip(
             actors[1:], references[1:], ids[1:], strict=True
         ):
-            letter = _letter_for(case, letter_id, addressee, reference, group)
+            letter = letter_for(case, letter_id, addressee, reference, group)
             self.save(letter, actor, "create", {"kind": "communication", "letter_of": case["id"]})
         for other_id in group:
             other = self.repo.get_case(other_id) if other_id not in ids else None
@@ -268,7 +268,7 @@ def derived_id(case_id: str, what: str) -> str:
     return "c" + hashlib.sha256(f"{case_id}:{what}".encode()).hexdigest()[:10]
 
 
-def _letter_for(
+def letter_for(
     case: Case, letter_id: str, addressee: dict[str, Any], reference: str, group: list[str]
 ) -> Case:
     """The letter of a group sent to one more addressee: the same answers but its own."""
