@@ -125,6 +125,10 @@ def columns(registry: Registry) -> dict[str, list[tuple[str, str]]]:
             for c in (registry.latest(cid) for cid in checklist_ids)
             for q in _importable(c)
         ]
+    found["communication"] += [
+        ("group", "Link: rows with the same label are one letter's addressees"),
+        ("follows", "Link: the reference of the letter this one follows up"),
+    ]
     return found
 
 
