@@ -205,19 +205,23 @@ def test_a_kill_at_any_rename_then_a_restart_ends_as_one_clean_upgrade(
         pass
 
     real_replace = os.replace
-    crash_at = 1
-    while True:
-        folder = copy_recorded(tmp_path, f"crash{crash_at}")
+
+    def crashing_at(rename: int) -> Any:
         count = 0
 
         def replace(src: Any, dst: Any, **kwargs: Any) -> None:
             nonlocal count
             count += 1
-            if count == crash_at:
+            if count == rename:
                 raise Crash(str(dst))
             real_replace(src, dst, **kwargs)
 
-        monkeypatch.setattr(os, "replace", replace)
+        return replace
+
+    crash_at = 1
+    while True:
+        folder = copy_recorded(tmp_path, f"crash{crash_at}")
+        monkeypatch.setattr(os, "replace", crashing_at(crash_at))
         try:
             open_upgraded(folder).close()
             crashed = False
