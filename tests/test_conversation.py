@@ -73,6 +73,28 @@ def test_a_letter_to_two_addressees_becomes_two_linked_letters(
     assert not has_reply(conversation.repo.case_by_reference("UA BDI 1/2017"))
 
 
+def test_a_second_reply_is_recorded_and_each_names_the_addressee(
+    conversation: Conversation,
+) -> None:
+    chat = Chat("2")
+    say(conversation, chat, *COMMUNICATION, "#Save")
+    say(conversation, chat, "/case UA BDI 1/2017", "#Reply received", "2 May 2017",
+        "#French", "#Acknowledgement", "#No", "/skip", "/skip", "3 May 2017",
+        "#Save")  # fmt: skip
+    card = say(conversation, chat, "/case UA BDI 1/2017", "#Reply received", "10 May 2017",
+               "#Other", "#Yes", "#Substantive", "#Yes", "/skip", "/skip",
+               "#Save")  # fmt: skip
+    assert card.text.count("Reply received from Burundi (saved)") == 2
+    assert "Translation requested: Yes" in card.text
+    case = conversation.repo.case_by_reference("UA BDI 1/2017")
+    replies = [r["answers"] for r in case["runs"] if r["checklist"] == "communication_reply"]
+    assert [(r["reply_date"], r["reply_nature"]) for r in replies] == [
+        ("2017-05-02", "acknowledgement"), ("2017-05-10", "substantive"),
+    ]  # fmt: skip
+    assert replies[0]["reply_published"] == "2017-05-03"
+    assert "reply_published" not in replies[1]  # confidential: never asked
+
+
 def test_a_follow_up_letter_is_a_communication_linked_to_the_first(
     conversation: Conversation,
 ) -> None:

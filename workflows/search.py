@@ -132,6 +132,7 @@ def _codes(case: Case) -> set[str]:
 def _case_words(case: Case, registry: Registry, confidential: bool) -> set[str]:
     """Every searchable word of the case; confidential answers only if `confidential`."""
     parts = [str(case.get("reference") or ""), str(case.get("label") or "")]
+    parts += [str(alias) for alias in case.get("aliases") or []]
     for run in case.get("runs") or []:
         try:
             checklist = registry.get(run["checklist"], run["version"])

@@ -16,6 +16,7 @@ from workflows import engine
 from workflows.access import User, can_edit, sees_confidential
 from workflows.answers import AnswerContext, display
 from workflows.checklist import Checklist, Registry
+from workflows.references import JOINT_TYPES
 
 PAGE_SIZE = 8
 
@@ -116,7 +117,7 @@ def case_card(
     for index, run in enumerate(case["runs"]):
         checklist = registry.get(run["checklist"], run["version"])
         state = {"done": "saved", "review": "to review"}.get(run["status"], "in progress")
-        lines.append(f"{index + 1}. {checklist.title} ({state})")
+        lines.append(f"{index + 1}. {checklist.title}{_from(case, run)} ({state})")
         lines += [f"   {q.label}: {_value(q, run, confidential)}"
                   for q in checklist.questions if q.id in run["answers"]]  # fmt: skip
     if case["files"]:
@@ -134,10 +135,18 @@ def communication_kind(case: dict[str, Any]) -> str:
         return ""
     answers = runs[0]["answers"]
     kind = str(answers.get("comm_type") or "")
-    kind = {"JAL": "AL", "JUA": "UA", "JOL": "OL"}.get(kind, kind)
-    joint = len(answers.get("mandates") or []) >= 2 or str(answers.get("comm_type")).startswith("J")
+    joint = len(answers.get("mandates") or []) >= 2 or kind in JOINT_TYPES
+    kind = JOINT_TYPES.get(kind, kind)
     follow = " (follow-up letter)" if case.get("follows") else ""
     return f"{'joint ' if joint and kind else ''}{kind}{follow}"
+
+
+def _from(case: dict[str, Any], run: dict[str, Any]) -> str:
+    """ " from Burundi" on a reply: a letter has one addressee, so its replies are theirs."""
+    if run["checklist"] != "communication_reply" or not case.get("runs"):
+        return ""
+    actors = case["runs"][0]["answers"].get("addressees") or []
+    return f" from {actors[0]['name']}" if len(actors) == 1 else ""
 
 
 def _value(q: Any, run: dict[str, Any], confidential: bool) -> str:
