@@ -63,11 +63,12 @@ def open_data(
 
 
 def case_upgrades(registry: Registry, rules: Rules, today: date) -> tuple[CaseUpgrade, ...]:
-    """Every upgrade to schema 3, in order; the last recomputes what is derived."""
+    """Every upgrade to schema 3, in order; the last recomputes what is derived, so another
+    domain's upgrade goes before it (a per-case function through `each_case`)."""
     intake_version = registry.latest(COMMUNICATION_INTAKE).version
     return (
         each_case(joint_types),
-        lambda cases: one_letter_per_addressee(cases),
+        one_letter_per_addressee,
         lambda cases: followup_letters(cases, intake_version),
         rederived(registry, rules, today),
     )
