@@ -52,6 +52,11 @@ def test_communications_figures(report: Report) -> None:
         "outstanding_previous": 3,
         # #8's statement (20 Aug 2017); #3's is of Jan 2018.
         "statements": 1,
+        # #6 (20 Mar 2017) and #25 (15 Mar 2017) are recorded as published.
+        "letters_published": 2,
+        # All 21 replies are recorded as not confidential; only #6's is published (2 Mar).
+        "public_replies": 21,
+        "replies_published": 1,
         # Burundi: its last three communications due, #2 (2 Jul), #36 (14 Jul) and #3
         # (19 Nov), none answered. China's last three include the answered #7; Iran has
         # only two; Türkiye's (P7, #12, #13) and India's (#16, #37, #17) include replies.

@@ -18,6 +18,9 @@ It belongs to the period by its date sent; its reply counts whenever it arrived 
   (the last session window that ended before the period) and still without a reply.
 - statements: press releases and public statements (follow-up actions) dated in the period,
   on any communication in scope.
+- letters_published: of the letters sent, those recorded as published on the communications
+  website (by today); public_replies: their replies the addressee did not ask to keep
+  confidential; replies_published: of those, the ones recorded as published.
 - non_cooperating: States whose last N communications due (N = 3), sent up to the end of the
   period, all went unanswered (`deadlines.non_cooperating_states`, as of today).
 """
@@ -31,7 +34,7 @@ from typing import Any
 
 from workflows.actors import state_by_code
 from workflows.answers import COMM_TYPES
-from workflows.deadlines import intake, non_cooperating_states, reply_due
+from workflows.deadlines import answers_of, intake, non_cooperating_states, reply_due
 from workflows.references import JOINT_TYPES
 from workflows.report.facts import (
     Case,
@@ -94,6 +97,20 @@ def communications_section(frame: Frame, comms: list[Case]) -> Section:
         if (d := sent_on(c)) and window.start <= d <= window.end and replied_on(c) is None
     ]
     followups = sum(bool(letter.case.get("follows")) for letter in letters)
+    published = sum(
+        any(a.get("letter_published") for a in answers_of(letter.case, "communication_published"))
+        for letter in letters
+    )
+    public_replies = [
+        a
+        for letter in letters
+        for a in answers_of(letter.case, "communication_reply")
+        if a.get("reply_date") and a.get("reply_confidential") is False
+    ]
+    public, replies_out = (
+        len(public_replies),
+        sum(bool(a.get("reply_published")) for a in public_replies),
+    )
     joint = sum(_is_joint(letter.case) for letter in letters)
     statements = sum(_dated(a, frame) for c in comms for a in actions(c, "statement"))
     up_to_end = [c for c in comms if (d := sent_on(c)) and d <= frame.end]
@@ -119,6 +136,9 @@ def communications_section(frame: Frame, comms: list[Case]) -> Section:
             len(outstanding),
         ),
         Figure("statements", "Press releases and public statements", statements),
+        Figure("letters_published", "Letters published", published),
+        Figure("public_replies", "Replies not kept confidential", public),
+        Figure("replies_published", "of which published", replies_out),
         Figure("non_cooperating", "States with persistent non-cooperation", len(flagged)),
     )
     tables = (
