@@ -116,6 +116,17 @@ def test_letter_published_when_the_reply_period_ends_and_a_reply_when_received()
     assert all(met for rule, (_, met) in due(case).items() if "publication" in rule)
 
 
+def test_letters_an_upgrade_made_do_not_count_towards_non_cooperation() -> None:
+    """Three unanswered letters due: Burundi is named; if one is another addressee's letter
+    split off by the upgrade (its reply was never recorded either way), it is not."""
+    letters = [communication(str(n), f"2017-0{n}-01") for n in (1, 2, 3)]
+    assert non_cooperating_states(letters, date(2017, 12, 1), RULES) == {
+        "BDI": ["AL BDI 1/2017", "AL BDI 2/2017", "AL BDI 3/2017"]
+    }
+    letters[1]["reply_unknown"] = True
+    assert non_cooperating_states(letters, date(2017, 12, 1), RULES) == {}
+
+
 def test_changing_the_date_sent_moves_the_deadline() -> None:
     case = communication("1", "2017-03-15")
     case["runs"][0]["answers"]["date_sent"] = "2017-04-15"

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_conversation import say
 
 from storage import layout
 from storage.migrations import STAGING_DIR
 from workflows.access import User
-from workflows.cases import Clock
+from workflows.cases import CaseService, Clock
 from workflows.checklist import Registry
+from workflows.conversation import Chat, Conversation
 from workflows.deadlines import load_rules
 from workflows.search import find_case, search
 from workflows.upgrade import case_upgrades, open_data
@@ -129,6 +131,7 @@ def test_one_letter_per_addressee_with_the_old_reference_as_alias(
         # the reply did not say who replied: it stays with the first letter, the others say so
         assert [r["checklist"] for r in letters[1]["runs"]] == ["communication_intake"]
         assert "check whether Türkiye replied" in letters[1]["history"][-1]["detail"]["note"]
+        assert [c.get("reply_unknown") for c in letters] == [None, True, True]
         # /case and /find by the old reference, however typed
         assert find_case(repo, "jal irn 1 / 2017")["id"] == JAL  # type: ignore[index]
         assert find_case(repo, "AL-TUR-1/2017")["id"] == letters[1]["id"]  # type: ignore[index]
@@ -154,6 +157,7 @@ def test_follow_up_letters_become_linked_communications(tmp_path: Path) -> None:
         ]
         for letter in followups:
             assert letter["follows"] == JAL and letter["status"] == "open"
+            assert letter["reply_unknown"] is True  # the action never said
             assert letter["runs"][0]["answers"]["addressees"][0]["code"] == "IRN"
         # the press release stays a follow-up action; the two letter actions are kept too
         kinds = [r["answers"]["action_type"] for r in first["runs"][2:]]
@@ -168,6 +172,20 @@ def test_old_publication_reminders_are_dismissed_not_sent(tmp_path: Path) -> Non
         dismissed = case["reminders"]["dismissed"]
         assert dismissed == {"letter_publication": "2017-05-31"}  # sent 1 April + 60 days
         assert case["next_due"] == "2017-04-08"  # the urgent early check still stands
+
+
+def test_closing_a_split_letter_makes_its_reply_known(tmp_path: Path, registry: Registry) -> None:
+    """Closing ("no reply") or recording a reply is an officer saying what happened to that
+    letter: from then on it counts like any other."""
+    folder = copy_recorded(tmp_path)
+    with open_upgraded(folder) as repo:
+        conversation = Conversation(CaseService(repo, registry, Clock(lambda: NOW)))
+        say(conversation, Chat("2"), "/case AL TUR 1/2017", "#Close the case", "#No reply",
+            "today", "/skip", "#Save")  # fmt: skip
+        letter = repo.case_by_reference("AL TUR 1/2017")
+        assert letter is not None and letter["status"] == "closed"
+        assert "reply_unknown" not in letter and letter["history"][-1]["action"] == "reply_known"
+        assert repo.case_by_reference("AL OTH 1/2017")["reply_unknown"] is True  # type: ignore[index]
 
 
 def test_a_second_open_changes_nothing(tmp_path: Path) -> None:

@@ -16,7 +16,8 @@ names several addressees keeps the first in this case and creates one linked cas
 addressee, each with its own reference; every letter of the group lists the others in
 `group` (case ids). Saving a follow-up letter creates a communication of its own, linked
 both ways: `follows` (the letter it follows up) and `followups` (on the original). An
-upgraded case may also carry `aliases`, the references it had before (found by /case).
+upgraded case may also carry `aliases`, the references it had before (found by /case), and
+`reply_unknown` when the upgrade made it (see `workflows.upgrade`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from workflows.references import parse_reference, split_references
 OVERRIDES = "deadline_overrides"
 COMMUNICATION_INTAKE = "communication_intake"
 FOLLOWUP = "communication_followup"
+#: Saving one of these on a letter an upgrade made says whether it was answered.
+CONFIRMS_REPLY = frozenset({"communication_reply", "communication_closure"})
 INTAKE = {"communication": "communication_intake", "visit": "visit_request"}
 KIND_LABELS = {"communication": "communication", "visit": "country visit"}
 
@@ -137,6 +140,9 @@ class CaseService:
             self._split(case, actor)
         elif checklist_id == FOLLOWUP:
             self._followup_letter(case, index, actor)
+        elif checklist_id in CONFIRMS_REPLY and case.pop("reply_unknown", None):
+            # an officer recorded this letter's reply or closed it: its reply is known now
+            self.save(case, actor, "reply_known", {"checklist": checklist_id})
 
     def _split(self, case: Case, actor: str) -> None:
         """One case per addressee. The siblings are written first and have ids derived from

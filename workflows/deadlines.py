@@ -188,11 +188,16 @@ def non_cooperating_states(
     communications counts: one reply breaks the streak. Drafts (not finished logging) do not
     count; closed cases do, since closing a case does not mean the State replied. The
     default deadline applies here, not per-mandate overrides: cooperation is the State's
-    record across mandates.
+    record across mandates. Letters an upgrade made from older records (`reply_unknown`:
+    another addressee's letter, or a follow-up letter recorded as an action) are left out:
+    those records never said whether that letter was answered, and a State is named here
+    only on what was recorded.
     """
     history: dict[str, list[tuple[date, str, bool]]] = {}
     for case in cases:
         if case.get("kind") != "communication" or case.get("status") == "draft":
+            continue
+        if case.get("reply_unknown"):
             continue
         due = reply_due(case, rules)
         if due is None or due >= today:

@@ -15,7 +15,9 @@ What changes for communications (issue 10, OHCHR's practice):
   addressee gets a case of its own with the next number in its series for the year and the
   old reference as an alias, linked to the others in `group`. A reply recorded before the
   upgrade did not say who replied: it stays with the first letter, and each new letter says
-  so in its audit entry so that staff can check.
+  so in its audit entry so that staff can check. The new letters carry `reply_unknown`
+  (as do follow-up letters below): the old record never said whether they were answered,
+  so they do not count towards naming a State as persistently non-cooperating.
 - A follow-up action "letter" becomes a follow-up communication of its own (its reference
   as recorded if it is a valid, unused one, else the next number in the series), linked both
   ways (`follows`, `followups`); the action itself stays in the case as it was recorded.
@@ -185,7 +187,9 @@ def _letter(case: Case, letter_id: str, actor: dict[str, str], reference: str, o
     kept = [runs[0], *(r for r in runs[1:] if r["checklist"] == "communication_closure")]
     letter = copy.deepcopy({**case, "runs": kept})
     letter["runs"][0]["answers"].update(addressees=[actor], reference=reference)
-    letter.update(id=letter_id, reference=reference, label=reference, aliases=[old])
+    letter.update(
+        id=letter_id, reference=reference, label=reference, aliases=[old], reply_unknown=True
+    )
     for key in ("followups", "reminders", "seen", UPGRADE_NOTE):
         letter.pop(key, None)
     letter[UPGRADE_NOTE] = {
@@ -222,6 +226,7 @@ def followup_letters(cases: list[Case], intake_version: int) -> list[Case]:
                 typed = str(action.get("followup_reference") or "")
                 if typed and typed != reference:
                     letter["aliases"] = [typed]
+                letter["reply_unknown"] = True
                 letter[UPGRADE_NOTE] = {"followup_of": case["id"], "run": index}
                 added.append(letter)
                 existing.add(letter_id)
