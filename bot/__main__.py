@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 from storage.repository import StorageError
 from workflows.cases import CaseService
 from workflows.checklist import ChecklistError, Registry
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         service = CaseService(repo, registry, tz=settings.timezone)
         if args.console:
-            return _console(Conversation(service))
+            return _console(Conversation(service), settings)
         from bot.app import run_telegram
 
         return run_telegram(settings, service)
@@ -44,11 +44,13 @@ def main(argv: list[str] | None = None) -> int:
         repo.close()
 
 
-def _console(conversation: Conversation) -> int:
+def _console(conversation: Conversation, settings: Settings) -> int:
     from bot.console import Console, ensure_console_user
+    from bot.filetypes import FilePolicy
 
     ensure_console_user(conversation.repo)
-    Console(conversation, sys.stdout).run(sys.stdin, interactive=sys.stdin.isatty())
+    policy = FilePolicy.of(settings.file_types, settings.max_file_bytes)
+    Console(conversation, sys.stdout, policy).run(sys.stdin, interactive=sys.stdin.isatty())
     return 0
 
 

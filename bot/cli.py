@@ -17,6 +17,7 @@ audit-logged under that id. Exit status: 0 done, 1 done with rows not imported, 
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import os
 import sys
@@ -27,8 +28,10 @@ from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from bot.settings import Settings, SettingsError, load_settings
+from bot.terminal import printable
 from storage.repository import StorageError
 from storage.tinydb_repo import TinyDBRepository
+from workflows import standing
 from workflows.actors import resolve_state, suggest_states
 from workflows.checklist import ChecklistError, Registry
 from workflows.dates import DateParseError, parse_date, today_in
@@ -132,6 +135,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
             mandate=mandate, state=state, rules=load_rules(),
             overrides=repo.get_setting("deadline_overrides", {}),
             confidential=args.confidential, registry=registry,
+            standing_invitations=standing.invitations(repo),
         )  # fmt: skip
         if report.confidential:
             record_confidential_request(repo, report, actor=actor, via="cli")
@@ -144,7 +148,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 def _render(report: Report, fmt: str, chart_by: str, stream: BinaryIO) -> None:
     """The writers are imported here: python-docx and matplotlib are slow to import."""
     if fmt == "text":
-        stream.write((summary_text(report) + "\n").encode("utf-8"))
+        stream.write((printable(summary_text(report)) + "\n").encode("utf-8"))
     elif fmt == "docx":
         from workflows.report.docx_writer import write_docx
 
@@ -181,7 +185,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             )  # fmt: skip
         except (ImportFileError, OSError) as exc:
             raise CliError(str(exc)) from exc
-    print(("Dry run, nothing saved. " if args.dry_run else "") + result.summary())
+    print(("Dry run, nothing saved. " if args.dry_run else "") + printable(result.summary()))
     return 1 if result.problems else 0
 
 
@@ -312,8 +316,14 @@ def _write(out: Path | None, write: Callable[[BinaryIO], T]) -> T:
         result = write(sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return result
-    # Exports and reports hold case data: owner-only, whatever the umask (as backups are).
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # Exports and reports hold case data: owner-only, whatever the umask (as backups are),
+    # and never written through a symbolic link (it could point anywhere).
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise CliError(f"{out} is a symbolic link; give the path of the file itself") from None
+        raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
     os.fchmod(fd, 0o600)
     with os.fdopen(fd, "wb") as stream:
         return write(stream)

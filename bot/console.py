@@ -3,24 +3,38 @@
 For trying the bot with no token, for demos, and for scripted tests: it reads one
 message per line from standard input, so a whole conversation can be piped in.
 Buttons are printed numbered; typing a number taps that button. `/file PATH` sends
-a document, as attaching one would on Telegram. Files the bot sends (reports, exports)
-are written to the current folder.
+a document, as attaching one would on Telegram, through the same file policy (type by
+extension and content, size limit; see `bot.filetypes`). Files the bot sends (reports,
+exports) are written to the current folder, owner-only.
+
+What is printed comes from stored text that anyone with access typed, so control
+characters are shown escaped: an answer holding a terminal escape sequence cannot clear
+the screen, retitle the window or hide what follows.
 """
 
 from __future__ import annotations
 
-import mimetypes
+import os
 import re
+import stat
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TextIO
 
+from bot.filetypes import DEFAULT_TYPES, FilePolicy, clean_name, identify
+from bot.terminal import printable
+from storage.atomic import atomic_write_bytes
 from storage.files import store_file
 from storage.repository import Repository, StorageError
 from workflows.conversation import Chat, Conversation
 from workflows.views import Attachment, Button, Reply
 
 CONSOLE_USER = "console"
+NOT_NOW = (
+    "I only keep a file when a question asks for one, or after you choose “Attach a file” "
+    "on a case (/cases)."
+)
+_DEFAULT_POLICY = FilePolicy.of(DEFAULT_TYPES, 20 * 1024 * 1024)
 
 
 def ensure_console_user(repo: Repository) -> None:
@@ -30,9 +44,12 @@ def ensure_console_user(repo: Repository) -> None:
 
 
 class Console:
-    def __init__(self, conversation: Conversation, out: TextIO) -> None:
+    def __init__(
+        self, conversation: Conversation, out: TextIO, policy: FilePolicy = _DEFAULT_POLICY
+    ) -> None:
         self.conversation = conversation
         self.out = out
+        self.policy = policy
         self.chat = Chat(user_id=CONSOLE_USER, private=True)
         self.buttons: list[Button] = []
 
@@ -72,30 +89,48 @@ class Console:
         return self.conversation.text(self.chat, line)
 
     def _send_file(self, path_text: str) -> list[Reply]:
-        path = Path(path_text).expanduser()
-        if not path_text or not path.is_file():
+        """The same checks as a document sent on Telegram, plus those only a local path
+        needs: it must exist and be an ordinary file (not a folder, a device, or a system
+        file such as /proc/self/environ, which holds the bot's environment)."""
+        if not path_text:
             return [Reply("Give the path of a file: /file ~/letters/reply.pdf", error=True)]
-        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        path = Path(path_text).expanduser()
+        name = clean_name(path.name)
+        kind = identify(name, None)
+        if refusal := self.policy.refusal(kind, None):
+            return [Reply(refusal, error=True)]
+        if not self.conversation.expects_file(self.chat):
+            return [Reply(NOT_NOW, error=True), *self.conversation.text(self.chat, "/resume")]
+        try:
+            data = read_local_file(path, self.policy.max_bytes)
+        except LocalFileError as exc:
+            return [Reply(str(exc), error=True)]
+        if refusal := self.policy.content_refusal(kind, data):
+            return [Reply(refusal, error=True)]
+        assert kind is not None
         files_dir = self.conversation.repo.files_dir()
-        service = self.conversation.service
-        meta = store_file(files_dir, path.name, path.read_bytes(), mime, CONSOLE_USER,
-                          service.clock.now())  # fmt: skip
+        now = self.conversation.service.clock.now()
+        meta = store_file(files_dir, name, data, kind.mime, CONSOLE_USER, now)
         return self.conversation.file(self.chat, meta)
 
     def _print(self, replies: list[Reply]) -> None:
         for reply in replies:
-            self.out.write(render(reply) + "\n")
+            self.out.write(printable(render(reply)) + "\n")
             for attachment in reply.files:
-                self.out.write(f"  saved {self._save(attachment)}\n")
+                self.out.write(printable(f"  saved {self._save(attachment)}") + "\n")
             self.out.write("\n")
         self.buttons = replies[-1].buttons if replies else []
         self.out.flush()
 
     def _save(self, attachment: Attachment) -> Path:
-        """Files (reports, exports) go to the current folder, readable by the owner only."""
-        path = Path(attachment.name).resolve()
-        path.touch(mode=0o600)
-        path.write_bytes(attachment.data)
+        """Files (reports, exports) go to the current folder, readable by the owner only.
+
+        Written to a new owner-only file beside the target, then renamed over it: an
+        existing file's looser permissions are not kept, and an existing symbolic link is
+        replaced, never written through (it could point anywhere)."""
+        name = clean_name(PurePath(attachment.name).name) or "download"
+        path = Path.cwd() / name
+        atomic_write_bytes(path, attachment.data)
         return path
 
 
@@ -106,3 +141,37 @@ def render(reply: Reply) -> str:
     lines.append(reply.text)
     lines += [f"  [{n}] {b.label}" for n, b in enumerate(reply.buttons, start=1)]
     return "\n".join(lines)
+
+
+class LocalFileError(ValueError):
+    """A path given to /file cannot be sent; str() says why, for the user."""
+
+
+def read_local_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of an ordinary file at `path`, at most `max_bytes` + 1 of them.
+
+    Opened without blocking (a named pipe must not hang the console) and checked on the
+    open descriptor, so what is checked is what is read. A file whose content is not the
+    size it reports (/proc and /sys files report 0 or 4096) is not an ordinary document.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise LocalFileError(f"File not found: {path}") from None
+    except PermissionError:
+        raise LocalFileError(f"I may not read {path} (permission denied).") from None
+    except OSError as exc:
+        raise LocalFileError(f"Cannot open {path}: {exc.strerror or exc}.") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise LocalFileError(f"{path} is a folder. Give the path of one file.")
+        if not stat.S_ISREG(info.st_mode):
+            raise LocalFileError(f"{path} is not an ordinary file (a device, pipe or socket).")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(max_bytes + 1)
+    finally:
+        os.close(fd)
+    if len(data) <= max_bytes and len(data) != info.st_size:
+        raise LocalFileError(f"{path} is a system file, not a document.")
+    return data

@@ -77,6 +77,9 @@ def load_settings(*, console: bool, data_dir: str | None = None, webhook: bool =
         data_dir=Path(data_dir or env.get("FOLLOWUP_DATA_DIR", "data")),
         timezone=_timezone(env.get("FOLLOWUP_TIMEZONE", DEFAULT_TZ)),
         admins=_admins(env.get("FOLLOWUP_ADMINS", "")),
+        # The file policy is the console's too (its /file), so it is read in both modes.
+        max_file_bytes=int(_number(env, "FOLLOWUP_MAX_FILE_MB", "20", above=0) * 1024 * 1024),
+        file_types=_file_types(env.get("FOLLOWUP_FILE_TYPES", ",".join(filetypes.DEFAULT_TYPES))),
     )
     if console:
         return settings
@@ -87,8 +90,8 @@ def load_settings(*, console: bool, data_dir: str | None = None, webhook: bool =
         token=_token(env.get("TELEGRAM_BOT_TOKEN", "").strip()),
         api_base_url=_url(env, "TELEGRAM_API_BASE_URL", TELEGRAM_API),
         api_file_url=_url(env, "TELEGRAM_API_FILE_URL", TELEGRAM_FILES),
-        max_file_bytes=int(_number(env, "FOLLOWUP_MAX_FILE_MB", "20", above=0) * 1024 * 1024),
-        file_types=_file_types(env.get("FOLLOWUP_FILE_TYPES", ",".join(filetypes.DEFAULT_TYPES))),
+        max_file_bytes=settings.max_file_bytes,
+        file_types=settings.file_types,
         send_rate=_number(env, "FOLLOWUP_SEND_RATE", "30", at_least=0),
         webhook=_webhook(env) if webhook else None,
         schedule=_schedule(env),
@@ -145,9 +148,11 @@ def _token(token: str) -> str:
 
 def _admins(raw: str) -> tuple[str, ...]:
     ids = tuple(part.strip() for part in raw.split(",") if part.strip())
-    bad = [i for i in ids if not i.lstrip("-").isdigit()]
+    bad = [i for i in ids if not (i.isascii() and i.isdigit() and int(i) > 0)]
     if bad:
-        raise SettingsError(f"FOLLOWUP_ADMINS must be Telegram user ids (numbers); got {bad[0]!r}")
+        raise SettingsError(
+            f"FOLLOWUP_ADMINS must be Telegram user ids (positive numbers); got {bad[0]!r}"
+        )
     return ids
 
 

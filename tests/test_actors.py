@@ -1,4 +1,4 @@
-"""Tests for workflows.actors: States via pycountry plus the names staff actually type."""
+"""Tests for workflows.actors: States by their UN names, plus the names staff actually type."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from workflows.actors import (
     OTHER_CODE,
     UN_STATES,
     Actor,
+    display_name,
     other_actor,
     resolve_state,
     state_by_code,
     states,
     suggest_states,
+    un_name,
 )
 
 
@@ -99,6 +101,26 @@ from workflows.actors import (
         ("Sudan", "SDN"),
         ("South Sudan", "SSD"),
         ("NO", "NOR"),
+        # French and Spanish names, UN and common
+        ("République arabe syrienne", "SYR"),
+        ("Syrie", "SYR"),
+        ("Turquie", "TUR"),
+        ("Turquía", "TUR"),
+        ("Allemagne", "DEU"),
+        ("Alemania", "DEU"),
+        ("Royaume-Uni", "GBR"),
+        ("Reino Unido", "GBR"),
+        ("Iran (République islamique d')", "IRN"),
+        ("Irán (República Islámica del)", "IRN"),
+        ("Bolivie (État plurinational de)", "BOL"),
+        ("Estados Unidos de América", "USA"),
+        ("République populaire démocratique de Corée", "PRK"),
+        ("Pays-Bas", "NLD"),
+        ("Netherlands", "NLD"),
+        ("Costa de Marfil", "CIV"),
+        # other forms from the OCHA table
+        ("Korea, Democratic People's Republic of", "PRK"),
+        ("Micronesia (Federated States of)", "FSM"),
     ],
 )
 def test_resolve_state(text: str, code: str) -> None:
@@ -111,24 +133,66 @@ def test_resolve_state(text: str, code: str) -> None:
 @pytest.mark.parametrize(
     ("code", "name"),
     [
-        ("BOL", "Bolivia"),
-        ("IRN", "Iran"),
+        ("BOL", "Bolivia (Plurinational State of)"),
+        ("IRN", "Iran (Islamic Republic of)"),
         ("TUR", "Türkiye"),
-        ("SYR", "Syria"),
-        ("TZA", "Tanzania"),
-        ("PRK", "North Korea"),
-        ("KOR", "South Korea"),
+        ("SYR", "Syrian Arab Republic"),
+        ("TZA", "United Republic of Tanzania"),
+        ("PRK", "Democratic People's Republic of Korea"),
+        ("KOR", "Republic of Korea"),
+        ("GBR", "United Kingdom of Great Britain and Northern Ireland"),
         ("COD", "Democratic Republic of the Congo"),
         ("PSE", "State of Palestine"),
         ("VAT", "Holy See"),
-        ("FSM", "Micronesia"),
+        ("FSM", "Micronesia (Federated States of)"),
+        ("NLD", "Netherlands (Kingdom of the)"),
+        ("VNM", "Viet Nam"),
         ("CIV", "Côte d'Ivoire"),
+        ("SWZ", "Eswatini"),
         ("BDI", "Burundi"),
     ],
 )
-def test_display_names_are_short_forms(code: str, name: str) -> None:
+def test_states_are_named_as_the_un_names_them(code: str, name: str) -> None:
     actor = state_by_code(code)
     assert actor == Actor(code=code, name=name, kind="state")
+
+
+@pytest.mark.parametrize(
+    ("code", "language", "name"),
+    [
+        ("SYR", "fr", "République arabe syrienne"),
+        ("SYR", "es", "República Árabe Siria"),
+        ("IRN", "fr", "Iran (République islamique d')"),
+        ("GBR", "es", "Reino Unido de Gran Bretaña e Irlanda del Norte"),
+        ("TUR", "fr", "Türkiye"),
+        ("BOL", "en", "Bolivia (Plurinational State of)"),
+        ("bol", "es", "Bolivia (Estado Plurinacional de)"),
+    ],
+)
+def test_un_names_in_french_and_spanish(code: str, language: str, name: str) -> None:
+    assert un_name(code, language) == name
+
+
+def test_un_name_of_what_is_not_a_state() -> None:
+    assert un_name("OTH") is None
+    assert un_name("HKG") is None
+    assert un_name(None) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ({"code": "SYR", "name": "Syria", "kind": "state"}, "Syrian Arab Republic"),
+        ({"code": "TUR", "name": "Turkey", "kind": "state"}, "Türkiye"),
+        ({"code": "PRK", "name": "North Korea", "kind": "state"},
+         "Democratic People's Republic of Korea"),
+        ({"code": "OTH", "name": "Acme Mining Ltd", "kind": "other"}, "Acme Mining Ltd"),
+        ({"code": "OTH", "name": "Syria Mining", "kind": "other"}, "Syria Mining"),
+        ({"code": "XXX", "name": "Atlantis", "kind": "state"}, "Atlantis"),
+    ],
+)  # fmt: skip
+def test_display_name_looks_states_up_by_code(stored: dict[str, str], shown: str) -> None:
+    assert display_name(stored) == shown
 
 
 @pytest.mark.parametrize(
@@ -141,6 +205,7 @@ def test_display_names_are_short_forms(code: str, name: str) -> None:
         "",
         "   ",
         "Korea",  # two Koreas: ambiguous, must be a re-ask
+        "Corée",
         "Hong Kong",  # territories are not addressees
         "Puerto Rico",
         "United States Steel",  # a code or name inside longer text is not a match
@@ -235,3 +300,11 @@ def test_resolution_is_fast() -> None:
         resolve_state("Côte d'Ivoire")
         resolve_state("Wagner Group")
     assert time.perf_counter() - start < 0.5
+
+
+def test_every_french_and_spanish_un_name_resolves_to_its_state() -> None:
+    for actor in states():
+        for language in ("fr", "es"):
+            name = un_name(actor.code, language)
+            assert name, (actor.code, language)
+            assert resolve_state(name) == actor, (actor.code, language, name)

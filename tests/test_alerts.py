@@ -162,3 +162,23 @@ def test_admin_overrides_a_rule_per_mandate_and_reminders_move(
     assert conversation.text(admin, "/rules nonsense reply_days 3")[-1].error
     say(conversation, admin, "/rules WGAD reply_days 0")
     assert conversation.repo.get_setting("deadline_overrides") == {}
+
+
+def test_digest_names_non_cooperating_states_as_the_un_does(conversation: Conversation) -> None:
+    """Three overdue letters without reply to Iran, stored under an older name: the digest
+    calls it by its UN name."""
+    iran = {"code": "IRN", "name": "Iran", "kind": "state"}
+    for n in range(1, 4):
+        reference = f"AL IRN {n}/2016"
+        intake = {"comm_type": "AL", "addressees": [iran], "date_sent": f"2016-0{n}-10",
+                  "mandates": ["WGAD"], "reference": reference, "summary": "Arrest."}  # fmt: skip
+        run = {"checklist": "communication_intake", "version": 1, "status": "done",
+               "position": None, "answers": intake, "skipped": [], "pending": None}  # fmt: skip
+        case = {"id": f"c{n:010d}", "kind": "communication", "owner": "2", "status": "open",
+                "reference": reference, "label": reference, "created_at": "2016-01-10T09:00:00",
+                "runs": [run], "files": []}  # fmt: skip
+        conversation.repo.save_case(case, actor="test", action="create", detail={})
+    digest = say(conversation, Chat("1"), "/digest")
+    assert "  Iran (Islamic Republic of) (IRN): AL IRN 1/2016, AL IRN 2/2016, AL IRN 3/2016" in (
+        digest.text
+    )

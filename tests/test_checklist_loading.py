@@ -31,9 +31,31 @@ def test_shipped_checklists_cover_both_case_kinds(registry: Registry) -> None:
     assert communication[-1] == "communication_closure"
     assert {"communication_reply", "communication_followup"} <= set(communication)
     assert visit[0] == "visit_request" and visit[-1] == "visit_closure"
-    assert {"visit_response", "visit_conducted", "visit_report", "visit_recommendation"} <= set(
-        visit
-    )
+    assert {"visit_response", "visit_conducted", "visit_draft", "visit_report",
+            "visit_followup", "visit_recommendation"} <= set(visit)  # fmt: skip
+    # the reprisal checklist is offered on both kinds, after the kind's own updates
+    assert communication[-2] == "reprisal" and visit[-2] == "reprisal"
+
+
+def test_old_visit_checklists_stay_readable(registry: Registry) -> None:
+    """Version 1 runs keep their questions: an old per-request standing invitation answer
+    is still shown, and a v1 "no response" event still has its label."""
+    old_request = registry.get("visit_request", 1)
+    assert old_request.question("standing_invitation") is not None
+    assert registry.latest("visit_request").question("standing_invitation") is None
+    old_event = registry.get("visit_response", 1).question("event")
+    assert old_event is not None and old_event.choice_label("no_response") == "No response"
+    new_event = registry.latest("visit_response").question("event")
+    assert new_event is not None and "no_response" not in {c.value for c in new_event.choices}
+
+
+def test_a_checklist_for_any_kind_of_case(tmp_path: Path) -> None:
+    path = tmp_path / "any.toml"
+    path.write_text(HEAD.replace('"communication"', '"any"').replace('"intake"', '"update"')
+                    + '[[questions]]\nid = "a"\nprompt = "A?"\ntype = "text"\n')  # fmt: skip
+    registry = Registry([load_checklist(path)])
+    assert [c.id for c in registry.for_kind("visit")] == ["demo"]
+    assert [c.id for c in registry.for_kind("communication")] == ["demo"]
 
 
 def test_every_question_type_is_used_by_the_shipped_checklists(registry: Registry) -> None:

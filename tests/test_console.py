@@ -18,7 +18,7 @@ COMMUNICATION = [
     "/skip", "/skip", "1",
 ]  # fmt: skip
 VISIT = [
-    "/new", "2", "Honduras", "SR HRDs", "3 Jan 2017", "2", "/skip", "2", "/skip", "1",
+    "/new", "2", "1", "Honduras", "SR HRDs", "3 Jan 2017", "/skip", "/skip", "1",
 ]  # fmt: skip
 
 

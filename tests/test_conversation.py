@@ -143,20 +143,63 @@ def test_reply_date_before_the_letter_is_refused(conversation: Conversation) -> 
 
 def test_full_country_visit(conversation: Conversation) -> None:
     chat = Chat("2")
-    say(conversation, chat, "/new", "#Country visit", "Honduras", "SR HRDs", "3 Jan 2017",
-        "#No", "second half of 2017", "#No", "/skip", "#Save")  # fmt: skip
-    card = say(conversation, chat, "/cases", "#Visit to Honduras", "#Visit request: status",
-               "#Dates agreed", "1 Feb 2017", "1 May 2017", "12 May 2017", "/skip", "/skip",
-               "#Save")  # fmt: skip
-    assert "Dates agreed" in card.text
+    say(conversation, chat, "/new", "#Country visit", "#Our request", "Honduras", "SR HRDs",
+        "3 Jan 2017", "second half of 2017", "/skip", "#Save")  # fmt: skip
+    card = say(conversation, chat, "/cases", "#Visit to Honduras", "#Reminder or response",
+               "#State accepted", "1 Feb 2017", "#Yes", "1 May 2017", "12 May 2017", "/skip",
+               "/skip", "#Save")  # fmt: skip
+    assert "State accepted (dates agreed or to be set)" in card.text
     case = next(c for c in conversation.repo.iter_cases() if c["kind"] == "visit")
     assert case["runs"][1]["answers"]["visit_end"] == "2017-05-12"
     assert case["label"] == "Visit to Honduras (SR HRDs)"
 
 
+def test_a_states_invitation_asks_no_request_date(conversation: Conversation) -> None:
+    chat = Chat("2")
+    card = say(conversation, chat, "/new", "#Country visit", "#The State's invitation", "Turkey",
+               "WGAD", "2 Feb 2017", "/skip", "/skip", "#Save")  # fmt: skip
+    assert card.title == "Visit to Türkiye (WGAD)"
+    case = next(c for c in conversation.repo.iter_cases() if c["kind"] == "visit")
+    answers = case["runs"][0]["answers"]
+    assert answers["invited_on"] == "2017-02-02" and "request_date" not in answers
+    reply = say(
+        conversation,
+        chat,
+        "/cases",
+        "#Visit to Türkiye",
+        "#Reminder or response",
+        "#Mandate holder accepted",
+    )
+    assert "On what date" in reply.text
+    refused = conversation.text(chat, "1 Feb 2017")[-1]  # before the invitation
+    assert refused.error and "on or after the request (or invitation)" in refused.text
+
+
+def test_standing_invitation_is_kept_per_state_and_shown_on_its_visits(
+    conversation: Conversation,
+) -> None:
+    chat = Chat("2")
+    say(conversation, chat, "/new", "#Country visit", "#Our request", "Honduras", "SR HRDs",
+        "3 Jan 2017", "/skip", "/skip", "#Save")  # fmt: skip
+    assert "Standing invitation" not in say(conversation, chat, "/cases", "#Visit to Honduras").text
+    reply = say(conversation, chat, "/standing HND 9 March 2005")
+    assert reply.text.startswith("Honduras: standing invitation since Wed 9 Mar 2005")
+    card = say(conversation, chat, "/cases", "#Visit to Honduras")
+    assert card.text.startswith("Standing invitation since Wed 9 Mar 2005 (Honduras).")
+    assert "Honduras: standing invitation" in say(conversation, chat, "/standing").text
+    viewer = conversation.text(Chat("4"), "/standing Honduras 1 May 2001")[-1]
+    assert viewer.error and "not record" in viewer.text
+    assert "Honduras" in conversation.text(Chat("4"), "/standing")[-1].text
+    assert conversation.text(chat, "/standing Atlantis 1 May 2001")[-1].error
+    assert conversation.text(chat, "/standing Honduras next year")[-1].error
+    say(conversation, chat, "/standing Honduras none")
+    assert "Standing invitation" not in say(conversation, chat, "/cases", "#Visit to Honduras").text
+    assert conversation.repo.get_setting("standing_invitations") == {}
+
+
 def test_visit_to_something_that_is_not_a_state_is_refused(conversation: Conversation) -> None:
     chat = Chat("2")
-    say(conversation, chat, "/new", "#Country visit")
+    say(conversation, chat, "/new", "#Country visit", "#Our request")
     reply = conversation.text(chat, "Shell plc")[-1]
     assert reply.error and "as a State" in reply.text
 
@@ -204,9 +247,9 @@ def test_a_fresh_conversation_on_the_same_storage_resumes(conversation: Conversa
 def test_two_users_do_not_see_or_overwrite_each_other(conversation: Conversation) -> None:
     alice, bob = Chat("2"), Chat("3")
     say(conversation, alice, "/new", "#Communication", "#AL")
-    say(conversation, bob, "/new", "#Country visit", "Honduras")
+    say(conversation, bob, "/new", "#Country visit", "#Our request", "Honduras")
     say(conversation, alice, "Burundi")
-    assert conversation.text(bob, "/resume")[-1].title.startswith("Question 2 of")
+    assert conversation.text(bob, "/resume")[-1].title.startswith("Question 3 of")
     assert "Draft" not in conversation.text(bob, "/cases")[-1].text
     alice_case = next(c for c in conversation.repo.iter_cases() if c["owner"] == "2")
     assert alice_case["runs"][0]["answers"]["addressees"][0]["code"] == "BDI"
@@ -292,3 +335,36 @@ def test_a_new_case_tap_delivered_twice_opens_one_case(conversation: Conversatio
     assert len(list(conversation.repo.iter_cases())) == 1
     conversation.tap(Chat("2", update_id=91), "n:communication")
     assert len(list(conversation.repo.iter_cases())) == 2
+
+
+def test_a_reprisal_is_raised_from_a_visit_and_referred_only_with_consent(
+    conversation: Conversation,
+) -> None:
+    chat = Chat("2")
+    say(conversation, chat, "/new", "#Country visit", "#Our request", "Honduras", "SR HRDs",
+        "3 Jan 2017", "/skip", "/skip", "#Save")  # fmt: skip
+    say(conversation, chat, "/cases", "#Visit to Honduras", "#Reprisal or intimidation",
+        "Questioned by the police after meeting the mandate holder", "10 May 2017",
+        "Ana Test")  # fmt: skip
+    refused = say(conversation, chat, "#No")
+    assert refused.text.startswith("Saved: No\nWhat is the outcome so far?")  # no referral asked
+    reply = conversation.text(chat, "/back")[-1]
+    assert "informed consent" in reply.text
+    card = say(conversation, chat, "#Yes, without", "12 May 2017", "2, 4", "13 May 2017",
+               "14 May 2017", "#Included", "14 May 2017", "#Ongoing", "/skip", "#Save")  # fmt: skip
+    case = next(c for c in conversation.repo.iter_cases() if c["kind"] == "visit")
+    answers = case["runs"][-1]["answers"]
+    assert answers["consent"] == "anonymous" and answers["referrals"] == ["asg", "president"]
+    assert answers["asg_on"] == "2017-05-13" and answers["president_on"] == "2017-05-14"
+    assert "hc_on" not in answers
+    assert "Ana Test" not in conversation.text(Chat("4"), f"/case {case['id']}")[-1].text
+    in_group = conversation.text(Chat("2", private=False), f"/case {case['id']}")[-1]
+    assert "Ana Test" not in in_group.text
+    assert "Reprisal or intimidation" in card.text
+
+
+def test_the_reprisal_checklist_is_offered_on_a_communication(conversation: Conversation) -> None:
+    chat = Chat("2")
+    say(conversation, chat, *COMMUNICATION, "#Save")
+    card = conversation.text(chat, "/case UA BDI 1/2017")[-1]
+    assert "Reprisal or intimidation" in [b.label for b in card.buttons]

@@ -30,17 +30,7 @@ from workflows.mandates import load_mandates
 from workflows.report import compile_report
 
 TODAY = date(2025, 6, 30)
-EVENTS = (
-    "reminder",
-    "acknowledged",
-    "accepted",
-    "proposed",
-    "agreed",
-    "declined",
-    "postponed",
-    "cancelled",
-    "no_response",
-)
+EVENTS = ("reminder", "accepted", "postponed", "declined", "mh_accepted", "mh_declined")
 PLACEHOLDER = re.compile(r"\[demo\] Person [0-9]{4}(; \[demo\] Person [0-9]{4})*")
 REFERENCE = re.compile(r"(AL|UA|OL) ([A-Z]{3}) ([1-9][0-9]*)/([0-9]{4})")
 
@@ -224,13 +214,55 @@ def test_a_few_reprisal_cases_with_placeholder_names_only(cases: list[Case]) -> 
 def test_two_to_three_requests_per_mandate_a_year_with_every_outcome(cases: list[Case]) -> None:
     for first, last in windows(TODAY, 2):
         existing = [m for m in load_mandates() if m.established <= last.year]
-        made = [v for v in visits(cases) if first <= day(intake(v)["request_date"]) <= last]
+        made = [v for v in visits(cases) if first <= opened(v) <= last]
         assert 2 * len(existing) - 6 <= len(made) <= 3 * len(existing)
     events = {a["event"] for v in visits(cases) for a in answers_of(v, "visit_response")}
-    assert events == set(EVENTS)
+    assert {"reminder", "accepted", "postponed", "declined", "mh_accepted"} <= events
+    assert events <= set(EVENTS)  # "no response" is never an event: it follows from the dates
     conducted = [a for v in visits(cases) for a in answers_of(v, "visit_conducted")]
     assert conducted and any(a.get("eom_statement") for a in conducted)
     assert any(answers_of(v, "visit_report") for v in visits(cases))
+
+
+def opened(case: Case) -> date:
+    """The day of the request, or of the State's invitation."""
+    answers = intake(case)
+    return day(answers.get("request_date") or answers["invited_on"])
+
+
+def test_visits_go_through_every_stage(long_run: Demo) -> None:
+    found = visits(long_run.cases)
+    origins = Counter(intake(v)["origin"] for v in found)
+    assert 0.02 <= origins["invitation"] / len(found) <= 0.12
+    answers = {a["event"] for v in found for a in answers_of(v, "visit_response")}
+    assert answers == set(EVENTS)
+    conducted = [a for v in found for a in answers_of(v, "visit_conducted")]
+    assert any(a.get("eom_recommendations") for a in conducted)
+    refused = [a for a in conducted if a["tor_respected"] is False]
+    assert 0.04 <= len(refused) / len(conducted) <= 0.25 and all(a["tor_refused"] for a in refused)
+    drafts = [a for v in found for a in answers_of(v, "visit_draft")]
+    assert any(a["gov_comments"] for a in drafts) and not all(a["gov_comments"] for a in drafts)
+    kinds = {a["followup_kind"] for v in found for a in answers_of(v, "visit_followup")}
+    assert kinds == {"report", "visit"}
+
+
+def test_standing_invitations_are_kept_per_state_with_their_date(folder: Path) -> None:
+    with open_repository(folder) as repo:
+        standing = repo.get_setting("standing_invitations")
+    assert 100 <= len(standing) <= 160  # about 128 of 195 States
+    since = [day(record["since"]) for record in standing.values()]
+    assert min(since) >= date(1999, 3, 1) and max(since) <= TODAY
+
+
+def test_reprisals_are_raised_on_both_kinds_and_referred_only_with_consent(
+    long_run: Demo,
+) -> None:
+    raised = [(c["kind"], a) for c in long_run.cases for a in answers_of(c, "reprisal")]
+    assert {kind for kind, _ in raised} == {"communication", "visit"}
+    for _, answers in raised:
+        consented = answers["consent"] in ("named", "anonymous")
+        assert consented or not ({"referrals", "sg_report", "consent_date"} & answers.keys())
+    assert any("asg_on" in a for _, a in raised) and any("sg_report_on" in a for _, a in raised)
 
 
 def test_the_longer_run_presents_reports_after_10_to_15_months_and_follows_up(
@@ -302,6 +334,7 @@ def _dates(answers: dict[str, Any]) -> list[date]:
     keys = (
         "date_sent",
         "request_date",
+        "invited_on",
         "reply_date",
         "action_date",
         "event_date",
@@ -310,6 +343,15 @@ def _dates(answers: dict[str, Any]) -> list[date]:
         "announced_on",
         "eom_date",
         "presented_on",
+        "draft_shared_on",
+        "comments_on",
+        "followup_date",
+        "incident_date",
+        "consent_date",
+        "asg_on",
+        "hc_on",
+        "president_on",
+        "sg_report_on",
         "assessed_on",
         "closure_date",
     )
@@ -319,7 +361,7 @@ def _dates(answers: dict[str, Any]) -> list[date]:
 def _visit_in_order(case: Case) -> None:
     events = [day(a["event_date"]) for a in answers_of(case, "visit_response")]
     assert events == sorted(events), case["label"]
-    agreed = [a for a in answers_of(case, "visit_response") if a["event"] == "agreed"]
+    agreed = [a for a in answers_of(case, "visit_response") if a.get("visit_start")]
     for visit in answers_of(case, "visit_conducted"):
         start, end = day(visit["visited_from"]), day(visit["visited_to"])
         assert day(agreed[-1]["visit_start"]) == start and day(agreed[-1]["event_date"]) < start
@@ -400,7 +442,9 @@ def test_the_folder_opens_and_the_report_compiles(folder: Path, cases: list[Case
         report = compile_report(repo.iter_cases(), first, TODAY, today=TODAY)
     figures = {f.key: f.value for s in report.sections for f in s.figures}
     assert figures["sent"] == len(comms(cases))
-    assert figures["requests"] == len(visits(cases))
+    requests = [v for v in visits(cases) if intake(v)["origin"] == "request"]
+    assert figures["requests"] == len(requests)
+    assert figures["state_invitations"] == len(visits(cases)) - len(requests)
     assert figures["conducted"] > 0 and figures["reports_presented"] > 0
     assert figures["flagged"] > 0
 

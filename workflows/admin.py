@@ -27,23 +27,53 @@ def admin_command(service: CaseService, actor: str, name: str, args: list[str]) 
             return _show_rules(service)
         case "rules", [*mandate, setting, number] if mandate and number.isascii():
             return _set_rule(service, actor, " ".join(mandate), setting, number)
-        case "grant", [user_id, role] if _is_id(user_id) and role.lower() in ROLES:
+        case "grant", [user_id, role] if role.lower() in ROLES:
+            if problem := user_id_problem(user_id):
+                return Reply(problem, error=True)
             return _grant(repo, actor, user_id, role.lower())
-        case "revoke", [user_id] if _is_id(user_id):
+        case "revoke", [user_id]:
+            if problem := user_id_problem(user_id):
+                return Reply(problem, error=True)
             return _revoke(repo, actor, user_id)
         case "users", []:
             return _users(repo)
     return Reply(USAGE, error=True)
 
 
-def _is_id(text: str) -> bool:
-    """Telegram user ids are integers; the console user is called "console"."""
-    return re.fullmatch(r"-?[0-9]{1,20}", text) is not None or text == "console"
+def user_id_problem(text: str) -> str | None:
+    """Why `text` cannot name a user, or None. Telegram user ids are positive; a negative id
+    is a group or channel, and granting it would post case details into that group. The
+    console's own user is called "console"."""
+    if text == "console" or re.fullmatch(r"[1-9][0-9]{0,19}", text):
+        return None
+    if re.fullmatch(r"-[0-9]{1,20}", text):
+        return (
+            f"{text} is a group or channel, not a person: only people get access. "
+            "Give the person's Telegram user id (a positive number, e.g. 123456789)."
+        )
+    return f"{text!r} is not a Telegram user id: give a positive number, e.g. 123456789."
+
+
+def _is_last_admin(repo: Repository, user_id: str) -> bool:
+    """Whether removing `user_id`'s admin role would leave the bot with no admin at all."""
+    admins = [u["id"] for u in repo.list_users() if u.get("role") == "admin"]
+    return admins == [user_id]
+
+
+def _last_admin(user_id: str, actor: str) -> Reply:
+    who = "You are" if user_id == actor else f"User {user_id} is"
+    return Reply(
+        f"{who} the only admin, so nobody could manage access afterwards. "
+        "Grant admin to someone else first (/grant USER_ID admin).",
+        error=True,
+    )
 
 
 def _grant(repo: Repository, actor: str, user_id: str, role: str) -> Reply:
     existing = repo.get_user(user_id) or {"id": user_id}
     previous = existing.get("role")
+    if previous == "admin" and role != "admin" and _is_last_admin(repo, user_id):
+        return _last_admin(user_id, actor)
     repo.put_user({**existing, "role": role}, actor=actor)
     if previous == role:
         return Reply(f"User {user_id} already is {role}.")

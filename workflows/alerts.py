@@ -17,6 +17,7 @@ from typing import Any
 
 from storage.repository import Case
 from workflows import reminders
+from workflows.actors import display_name
 from workflows.cases import CaseService
 from workflows.dates import format_date
 from workflows.deadlines import Deadline, deadlines, non_cooperating_states
@@ -127,7 +128,10 @@ class AlertService:
         if flagged:
             count = self.service.rules.non_cooperation_count
             lines.append(f"Persistent non-cooperation (no reply to the last {count} letters):")
-            lines += [f"  {code}: {', '.join(refs)}" for code, refs in sorted(flagged.items())]
+            lines += [
+                f"  {display_name({'code': code, 'kind': 'state'})} ({code}): {', '.join(refs)}"
+                for code, refs in sorted(flagged.items())
+            ]
         text = "\n".join(lines) or "Nothing overdue and nothing due in the next 7 days."
         return Reply(text, title=f"Digest · {format_date(today)}")
 
@@ -180,7 +184,7 @@ def _record_token(case: Mapping[str, Any], rule: str, checklist: str) -> str:
 def _describe(case: Mapping[str, Any]) -> str:
     answers = case["runs"][0]["answers"] if case.get("runs") else {}
     if case["kind"] == "communication":
-        names = ", ".join(a["name"] for a in answers.get("addressees") or [])
+        names = ", ".join(display_name(a) for a in answers.get("addressees") or [])
         return f"{case['label']} ({names})" if names else case["label"]
     return case["label"]
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from workflows.actors import Actor, other_actor, resolve_state, suggest_states
+from workflows.actors import Actor, display_name, other_actor, resolve_state, suggest_states
 from workflows.checklist import Choice, Question
 from workflows.dates import DateParseError, format_date, parse_date, parse_iso
 from workflows.mandates import match_mandate, parse_mandates
@@ -132,10 +132,20 @@ def _match_choice(q: Question, text: str) -> Choice | None:
 
 def _date(q: Question, text: str, ctx: AnswerContext) -> Parsed:
     try:
-        value = parse_date(text, ctx.today, ctx.tz)
+        value = parse_date(text, ctx.today, ctx.tz, past=_about_the_past(q, ctx))
     except DateParseError as exc:
         raise AnswerError(str(exc)) from None
     return Parsed(value.isoformat(), format_date(value))
+
+
+def _about_the_past(q: Question, ctx: AnswerContext) -> bool:
+    """Whether the question asks when something happened: its constraint, given the answers
+    so far, refuses tomorrow. Then "3 March" means the most recent 3 March."""
+    if q.constraint is None:
+        return False
+    tomorrow = (ctx.today + timedelta(days=1)).isoformat()
+    names = {**ctx.names, "value": tomorrow, "today": ctx.today.isoformat()}
+    return not q.constraint.evaluate(names)
 
 
 def _number(q: Question, text: str, ctx: AnswerContext) -> Parsed:
@@ -145,6 +155,8 @@ def _number(q: Question, text: str, ctx: AnswerContext) -> Parsed:
         raise AnswerError("Please type a number, for example 12.") from None
     if number != number or number in (float("inf"), float("-inf")):
         raise AnswerError("Please type an ordinary number, for example 12.")
+    if q.integer and not number.is_integer():
+        raise AnswerError("Please type a whole number, for example 35.")
     value: int | float = int(number) if number.is_integer() else number
     if q.minimum is not None and value < q.minimum:
         raise AnswerError(f"The number must be at least {q.minimum:g}.")
@@ -411,7 +423,7 @@ def display(q: Question, value: Any) -> str:
             return format_date(parse_iso(value))
         case "actor":
             actors = value if isinstance(value, list) else [value]
-            return ", ".join(_actor_label(Actor(**a)) for a in actors)
+            return ", ".join(_actor_label(Actor(**{**a, "name": display_name(a)})) for a in actors)
         case "mandate":
             return ", ".join(value)
         case "file":

@@ -31,6 +31,7 @@ from typing import Any
 
 from storage.repository import Case, Repository
 from workflows import engine, reminders
+from workflows.actors import display_name
 from workflows.answers import AnswerContext
 from workflows.checklist import Checklist, Registry
 from workflows.dates import DEFAULT_TZ, today_in
@@ -356,13 +357,13 @@ def _label(case: Case) -> None:
     answers: dict[str, Any] = case["runs"][0]["answers"] if case["runs"] else {}
     if case["kind"] == "communication":
         case["reference"] = answers.get("reference")
-        addressees = ", ".join(a["name"] for a in answers.get("addressees") or [])
+        addressees = ", ".join(display_name(a) for a in answers.get("addressees") or [])
         case["label"] = case["reference"] or (
             f"Draft {answers.get('comm_type', 'communication')}"
             + (f" to {addressees}" if addressees else "")
         )
     else:
-        state = (answers.get("state") or {}).get("name", "a State")
+        state = display_name(answers["state"]) if answers.get("state") else "a State"
         mandates = ", ".join(answers.get("mandates") or [])
         case["label"] = f"Visit to {state}" + (f" ({mandates})" if mandates else "")
 

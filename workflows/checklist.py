@@ -25,7 +25,8 @@ QUESTION_TYPES = frozenset(
 )
 VALIDATORS = frozenset({"reference", "followup_reference", "report_symbol"})
 SUGGESTIONS = frozenset({"reference", "followup_reference"})
-CASE_KINDS = frozenset({"communication", "visit"})
+#: "any": offered on every kind of case (the reprisal checklist).
+CASE_KINDS = frozenset({"communication", "visit", "any"})
 STAGES = frozenset({"intake", "update", "closure"})
 _STAGE_ORDER = {"intake": 0, "update": 1, "closure": 2}
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
@@ -63,6 +64,7 @@ class Question:
     states_only: bool = False
     minimum: float | None = None
     maximum: float | None = None
+    integer: bool = False
     confidential: bool = False
 
     def choice_label(self, value: str) -> str:
@@ -149,7 +151,7 @@ _KNOWN_KEYS = frozenset(
     {
         "id", "label", "prompt", "type", "help", "required", "when", "choices", "constraint",
         "constraint_message", "pattern", "pattern_message", "validator", "suggest",
-        "multiple", "states_only", "min", "max", "confidential",
+        "multiple", "states_only", "min", "max", "integer", "confidential",
     }
 )  # fmt: skip
 
@@ -200,6 +202,7 @@ def _question_fields(
         states_only=bool(item.get("states_only", False)),
         minimum=item.get("min"),
         maximum=item.get("max"),
+        integer=bool(item.get("integer", False)),
         confidential=bool(item.get("confidential", False)),
     )
 
@@ -254,10 +257,14 @@ class Registry:
         return max(versions, key=lambda c: c.version)
 
     def for_kind(self, case_kind: str, stage: str | None = None) -> list[Checklist]:
-        """Latest version of each checklist for a kind of case: intake, updates, closure."""
+        """Latest version of each checklist for a kind of case: intake, updates, closure;
+        within a stage, checklists for every kind (reprisal) come after the kind's own."""
         ids = dict.fromkeys(
             cid
             for (cid, _), c in self._all.items()
-            if c.case_kind == case_kind and (stage is None or c.stage == stage)
+            if c.case_kind in (case_kind, "any") and (stage is None or c.stage == stage)
         )
-        return sorted((self.latest(cid) for cid in ids), key=lambda c: _STAGE_ORDER[c.stage])
+        return sorted(
+            (self.latest(cid) for cid in ids),
+            key=lambda c: (_STAGE_ORDER[c.stage], c.case_kind == "any"),
+        )

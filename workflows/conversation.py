@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.repository import Case
-from workflows import access, engine
-from workflows.admin import admin_command
+from workflows import access, engine, standing
+from workflows.admin import admin_command, user_id_problem
 from workflows.alerts import AlertService
 from workflows.cases import INTAKE, CaseService
 from workflows.reporting import ReportChat
@@ -42,6 +42,7 @@ COMMANDS = (
     ("find", "find cases: /find Burundi, /find reprisal"),
     ("digest", "what is overdue or due this week; /digest on|off to get it daily"),
     ("assign", "hand a case over: /assign REF USER_ID"),
+    ("standing", "standing invitations; /standing Türkiye 1 March 2001 records one"),
 )
 ADMIN_COMMANDS = (
     ("grant", "give access: /grant USER_ID admin|officer|viewer"),
@@ -167,6 +168,12 @@ class Conversation:
                 return [self._digest(user, arg.strip().lower())]
             case "assign":
                 return self._assign(chat, user, arg.split())
+            case "standing":
+                today, now = self.service.today(), self.service.clock.now()
+                may_record = access.can_create(user)
+                return [
+                    standing.command(self.repo, user["id"], arg.split(), today, now, may_record)
+                ]
             case "grant" | "revoke" | "users" | "rules" if user["role"] == "admin":
                 return [admin_command(self.service, chat.user_id, name, arg.split())]
         return [Reply(f"I do not know /{name}.\n{help_text(user)}", error=True)]
@@ -202,7 +209,10 @@ class Conversation:
     def _card(self, chat: Chat, user: access.User, case: Case) -> Reply:
         registry = self.service.registry
         links = self.service.links(case)
-        return case_card(case, user, registry, chat.private, _next_step(case), links)
+        card = case_card(case, user, registry, chat.private, _next_step(case), links)
+        fact = standing.card_line(standing.invitations(self.repo), case)
+        card.text = f"{fact}\n{card.text}" if fact else card.text
+        return card
 
     def _resume(self, chat: Chat, user: access.User) -> list[Reply]:
         session = self.repo.get_session(chat.user_id) or {}
@@ -227,6 +237,8 @@ class Conversation:
         if len(args) < 2:
             return [Reply("Use /assign REF USER_ID, e.g. /assign AL BDI 2/2017 12345.", error=True)]
         reference, new_owner = " ".join(args[:-1]), args[-1]
+        if problem := user_id_problem(new_owner):
+            return [Reply(problem, error=True)]
         case = find_case(self.repo, reference)
         if case is None or not access.can_edit(user, case):
             return [Reply(f"No case {reference} that you can hand over.", error=True)]
@@ -391,8 +403,10 @@ class Conversation:
     def _start_run(
         self, chat: Chat, user: access.User, case: Case, checklist_id: str
     ) -> list[Reply]:
-        known = {c.id for c in self.service.registry.for_kind(case["kind"])}
-        if checklist_id not in known or case["status"] != "open":
+        # Only what the card offers: the intake is the case's first run, never a second one.
+        offered = {c.id for c in self.service.registry.for_kind(case["kind"])
+                   if c.stage in ("update", "closure")}  # fmt: skip
+        if checklist_id not in offered or case["status"] != "open":
             return [Reply("That button is out of date.", error=True)]
         index, step = self.service.start_run(case, checklist_id, chat.user_id)
         self.repo.put_session(chat.user_id, {"case": case["id"], "run": index})

@@ -1,12 +1,22 @@
 """The one wrapper around dateparser: read a date typed by staff, echo it back unambiguously.
 
 Why a wrapper: dateparser is liberal by design (it swaps day and month when the month would
-be out of range, fills missing parts with today's, and can take a second on long junk). A
-follow-up record must never hold a silently guessed date, so this module pins the settings
-(English, French and Spanish only; numeric dates strictly day/month/year; day, month and year
-all required; relative dates against the user's own *today*), parses the plain numeric forms
-itself so that "1/13/2017" or "31/02/2017" are refused with a precise reason, and turns every
-failure into a :class:`DateParseError` whose text can be shown to the user as a re-ask.
+be out of range, fills missing parts with today's, drops what it does not understand, and
+can take a second on long junk). A follow-up record must never hold a silently guessed date,
+so this module reads a date *exactly* or refuses it:
+
+- numeric dates (day/month/year only, never month first) are parsed here, so "1/13/2017",
+  "31/02/2017" or "-5/3/2017" are refused with a precise reason;
+- a date in words goes through dateparser's own language data (English, French and Spanish
+  only), which translates it into canonical English tokens ("il y a 3 jours" -> "3 day ago",
+  "3 de marzo" -> "3 march"); the phrase is accepted only if those tokens form exactly one
+  of a few shapes (a full date, a day and month, N units ago or ahead, last or next weekday),
+  so "2 days before yesterday" (which dateparser reads as yesterday) is refused rather than
+  saved as another day. A full date or an offset must also be what ``dateparser.parse``
+  itself reads, with DATE_ORDER DMY: the two readings never disagree silently;
+- a day and month without a year ("3 March", "3 mars") is the most recent such day when the
+  question is about the past, and is refused as incomplete otherwise. Every failure is a
+  :class:`DateParseError` whose text can be shown to the user as a re-ask with examples.
 
 Time zones: ``Europe/Geneva`` is not an IANA zone key (Geneva uses ``Europe/Zurich``), so
 :data:`DEFAULT_TZ` is ``Europe/Zurich`` and :func:`get_zone` accepts ``Europe/Geneva`` as an
@@ -18,12 +28,14 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
-from datetime import date, datetime, time
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateparser
-from dateparser.date import DateDataParser
+import dateparser.conf
+import dateparser.languages.loader
 
 __all__ = [
     "DEFAULT_TZ",
@@ -47,7 +59,7 @@ DEFAULT_TZ = "Europe/Zurich"
 TZ_ALIASES: dict[str, str] = {"Europe/Geneva": "Europe/Zurich", "Geneva": "Europe/Zurich"}
 
 #: Shown in every refusal so the user sees at once what works.
-EXAMPLES = "15/03/2017, 15 March 2017, 15 mars 2017, yesterday or 3 weeks ago"
+EXAMPLES = "15/03/2017, 15 March 2017, 15 mars 2017, yesterday, 3 weeks ago or last Monday"
 
 #: Dates outside this range are typos in this domain (e.g. "15/03/0017", "in 999999 days").
 MIN_YEAR = 1900
@@ -87,19 +99,19 @@ _TIME = (
 _DMY = re.compile(r"(\d{1,2})([./\- ])(\d{1,2})\2(\d{4}|\d{2})" + _TIME, re.IGNORECASE)
 # ISO-like y-m-d (also y/m/d, y.m.d).
 _YMD = re.compile(r"(\d{4})([./\-])(\d{1,2})\2(\d{1,2})" + _TIME, re.IGNORECASE)
+# A day and month with no year: 15/03, 15.3.
+_DM = re.compile(r"(\d{1,2})([./])(\d{1,2})\.?")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Spanish article dateparser does not skip: "el 15 de marzo de 2017".
 _LEADING_ARTICLE = re.compile(r"^el\s+(?=\d)", re.IGNORECASE)
-# A day number followed by text that is not a time, e.g. "31 February 2017", "31 de abril".
-_LEADING_DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th|er)?(\s+\D.*)", re.IGNORECASE)
 
 
 class DateParseError(ValueError):
     """A typed date could not be accepted; ``str(e)`` is a user-facing re-ask.
 
     ``reason`` is a stable machine code ("empty", "too_long", "unreadable", "incomplete",
-    "invalid", "out_of_range", "bad_timezone") for callers and tests that must not depend on
-    wording. The message quotes the user's text unescaped: the transport escapes it.
+    "invalid", "out_of_range", "bad_timezone") for callers and tests that must
+    not depend on wording. The message quotes the user's text unescaped: the transport escapes it.
     """
 
     def __init__(self, message: str, reason: str = "unreadable") -> None:
@@ -153,16 +165,18 @@ def parse_iso(s: str) -> date:
     return date.fromisoformat(s)
 
 
-def parse_date(text: str, today: date, tz: str = DEFAULT_TZ) -> date:
+def parse_date(text: str, today: date, tz: str = DEFAULT_TZ, *, past: bool = False) -> date:
     """Read a date typed by a user; raise :class:`DateParseError` with a re-ask otherwise.
 
     Accepts numeric day-first dates (15/03/2017, 15.3.17), ISO (2017-03-15), dates with month
     names in English, French or Spanish, and relative dates ("yesterday", "il y a 2 semaines",
-    "hace 3 días", "in 60 days") counted from ``today`` — the user's local date, see
-    :func:`today_in`. Day, month and year are all required. Never raises anything else.
+    "hace 3 días", "in 60 days", "last Monday") counted from ``today`` — the user's local
+    date, see :func:`today_in`. With ``past`` (the question asks about something that has
+    happened), a day and month without a year mean the most recent such day; otherwise the
+    year is required. Never raises anything else.
     """
     try:
-        return _parse_date(text, today, tz)
+        return _parse_date(text, today, tz, past)
     except DateParseError:
         raise
     except Exception as exc:  # the contract: callers only ever handle DateParseError
@@ -177,7 +191,7 @@ def warm_up() -> None:
             parse_date(text, date(2024, 6, 1))
 
 
-def _parse_date(text: str, today: date, tz: str) -> date:
+def _parse_date(text: str, today: date, tz: str, past: bool) -> date:
     cleaned = _clean(text)
     try:
         zone = canonical_tz(tz)
@@ -187,11 +201,154 @@ def _parse_date(text: str, today: date, tz: str) -> date:
             "Please tell the bot administrator.",
             "bad_timezone",
         ) from exc
-
-    numeric = _parse_numeric(cleaned, today)
+    numeric = _parse_numeric(cleaned, today, past)
     if numeric is not None:
         return _in_range(numeric, cleaned)
+    if not any(ch.isalpha() for ch in cleaned):
+        raise DateParseError(
+            f'I could not read "{_shown(cleaned)}" as a date: numeric dates are '
+            f"day/month/year with one separator and no signs. Try {EXAMPLES}.",
+            "unreadable",
+        )
+    return _parse_words(cleaned, today, zone, past)
 
+
+# ---- dates in words ----------------------------------------------------------------------
+_LOCALE_SETTINGS = dateparser.conf.Settings()
+_MONTH_NUMBER = {name.lower(): n for n, name in enumerate(_MONTHS, start=1)}
+_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+#: (days, months) per unit, as dateparser counts them.
+_UNITS = {"day": (1, 0), "week": (7, 0), "fortnight": (14, 0), "month": (0, 1), "year": (0, 12)}
+_COUNT = re.compile(r"[0-9]+")
+_DAY = re.compile(r"[0-9]{1,2}")
+_YEAR = re.compile(r"[0-9]{4}|[0-9]{2}")
+_CLOCK = re.compile(r"[0-9]{1,2}:[0-9]{2}")
+
+
+def _parse_words(text: str, today: date, zone: str, past: bool) -> date:
+    """A date in words, read exactly in the first of our languages that reads it (English,
+    French, then Spanish, as dateparser itself tries them), else a precise refusal."""
+    problems: list[DateParseError] = []
+    for tokens in _translations(text):
+        try:
+            found = _read_tokens(tokens, today, past, text)
+        except DateParseError as exc:
+            problems.append(exc)
+            continue
+        if found is None:
+            continue
+        found_date, checked = found
+        found_date = _in_range(found_date, text)
+        if checked and _dateparser_reading(text, today, zone) != found_date:
+            break  # dateparser reads it otherwise: refuse rather than pick one
+        return found_date
+    raise problems[0] if problems else DateParseError(_unreadable(text), "unreadable")
+
+
+def _translations(text: str) -> Iterator[list[str]]:
+    """The phrase in dateparser's canonical English tokens, for each language that knows
+    every word of it ("3 mars" -> ["3", "march"]), in order; lazily, so that a language's
+    data is only loaded when an earlier one could not read the phrase."""
+    for language in _LANGUAGES:
+        locale = _locale(language)
+        if locale.is_applicable(text, strip_timezone=False, settings=_LOCALE_SETTINGS):
+            english = locale.translate(text, keep_formatting=False, settings=_LOCALE_SETTINGS)
+            yield [t for t in (w.strip(".,") for w in english.split()) if t]
+
+
+def _locale(language: str) -> Any:
+    return dateparser.languages.loader.default_loader.get_locale(language)
+
+
+def _read_tokens(tokens: list[str], today: date, past: bool, text: str) -> tuple[date, bool] | None:
+    """The date the tokens say, and whether it is a shape dateparser reads on its own; None
+    when they are not exactly one of our shapes (the phrase is then unreadable)."""
+    match tokens:
+        case [count, unit, "ago"] if _COUNT.fullmatch(count) and unit in _UNITS:
+            return _shift(today, -int(count), unit, text), True
+        case ["in", count, unit] if _COUNT.fullmatch(count) and unit in _UNITS:
+            return _shift(today, int(count), unit, text), True
+        case [count, unit, "in"] if _COUNT.fullmatch(count) and unit in _UNITS:  # from now
+            return _shift(today, int(count), unit, text), True
+        case ["last" | "next" as way, day_name] if day_name in _WEEKDAY_NAMES:
+            return _weekday(today, _WEEKDAY_NAMES.index(day_name), way == "next"), False
+        case [day_name] if day_name in _WEEKDAY_NAMES:
+            raise DateParseError(
+                f'"{_shown(text)}" does not say which week: type last {day_name.capitalize()} '
+                f"or a date. Try {EXAMPLES}.",
+                "incomplete",
+            )
+    if len(tokens) > 1 and _CLOCK.fullmatch(tokens[-1]):
+        tokens = tokens[:-1]  # a clock time after a date: only the date is kept
+    weekday = tokens[0] if tokens and tokens[0] in _WEEKDAY_NAMES else None
+    found = _calendar_date(tokens[1:] if weekday else tokens, today, past, text)
+    if found is not None and weekday and found[0].weekday() != _WEEKDAY_NAMES.index(weekday):
+        raise DateParseError(
+            f'"{_shown(text)}": {found[0].day} {_MONTHS[found[0].month - 1]} {found[0].year} '
+            f"is a {_WEEKDAY_NAMES[found[0].weekday()].capitalize()}, not a "
+            f"{weekday.capitalize()}. Which did you mean? Try {EXAMPLES}.",
+            "invalid",
+        )
+    return found
+
+
+def _calendar_date(
+    tokens: list[str], today: date, past: bool, text: str
+) -> tuple[date, bool] | None:
+    """Day and month in either order, then a year or none."""
+    if len(tokens) in (2, 3) and tokens[0] in _MONTH_NUMBER:
+        tokens = [tokens[1], tokens[0], *tokens[2:]]  # "march 15 2017" as "15 march 2017"
+    match tokens:
+        case [day, month, year] if (
+            _DAY.fullmatch(day) and month in _MONTH_NUMBER and _YEAR.fullmatch(year)
+        ):
+            return _build(_full_year(year, today), _MONTH_NUMBER[month], int(day), text), True
+        case [day, month] if _DAY.fullmatch(day) and month in _MONTH_NUMBER:
+            return _most_recent(int(day), _MONTH_NUMBER[month], today, past, text), False
+        case [year, month] if month in _MONTH_NUMBER and _YEAR.fullmatch(year):
+            raise DateParseError(_incomplete(text, "month"), "incomplete")
+        case [month] if month in _MONTH_NUMBER:
+            raise DateParseError(_incomplete(text, None), "incomplete")
+    return None
+
+
+def _shift(today: date, count: int, unit: str, text: str) -> date:
+    """`today` moved by `count` units; a month or year later keeps the day when it exists,
+    else the month's last day (as dateparser does: 31 March minus a month is 28 February)."""
+    days, months = _UNITS[unit]
+    try:
+        if not months:
+            return today + timedelta(days=count * days)
+        year, month0 = divmod(today.year * 12 + today.month - 1 + count * months, 12)
+        return date(year, month0 + 1, min(today.day, _days_in_month(year, month0 + 1)))
+    except (OverflowError, ValueError):
+        raise DateParseError(_out_of_range(text, None), "out_of_range") from None
+
+
+def _weekday(today: date, weekday: int, ahead: bool) -> date:
+    """The nearest such weekday strictly before (or after) today: "last Monday" said on a
+    Monday is a week ago."""
+    if ahead:
+        return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    return today - timedelta(days=(today.weekday() - weekday - 1) % 7 + 1)
+
+
+def _most_recent(day: int, month: int, today: date, past: bool, text: str) -> date:
+    """A day and month without a year: the most recent such day, for a question about the
+    past ("3 March" typed on 15 May 2017 is 3 March 2017; typed on 1 March, 3 March 2016)."""
+    if not past:
+        raise DateParseError(
+            f'"{_shown(text)}" has no year. Which year? For example {day} '
+            f"{_MONTHS[month - 1]} {today.year}. Try {EXAMPLES}.",
+            "incomplete",
+        )
+    for year in range(today.year, today.year - 8, -1):  # 29 February: a leap year within 8
+        if day <= _days_in_month(year, month) and (found := date(year, month, day)) <= today:
+            return found
+    return _build(today.year, month, day, text)  # not a day of that month: say why
+
+
+def _dateparser_reading(text: str, today: date, zone: str) -> date | None:
     settings: dict[str, Any] = {
         "DATE_ORDER": "DMY",
         "PREFER_LOCALE_DATE_ORDER": False,
@@ -201,38 +358,8 @@ def _parse_date(text: str, today: date, tz: str) -> date:
         "RETURN_AS_TIMEZONE_AWARE": False,
         "REQUIRE_PARTS": ["day", "month", "year"],
     }
-    found = dateparser.parse(cleaned, languages=_LANGUAGES, settings=settings)
-    if found is not None:
-        return _in_range(found.date(), cleaned)
-
-    # Refused: ask again without REQUIRE_PARTS only to tell "incomplete" from "unreadable".
-    del settings["REQUIRE_PARTS"]
-    data = DateDataParser(languages=_LANGUAGES, settings=settings).get_date_data(cleaned)
-    if data.date_obj is not None:
-        raise DateParseError(_incomplete(cleaned, data.period), "incomplete")
-    _explain_bad_day(cleaned, settings)
-    raise DateParseError(_unreadable(cleaned), "unreadable")
-
-
-def _explain_bad_day(text: str, settings: dict[str, Any]) -> None:
-    """Name the reason for "31 February 2017": dateparser just returns None for it.
-
-    If the text reads as a date once its leading day number is replaced by 1, the month and
-    year were fine and the day was out of range, which deserves a precise re-ask.
-    """
-    m = _LEADING_DAY.match(text)
-    if not m or int(m.group(1)) < 29:
-        return
-    settings = {**settings, "REQUIRE_PARTS": ["day", "month", "year"]}
-    first = dateparser.parse("1" + m.group(2), languages=_LANGUAGES, settings=settings)
-    if first is None:
-        return
-    last = _days_in_month(first.year, first.month)
-    raise DateParseError(
-        f'"{_shown(text)}" is not a valid date: {_MONTHS[first.month - 1]} {first.year} has '
-        f"{last} days. Try {EXAMPLES}.",
-        "invalid",
-    )
+    found = dateparser.parse(text, languages=_LANGUAGES, settings=settings)
+    return found.date() if found is not None else None
 
 
 def _clean(text: object) -> str:
@@ -254,20 +381,32 @@ def _clean(text: object) -> str:
     return _LEADING_ARTICLE.sub("", text)
 
 
-def _parse_numeric(text: str, today: date) -> date | None:
-    """Parse all-numeric dates ourselves: dateparser swaps d/m when m > 12 (1/13/2017)."""
+def _parse_numeric(text: str, today: date, past: bool) -> date | None:
+    """Parse all-numeric dates ourselves: dateparser swaps d/m when m > 12 (1/13/2017) and
+    reads "-5/3/2017" as 5 March. None when the text is not one of these shapes."""
     m = _YMD.fullmatch(text)
     if m:
         return _build(int(m.group(1)), int(m.group(3)), int(m.group(4)), text)
     m = _DMY.fullmatch(text)
     if m:
-        year_s = m.group(4)
-        year = int(year_s)
-        if len(year_s) == 2:
-            # Two-digit years: this century unless that lands far in the future.
-            year += 2000 if 2000 + year <= today.year + 20 else 1900
+        year = _full_year(m.group(4), today)
         return _build(year, int(m.group(3)), int(m.group(1)), text)
+    m = _DM.fullmatch(text)
+    if m and 1 <= int(m.group(3)) <= 12:
+        return _most_recent(int(m.group(1)), int(m.group(3)), today, past, text)
+    if m:
+        return _build(today.year, int(m.group(3)), int(m.group(1)), text)  # says why
+    if re.fullmatch(r"[0-9]{4}", text):
+        raise DateParseError(_incomplete(text, "year"), "incomplete")
     return None
+
+
+def _full_year(digits: str, today: date) -> int:
+    """Two-digit years: this century unless that lands more than 20 years ahead."""
+    year = int(digits)
+    if len(digits) == 2:
+        year += 2000 if 2000 + year <= today.year + 20 else 1900
+    return year
 
 
 def _build(year: int, month: int, day: int, text: str) -> date:
@@ -296,12 +435,16 @@ def _days_in_month(year: int, month: int) -> int:
 
 def _in_range(d: date, text: str) -> date:
     if not MIN_YEAR <= d.year <= MAX_YEAR:
-        raise DateParseError(
-            f'"{_shown(text)}" gives the year {d.year}, which looks like a typo '
-            f"(I accept {MIN_YEAR}-{MAX_YEAR}). Try {EXAMPLES}.",
-            "out_of_range",
-        )
+        raise DateParseError(_out_of_range(text, d.year), "out_of_range")
     return d
+
+
+def _out_of_range(text: str, year: int | None) -> str:
+    gives = f"gives the year {year}, which" if year is not None else "is too far away: it"
+    return (
+        f'"{_shown(text)}" {gives} looks like a typo (I accept {MIN_YEAR}-{MAX_YEAR}). '
+        f"Try {EXAMPLES}."
+    )
 
 
 def _shown(text: str) -> str:

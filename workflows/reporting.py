@@ -17,6 +17,7 @@ import io
 from datetime import date
 from typing import Any
 
+from workflows import standing
 from workflows.actors import resolve_state
 from workflows.cases import CaseService
 from workflows.mandates import match_mandate
@@ -136,7 +137,8 @@ class ReportChat:
         report = compile_report(
             self.repo.iter_cases(), start, end, today=self.service.today(), label=label,
             rules=self.service.rules, overrides=self.service.overrides,
-            registry=self.service.registry, **scope,
+            registry=self.service.registry,
+            standing_invitations=standing.invitations(self.repo), **scope,
         )  # fmt: skip
         if report.confidential:
             record_confidential_request(self.repo, report, actor=user["id"], via="chat")

@@ -15,10 +15,11 @@ Columns (first row; names are the checklist question ids, any order, case-insens
               letter_published, publication_link; one follow-up action: action_type,
               action_date, followup_reference, action_notes; closure: closure_reason,
               closure_date, closure_notes
-    visits:   state, mandates, request_date, standing_invitation, timeframe, reprisal;
-              one status event: event, event_date, visit_start, visit_end, event_notes;
-              the visit: visited_from, visited_to, announced_on, eom_statement, eom_date,
-              reprisal_during; the report: report_symbol, session, presented_on; closure
+    visits:   origin (request, the default, or invitation), state, mandates, request_date
+              or invited_on, timeframe; one event: event, event_date, visit_start, visit_end,
+              event_notes; the visit: visited_from, visited_to, announced_on, eom_statement,
+              eom_date, eom_recommendations, tor_respected, tor_refused, tor_details; the
+              report: report_symbol, session, presented_on; closure
 
 Every value is read exactly as the chat reads a typed answer (same parsers, same rules: dates
 as 15/03/2017 or 2017-03-15, yes/no, choices by value or label, States by name or code;
@@ -390,6 +391,11 @@ def _build(
     }
     names: dict[str, Any] = {}
     problems: list[str] = []
+    if case_kind == "visit":  # columns a row made for visit checklists version 1 lacks
+        if not values.get("origin"):
+            values["origin"] = "request"  # every visit was a request then
+        if values.get("event") in ("accepted", "mh_accepted") and not values.get("dates_agreed"):
+            values["dates_agreed"] = "yes" if values.get("visit_start") else "no"
     for position, checklist_id in enumerate(KINDS[case_kind]):
         checklist = registry.latest(checklist_id)
         mine = {q.id: values.pop(q.id) for q in _importable(checklist) if q.id in values}

@@ -1,4 +1,5 @@
-"""Bringing cases written by older versions to today's model (data folder schema 3).
+"""Bringing cases written by older versions to today's model (data folder schema 3):
+communications here, visits in `workflows.visit_upgrade`.
 
 Storage applies these once, crash-safely, when a folder is opened (`storage.migrations`):
 each is a pure function from every case of the folder to every case after the change, and
@@ -43,6 +44,7 @@ from workflows.checklist import Registry
 from workflows.dates import DEFAULT_TZ, parse_iso, today_in
 from workflows.deadlines import Rules, deadlines, load_rules
 from workflows.references import JOINT_TYPES, Reference, parse_reference, series_of
+from workflows.visit_upgrade import upgrade_visit_case
 
 PUBLICATION_RULES = ("letter_publication", "reply_publication")
 UPGRADE_REASON = "publication was not recorded before the upgrade to one letter per addressee"
@@ -72,6 +74,7 @@ def case_upgrades(registry: Registry, rules: Rules, today: date) -> tuple[CaseUp
         each_case(joint_types),
         one_letter_per_addressee,
         lambda cases: followup_letters(cases, intake_version),
+        each_case(upgrade_visit_case),
         rederived(registry, rules, today),
     )
 

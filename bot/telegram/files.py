@@ -2,9 +2,10 @@
 
 A file is taken when the current question asks for one, or after "Attach a file" on a case
 card. Anything else is refused before it is downloaded, so the data folder only keeps files
-that a case records. Checks, in order: the type (by name or MIME type) is allowed, the size
-Telegram reports is within the limit, then after download the real size and the first bytes
-match the claimed type. Each refusal says what to send instead.
+that a case records. The checks are `bot.filetypes.FilePolicy`, the console's too: before
+download the type (by the cleaned name's extension) is allowed and the size Telegram reports
+is within the limit; after download the real size and the content match the type. Each
+refusal says what to send instead.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes, MessageHandler, filters
 
 from bot import filetypes
-from bot.filetypes import FileType
+from bot.filetypes import FilePolicy, FileType
 from bot.telegram.bridge import Bridge, chat_id_of, chat_of
 from bot.telegram.retry import with_retries
 from storage.files import store_file
@@ -26,29 +27,6 @@ NOT_NOW = (
     "I only keep a file when a question asks for one, or after you tap “Attach a file” "
     "on a case (/cases)."
 )
-
-
-@dataclass(frozen=True)
-class FilePolicy:
-    types: tuple[FileType, ...]
-    max_bytes: int
-
-    @classmethod
-    def of(cls, names: tuple[str, ...], max_bytes: int) -> FilePolicy:
-        return cls(tuple(filetypes.KNOWN[name] for name in names), max_bytes)
-
-    def refusal(self, kind: FileType | None, size: int | None) -> str | None:
-        """Why a file cannot be taken, from what Telegram says about it; None if it can."""
-        if kind not in self.types:
-            names = [t.name.upper() for t in self.types]
-            listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-            return f"I cannot keep this kind of file. Please send a {listed} file."
-        if size is not None and size > self.max_bytes:
-            return (
-                f"This file is {_size(size)}; the limit is {_size(self.max_bytes)}. "
-                "Please send a smaller file."
-            )
-        return None
 
 
 @dataclass(frozen=True)
@@ -84,11 +62,8 @@ async def _receive(
         return [Reply(NOT_NOW, error=True), *resume]
     telegram_file = await context.bot.get_file(incoming.file_id)
     data = bytes(await with_retries("file download", telegram_file.download_as_bytearray))
-    if refusal := policy.refusal(incoming.kind, len(data)):
+    if refusal := policy.content_refusal(incoming.kind, data):
         return [Reply(refusal, error=True)]
-    if not incoming.kind.matches(data):
-        kind = incoming.kind.name.upper()
-        return [Reply(f"This does not look like a {kind} file, so it was not kept.", error=True)]
     return await bridge.call(_keep, bridge, chat, incoming, data)
 
 
@@ -105,15 +80,10 @@ def _keep(bridge: Bridge, chat: Chat, incoming: Incoming, data: bytes) -> list[R
 def _incoming(message: Message, bridge: Bridge) -> Incoming:
     if message.document is not None:
         document = message.document
-        kind = filetypes.identify(document.file_name, document.mime_type)
-        name = document.file_name or f"document.{kind.name if kind else 'bin'}"
+        cleaned = filetypes.clean_name(document.file_name)
+        kind = filetypes.identify(cleaned, document.mime_type)
+        name = cleaned or f"document.{kind.name if kind else 'bin'}"
         return Incoming(document.file_id, name, kind, document.file_size)
     photo = message.photo[-1]  # Telegram lists sizes smallest first; keep the largest
     name = f"photo-{bridge.clock.now():%Y%m%d-%H%M%S}.jpg"
     return Incoming(photo.file_id, name, filetypes.KNOWN["jpeg"], photo.file_size)
-
-
-def _size(size: int) -> str:
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / 1024 / 1024:.1f} MB"

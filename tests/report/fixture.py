@@ -329,3 +329,116 @@ def fill(folder: Path) -> Path:
 def copy_of(template: Path, target: Path) -> Path:
     shutil.copytree(template, target, ignore=shutil.ignore_patterns(LOCK_FILE))
     return target
+
+
+# ---- version-2 visits and the reprisal checklist (issue 10) -------------------------------
+# Kept apart from cases() so the figures above stay as worked out; test_visits_v2.py works
+# out its own. Two States are stored under the names an older version wrote ("Syria",
+# "Turkey"): reports must show the UN names all the same.
+V2_VICTIMS = ("Ayşe Tanrikulu-Test", "Kim Chol-Test")
+STANDING = {"TUR": {"since": "2001-03-01"}, "GBR": {"since": "2001-03-29"}}
+
+
+def versioned(checklist: str, version: int, **answers: Any) -> dict[str, Any]:
+    return {**run(checklist, **answers), "version": version}
+
+
+def response(kind: str, on: str, **extra: Any) -> dict[str, Any]:
+    return versioned("visit_response", 2, event=kind, event_date=on, **extra)
+
+
+def reprisal(on: str, consent: str, outcome: str, **extra: Any) -> dict[str, Any]:
+    return versioned("reprisal", 1, incident="Questioned by police after a meeting",
+                     incident_date=on, consent=consent, outcome=outcome, **extra)  # fmt: skip
+
+
+def visit_v2(
+    number: int,
+    actor: dict[str, str],
+    *,
+    requested: str | None = None,
+    invited: str | None = None,
+    later: tuple[dict[str, Any], ...] = (),
+) -> dict[str, Any]:
+    intake: dict[str, Any] = {
+        "origin": "invitation" if invited else "request",
+        "state": actor,
+        "mandates": ["WGAD"],
+    }
+    intake |= {"request_date": requested} if requested else {"invited_on": invited}
+    return {
+        "id": f"w{number:010d}",
+        "kind": "visit",
+        "owner": OFFICER_A,
+        "status": "open",
+        "reference": None,
+        "label": f"Visit to {actor['name']}",
+        "created_at": f"{requested or invited}T09:00:00+00:00",
+        "runs": [versioned("visit_request", 2, **intake), *later],
+        "files": [],
+        "history": [],
+    }
+
+
+def visits_v2() -> list[dict[str, Any]]:
+    """Seven version-2 visits (W1-W7) and one communication with a reprisal (C1)."""
+    syria = {"code": "SYR", "name": "Syria", "kind": "state"}
+    turkey = {"code": "TUR", "name": "Turkey", "kind": "state"}
+    letter = communication(201, "AL BDI 9/2017", "2017-08-01")
+    letter["runs"].append(reprisal(
+        "2017-08-15", "anonymous", "resolved", consent_date="2017-08-20", referrals=["hc"],
+        hc_on="2017-08-25", sg_report="submitted", sg_report_on="2017-09-01"))  # fmt: skip
+    return [
+        # W1 Syria: requested March 2016, two reminders, never answered.
+        visit_v2(1, syria, requested="2016-03-01", later=(
+            response("reminder", "2016-09-01"), response("reminder", "2017-02-01"))),
+        # W2 Türkiye (standing invitation since 2001): accepted with dates, visited on 34
+        # days' notice, terms of reference breached, draft shared and commented, a reprisal.
+        visit_v2(2, turkey, requested="2017-02-01", later=(
+            response("accepted", "2017-04-01", dates_agreed=True, visit_start="2017-09-04",
+                     visit_end="2017-09-15"),
+            versioned("visit_conducted", 2, visited_from="2017-09-04", visited_to="2017-09-15",
+                      announced_on="2017-08-01", eom_statement=True, eom_date="2017-09-15",
+                      eom_recommendations=True, tor_respected=False,
+                      tor_refused=["movement", "contact"]),
+            versioned("visit_draft", 1, draft_shared_on="2017-11-20", gov_comments=True,
+                      comments_on="2017-12-15"),
+            reprisal("2017-09-20", "named", "ongoing", victims=V2_VICTIMS[0],
+                     consent_date="2017-09-25", referrals=["asg", "president"],
+                     asg_on="2017-09-28", president_on="2017-10-02", sg_report="included",
+                     sg_report_on="2018-01-10"),
+        )),
+        # W3 Iran: requested, then postponed.
+        visit_v2(3, state("IRN"), requested="2017-03-10", later=(
+            response("postponed", "2017-06-01"),)),
+        # W4 Bolivia's own invitation, accepted by the mandate holder; visited on 12 days'
+        # notice with the terms of reference respected.
+        visit_v2(4, {"code": "BOL", "name": "Bolivia", "kind": "state"}, invited="2017-01-15",
+                 later=(
+            response("mh_accepted", "2017-02-01", dates_agreed=False),
+            versioned("visit_conducted", 2, visited_from="2017-05-02", visited_to="2017-05-12",
+                      announced_on="2017-04-20", eom_statement=True, eom_date="2017-05-12",
+                      eom_recommendations=False, tor_respected=True),
+        )),
+        # W5 the United Kingdom's invitation, declined by the mandate holder.
+        visit_v2(5, state("GBR"), invited="2017-06-01", later=(
+            response("mh_declined", "2017-07-01"),)),
+        # W6 DPRK: declined; a reprisal whose person did not consent (so no referral).
+        visit_v2(6, {"code": "PRK", "name": "North Korea", "kind": "state"},
+                 requested="2017-04-01", later=(
+            response("declined", "2017-05-01"),
+            reprisal("2017-06-01", "refused", "unknown", victims=V2_VICTIMS[1]),
+        )),
+        # W7 Honduras: visited 2015, reported 2016; a follow-up report and visit in 2017.
+        visit_v2(7, state("HND"), requested="2014-01-10", later=(
+            response("accepted", "2014-06-01", dates_agreed=False),
+            versioned("visit_conducted", 2, visited_from="2015-03-02", visited_to="2015-03-10",
+                      announced_on="2015-01-10", eom_statement=False, tor_respected=True),
+            versioned("visit_report", 2, report_symbol="A/HRC/31/57/Add.3", session=31,
+                      presented_on="2016-03-15"),
+            versioned("visit_followup", 1, followup_kind="report", followup_date="2017-06-15",
+                      followup_symbol="A/HRC/35/45/Add.1"),
+            versioned("visit_followup", 1, followup_kind="visit", followup_date="2017-10-02"),
+        )),
+        letter,
+    ]  # fmt: skip

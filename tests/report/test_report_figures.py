@@ -99,19 +99,36 @@ def test_visit_figures(report: Report) -> None:
     figures = {f.key: f.value for f in report.section("visits").figures}
     assert figures == {
         "requests": 3,  # V2 (1 Feb), V3 (15 Mar), V4 (10 May 2017)
-        "invitations": 2,  # Brazil (accepted, agreed), Mexico (agreed 10 Jan 2017)
-        "standing_invitations": 1,  # of V2-V4 only Brazil has one
+        # One outcome per request at 31 Dec 2017, from its latest decision:
+        "requests_accepted": 1,  # V2: accepted, then dates agreed (its 3 events count once)
+        "requests_postponed": 0,
+        "requests_declined": 1,  # V4: a reminder, then declined
+        "requests_awaiting": 1,  # V3: nothing yet, but 12 months not over until 15 Mar 2018
+        "requests_no_response": 0,
         # Acknowledged, accepted, agreed (V2); declined (V4); postponed (V6); agreed (V8).
         # V4's reminder is ours, not a response.
         "responses": 6,
-        "no_response": 1,  # Myanmar (V3)
+        "reminders": 1,  # V4 (10 Aug 2017); V5's was in 2016
+        # Any year: V5 (China, 1 Apr 2016, only a reminder) had none by 1 Apr 2017.
+        "unanswered": 1,
         # Requested before 2017 and still open at its end: China (V5, only a reminder),
         # Türkiye (V6, postponed). V1 and V8 were visited, V7 declined and closed.
         "outstanding_previous": 2,
+        "state_invitations": 0,  # the fixture's visits are all requests (version 1)
+        "invitations_accepted": 0,
+        "invitations_declined": 0,
+        "standing_invitations": 1,  # of V2-V4 only Brazil has one (version 1 answer)
+        "standing_not_honoured": 0,  # Brazil accepted
         "conducted": 2,  # V2 (Nov 2017), V8 (Apr 2017); V1 was in 2016
+        "followup_visits": 0,
         "eom_statements": 1,  # V2; V8 issued none
+        "eom_recommendations": 0,  # version 1 did not ask
+        "tor_not_respected": 0,
+        "drafts_shared": 0,
+        "government_comments": 0,
         "reports_presented": 1,  # V1, 13 June 2017
         "reports_late": 1,  # V1: visit ended 12 May 2016, 13 months before
+        "followup_reports": 0,
         "short_notice": 1,  # V8: announced 20 Mar, started 3 Apr (14 days); V2 had 52
     }
 
@@ -131,6 +148,14 @@ def test_visit_tables(report: Report) -> None:
     notice = {row[0]: row[5:7] for row in report.table("visits_conducted").rows}
     assert notice == {"Brazil": (52, ""), "Mexico": (14, "yes")}
     assert report.table("visit_outstanding").column("State") == ["Türkiye", "China"]
+    assert report.table("visit_requests").rows == (
+        ("Brazil", "SR HRDs", "1 February 2017", 0, "Accepted", "1 June 2017",
+         "second half of 2017"),
+        ("Myanmar", "WGAD", "15 March 2017", 0, "Awaiting a decision", "", ""),
+        ("Egypt", "WGAD", "10 May 2017", 1, "Declined", "1 September 2017", ""),
+    )  # fmt: skip
+    assert report.table("visit_no_response").rows == (("China", "SR HRDs", "1 April 2016", 1),)
+    assert report.table("standing_invitations").rows == (("Brazil", "date not recorded", 1, 0),)
 
 
 def test_reprisal_counts_only_by_default(report: Report) -> None:
@@ -139,11 +164,27 @@ def test_reprisal_counts_only_by_default(report: Report) -> None:
         "flagged": 5,
         "flagged_communications": 3,  # #2, #7, #21 (theme "reprisal"); P2 was sent in 2016
         "flagged_visits": 2,  # V3 (concern at request), V2 (allegations during the visit)
+        # Version-1 records only: no reprisal checklist in this fixture (see test_reprisals).
+        "incidents": 0,
+        "consent_given": 0,
+        "consent_refused": 0,
+        "consent_pending": 0,
         "referred_asg": 2,  # #21 (10 Mar 2017) and P2 (1 Feb 2017, a 2016 letter)
+        "referred_hc": 0,
+        "referred_president": 0,
         "sg_report": 2,  # #7 and #21
+        "sg_report_included": 2,  # version 1's action said "included in the SG report"
         "sg_report_consent": 1,  # #21 only
+        "outcome_resolved": 0,
+        "outcome_ongoing": 0,
+        "outcome_worsened": 0,
+        "outcome_unknown": 0,
     }
-    assert section.tables == ()
+    # #21 (15 Jun 2017) and #7 (1 Aug 2017) both fall in the 2017-18 cycle.
+    assert [t.key for t in section.tables] == ["sg_report_cycles"]
+    assert section.tables[0].rows == (
+        ("1 June 2017 \N{EN DASH} 31 May 2018", "HRC 39 (September 2018)", 2),
+    )
 
 
 def test_followup_figures(report: Report) -> None:

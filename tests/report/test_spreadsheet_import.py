@@ -21,9 +21,9 @@ NOW = datetime(2018, 2, 1, 9, 0, tzinfo=UTC)
 HEADER = [
     "kind", "owner", "comm_type", "addressees", "date_sent", "mandates", "reference", "summary",
     "themes", "reply_date", "reply_language", "reply_nature", "reply_confidential", "state",
-    "request_date", "standing_invitation", "reprisal", "event", "event_date", "visited_from",
-    "visited_to", "announced_on", "eom_statement", "eom_date", "reprisal_during", "group",
-    "follows", "reply_published",
+    "request_date", "event", "event_date", "visited_from", "visited_to", "announced_on",
+    "eom_statement", "eom_date", "eom_recommendations", "tor_respected", "group", "follows",
+    "reply_published",
 ]  # fmt: skip
 COMM = dict.fromkeys(HEADER, "") | {"kind": "communication", "owner": "101"}
 VISIT = dict.fromkeys(HEADER, "") | {"kind": "visit", "owner": "101"}
@@ -39,10 +39,10 @@ GOOD = [
             "reference": "ol oth 1/2017; OL-CIV-1/2017", "summary": "Mining concession",
             "themes": "hrd"},
     VISIT | {"state": "Honduras", "mandates": "SR HRDs", "request_date": "2015-06-01",
-             "standing_invitation": "yes", "reprisal": "no", "event": "accepted",
+             "event": "accepted",
              "event_date": "2015-09-01", "visited_from": "2016-05-02",
              "visited_to": "2016-05-12", "announced_on": "2016-04-20", "eom_statement": "yes",
-             "eom_date": "2016-05-12", "reprisal_during": "no"},
+             "eom_date": "2016-05-12", "eom_recommendations": "yes", "tor_respected": "yes"},
 ]  # fmt: skip
 BAD = [  # (row, what the reason must say)
     (GOOD[0] | {"reference": "AL BDI 2/2017", "date_sent": "31/02/2017"},
@@ -55,7 +55,7 @@ BAD = [  # (row, what the reason must say)
     (GOOD[0] | {"kind": "", "reference": "AL BDI 5/2017"}, "kind must be communication or visit"),
     # Two problems in one row: both are reported (the event now predates the request).
     (GOOD[2] | {"comm_type": "AL", "request_date": "2016-01-01"},
-     "event_date: The date must be on or after the request and not in the future; "
+     "event_date: The date must be on or after the request (or invitation) and not in the future; "
      "comm_type: only for a communication"),
     (GOOD[0] | {"owner": "999", "reference": "AL BDI 6/2017"}, "owner 999 is not an officer"),
     (GOOD[0] | {"reference": "AL BDI 7/2017", "date_sent": "2018-03-01"},
@@ -208,13 +208,12 @@ def test_xlsx_with_real_date_and_boolean_cells(
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["Kind", "state", "mandates", "request_date", "standing_invitation", "reprisal",
-                  "visited_from", "visited_to", "announced_on", "eom_statement",
-                  "reprisal_during"])  # fmt: skip
-    sheet.append(["visit", "Türkiye", "WGAD", datetime(2016, 3, 1), True, False, date(2017, 4, 3),
-                  date(2017, 4, 13), date(2017, 3, 20), False, False])  # fmt: skip
+    sheet.append(["Kind", "state", "mandates", "request_date", "visited_from", "visited_to",
+                  "announced_on", "eom_statement", "tor_respected"])  # fmt: skip
+    sheet.append(["visit", "Türkiye", "WGAD", datetime(2016, 3, 1), date(2017, 4, 3),
+                  date(2017, 4, 13), date(2017, 3, 20), False, True])  # fmt: skip
     sheet.append([])  # blank rows are skipped, and line numbers stay those Excel shows
-    sheet.append(["visit", "Atlantis", "WGAD", datetime(2016, 3, 1), True, False])
+    sheet.append(["visit", "Atlantis", "WGAD", datetime(2016, 3, 1)])
     path = tmp_path / "visits.xlsx"
     book.save(path)
     result = run(path, repo, registry, owner="101")
@@ -224,7 +223,7 @@ def test_xlsx_with_real_date_and_boolean_cells(
     (entry,) = repo.list_cases(kind="visit")
     answers = repo.get_case(entry["id"])["runs"]  # type: ignore[index]
     assert answers[0]["answers"]["request_date"] == "2016-03-01"
-    assert answers[0]["answers"]["standing_invitation"] is True
+    assert answers[0]["answers"]["origin"] == "request"
     assert answers[1]["answers"]["visited_to"] == "2017-04-13"
     assert run(path, repo, registry, owner="101").imported == []
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import zipfile
 from pathlib import Path
 
 from telegram_harness import (
@@ -14,7 +16,17 @@ from telegram_harness import (
 from bot.telegram.files import NOT_NOW
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
-DOCX = b"PK\x03\x04" + b"\x00" * 300
+
+
+def _docx() -> bytes:
+    """The smallest zip that is a Word document: it holds word/document.xml."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>" + " " * 300)
+    return buffer.getvalue()
+
+
+DOCX = _docx()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

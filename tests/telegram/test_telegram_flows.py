@@ -93,21 +93,22 @@ async def test_full_communication_by_text_and_taps(harness: Harness) -> None:
 async def test_full_visit_checklist_by_text_and_taps(harness: Harness) -> None:
     p = harness.person(OFFICER)
     await p.say("/new")
-    assert "Question 1 of 7 · New country visit request" in only(await p.tap("Country visit")).text
+    first = only(await p.tap("Country visit"))
+    assert "Question 1 of 6 · New country visit request or invitation" in first.text
+    await p.tap("Our request")
     await p.say("Honduras")
     await p.say("SR HRDs")
     await p.say("1 March 2017")
-    assert "Saved: Yes" in only(await p.tap("Yes")).text
     await p.say("second half of 2017")
-    await p.tap("No")
     review = only(await p.say("/skip"))
-    assert "Standing invitation: Yes" in review.text
+    assert "Proposed timeframe: second half of 2017" in review.text
     card = only(await p.tap("Save"))
     assert card.text.startswith("Visit to Honduras")
 
-    await p.tap("Visit request: status update", card)
-    await p.tap("Dates agreed")
+    await p.tap("Reminder or response", card)
+    await p.tap("State accepted (dates agreed or to be set)")
     await p.say("10 May 2017")
+    await p.tap("Yes")  # dates agreed
     await p.say("1 June 2017")
     await p.say("10 June 2017")
     await p.say("/skip")  # the State's letter
@@ -116,8 +117,8 @@ async def test_full_visit_checklist_by_text_and_taps(harness: Harness) -> None:
 
     case = case_of(harness, OFFICER)
     request, response = (run["answers"] for run in case["runs"])
-    assert request["state"]["code"] == "HND" and request["standing_invitation"] is True
-    assert response["event"] == "agreed" and response["visit_end"] == "2017-06-10"
+    assert request["state"]["code"] == "HND" and request["origin"] == "request"
+    assert response["event"] == "accepted" and response["visit_end"] == "2017-06-10"
     assert case["status"] == "open"
 
 

@@ -79,13 +79,14 @@ def test_keyboard_rows_and_the_64_byte_limit() -> None:
         render.inline_keyboard([Button("Too long", "a" + "é" * 32)])
 
 
-def test_file_types_by_name_then_by_mime() -> None:
+def test_file_types_by_name_and_by_mime_only_without_a_name() -> None:
     assert filetypes.identify("Letter.PDF", None) == filetypes.KNOWN["pdf"]
     assert filetypes.identify("scan.jpg", "application/octet-stream") == filetypes.KNOWN["jpeg"]
-    assert filetypes.identify("no-extension", "image/png") == filetypes.KNOWN["png"]
-    assert filetypes.identify("tool.exe", "application/pdf") == filetypes.KNOWN["pdf"]
+    assert filetypes.identify("no-extension", "image/png") is None
+    assert filetypes.identify("tool.exe", "application/pdf") is None
+    assert filetypes.identify(None, "image/png") == filetypes.KNOWN["png"]
     assert filetypes.identify(None, "application/x-msdownload") is None
-    assert filetypes.KNOWN["docx"].matches(b"PK\x03\x04rest")
+    assert not filetypes.KNOWN["docx"].matches(b"PK\x03\x04rest")  # a zip, not a document
     assert not filetypes.KNOWN["pdf"].matches(b"MZ")
 
 

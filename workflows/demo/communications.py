@@ -145,6 +145,7 @@ def _one_per_addressee(world: World, letters: list[Letter]) -> list[Letter]:
                 language=letter.language if profile is None else profile.language,
                 themes=list(letter.themes),
                 actions=[],
+                reprisal=letter.reprisal and not group,  # raised once, on the first letter
                 group=group,
             )
             group.append(copy)

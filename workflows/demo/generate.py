@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from workflows.checklist import Registry
 from workflows.deadlines import Rules, add_months, deadlines, load_rules
 from workflows.demo import communications, visits
 from workflows.demo.communications import Letter
+from workflows.demo.reprisals import reprisal_answers
 from workflows.demo.runs import CaseBuilder
 from workflows.demo.timeline import FIRST_SESSION_YEAR, GENEVA, end_of_day
 from workflows.demo.visits import Request, Symbols
@@ -38,6 +39,8 @@ class Demo:
     years: int
     now: datetime  # the instant the data describe: 18:00 in Geneva on `today`
     non_cooperating: tuple[str, ...]  # the States drawn never to reply
+    #: Standing invitations per State, as the setting "standing_invitations" holds them.
+    standing_invitations: dict[str, Any] = field(default_factory=dict)
 
 
 def windows(today: date, years: int) -> list[tuple[date, date]]:
@@ -86,14 +89,15 @@ def generate(
         )
     communications.number(letters)
     builder = _Builder(world, registry, random.Random(f"{seed}/cases"))
-    letter_cases = [builder.letter(x) for x in letters]
+    letter_cases = [builder.letter(x, today) for x in letters]
     _link(letters, letter_cases)
     cases = letter_cases + [builder.request(r) for r in requests]
     cases.sort(key=lambda case: case["created_at"])
     now = end_of_day(today)
     for case in cases:
         _settle(case, registry, rules, today)
-    return Demo(cases, world.users, today, seed, years, now, world.non_cooperating)
+    standing = visits.standing_invitations(world, random.Random(f"{seed}/standing"), today)
+    return Demo(cases, world.users, today, seed, years, now, world.non_cooperating, standing)
 
 
 class _Builder:
@@ -112,7 +116,7 @@ class _Builder:
                     self.registry, case_id, kind, self.world.officer_of[lead_mandate]
                 )
 
-    def letter(self, letter: Letter) -> Case:
+    def letter(self, letter: Letter, today: date) -> Case:
         case = self._new("communication", letter.mandates[0])
         case.add(
             "communication_intake", letter.sent, communications.intake_answers(letter), self.rng
@@ -126,6 +130,10 @@ class _Builder:
         for day, spec in letter.actions:
             answers = communications.action_answers(day, spec)
             later.append((day, "communication_followup", answers))
+        if letter.reprisal:  # the reprisal the letter is about, raised on its case
+            known = min(today, letter.closure[0]) if letter.closure else today
+            day, answers = reprisal_answers(self.rng, letter.sent, known)
+            later.append((day, "reprisal", answers))
         if letter.closure is not None:
             later.append((letter.closure[0], "communication_closure", letter.closure[1]))
         self._add_in_order(case, later)
@@ -137,9 +145,13 @@ class _Builder:
         later = [(day, "visit_response", answers) for day, answers in request.events]
         if request.visit is not None and request.visit_end is not None:
             later.append((request.visit_end, "visit_conducted", request.visit))
+        if request.draft is not None:
+            later.append((request.draft[0], "visit_draft", request.draft[1]))
         if request.report is not None:
             later.append((request.report[0], "visit_report", request.report[1]))
+        later += [(day, "visit_followup", a) for day, a in request.followups]
         later += [(day, "visit_recommendation", a) for day, a in request.recommendations]
+        later += [(day, "reprisal", a) for day, a in request.reprisals]
         if request.closure is not None:
             later.append((request.closure[0], "visit_closure", request.closure[1]))
         self._add_in_order(case, later)

@@ -85,6 +85,8 @@ class CaseBuilder:
         )
         self._names.update(ordered)
         at = instant(day, rng)
+        if self.case["history"]:  # logged the same day as the last run: not before it
+            at = max(at, self.case["history"][-1]["at"])
         if not self.case["history"]:
             self.case["created_at"] = at
             self._log(at, "create", {"kind": self.case["kind"]})

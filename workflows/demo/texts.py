@@ -227,15 +227,18 @@ ARMED_GROUPS = (
 
 VISIT_NOTES = {
     "reminder": "Reminder sent to the Permanent Mission.",
-    "acknowledged": "The Permanent Mission acknowledged the request.",
-    "accepted": "Accepted in principle; dates to be agreed.",
-    "proposed": "Dates proposed by the mandate-holder.",
-    "agreed": "Dates confirmed by the Government.",
+    "in_principle": "Accepted in principle; dates to be agreed.",
+    "dates": "Dates confirmed by the Government.",
     "declined": "The Government said the timing was not suitable.",
-    "postponed": "Postponed at the Government's request; intended timeframe: {timeframe}.",
-    "cancelled": "Cancelled by the Government shortly before the visit.",
-    "no_response": "No response despite reminders.",
+    "postponed": "Postponed at the Government's request.",
+    "mh_accepted": "Invitation accepted; dates agreed with the Permanent Mission.",
+    "mh_declined": "Invitation declined: the mandate holder's schedule is full this year.",
 }
+TOR_DETAILS = (
+    "Access to a detention centre was refused on the day.",
+    "Officials attended meetings with civil society.",
+    "Travel to the northern provinces was not authorised.",
+)
 
 RECOMMENDATIONS = (
     ("Adopt a law protecting human rights defenders", "No specific protection existed"),

@@ -1,15 +1,21 @@
-"""Demo country visits: requests, the State's responses, visits, reports, recommendations.
+"""Demo country visits: requests and States' invitations, the answers, visits, drafts,
+reports, follow-up, recommendations and reprisals.
 
 Calibration: every mandate that existed that year makes 2-3 requests per 12-month window
-(about 58 mandates today, fewer in earlier years). A thematic mandate asks States it has not
-asked in the last three years, preferring those with a standing invitation; a country mandate
-asks its own country first, then neighbours. What follows depends on the State: cooperative
-States and standing invitations lead to visits more often, the others to declines, delays and
-silence. Each path is a sequence of status events in the order the OHCHR glossary gives them
-(acknowledged, accepted in principle, dates proposed, dates agreed, postponed, cancelled,
-declined, no response; our own reminders), then the visit with its end-of-mission statement,
-the report to the Council 9-16 months later at a real session, and follow-up on its
-recommendations after 15-30 months. Anything dated after "today" has not happened yet.
+(about 58 mandates today, fewer in earlier years); about one in twelve is instead a
+cooperative State's own invitation, which the mandate holder mostly accepts. A thematic
+mandate asks States it has not asked in the last three years, preferring those with a
+standing invitation; a country mandate asks its own country first, then neighbours. What
+follows depends on the State: cooperative States and standing invitations lead to visits
+more often, the others to declines, postponements and silence. Each path is a sequence of
+events in OHCHR's vocabulary (our reminders; the State's acceptance, in principle or with
+dates, postponement or refusal); "no response" is never an event, it follows from the dates.
+Then the visit with its end-of-mission statement (often with preliminary recommendations) and
+whether the terms of reference were respected, the draft report shared with the Government
+and its comments, the report to the Council 9-16 months later at a real session, sometimes a
+follow-up report or visit, and follow-up on its recommendations after 15-30 months. A few
+visits involve reprisals (workflows.demo.reprisals). Anything dated after "today" has not
+happened yet. Standing invitations are a fact per State, each with the date it was extended.
 """
 
 from __future__ import annotations
@@ -21,36 +27,36 @@ from typing import Any
 
 from workflows.deadlines import add_months
 from workflows.demo import texts
+from workflows.demo.reprisals import reprisal_answers
 from workflows.demo.timeline import after, between, next_session
 from workflows.demo.world import NEIGHBOURS, StateProfile, World
 
 Event = tuple[date, dict[str, Any]]
-OUTCOMES = (
-    "visit",
-    "postponed_visit",
-    "postponed",
-    "cancelled",
-    "declined",
-    "acknowledged",
-    "silence",
-)
+OUTCOMES = ("visit", "postponed_visit", "postponed", "declined", "silence")
 REPEAT_YEARS = 3
+INVITATION_SHARE = 0.08
+TERMS = ("movement", "contact", "detention", "documents", "other")
 
 
 @dataclass
 class Request:
-    """One visit request and everything recorded on it up to today, in date order."""
+    """One visit request (or State's invitation) and everything recorded on it up to today,
+    in date order. `requested` is the day of the request, or of the invitation."""
 
     mandates: list[str]
     state: StateProfile
     requested: date
     reprisal: bool
     timeframe: str | None
+    invited: bool = False
     events: list[Event] = field(default_factory=list)
     visit: dict[str, Any] | None = None
     visit_end: date | None = None
+    draft: Event | None = None
     report: Event | None = None
+    followups: list[Event] = field(default_factory=list)
     recommendations: list[Event] = field(default_factory=list)
+    reprisals: list[Event] = field(default_factory=list)
     closure: Event | None = None
 
 
@@ -65,6 +71,17 @@ class Symbols:
         key = (session, mandate)
         self.addenda[key] = self.addenda.get(key, 0) + 1
         return f"A/HRC/{session}/{20 + mandate_index}/Add.{self.addenda[key]}"
+
+
+def standing_invitations(world: World, rng: random.Random, today: date) -> dict[str, Any]:
+    """The per-State record: States drawn with a standing invitation, each with the day it
+    was extended (the first ones in 1999; OHCHR lists about 128 by 2022)."""
+    found = {}
+    for profile in sorted(world.states, key=lambda p: p.code):
+        if profile.standing_invitation:
+            since = min(between(date(1999, 3, 1), date(2021, 12, 31), rng), today)
+            found[profile.code] = {"since": since.isoformat(), "recorded_by": "demo"}
+    return found
 
 
 def plan_window(
@@ -92,6 +109,7 @@ def plan_window(
             request = Request(
                 mandates, state, requested, rng.random() < 0.03, _timeframe(rng, requested)
             )
+            request.invited = state.cooperation > 0.6 and rng.random() < INVITATION_SHARE
             own = world.country_of.get(mandate.short_name) == state.code
             _unfold(rng, request, today, own, index, symbols)
             requests.append(request)
@@ -147,11 +165,9 @@ def _outcome(rng: random.Random, request: Request, own_country: bool) -> str:
     weights = (
         0.12 + 0.45 * cooperation + 0.15 * standing,  # visit
         0.08,  # postponed, then visited
-        0.05,  # postponed, not yet rescheduled
-        0.03,  # cancelled shortly before
+        0.08,  # postponed, not yet rescheduled
         0.05 + 0.12 * (1 - cooperation),  # declined
-        0.08,  # acknowledged, then nothing
-        max(0.03, 0.05 + 0.35 * (1 - cooperation) - 0.1 * standing),  # silence
+        max(0.05, 0.12 + 0.35 * (1 - cooperation) - 0.1 * standing),  # silence
     )
     return rng.choices(OUTCOMES, weights)[0]
 
@@ -159,25 +175,30 @@ def _outcome(rng: random.Random, request: Request, own_country: bool) -> str:
 def _unfold(
     rng: random.Random, request: Request, today: date, own: bool, index: int, symbols: Symbols
 ) -> None:
-    """Play the request forward: its events, the visit, the report, the closure."""
-    outcome = _outcome(rng, request, own)
+    """Play the request forward: its events, the visit, the report, reprisals, the closure."""
+    outcome = "invitation" if request.invited else _outcome(rng, request, own)
     events, visit = _EVENTS[outcome](rng, request)
     request.events = [e for e in events if e[0] <= today]
+    if request.reprisal:  # a concern raised with the request
+        happened = after(request.requested, 0, 60, rng)
+        if happened <= today:
+            request.reprisals.append(reprisal_answers(rng, happened, today))
     if visit is not None and visit[1] <= today:
         _visited(rng, request, visit, today, index, symbols)
     request.closure = _closure(rng, request, outcome, today)
 
 
-def _event(kind: str, day: date, rng: random.Random, timeframe: str = "", **dates: str) -> Event:
-    """One status event; officers add a note to most (the reason, the intended timeframe)."""
+def _event(kind: str, day: date, rng: random.Random, note: str = "", **dates: Any) -> Event:
+    """One event; officers add a note to most (the reason, the intended timeframe)."""
     answers: dict[str, Any] = {"event": kind, "event_date": day.isoformat(), **dates}
     if rng.random() < 0.6:
-        answers["event_notes"] = texts.VISIT_NOTES[kind].format(timeframe=timeframe or "unknown")
+        answers["event_notes"] = texts.VISIT_NOTES[note or kind]
     return day, answers
 
 
-def _dates(start: date, days: int) -> dict[str, str]:
+def _dates(start: date, days: int) -> dict[str, Any]:
     return {
+        "dates_agreed": True,
         "visit_start": start.isoformat(),
         "visit_end": (start + timedelta(days=days)).isoformat(),
     }
@@ -186,82 +207,73 @@ def _dates(start: date, days: int) -> dict[str, str]:
 Path = tuple[list[Event], tuple[date, date] | None]
 
 
+def _first_answer(rng: random.Random, request: Request) -> tuple[list[Event], date]:
+    """Slow States get our reminder first (after a year without a response)."""
+    day = after(request.requested, 30, 330, rng)
+    if rng.random() < 0.2:
+        reminder = after(request.requested, 365, 400, rng)
+        return [_event("reminder", reminder, rng)], after(reminder, 20, 120, rng)
+    return [], day
+
+
 def _visit_path(rng: random.Random, request: Request, postponed: bool = False) -> Path:
-    events, day = _acknowledge(rng, request)
-    day = after(day, 30, 250, rng)
-    events.append(_event("accepted", day, rng))
-    day = after(day, 15, 90, rng)
+    events, day = _first_answer(rng, request)
+    if rng.random() < 0.5:  # accepted in principle first, dates later
+        events.append(_event("accepted", day, rng, note="in_principle", dates_agreed=False))
+        day = after(day, 15, 120, rng)
     start, length = after(day, 100, 270, rng), rng.randint(6, 13)
-    events.append(_event("proposed", day, rng, **_dates(start, length)))
-    day = after(day, 10, 60, rng)
-    if rng.random() < 0.3:
-        start = after(start, 7, 45, rng)
-    events.append(_event("agreed", day, rng, **_dates(start, length)))
+    events.append(_event("accepted", day, rng, note="dates", **_dates(start, length)))
     if postponed:
         day = max(start - timedelta(days=rng.randint(7, 45)), day)
-        year = start.year + 1
-        events.append(_event("postponed", day, rng, timeframe=f"first half of {year}"))
+        events.append(_event("postponed", day, rng))
         day = after(day, 60, 200, rng)
         start = after(day, 60, 200, rng)
-        events.append(_event("agreed", day, rng, **_dates(start, length)))
+        events.append(_event("accepted", day, rng, note="dates", **_dates(start, length)))
     return events, (start, start + timedelta(days=length))
 
 
-def _acknowledge(rng: random.Random, request: Request) -> tuple[list[Event], date]:
-    if rng.random() < 0.55:
-        day = after(request.requested, 15, 90, rng)
-        return [_event("acknowledged", day, rng)], day
-    return [], request.requested
-
-
 def _postponed_path(rng: random.Random, request: Request) -> Path:
-    events, day = _acknowledge(rng, request)
-    day = after(day, 30, 250, rng)
-    events.append(_event("accepted", day, rng))
-    day = after(day, 30, 200, rng)
-    events.append(_event("postponed", day, rng, timeframe=f"second half of {day.year + 1}"))
-    return events, None
-
-
-def _cancelled_path(rng: random.Random, request: Request) -> Path:
-    events, visit = _visit_path(rng, request)
-    assert visit is not None
-    day = visit[0] - timedelta(days=rng.randint(5, 40))
-    events.append(_event("cancelled", max(day, events[-1][0]), rng))
+    events, day = _first_answer(rng, request)
+    if rng.random() < 0.6:
+        events.append(_event("accepted", day, rng, note="in_principle", dates_agreed=False))
+        day = after(day, 30, 200, rng)
+    events.append(_event("postponed", day, rng))
     return events, None
 
 
 def _declined_path(rng: random.Random, request: Request) -> Path:
-    events, day = _acknowledge(rng, request)
-    events.append(_event("declined", after(day, 40, 300, rng), rng))
-    return events, None
-
-
-def _acknowledged_path(rng: random.Random, request: Request) -> Path:
-    day = after(request.requested, 15, 120, rng)
-    events = [_event("acknowledged", day, rng)]
-    events.append(_event("reminder", after(request.requested, 365, 400, rng), rng))
+    events, day = _first_answer(rng, request)
+    events.append(_event("declined", day, rng))
     return events, None
 
 
 def _silence_path(rng: random.Random, request: Request) -> Path:
-    """No response: our reminder after twelve months, the status recorded some months on."""
+    """No response: our reminder after twelve months, sometimes another a year later."""
     events = [_event("reminder", after(request.requested, 365, 400, rng), rng)]
-    if rng.random() < 0.6:
-        events.append(_event("no_response", after(request.requested, 410, 540, rng), rng))
     if rng.random() < 0.3:
         events.append(_event("reminder", after(request.requested, 730, 760, rng), rng))
     return events, None
+
+
+def _invitation_path(rng: random.Random, request: Request) -> Path:
+    """The State invited; the mandate holder accepts with dates, or declines."""
+    day = after(request.requested, 20, 90, rng)
+    if rng.random() < 0.15:
+        return [_event("mh_declined", day, rng)], None
+    start, length = after(day, 100, 270, rng), rng.randint(6, 13)
+    return [_event("mh_accepted", day, rng, **_dates(start, length))], (
+        start,
+        start + timedelta(days=length),
+    )
 
 
 _EVENTS = {
     "visit": _visit_path,
     "postponed_visit": lambda rng, request: _visit_path(rng, request, postponed=True),
     "postponed": _postponed_path,
-    "cancelled": _cancelled_path,
     "declined": _declined_path,
-    "acknowledged": _acknowledged_path,
     "silence": _silence_path,
+    "invitation": _invitation_path,
 }
 
 
@@ -277,7 +289,7 @@ def _visited(
     symbols: Symbols,
 ) -> None:
     start, end = visit
-    agreed = max(d for d, a in request.events if a["event"] == "agreed")
+    agreed = max(d for d, a in request.events if a.get("visit_start"))
     notice = rng.randint(30, 75) if rng.random() < 0.75 else rng.randint(7, 29)
     announced = max(agreed, start - timedelta(days=notice))
     answers: dict[str, Any] = {
@@ -288,22 +300,62 @@ def _visited(
     }
     if answers["eom_statement"]:
         answers["eom_date"] = end.isoformat()
-    answers["reprisal_during"] = rng.random() < 0.04
-    if answers["reprisal_during"] and rng.random() < 0.7:
-        answers["victims"] = texts.placeholder_names(rng)
+        answers["eom_recommendations"] = rng.random() < 0.7
+    answers["tor_respected"] = rng.random() < 0.88
+    if not answers["tor_respected"]:
+        answers["tor_refused"] = sorted(rng.sample(TERMS, rng.randint(1, 2)), key=TERMS.index)
+        if rng.random() < 0.5:
+            answers["tor_details"] = rng.choice(texts.TOR_DETAILS)
     request.visit, request.visit_end = answers, end
+    if rng.random() < 0.04:  # intimidation of someone who met the mandate holder
+        happened = between(start, end + timedelta(days=30), rng)
+        if happened <= today:
+            request.reprisals.append(reprisal_answers(rng, happened, today))
     if rng.random() < 0.05:
         return  # report not (yet) presented
     earliest = add_months(end, 9) + timedelta(days=rng.randint(0, 30))
     session, presented = next_session(earliest, rng)
     if rng.random() < 0.1:  # held over to the next session
         session, presented = next_session(presented + timedelta(days=40), rng)
+    _draft(rng, request, end, presented, today)
     if presented > today:
         return
     symbol = symbols.symbol(session, index, request.mandates[0])
     report = {"report_symbol": symbol, "session": session, "presented_on": presented.isoformat()}
     request.report = (presented, report)
+    _followup(rng, request, end, today, index, symbols)
     _recommendations(rng, request, end, today)
+
+
+def _draft(rng: random.Random, request: Request, end: date, presented: date, today: date) -> None:
+    """The draft goes to the Government some months before the session; most comment."""
+    shared = max(end + timedelta(days=30), presented - timedelta(days=rng.randint(60, 120)))
+    if shared > today:
+        return
+    answers: dict[str, Any] = {"draft_shared_on": shared.isoformat(), "gov_comments": False}
+    comments = after(shared, 20, 50, rng)
+    if rng.random() < 0.7 and comments <= min(today, presented):
+        answers.update(gov_comments=True, comments_on=comments.isoformat())
+    request.draft = (comments if answers["gov_comments"] else shared, answers)
+
+
+def _followup(
+    rng: random.Random, request: Request, end: date, today: date, index: int, symbols: Symbols
+) -> None:
+    """A follow-up report to a later session, or a follow-up visit, for a few visits."""
+    draw = rng.random()
+    if draw < 0.12:
+        session, on = next_session(add_months(end, rng.randint(24, 36)), rng)
+        symbol = symbols.symbol(session, index, request.mandates[0])
+        answers = {"followup_kind": "report", "followup_date": on.isoformat(),
+                   "followup_symbol": symbol}  # fmt: skip
+    elif draw < 0.17:
+        on = after(add_months(end, rng.randint(24, 48)), 0, 60, rng)
+        answers = {"followup_kind": "visit", "followup_date": on.isoformat()}
+    else:
+        return
+    if on <= today:
+        request.followups.append((on, answers))
 
 
 def _recommendations(rng: random.Random, request: Request, end: date, today: date) -> None:
@@ -331,19 +383,18 @@ def _closure(rng: random.Random, request: Request, outcome: str, today: date) ->
     """Closed once the follow-up is done, some time after a refusal, or after years of
     silence; most requests still open four years on are closed at a review."""
     days = [request.requested, *(d for d, _ in request.events)]
-    days += [d for d, _ in request.recommendations]
-    if request.visit_end:
-        days.append(request.visit_end)
+    days += [d for d, _ in [*request.recommendations, *request.followups, *request.reprisals]]
+    days += [d for d in (request.visit_end, request.draft and request.draft[0]) if d]
     if request.report:
         days.append(request.report[0])
     last = max(days)
-    refused = bool(request.events) and request.events[-1][1]["event"] in ("declined", "cancelled")
+    refused = bool(request.events) and request.events[-1][1]["event"] in ("declined", "mh_declined")
     draw = rng.random()
     if request.recommendations and draw < 0.6:
         reason, day = "completed", after(last, 30, 180, rng)
     elif refused and draw < 0.6:
         reason, day = "declined", after(last, 30, 365, rng)
-    elif outcome in ("silence", "acknowledged") and draw < 0.5:
+    elif outcome == "silence" and draw < 0.5:
         reason, day = "withdrawn", after(max(last, add_months(request.requested, 36)), 0, 200, rng)
     elif draw < 0.9:
         reason = "completed" if request.visit else "declined" if refused else "withdrawn"
@@ -357,12 +408,12 @@ def _closure(rng: random.Random, request: Request, outcome: str, today: date) ->
 
 def request_answers(request: Request) -> dict[str, Any]:
     answers: dict[str, Any] = {
+        "origin": "invitation" if request.invited else "request",
         "state": request.state.actor,
         "mandates": request.mandates,
-        "request_date": request.requested.isoformat(),
-        "standing_invitation": request.state.standing_invitation,
     }
+    key = "invited_on" if request.invited else "request_date"
+    answers[key] = request.requested.isoformat()
     if request.timeframe:
         answers["timeframe"] = request.timeframe
-    answers["reprisal"] = request.reprisal
     return answers

@@ -41,6 +41,7 @@ class Summary:
     conducted: int
     reports: int
     reprisals: int
+    standing: int
     users: int
     demo: Demo
 
@@ -55,7 +56,8 @@ class Summary:
             f"follow-up letters), {self.replies:,} replies "
             f"({rate:.0%}), "
             f"{share:.0%} with follow-up action; {self.visits:,} visit requests, "
-            f"{self.conducted} visits, {self.reports} reports; {self.reprisals} reprisal cases; "
+            f"{self.conducted} visits, {self.reports} reports; {self.standing} standing "
+            f"invitations; {self.reprisals} reprisal cases; "
             f"{self.users} users."
         )
 
@@ -85,6 +87,7 @@ def summarise(demo: Demo) -> Summary:
         conducted=sum(bool(answers_of(c, "visit_conducted")) for c in visits),
         reports=sum(bool(answers_of(c, "visit_report")) for c in visits),
         reprisals=sum(_reprisal(c) for c in demo.cases),
+        standing=len(demo.standing_invitations),
         users=len(demo.users),
         demo=demo,
     )
@@ -101,9 +104,7 @@ def _followed_up(case: Case) -> bool:
 
 
 def _reprisal(case: Case) -> bool:
-    first = intake(case)
-    during = any(v.get("reprisal_during") for v in answers_of(case, "visit_conducted"))
-    return "reprisal" in (first.get("themes") or []) or first.get("reprisal") is True or during
+    return "reprisal" in (intake(case).get("themes") or []) or bool(answers_of(case, "reprisal"))
 
 
 def write_demo(
@@ -126,6 +127,7 @@ def write_demo(
                 "without cases (for example --data-dir demo-data)"
             )
         _users(repo, demo.users, actor)
+        repo.set_setting("standing_invitations", demo.standing_invitations, actor=actor)
         with repo.bulk():
             for case in demo.cases:
                 repo.save_case(case, actor=DEMO_ACTOR, action="demo_data", detail={"seed": seed})

@@ -43,17 +43,22 @@ def compile_report(
     overrides: Mapping[str, Any] | None = None,
     confidential: bool = False,
     registry: Registry | None = None,
+    standing_invitations: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Report:
     """The report of one period (inclusive), optionally for one mandate and/or one State.
 
     `state` is an ISO 3166 alpha-3 code; `mandate` a short name as stored. `today` decides
     what is overdue. `overrides` are the per-mandate deadline overrides (settings key
     "deadline_overrides"), applied exactly as the reminders apply them.
+    `standing_invitations` are the per-State records (workflows.standing.invitations).
     """
     if period_end < period_start:
         raise ValueError("the period ends before it starts")
     registry = registry or Registry.from_folder()
-    frame = Frame(period_start, period_end, today, rules or load_rules(), overrides or {})
+    frame = Frame(
+        period_start, period_end, today, rules or load_rules(), overrides or {},
+        standing_invitations or {},
+    )  # fmt: skip
     selected = [c for c in cases if in_scope(c, mandate, state)]
     comms = [c for c in selected if c.get("kind") == "communication"]
     visit_cases = [c for c in selected if c.get("kind") == "visit"]

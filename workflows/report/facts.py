@@ -7,10 +7,11 @@ so an edited answer changes every figure at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from workflows.actors import display_name
 from workflows.dates import parse_iso
 from workflows.deadlines import Rules, answers_of, intake, rules_for
 
@@ -29,6 +30,8 @@ class Frame:
     today: date
     rules: Rules
     overrides: Mapping[str, Any]
+    #: Standing invitations by State code ({"since": ISO date or None}), see workflows.standing.
+    standing: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __contains__(self, value: object) -> bool:
         """`day in frame`: the day is inside the period (None never is)."""
@@ -56,12 +59,14 @@ def requested_on(case: Case) -> date | None:
 
 
 def addressees(case: Case) -> list[dict[str, str]]:
-    """Actors the case is about: a communication's addressees or a visit's State."""
+    """Actors the case is about (a communication's addressees or a visit's State), each with
+    the name to show: a State's UN name from its code, another actor's name as typed."""
     answers = intake(case)
     if case.get("kind") == "communication":
-        return list(answers.get("addressees") or [])
-    state = answers.get("state")
-    return [state] if state else []
+        found = list(answers.get("addressees") or [])
+    else:
+        found = [answers["state"]] if answers.get("state") else []
+    return [{**actor, "name": display_name(actor)} for actor in found]
 
 
 def mandates(case: Case) -> list[str]:
@@ -99,13 +104,25 @@ def visits(case: Case) -> list[dict[str, Any]]:
 
 
 def events(case: Case) -> list[dict[str, Any]]:
-    """Status events on a visit request, oldest first."""
-    found = [a for a in answers_of(case, "visit_response") if a.get("event_date")]
+    """Status events on a visit request, oldest first. A "no response" entered as an event
+    (visit_response version 1) is left out: no response follows from the dates."""
+    found = [
+        a
+        for a in answers_of(case, "visit_response")
+        if a.get("event_date") and a.get("event") != "no_response"
+    ]
     return sorted(found, key=lambda a: a["event_date"])
+
+
+def reprisals(case: Case) -> list[dict[str, Any]]:
+    """Reprisal checklists raised on the case (communication or visit) that have a date."""
+    return [a for a in answers_of(case, "reprisal") if a.get("incident_date")]
 
 
 def is_reprisal(case: Case) -> bool:
     """Flagged as involving intimidation or reprisal anywhere in its answers."""
+    if reprisals(case):
+        return True
     if case.get("kind") == "communication":
         themes = intake(case).get("themes") or []
         escalated = any(actions(case, kind) for kind in REPRISAL_ACTIONS)

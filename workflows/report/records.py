@@ -25,6 +25,7 @@ from workflows.report.facts import (
     visits,
 )
 from workflows.report.model import Table
+from workflows.standing import from_cases
 
 COLUMNS = (
     "Kind", "Reference", "Case id", "Owner", "Status", "Type", "Joint", "Addressees", "Codes",
@@ -42,7 +43,8 @@ def records_table(
 ) -> Table:
     references = {c["id"]: c.get("reference") or c["id"] for c in comms}
     rows = [_communication(c, frame, references) for c in comms if sent_on(c) in frame]
-    rows += [_visit(c) for c in visit_cases]
+    standing = {**from_cases(visit_cases), **frame.standing}
+    rows += [_visit(c, standing) for c in visit_cases]
     columns: tuple[str, ...] = COLUMNS
     if confidential:
         columns = (*COLUMNS, CONFIDENTIAL_COLUMN)
@@ -104,13 +106,14 @@ def _communication(case: Case, frame: Frame, references: dict[str, str]) -> tupl
     )
 
 
-def _visit(case: Case) -> tuple[Any, ...]:
+def _visit(case: Case, standing: dict[str, Any]) -> tuple[Any, ...]:
     answers = intake(case)
-    state = answers.get("state") or {}
+    state = (addressees(case) or [{}])[0]
     last = (events(case) or [{}])[-1]
     visit = (visits(case) or [{}])[-1]
     report = next((r for r in answers_of(case, "visit_report") if r.get("presented_on")), {})
-    standing = answers.get("standing_invitation")
+    since = (standing.get(state.get("code", "")) or {}).get("since")
+    invitation = "" if state.get("code") not in standing else (since or "yes")
     return (
         *_common(case),
         "",
@@ -121,7 +124,7 @@ def _visit(case: Case) -> tuple[Any, ...]:
         *([""] * 13),
         "yes" if is_reprisal(case) else "",
         answers.get("request_date", ""),
-        "" if standing is None else ("yes" if standing else "no"),
+        invitation,
         last.get("event", ""),
         last.get("event_date", ""),
         visit.get("visited_from", ""),

@@ -1,15 +1,37 @@
 """Section 3 of the report: intimidation and reprisals, as counts unless asked otherwise.
 
-- flagged_communications: sent in the period and flagged (theme "reprisal", or escalated to
-  the ASG or the SG report).
-- flagged_visits: requested in the period with a reprisal concern, or visited in the period
-  with reprisal allegations. flagged = both.
-- referred_asg / sg_report: communications with such an action dated in the period;
-  sg_report_consent: of those in the SG report, the ones whose person consented to be named.
-Names (and which cases) only in the confidential variant.
+A reprisal is recorded with the reprisal checklist, raised from any case (communication or
+visit); it belongs to the period by the date of the incident, and a referral or a submission
+to the Secretary-General's report by its own date. Older records are counted too: a
+communication's "reprisal" theme and its follow-up actions "referral to the ASG" and
+"included in the SG reprisals report" (communication_followup version 1), and a visit
+request's reprisal concern or allegations during a visit (visit checklists version 1).
+
+- flagged_communications: communications sent in the period and flagged (theme "reprisal"
+  or a version-1 escalation), or with a reprisal dated in the period.
+- flagged_visits: visits requested in the period with a reprisal concern, visited in it with
+  reprisal allegations (version 1), or with a reprisal dated in the period. flagged = both.
+- incidents: reprisals recorded with the reprisal checklist, dated in the period;
+  consent_given / consent_refused / consent_pending: their consent to referral.
+- referred_asg: referrals to the Assistant Secretary-General dated in the period (a
+  reprisal's referral, or a version-1 follow-up action on a case whose reprisals record no
+  referral to the ASG: the same referral is not counted twice); referred_hc / referred_president:
+  referrals to the High Commissioner / the President of the Council dated in the period.
+- sg_report: cases submitted for the Secretary-General's annual report on reprisals in the
+  period (version 1: the action "included in the SG report", unless a reprisal on the case
+  records a submission); sg_report_included: of those,
+  recorded as included; sg_report_consent: of those, whose person consented to be named.
+- outcome_resolved / _ongoing / _worsened / _unknown: the outcome recorded now for the
+  period's incidents.
+The table sg_report_cycles counts submissions by the report's cycle (1 June to 31 May
+until 2019, 1 May to 30 April since 2021; presented at the Council's September session).
+Names, and which cases, only in the confidential variant.
 """
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Any
 
 from workflows.checklist import Registry
 from workflows.report.confidential import confidential_answers
@@ -19,48 +41,80 @@ from workflows.report.facts import (
     actions,
     day,
     intake,
-    is_reprisal,
+    reprisals,
     requested_on,
     sent_on,
     visits,
 )
-from workflows.report.model import Figure, Section, Table
+from workflows.report.model import DASH, Figure, Section, Table
+from workflows.report.periods import long_date
+
+CONSENTED = frozenset({"named", "anonymous"})
+SUBMITTED = frozenset({"submitted", "included"})
+OUTCOMES = ("resolved", "ongoing", "worsened", "unknown")
+#: The Council's first September session under the current cycle: HRC 6, September 2007.
+_FIRST_SEPTEMBER = (2007, 6)
 
 
 def reprisals_section(
     frame: Frame, comms: list[Case], cases_of_visits: list[Case], *, registry: Registry,
     confidential: bool,
 ) -> Section:  # fmt: skip
-    flagged_comms = [c for c in comms if sent_on(c) in frame and is_reprisal(c)]
+    flagged_comms = [c for c in comms if _comm_flagged(c, frame)]
     flagged_visits = [c for c in cases_of_visits if _visit_flagged(c, frame)]
-    referred = [c for c in comms if _acted(c, "asg", frame)]
-    reported = [c for c in comms if _acted(c, "sg_report", frame)]
-    consent = [
-        c for c in reported if any(a.get("consent") is True for a in actions(c, "sg_report"))
-    ]
+    every = [*comms, *cases_of_visits]
+    incidents = [r for c in every for r in reprisals(c) if day(r["incident_date"]) in frame]
+    submissions = _submissions(every, frame)
+    consent = [r.get("consent") for r in incidents]
+    outcome = [r.get("outcome") for r in incidents]
     figures = (
         Figure("flagged", "Cases flagged", len(flagged_comms) + len(flagged_visits)),
         Figure("flagged_communications", "Communications flagged", len(flagged_comms)),
         Figure("flagged_visits", "Visits flagged", len(flagged_visits)),
-        Figure("referred_asg", "Referred to the ASG on reprisals", len(referred)),
-        Figure("sg_report", "Included in the Secretary-General's report", len(reported)),
-        Figure("sg_report_consent", "… with the person's consent to be named", len(consent)),
-    )
+        Figure("incidents", "Reprisals recorded", len(incidents)),
+        Figure("consent_given", "… the person consented to a referral",
+               sum(c in CONSENTED for c in consent)),
+        Figure("consent_refused", "… the person did not consent", consent.count("refused")),
+        Figure("consent_pending", "… consent not yet given or asked", consent.count("pending")),
+        Figure("referred_asg", "Referred to the ASG on reprisals", _referred(every, "asg", frame)),
+        Figure("referred_hc", "Referred to the High Commissioner", _referred(every, "hc", frame)),
+        Figure("referred_president", "Referred to the President of the Council",
+               _referred(every, "president", frame)),
+        Figure("sg_report", "Submitted for the Secretary-General's report", len(submissions)),
+        Figure("sg_report_included", "… included in the report",
+               sum(included for _, included, _ in submissions)),
+        Figure("sg_report_consent", "… with the person's consent to be named",
+               sum(named for _, _, named in submissions)),
+        *(Figure(f"outcome_{key}", f"Outcome: {_OUTCOME_LABELS[key]}", outcome.count(key))
+          for key in OUTCOMES),
+    )  # fmt: skip
+    cycles = Table("sg_report_cycles", "Submissions by cycle of the Secretary-General's report",
+                   ("Cycle", "Council session", "Cases"), _cycle_rows(submissions))  # fmt: skip
     if not confidential:
-        return Section("reprisals", "Reprisals", figures, note="Counts only.")
-    rows = tuple(
-        (
-            case.get("reference") or case.get("label", ""),
-            case.get("kind", ""),
-            "yes" if case in referred else "",
-            "yes" if case in reported else "",
-            "; ".join(str(value) for _, _, value in confidential_answers(case, registry)),
-        )
-        for case in [*flagged_comms, *flagged_visits]
-    )
-    columns = ("Case", "Kind", "Referred to the ASG", "In the SG report", "People concerned")
+        return Section("reprisals", "Reprisals", figures, (cycles,), note="Counts only.")
+    rows = tuple(_confidential_row(c, registry) for c in [*flagged_comms, *flagged_visits])
+    columns = ("Case", "Kind", "Consent", "Referred to the ASG", "In the SG report",
+               "Outcome", "People concerned")  # fmt: skip
     table = Table("reprisal_cases", "Cases flagged (confidential)", columns, rows)
-    return Section("reprisals", "Reprisals", figures, (table,), note="CONFIDENTIAL: names.")
+    return Section("reprisals", "Reprisals", figures, (cycles, table), note="CONFIDENTIAL: names.")
+
+
+_OUTCOME_LABELS = {
+    "resolved": "resolved",
+    "ongoing": "ongoing, no change",
+    "worsened": "further reprisals",
+    "unknown": "no information",
+}
+
+
+def _comm_flagged(case: Case, frame: Frame) -> bool:
+    return (sent_on(case) in frame and _legacy(case)) or _recorded_in(case, frame)
+
+
+def _legacy(case: Case) -> bool:
+    """Flagged the version-1 way: a "reprisal" theme or an ASG / SG report action."""
+    themes = intake(case).get("themes") or []
+    return "reprisal" in themes or bool(actions(case, "asg") or actions(case, "sg_report"))
 
 
 def _visit_flagged(case: Case, frame: Frame) -> bool:
@@ -68,8 +122,81 @@ def _visit_flagged(case: Case, frame: Frame) -> bool:
     during = any(
         v.get("reprisal_during") is True and day(v["visited_from"]) in frame for v in visits(case)
     )
-    return concern or during
+    return concern or during or _recorded_in(case, frame)
 
 
-def _acted(case: Case, kind: str, frame: Frame) -> bool:
-    return any(day(a["action_date"]) in frame for a in actions(case, kind))
+def _recorded_in(case: Case, frame: Frame) -> bool:
+    return any(day(r["incident_date"]) in frame for r in reprisals(case))
+
+
+def _referred(cases: list[Case], to: str, frame: Frame) -> int:
+    """Referrals dated in the period: each reprisal's, plus a case's version-1 ASG action
+    unless a reprisal on the same case records that referral (the same one, recorded twice)."""
+    count = 0
+    for case in cases:
+        recorded = [r for r in reprisals(case) if r.get(f"{to}_on")]
+        count += sum(day(r[f"{to}_on"]) in frame for r in recorded)
+        if to == "asg" and not recorded:
+            count += any(day(a["action_date"]) in frame for a in actions(case, "asg"))
+    return count
+
+
+def _submissions(cases: list[Case], frame: Frame) -> list[tuple[date, bool, bool]]:
+    """(date submitted, included, consented to be named) for each submission in the period."""
+    found: list[tuple[date, bool, bool]] = []
+    for case in cases:
+        for r in reprisals(case):
+            on = day(r.get("sg_report_on"))
+            if r.get("sg_report") in SUBMITTED and on in frame and on is not None:
+                found.append((on, r["sg_report"] == "included", r.get("consent") == "named"))
+        dated = [a for a in actions(case, "sg_report") if day(a["action_date"]) in frame]
+        if any(r.get("sg_report") in SUBMITTED for r in reprisals(case)):
+            continue  # the version-1 action is the same submission, recorded again
+        if dated:  # version 1: one per case; its label said "included in the SG report"
+            on = day(dated[0]["action_date"])
+            assert on is not None
+            found.append((on, True, any(a.get("consent") is True for a in dated)))
+    return found
+
+
+def sg_cycle(on: date) -> tuple[date, date, int, int]:
+    """The SG reprisals report cycle a date falls in: (first day, last day, year of the
+    September session that receives the report, number of that session).
+
+    The period ran 1 June to 31 May until the 2019 report; the 2020 report covered 1 June
+    2019 to 30 April 2020, and later ones 1 May to 30 April (OHCHR's calls for submissions).
+    """
+    year = on.year if on <= _cycle_end(on.year) else on.year + 1
+    start = date(year - 1, 6, 1) if year <= 2020 else date(year - 1, 5, 1)
+    session = _FIRST_SEPTEMBER[1] + 3 * (year - _FIRST_SEPTEMBER[0])
+    return start, _cycle_end(year), year, session
+
+
+def _cycle_end(year: int) -> date:
+    return date(year, 5, 31) if year <= 2019 else date(year, 4, 30)
+
+
+def _cycle_rows(submissions: list[tuple[date, bool, bool]]) -> tuple[tuple[Any, ...], ...]:
+    counts: dict[tuple[date, date, int, int], int] = {}
+    for on, _, _ in submissions:
+        cycle = sg_cycle(on)
+        counts[cycle] = counts.get(cycle, 0) + 1
+    return tuple(
+        (f"{long_date(start)} {DASH} {long_date(end)}", f"HRC {session} (September {year})", n)
+        for (start, end, year, session), n in sorted(counts.items())
+    )
+
+
+def _confidential_row(case: Case, registry: Registry) -> tuple[Any, ...]:
+    records = reprisals(case)
+    asg = any(r.get("asg_on") for r in records) or bool(actions(case, "asg"))
+    sg = any(r.get("sg_report") in SUBMITTED for r in records) or bool(actions(case, "sg_report"))
+    return (
+        case.get("reference") or case.get("label", ""),
+        case.get("kind", ""),
+        "; ".join(str(r.get("consent", "")) for r in records),
+        "yes" if asg else "",
+        "yes" if sg else "",
+        "; ".join(str(r.get("outcome", "")) for r in records),
+        "; ".join(str(value) for _, _, value in confidential_answers(case, registry)),
+    )

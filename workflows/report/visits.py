@@ -1,22 +1,38 @@
-"""Section 2 of the report: country visit requests, responses, visits, reports, notice.
+"""Section 2 of the report: country visit requests and their outcome, invitations, standing
+invitations, visits, end-of-mission statements, draft reports, reports and follow-up.
 
-A request belongs to the period by its request date, a response by its event date, a visit
-by its first day, an end-of-mission statement by its date and a report by the day it was
-presented. "Outstanding" and "no response" are judged as at the end of the period:
+A request belongs to the period by its request date, a State's invitation by the day it was
+extended, an event by its date, a visit by its first day, a statement by its date, a draft
+by the day it was shared (its comments by the day they came), a report by the day it was
+presented, a follow-up visit or report by its date. Outcomes are judged per request as at
+the end of the period (see visit_outcomes):
 
-- requests: visit requests made in the period.
-- invitations: distinct States with an "accepted" or "dates agreed" event in the period.
-- standing_invitations: distinct States requested in the period recorded as having one.
-- responses: State responses (acknowledged, accepted, proposed, agreed, declined,
-  postponed, cancelled) dated in the period; the table lists every event but our reminders,
-  with the dates and the intended timeframe.
-- no_response: distinct States requested in the period with no response (and no visit)
-  by its end.
+- requests: visit requests made in the period (the mandate holder's; not States'
+  invitations). requests_accepted / _postponed / _declined / _awaiting / _no_response: the
+  outcome of each of them at the end of the period; the five add up to requests.
+  No response = no response of any kind within 12 months (rule no_response_months) of the
+  request; awaiting = no decision yet, within those 12 months or after an acknowledgement.
+- responses: State responses (accepted, postponed, declined, and version 1's acknowledged,
+  dates proposed or agreed, cancelled) dated in the period; reminders: reminders sent in it.
+- unanswered: requests of any year still without any response 12 months or more after they
+  were made, at the end of the period (closed cases left out).
 - outstanding_previous: requests made before the period, neither visited, finally refused
-  (last event declined/cancelled) nor closed by its end.
-- conducted: visits whose first day is in the period; eom_statements: statements dated in it.
+  (last decision declined or cancelled) nor closed by its end.
+- state_invitations: States' own invitations extended in the period; invitations_accepted /
+  invitations_declined: the mandate holder's answers dated in the period.
+- standing_invitations: distinct States requested in the period that have a standing
+  invitation (kept per State; version 1's per-request answer when none is recorded);
+  standing_not_honoured: of those, States with a request of the period declined, or
+  without any response for 12 months, at its end.
+- conducted: visits whose first day is in the period; followup_visits: follow-up visits
+  whose date is in it. eom_statements: statements dated in the period;
+  eom_recommendations: of those, with preliminary recommendations. tor_not_respected: visits
+  of the period whose terms of reference were not respected.
+- drafts_shared / government_comments: drafts shared with the Government, and its comments
+  received, in the period.
 - reports_presented: reports presented in the period; reports_late: presented more than
-  12 months (rule report_months) after the last day of the visit.
+  12 months (rule report_months) after the last day of the visit; followup_reports:
+  follow-up reports presented in the period.
 - short_notice: visits of the period announced to civil society under 30 days
   (rule short_notice_days) before they began.
 """
@@ -28,8 +44,8 @@ from datetime import date
 from typing import Any
 
 from workflows.checklist import Registry
-from workflows.dates import parse_iso
-from workflows.deadlines import RESPONSES, add_months, answers_of, intake, notice_days
+from workflows.deadlines import add_months, answers_of, intake, notice_days
+from workflows.report import visit_outcomes as vo
 from workflows.report.facts import (
     Case,
     Frame,
@@ -43,33 +59,36 @@ from workflows.report.facts import (
 )
 from workflows.report.model import DASH, Figure, Section, Table
 from workflows.report.periods import long_date
+from workflows.standing import from_cases
 
-INVITED = frozenset({"accepted", "agreed"})
-REFUSED = frozenset({"declined", "cancelled"})
 Label = Callable[[str], str]
 
 
 def visits_section(frame: Frame, cases: list[Case], registry: Registry) -> Section:
-    question = registry.latest("visit_response").question("event")
-    label: Label = question.choice_label if question else str
-    requests = [c for c in cases if requested_on(c) in frame]
-    invited = {
-        _code(c) for c in cases for e in events(c) if e["event"] in INVITED and _on(e, frame)
-    }
-    standing = {_code(c) for c in requests if intake(c).get("standing_invitation") is True}
-    responses = [
-        (c, e) for c in cases for e in events(c) if e["event"] != "reminder" and _on(e, frame)
-    ]
-    silent = [c for c in requests if not _answered_by(c, frame.end)]
+    label = _event_label(registry)
+    requests = [c for c in cases if vo.is_request(c) and requested_on(c) in frame]
+    outcomes = {c["id"]: vo.outcome(c, frame.end, frame.rules_of(c)) for c in requests}
+    counts = {key: sum(o == key for o, _ in outcomes.values()) for key in vo.OUTCOMES}
+    responses = [(c, e) for c in cases for e in events(c) if e["event"] != "reminder"
+                 and e["event"] not in vo.MH_ANSWERS and _on(e, frame)]  # fmt: skip
+    reminders = [e for c in cases for e in events(c) if e["event"] == "reminder" and _on(e, frame)]
+    unanswered = [c for c in cases if _unanswered(c, frame)]
     outstanding = [
         c for c in cases if (r := requested_on(c)) and r < frame.start and _open_at(c, frame.end)
     ]
+    invited = [c for c in cases if vo.invited_on(c) in frame]
+    answers = [(c, e) for c in cases for e in events(c) if e["event"] in vo.MH_ANSWERS
+               and _on(e, frame)]  # fmt: skip
+    standing = _standing(frame, cases)
+    standing_rows = _standing_rows(frame, requests, outcomes, standing)
     conducted = [(c, v) for c in cases for v in visits(c) if day(v["visited_from"]) in frame]
-    statements = [
-        v
+    statements = [v for _, v in _all_visits(cases) if v.get("eom_statement")
+                  and day(v.get("eom_date")) in frame]  # fmt: skip
+    drafts = [
+        (c, d)
         for c in cases
-        for v in visits(c)
-        if v.get("eom_statement") and day(v.get("eom_date")) in frame
+        for d in answers_of(c, "visit_draft")
+        if day(d.get("draft_shared_on")) in frame or day(d.get("comments_on")) in frame
     ]
     reports = [
         (c, r)
@@ -77,32 +96,62 @@ def visits_section(frame: Frame, cases: list[Case], registry: Registry) -> Secti
         for r in answers_of(c, "visit_report")
         if day(r.get("presented_on")) in frame
     ]
+    followups = [(c, f) for c in cases for f in answers_of(c, "visit_followup")
+                 if day(f.get("followup_date")) in frame]  # fmt: skip
     report_rows = [_report_row(c, r, frame) for c, r in reports]
     notice_rows = [_visit_row(c, v, frame) for c, v in conducted]
-    short = sum(1 for row in notice_rows if row[-2] == "yes")
-    late = sum(1 for row in report_rows if row[-1] == "yes")
     months, notice = frame.rules.report_months, frame.rules.short_notice_days
-    answered = sum(e["event"] in RESPONSES for _, e in responses)
 
     figures = (
         Figure("requests", "Visit requests made", len(requests)),
-        Figure("invitations", "States that accepted a visit or agreed dates", len(invited)),
-        Figure("standing_invitations", "Requested States with a standing invitation",
-               len(standing)),
-        Figure("responses", "Responses from States", answered),
-        Figure("no_response", "States that did not respond to this period's requests",
-               len({_code(c) for c in silent})),
+        Figure("requests_accepted", "… accepted by the end of the period", counts["accepted"]),
+        Figure("requests_postponed", "… postponed", counts["postponed"]),
+        Figure("requests_declined", "… declined", counts["declined"]),
+        Figure("requests_awaiting", "… awaiting a decision", counts["awaiting"]),
+        Figure("requests_no_response",
+               f"… no response within {frame.rules.no_response_months} months",
+               counts["no_response"]),
+        Figure("responses", "Responses from States", len(responses)),
+        Figure("reminders", "Reminders sent", len(reminders)),
+        Figure("unanswered", f"Requests unanswered after {frame.rules.no_response_months} "
+               "months (any year)", len(unanswered)),
         Figure("outstanding_previous", "Requests from earlier periods still outstanding",
                len(outstanding)),
+        Figure("state_invitations", "Invitations from States", len(invited)),
+        Figure("invitations_accepted", "Invitations accepted by the mandate holder",
+               sum(e["event"] == "mh_accepted" for _, e in answers)),
+        Figure("invitations_declined", "Invitations declined by the mandate holder",
+               sum(e["event"] == "mh_declined" for _, e in answers)),
+        Figure("standing_invitations", "Requested States with a standing invitation",
+               len(standing_rows)),
+        Figure("standing_not_honoured",
+               "… of which a request was declined or went unanswered",
+               sum(bool(row[3]) for row in standing_rows)),
         Figure("conducted", "Visits conducted", len(conducted)),
+        Figure("followup_visits", "Follow-up visits",
+               sum(f.get("followup_kind") == "visit" for _, f in followups)),
         Figure("eom_statements", "End-of-mission statements", len(statements)),
+        Figure("eom_recommendations", "… with preliminary recommendations",
+               sum(v.get("eom_recommendations") is True for v in statements)),
+        Figure("tor_not_respected", "Visits where the terms of reference were not respected",
+               sum(v.get("tor_respected") is False for _, v in conducted)),
+        Figure("drafts_shared", "Draft reports shared with the Government",
+               sum(day(d.get("draft_shared_on")) in frame for _, d in drafts)),
+        Figure("government_comments", "Government comments on draft reports received",
+               sum(day(d.get("comments_on")) in frame for _, d in drafts)),
         Figure("reports_presented", "Reports presented to the Council", len(reports)),
         Figure("reports_late", f"Reports presented more than {months} months after the visit",
-               late),
+               sum(row[-1] == "yes" for row in report_rows)),
+        Figure("followup_reports", "Follow-up reports presented",
+               sum(f.get("followup_kind") == "report" for _, f in followups)),
         Figure("short_notice", f"Visits announced to civil society less than {notice} days ahead",
-               short),
+               sum(row[6] == "yes" for row in notice_rows)),
     )  # fmt: skip
     tables = (
+        Table("visit_requests", "Requests made and their outcome (one row per request)",
+              ("State", "Mandates", "Requested", "Reminders", "Outcome", "Decided on",
+               "Intended timeframe"),
+              tuple(_outcome_row(c, outcomes[c["id"]], frame.end) for c in _ordered(requests))),
         Table(
             "visit_responses",
             "Responses and their outcome",
@@ -110,19 +159,39 @@ def visits_section(frame: Frame, cases: list[Case], registry: Registry) -> Secti
              "Intended timeframe", "Notes"),
             tuple(_response_row(c, e, label) for c, e in sorted(responses, key=_by_event_date)),
         ),
-        Table("visit_no_response", "No response to this period's requests",
-              ("State", "Mandates", "Requested"), tuple(_request_row(c) for c in _ordered(silent))),
+        Table("visit_no_response",
+              f"Requests unanswered after {frame.rules.no_response_months} months",
+              ("State", "Mandates", "Requested", "Reminders"),
+              tuple((*_request_row(c), vo.reminders(c, frame.end))
+                    for c in _ordered(unanswered))),
         Table("visit_outstanding", "Requests from earlier periods still outstanding",
               ("State", "Mandates", "Requested", "Last event", "On"),
               tuple(_outstanding_row(c, frame.end, label) for c in _ordered(outstanding))),
+        Table("visit_invitations", "States' own invitations and the mandate holders' answers",
+              ("State", "Mandates", "Invited on", "Answer", "On"),
+              tuple(_invitation_row(c, frame.end, label)
+                    for c in _ordered([*invited, *(c for c, _ in answers if c not in invited)]))),
+        Table("standing_invitations", "Requested States with a standing invitation",
+              ("State", "Standing invitation since", "Requests in the period",
+               "Declined or unanswered"),
+              tuple(standing_rows)),
         Table("visits_conducted", "Visits conducted and civil-society notice",
               ("State", "Mandates", "From", "To", "Announced", "Notice (days)", "Short notice",
-               "End-of-mission statement"),
+               "End-of-mission statement", "Preliminary recommendations",
+               "Terms of reference"),
               tuple(notice_rows)),
+        Table("visit_drafts", "Draft reports shared with the Government",
+              ("State", "Visit ended", "Draft shared", "Comments received"),
+              tuple(_draft_row(c, d) for c, d in drafts)),
         Table("visit_reports", "Reports presented to the Council",
               ("State", "Symbol", "Session", "Visit ended", "Presented", "Delay (months)",
                f"Over {months} months"),
               tuple(report_rows)),
+        Table("visit_followups", "Follow-up visits and reports",
+              ("State", "Follow-up", "Date", "Symbol"),
+              tuple((_state(c), "visit" if f.get("followup_kind") == "visit" else "report",
+                     _long(f.get("followup_date")), f.get("followup_symbol") or "")
+                    for c, f in followups)),
     )  # fmt: skip
     return Section("visits", "Country visits", figures, tables)
 
@@ -131,15 +200,60 @@ def involved(frame: Frame, cases: list[Case]) -> list[Case]:
     """Visit cases the section draws on: any of their dates in the period, or outstanding."""
 
     def touches(case: Case) -> bool:
-        dates = [intake(case).get("request_date")]
+        dates = [intake(case).get(k) for k in ("request_date", "invited_on")]
         dates += [e["event_date"] for e in events(case)]
         dates += [v.get(k) for v in visits(case) for k in ("visited_from", "eom_date")]
         dates += [r.get("presented_on") for r in answers_of(case, "visit_report")]
+        dates += [d.get(k) for d in answers_of(case, "visit_draft")
+                  for k in ("draft_shared_on", "comments_on")]  # fmt: skip
+        dates += [f.get("followup_date") for f in answers_of(case, "visit_followup")]
         return any(day(d) in frame for d in dates) or (
             (r := requested_on(case)) is not None and r < frame.start and _open_at(case, frame.end)
         )
 
     return [c for c in cases if touches(c)]
+
+
+def _event_label(registry: Registry) -> Label:
+    """Labels of both versions' events (v2 wins), so old events keep their wording."""
+    labels: dict[str, str] = {}
+    for version in (1, 2):
+        question = registry.get("visit_response", version).question("event")
+        labels.update({c.value: c.label for c in question.choices} if question else {})
+    return lambda value: labels.get(value, value)
+
+
+def _standing(frame: Frame, cases: list[Case]) -> dict[str, Any]:
+    """Standing invitations by code: the per-State record, else a v1 request's answer."""
+    return {**from_cases(cases), **frame.standing}
+
+
+def _standing_rows(
+    frame: Frame,
+    requests: list[Case],
+    outcomes: dict[str, tuple[str, date | None]],
+    standing: dict[str, dict[str, Any]],
+) -> list[tuple[Any, ...]]:
+    rows = []
+    for code in sorted({_code(c) for c in requests} & standing.keys()):
+        mine = [c for c in requests if _code(c) == code]
+        refused = [c for c in mine if outcomes[c["id"]][0] in ("declined", "no_response")]
+        since = standing[code].get("since")
+        rows.append((_state(mine[0]), _long(since) or "date not recorded", len(mine), len(refused)))
+    return sorted(rows)
+
+
+def _unanswered(case: Case, frame: Frame) -> bool:
+    if not vo.is_request(case) or (requested_on(case) or frame.end) > frame.end:
+        return False
+    closed = closed_on(case)
+    if closed is not None and closed <= frame.end:
+        return False
+    return vo.outcome(case, frame.end, frame.rules_of(case))[0] == "no_response"
+
+
+def _all_visits(cases: list[Case]) -> list[tuple[Case, dict[str, Any]]]:
+    return [(c, v) for c in cases for v in visits(c)]
 
 
 def _code(case: Case) -> str:
@@ -161,24 +275,21 @@ def _by_event_date(item: tuple[Case, dict[str, Any]]) -> tuple[str, str]:
 
 
 def _ordered(cases: list[Case]) -> list[Case]:
-    return sorted(cases, key=lambda c: (intake(c).get("request_date", ""), _state(c)))
-
-
-def _answered_by(case: Case, end: date) -> bool:
-    """The State responded, or the visit took place, on or before `end`."""
-    responded = any(
-        e["event"] in RESPONSES and parse_iso(e["event_date"]) <= end for e in events(case)
-    )
-    visited = any(parse_iso(v["visited_from"]) <= end for v in visits(case))
-    return responded or visited
+    first = {"request_date", "invited_on"}
+    return sorted(
+        cases,
+        key=lambda c: (min((intake(c)[k] for k in first if intake(c).get(k)), default=""),
+                       _state(c)),
+    )  # fmt: skip
 
 
 def _open_at(case: Case, end: date) -> bool:
     """Neither visited, finally refused nor closed by `end`: still waiting on the State."""
-    if any(parse_iso(v["visited_from"]) <= end for v in visits(case)):
+    if any(parse <= end for v in visits(case) if (parse := day(v["visited_from"]))):
         return False
-    known = [e for e in events(case) if parse_iso(e["event_date"]) <= end]
-    if known and known[-1]["event"] in REFUSED:
+    decided = [e for e in events(case) if e["event"] in vo.STATE_RESPONSES - vo.ACKNOWLEDGED
+               and (d := day(e["event_date"])) and d <= end]  # fmt: skip
+    if decided and decided[-1]["event"] in vo.DECLINED:
         return False
     closed = closed_on(case)
     return closed is None or closed > end
@@ -189,11 +300,33 @@ def _request_row(case: Case) -> tuple[str, ...]:
     return (_state(case), ", ".join(mandates(case)), long_date(requested) if requested else "")
 
 
+def _outcome_row(case: Case, found: tuple[str, date | None], end: date) -> tuple[Any, ...]:
+    kind, decided = found
+    return (
+        *_request_row(case),
+        vo.reminders(case, end),
+        vo.OUTCOMES[kind],
+        long_date(decided) if decided else "",
+        intake(case).get("timeframe") or "",
+    )
+
+
 def _outstanding_row(case: Case, end: date, label: Label) -> tuple[str, ...]:
-    known = [e for e in events(case) if parse_iso(e["event_date"]) <= end]
+    known = [e for e in events(case) if (d := day(e["event_date"])) and d <= end]
     last = known[-1] if known else None
     shown = (label(last["event"]), _long(last["event_date"])) if last else ("", "")
     return (*_request_row(case), *shown)
+
+
+def _invitation_row(case: Case, end: date, label: Label) -> tuple[str, ...]:
+    answer = vo.invitation_answer(case, end)
+    return (
+        _state(case),
+        ", ".join(mandates(case)),
+        _long(intake(case).get("invited_on")),
+        label(answer["event"]) if answer else "",
+        _long(answer["event_date"]) if answer else "",
+    )
 
 
 def _response_row(case: Case, event: dict[str, Any], label: Label) -> tuple[str, ...]:
@@ -224,6 +357,37 @@ def _visit_row(case: Case, visit: dict[str, Any], frame: Frame) -> tuple[Any, ..
         notice,
         "yes" if short else "",
         long_date(statement) if statement else "",
+        "yes" if statement and visit.get("eom_recommendations") is True else "",
+        _terms(visit),
+    )
+
+
+def _terms(visit: dict[str, Any]) -> str:
+    """ "respected", "not respected: freedom of movement, ..." or "" (not recorded, v1)."""
+    if visit.get("tor_respected") is True:
+        return "respected"
+    if visit.get("tor_respected") is False:
+        refused = ", ".join(_TOR.get(v, v) for v in visit.get("tor_refused") or [])
+        return "not respected" + (f": {refused}" if refused else "")
+    return ""
+
+
+_TOR = {
+    "movement": "freedom of movement",
+    "contact": "unsupervised contact",
+    "detention": "places of detention",
+    "documents": "documents",
+    "other": "other",
+}
+
+
+def _draft_row(case: Case, draft: dict[str, Any]) -> tuple[str, ...]:
+    ended = max((d for v in visits(case) if (d := day(v.get("visited_to")))), default=None)
+    return (
+        _state(case),
+        long_date(ended) if ended else "",
+        _long(draft.get("draft_shared_on")),
+        _long(draft.get("comments_on")) if draft.get("gov_comments") else "",
     )
 
 
