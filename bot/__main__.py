@@ -7,10 +7,10 @@ import sys
 
 from bot.settings import Settings, SettingsError, load_settings
 from storage.repository import StorageError
-from storage.tinydb_repo import open_repository
 from workflows.cases import CaseService
 from workflows.checklist import ChecklistError, Registry
 from workflows.conversation import Conversation
+from workflows.upgrade import open_data
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(console=args.console, data_dir=args.data_dir, webhook=args.webhook)
         registry = Registry.from_folder()
-        repo = open_repository(settings.data_dir)
+        repo = open_data(settings.data_dir, registry=registry, tz=settings.timezone)
     except (SettingsError, ChecklistError, StorageError) as exc:
         print(f"Cannot start: {exc}", file=sys.stderr)
         return 2

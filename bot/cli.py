@@ -30,7 +30,7 @@ from typing import BinaryIO, TypeVar
 from bot.settings import Settings, SettingsError, load_settings
 from bot.terminal import printable
 from storage.repository import StorageError
-from storage.tinydb_repo import TinyDBRepository, open_repository
+from storage.tinydb_repo import TinyDBRepository
 from workflows import standing
 from workflows.actors import resolve_state, suggest_states
 from workflows.checklist import ChecklistError, Registry
@@ -40,6 +40,7 @@ from workflows.mandates import match_mandate
 from workflows.report import Report, compile_report, summary_text
 from workflows.report.audit import record_confidential_request
 from workflows.report.periods import Period, PeriodError, long_date, parse_period
+from workflows.upgrade import open_data
 
 SUBCOMMANDS = ("report", "import", "export", "backup", "restore", "demo")
 FORMATS = ("text", "docx", "csv", "png")
@@ -253,7 +254,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 @contextmanager
 def _repository(settings: Settings) -> Iterator[TinyDBRepository]:
     """Open the data folder for one command and always release it."""
-    repo = open_repository(settings.data_dir)
+    repo = open_data(settings.data_dir, tz=settings.timezone)
     try:
         yield repo
     finally:

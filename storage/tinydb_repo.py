@@ -79,7 +79,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,7 +93,7 @@ from storage import layout, swap
 from storage.atomic import AtomicJSONStorage, make_private_dirs, remove_temp_files
 from storage.fairlock import FairLock
 from storage.lock import DataDirLock
-from storage.migrations import migrate
+from storage.migrations import CaseUpgrade, migrate
 from storage.repository import INDEX_FIELDS, Case, DamagedFile, StorageError
 
 log = logging.getLogger(__name__)
@@ -173,11 +173,17 @@ class TinyDBRepository:
     """Implements `storage.repository.Repository`. Open with `open_repository(data_dir)`."""
 
     def __init__(
-        self, data_dir: str | os.PathLike[str], *, clock: Callable[[], datetime] = _utc_now
+        self,
+        data_dir: str | os.PathLike[str],
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        upgrades: Sequence[CaseUpgrade] | None = None,
     ) -> None:
-        """Lock the folder, migrate it if needed and repair the index; `clock` must be aware."""
+        """Lock the folder, migrate it if needed and repair the index; `clock` must be aware.
+        `upgrades` are the domain's case upgrades (see `storage.migrations`)."""
         self.data_dir = Path(data_dir).absolute()
         self._clock = clock
+        self._upgrades = upgrades
         self._lock = FairLock()
         self._closed = True
         swap.recover(self.data_dir)  # a restore cut between its two renames
@@ -207,7 +213,7 @@ class TinyDBRepository:
         set_aside = self._check_files()
         # Migrations write these files with storages of their own: no cache until they are done.
         with TinyDB(self.data_dir / layout.META_FILE, storage=AtomicJSONStorage) as meta:
-            migrate(self.data_dir, meta)
+            migrate(self.data_dir, meta, self._upgrades, self._clock)
         self._meta = _cached_db(self.data_dir / layout.META_FILE)
         self._users = _table(self._meta, "users")
         self._settings = _table(self._meta, "settings")
@@ -667,6 +673,9 @@ class TinyDBRepository:
         return str(folder)
 
 
-def open_repository(data_dir: str | os.PathLike[str]) -> TinyDBRepository:
-    """Open (creating, migrating and repairing as needed) the data folder for this process."""
-    return TinyDBRepository(data_dir)
+def open_repository(
+    data_dir: str | os.PathLike[str], upgrades: Sequence[CaseUpgrade] | None = None
+) -> TinyDBRepository:
+    """Open (creating, migrating and repairing as needed) the data folder for this process.
+    The program passes its case upgrades (`workflows.upgrade.open_data` does)."""
+    return TinyDBRepository(data_dir, upgrades=upgrades)

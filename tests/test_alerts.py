@@ -5,15 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 from clocks import MovableClock
-from test_conversation import COMMUNICATION, say
+from test_conversation import say
 
 from workflows.alerts import AlertService
 from workflows.conversation import Chat, Conversation
 
+#: An urgent appeal to one State, sent 15 March 2017.
+LETTER = (
+    "/new", "#Communication", "#UA", "Burundi", "15/03/2017", "WGAD, SR HRDs",
+    "#UA BDI 1/2017", "Detention", "1, 2", "Jean Dupont", "/skip",
+)  # fmt: skip
+
 
 def log_communication(conversation: Conversation, user: str = "2") -> dict:
-    say(conversation, Chat(user), *COMMUNICATION, "#Save")  # sent 15 March 2017
-    return conversation.repo.case_by_reference("JUA BDI 1/2017")
+    say(conversation, Chat(user), *LETTER, "#Save")
+    return conversation.repo.case_by_reference("UA BDI 1/2017")
 
 
 def test_urgent_appeal_reminders_come_due_with_the_clock(
@@ -24,12 +30,13 @@ def test_urgent_appeal_reminders_come_due_with_the_clock(
     due = alerts.pending()  # today 15 May 2017: early check (22 Mar) and reply (14 May) overdue
     assert sorted(o.reply.text.split(":")[0] for o in due) == [
         "Early check on an urgent appeal",
+        "Publish the letter",  # when the reply period ends
         "Reply due from the addressee",
     ]
     assert {o.to for o in due} == {"2"}
     reply = next(o for o in due if o.reply.text.startswith("Reply due"))
     assert "Sun 14 May 2017 (1 day ago)" in reply.reply.text
-    assert reply.reply.title == "Reminder · JUA BDI 1/2017 (Burundi, Shell plc)"
+    assert reply.reply.title == "Reminder · UA BDI 1/2017 (Burundi)"
     assert [b.label for b in reply.reply.buttons] == [
         "Reply received", "Follow-up letter sent", "Snooze 7 days", "No action needed",
     ]  # fmt: skip
@@ -42,7 +49,7 @@ def test_urgent_appeal_reminders_come_due_with_the_clock(
     assert fresh.pending() == []
     clock.instant += timedelta(days=7)
     assert sorted(o.reply.text.split(":")[0] for o in fresh.pending()) == [
-        "Early check on an urgent appeal", "Reply due from the addressee",
+        "Early check on an urgent appeal", "Publish the letter", "Reply due from the addressee",
     ]  # fmt: skip
     assert case["id"] in {o.case_id for o in fresh.pending()}
 
@@ -55,8 +62,22 @@ def test_reply_received_button_stops_the_ladder(
     chat = Chat("2")
     first = conversation.tap(chat, reminder.reply.buttons[0].token)[-1]
     assert first.title.startswith("Question 1 of") and "reply" in first.text.lower()
-    say(conversation, chat, "2 May 2017", "#English", "#Partial", "#No", "/skip", "/skip", "#Save")
+    say(conversation, chat, "2 May 2017", "#English", "#Partial", "#No", "/skip", "/skip",
+        "/skip", "#Save")  # fmt: skip
     clock.instant += timedelta(days=60)
+    # what is left is publication: the letter's (reply period over) and the reply's
+    left = conversation.alerts.pending()
+    assert sorted(o.reply.text.split(":")[0] for o in left) == [
+        "Publish the letter", "Publish the reply",
+    ]  # fmt: skip
+    published = next(o for o in left if o.reply.text.startswith("Publish the reply"))
+    edit = conversation.tap(chat, published.reply.buttons[0].token)[-1]
+    assert "published on the communications website" in edit.text
+    say(conversation, chat, "3 May 2017", "#Save")
+    letter = next(o for o in left if o.reply.text.startswith("Publish the letter"))
+    say(conversation, chat, "/case UA BDI 1/2017", "#Letter published", "15 May 2017", "/skip",
+        "#Save")  # fmt: skip
+    assert letter.reply.buttons[0].token.endswith(":communication_published")
     assert conversation.alerts.pending() == []
 
 
@@ -65,7 +86,9 @@ def test_snooze_and_no_action_needed(conversation: Conversation, clock: MovableC
     chat = Chat("2")
     for outgoing in conversation.alerts.pending():
         buttons = {b.label: b.token for b in outgoing.reply.buttons}
-        if outgoing.reply.text.startswith("Reply"):
+        if outgoing.reply.text.startswith("Publish"):
+            conversation.tap(chat, buttons["Snooze 7 days"])
+        elif outgoing.reply.text.startswith("Reply"):
             snoozed = conversation.tap(chat, buttons["Snooze 7 days"])[-1]
             assert "Mon 22 May 2017" in snoozed.text
         else:
@@ -76,10 +99,10 @@ def test_snooze_and_no_action_needed(conversation: Conversation, clock: MovableC
             assert "No more reminders" in done.text
     assert conversation.alerts.pending() == []
     clock.instant += timedelta(days=7)
-    assert [o.reply.text.split(":")[0] for o in conversation.alerts.pending()] == [
-        "Reply due from the addressee"
-    ]
-    case = conversation.repo.case_by_reference("JUA BDI 1/2017")
+    assert sorted(o.reply.text.split(":")[0] for o in conversation.alerts.pending()) == [
+        "Publish the letter", "Reply due from the addressee",
+    ]  # fmt: skip
+    case = conversation.repo.case_by_reference("UA BDI 1/2017")
     reasons = case["reminders"]["dismiss_reasons"]
     assert reasons[0]["reason"] == "State replied by phone" and reasons[0]["by"] == "2"
 
@@ -98,12 +121,12 @@ def test_revoked_owner_reminders_go_to_admins(conversation: Conversation) -> Non
 
 def test_assign_hands_over_and_tells_the_new_owner(conversation: Conversation) -> None:
     log_communication(conversation)
-    replies = conversation.text(Chat("2"), "/assign JUA BDI 1/2017 3")
+    replies = conversation.text(Chat("2"), "/assign UA BDI 1/2017 3")
     assert replies[1].to == "3" and "now yours" in replies[1].text
     assert {o.to for o in conversation.alerts.pending()} == {"3"}
-    assert conversation.text(Chat("2"), "/assign JUA BDI 1/2017 4")[-1].error  # not own any more
-    assert conversation.text(Chat("3"), "/assign JUA BDI 1/2017 4")[-1].error  # 4 is a viewer
-    case = conversation.repo.case_by_reference("JUA BDI 1/2017")
+    assert conversation.text(Chat("2"), "/assign UA BDI 1/2017 4")[-1].error  # not own any more
+    assert conversation.text(Chat("3"), "/assign UA BDI 1/2017 4")[-1].error  # 4 is a viewer
+    case = conversation.repo.case_by_reference("UA BDI 1/2017")
     assert case["history"][-1]["action"] == "assign"
 
 
@@ -112,9 +135,10 @@ def test_digest_lists_overdue_and_upcoming_by_owner(conversation: Conversation) 
     say(conversation, Chat("3"), "/new", "#Communication", "#AL", "Burundi", "18 March 2017",
         "WGAD", "#AL BDI 2/2017", "Another", "/skip", "/skip", "#Save")  # fmt: skip
     digest = say(conversation, Chat("1"), "/digest")
-    assert "Overdue (2):" in digest.text and "1 day overdue" in digest.text
-    assert "Owner 2:" in digest.text and "JUA BDI 1/2017: Reply due" in digest.text
-    assert "Due in the next 7 days (1):" in digest.text
+    assert "Overdue (3):" in digest.text and "1 day overdue" in digest.text
+    assert "UA BDI 1/2017: Publish the letter" in digest.text
+    assert "Owner 2:" in digest.text and "UA BDI 1/2017: Reply due" in digest.text
+    assert "Due in the next 7 days (2):" in digest.text
     assert "Owner 3:" in digest.text and "AL BDI 2/2017: Reply due" in digest.text
     assert conversation.text(Chat("2"), "/digest")[-1].error
     assert conversation.text(Chat("2"), "/digest on")[-1].error  # officers see their own only

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workflows.cases import CaseService
 from workflows.conversation import REFUSAL, STALE, Chat, Conversation
+from workflows.deadlines import Rules, deadlines, has_reply
 from workflows.views import Reply
 
 MARKUP = "Detained at <b>HQ</b> & held *_[incommunicado] — محتجز 👮\x07"
@@ -26,8 +27,8 @@ def say(conv: Conversation, chat: Chat, *messages: str) -> Reply:
 
 
 COMMUNICATION = (
-    "/new", "#Communication", "#JUA", "Burundi, Shell plc", "#Yes", "15/03/2017",
-    "WGAD, SR HRDs", "#JUA BDI 1/2017", MARKUP, "1, 2", "Jean Dupont", "/skip",
+    "/new", "#Communication", "#UA", "Burundi, Shell plc", "#Yes", "15/03/2017",
+    "WGAD, SR HRDs", "#UA BDI 1/2017", MARKUP, "1, 2", "Jean Dupont", "/skip",
 )  # fmt: skip
 
 
@@ -36,25 +37,97 @@ def test_full_communication_is_saved_with_every_answer(conversation: Conversatio
     review = say(conversation, chat, *COMMUNICATION)
     assert review.title.startswith("Review") and "Jean Dupont" in review.text
     card = say(conversation, chat, "#Save")
-    assert card.title == "JUA BDI 1/2017" and "Status: open" in card.text
-    case = conversation.repo.case_by_reference("jua bdi 1/2017")
+    assert card.title == "UA BDI 1/2017" and "Status: open" in card.text
+    case = conversation.repo.case_by_reference("ua bdi 1/2017")
     answers = case["runs"][0]["answers"]
     assert answers["summary"] == MARKUP
     assert answers["themes"] == ["reprisal", "hrd"]
-    assert answers["addressees"][1] == {"code": "OTH", "name": "Shell plc", "kind": "other"}
+    assert [a["code"] for a in answers["addressees"]] == ["BDI"]
     assert case["owner"] == "2" and case["status"] == "open"
     assert case["history"][0]["action"] == "create"
+
+
+def test_a_letter_to_two_addressees_becomes_two_linked_letters(
+    conversation: Conversation,
+) -> None:
+    """The shared answers are asked once; each addressee gets its own letter and reference."""
+    card = say(conversation, Chat("2"), *COMMUNICATION, "#Save")
+    first = conversation.repo.case_by_reference("UA BDI 1/2017")
+    second = conversation.repo.case_by_reference("UA OTH 1/2017")
+    assert first["group"] == second["group"] == [first["id"], second["id"]]
+    assert second["runs"][0]["answers"]["addressees"] == [
+        {"code": "OTH", "name": "Shell plc", "kind": "other"}
+    ]
+    for key in ("summary", "themes", "victims", "mandates", "date_sent", "comm_type"):
+        assert first["runs"][0]["answers"][key] == second["runs"][0]["answers"][key]
+    assert "Type: joint UA" in card.text
+    assert "Same allegations, one letter per addressee: UA OTH 1/2017 (Shell plc)" in card.text
+    other = conversation.tap(
+        Chat("2"), next(b.token for b in card.buttons if b.label.startswith("UA OTH"))
+    )
+    assert other[-1].title == "UA OTH 1/2017" and "UA BDI 1/2017 (Burundi)" in other[-1].text
+    # each letter has its own reply: a reply to one does not answer the other
+    say(conversation, Chat("2"), "/case ua oth 1/2017", "#Reply received", "2 May 2017",
+        "#English", "#Rejection", "#Yes", "/skip", "/skip", "#Save")  # fmt: skip
+    assert has_reply(conversation.repo.case_by_reference("UA OTH 1/2017"))
+    assert not has_reply(conversation.repo.case_by_reference("UA BDI 1/2017"))
+
+
+def test_a_second_reply_is_recorded_and_each_names_the_addressee(
+    conversation: Conversation,
+) -> None:
+    chat = Chat("2")
+    say(conversation, chat, *COMMUNICATION, "#Save")
+    say(conversation, chat, "/case UA BDI 1/2017", "#Reply received", "2 May 2017",
+        "#French", "#Acknowledgement", "#No", "/skip", "/skip", "3 May 2017",
+        "#Save")  # fmt: skip
+    card = say(conversation, chat, "/case UA BDI 1/2017", "#Reply received", "10 May 2017",
+               "#Other", "#Yes", "#Substantive", "#Yes", "/skip", "/skip",
+               "#Save")  # fmt: skip
+    assert card.text.count("Reply received from Burundi (saved)") == 2
+    assert "Translation requested: Yes" in card.text
+    case = conversation.repo.case_by_reference("UA BDI 1/2017")
+    replies = [r["answers"] for r in case["runs"] if r["checklist"] == "communication_reply"]
+    assert [(r["reply_date"], r["reply_nature"]) for r in replies] == [
+        ("2017-05-02", "acknowledgement"), ("2017-05-10", "substantive"),
+    ]  # fmt: skip
+    assert replies[0]["reply_published"] == "2017-05-03"
+    assert "reply_published" not in replies[1]  # confidential: never asked
+
+
+def test_a_follow_up_letter_is_a_communication_linked_to_the_first(
+    conversation: Conversation,
+) -> None:
+    chat = Chat("2")
+    say(conversation, chat, *COMMUNICATION, "#Save")
+    say(conversation, chat, "/case UA BDI 1/2017", "#Follow-up action", "#Follow-up letter",
+        "1 May 2017", "#UA BDI 2/2017", "/skip", "#Save")  # fmt: skip
+    original = conversation.repo.case_by_reference("UA BDI 1/2017")
+    followup = conversation.repo.case_by_reference("UA BDI 2/2017")
+    assert followup["follows"] == original["id"] and original["followups"] == [followup["id"]]
+    answers = followup["runs"][0]["answers"]
+    assert answers["date_sent"] == "2017-05-01" and answers["addressees"][0]["code"] == "BDI"
+    assert followup["status"] == "open"
+    dues = {d.rule: d.due.isoformat() for d in deadlines(followup, Rules())}
+    assert dues["reply"] == "2017-06-30" and dues["urgent_check"] == "2017-05-08"
+    card = conversation.text(chat, "/case UA BDI 1/2017")[-1]
+    assert "Follow-up letters: UA BDI 2/2017 (Burundi)" in card.text
+    card = conversation.text(chat, "/case ua-bdi-2/2017")[-1]
+    assert (
+        "Type: joint UA (follow-up letter)" in card.text
+        and "Follows up: UA BDI 1/2017" in card.text
+    )
 
 
 def test_reply_and_closure_checklists_follow_the_intake(conversation: Conversation) -> None:
     chat = Chat("2")
     say(conversation, chat, *COMMUNICATION, "#Save")
-    say(conversation, chat, "/case JUA BDI 1/2017", "#Reply received", "2 May 2017",
-        "#French", "#Substantive", "#No", "/skip", "/skip", "#Save")  # fmt: skip
-    card = say(conversation, chat, "/case JUA BDI 1/2017", "#Close the case", "#No reply",
+    say(conversation, chat, "/case UA BDI 1/2017", "#Reply received", "2 May 2017",
+        "#French", "#Substantive", "#No", "/skip", "/skip", "/skip", "#Save")  # fmt: skip
+    card = say(conversation, chat, "/case UA BDI 1/2017", "#Close the case", "#No reply",
                "today", "/skip", "#Save")  # fmt: skip
     assert "Status: closed" in card.text
-    case = conversation.repo.case_by_reference("JUA BDI 1/2017")
+    case = conversation.repo.case_by_reference("UA BDI 1/2017")
     assert [r["checklist"] for r in case["runs"]] == [
         "communication_intake", "communication_reply", "communication_closure",
     ]  # fmt: skip
@@ -63,7 +136,7 @@ def test_reply_and_closure_checklists_follow_the_intake(conversation: Conversati
 
 def test_reply_date_before_the_letter_is_refused(conversation: Conversation) -> None:
     chat = Chat("2")
-    say(conversation, chat, *COMMUNICATION, "#Save", "/case JUA BDI 1/2017", "#Reply received")
+    say(conversation, chat, *COMMUNICATION, "#Save", "/case UA BDI 1/2017", "#Reply received")
     reply = conversation.text(chat, "1 March 2017")[-1]
     assert reply.error and "on or after the date sent" in reply.text
 
@@ -186,25 +259,25 @@ def test_viewer_reads_without_confidential_answers_and_cannot_edit(
     conversation: Conversation,
 ) -> None:
     say(conversation, Chat("2"), *COMMUNICATION, "#Save")
-    case = conversation.repo.case_by_reference("JUA BDI 1/2017")
+    case = conversation.repo.case_by_reference("UA BDI 1/2017")
     viewer = Chat("4")
-    card = conversation.text(viewer, "/case JUA BDI 1/2017")[-1]
+    card = conversation.text(viewer, "/case UA BDI 1/2017")[-1]
     assert "Jean Dupont" not in card.text and "(confidential)" in card.text
-    assert card.buttons == []
+    assert [b.token.split(":")[0] for b in card.buttons] == ["c"]  # only: open the other letter
     forged = conversation.tap(viewer, f"e:{case['id']}:0:summary")[-1]
     assert forged.error and "not change" in forged.text
-    assert "Jean Dupont" in conversation.text(Chat("2"), "/case JUA BDI 1/2017")[-1].text
+    assert "Jean Dupont" in conversation.text(Chat("2"), "/case UA BDI 1/2017")[-1].text
     assert (
         "Jean Dupont"
-        not in conversation.text(Chat("2", private=False), "/case JUA BDI 1/2017")[-1].text
+        not in conversation.text(Chat("2", private=False), "/case UA BDI 1/2017")[-1].text
     )
 
 
 def test_officer_cannot_open_another_officers_case(conversation: Conversation) -> None:
     say(conversation, Chat("2"), *COMMUNICATION, "#Save")
-    case = conversation.repo.case_by_reference("JUA BDI 1/2017")
+    case = conversation.repo.case_by_reference("UA BDI 1/2017")
     other = Chat("3")
-    assert conversation.text(other, "/case JUA BDI 1/2017")[-1].error
+    assert conversation.text(other, "/case UA BDI 1/2017")[-1].error
     assert conversation.tap(other, f"c:{case['id']}")[-1].error
     assert conversation.tap(other, f"a:{case['id']}:0:comm_type:AL")[-1].error
 
@@ -231,7 +304,7 @@ def test_stray_text_and_unknown_commands_get_a_hint(conversation: Conversation) 
 def test_reference_numbers_continue_per_state_and_year_after_a_restart(
     conversation: Conversation,
 ) -> None:
-    say(conversation, Chat("2"), *COMMUNICATION, "#Save")  # JUA BDI 1/2017
+    say(conversation, Chat("2"), *COMMUNICATION, "#Save")  # UA BDI 1/2017
     service = conversation.service
     restarted = Conversation(CaseService(service.repo, service.registry, service.clock))
     reply = say(restarted, Chat("3"), "/new", "#Communication", "#AL", "BDI", "1 May 2017", "WGAD")
@@ -293,5 +366,5 @@ def test_a_reprisal_is_raised_from_a_visit_and_referred_only_with_consent(
 def test_the_reprisal_checklist_is_offered_on_a_communication(conversation: Conversation) -> None:
     chat = Chat("2")
     say(conversation, chat, *COMMUNICATION, "#Save")
-    card = conversation.text(chat, "/case JUA BDI 1/2017")[-1]
+    card = conversation.text(chat, "/case UA BDI 1/2017")[-1]
     assert "Reprisal or intimidation" in [b.label for b in card.buttons]

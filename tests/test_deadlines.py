@@ -38,12 +38,21 @@ def run(checklist: str, **answers: Any) -> dict[str, Any]:
 
 
 def communication(
-    case_id: str, sent: str, comm_type: str = "AL", *later: dict[str, Any], to: dict = BDI
+    case_id: str,
+    sent: str,
+    comm_type: str = "AL",
+    *later: dict[str, Any],
+    to: dict = BDI,
+    published: bool = True,
 ) -> dict[str, Any]:
+    """A letter; `published` (the default, so ladders of the other rules read alone) records
+    the letter as published, which meets its publication deadline."""
     intake = run("communication_intake", comm_type=comm_type, date_sent=sent, addressees=[to],
                  mandates=["WGAD"])  # fmt: skip
+    done = [run("communication_published", letter_published=sent)] if published else []
     return {"id": case_id, "kind": "communication", "owner": "7", "status": "open",
-            "reference": f"{comm_type} BDI {case_id}/2017", "runs": [intake, *later]}  # fmt: skip
+            "reference": f"{comm_type} BDI {case_id}/2017",
+            "runs": [intake, *done, *later]}  # fmt: skip
 
 
 def visit(*later: dict[str, Any], requested: str = "2016-01-10") -> dict[str, Any]:
@@ -73,7 +82,8 @@ def test_reply_due_sixty_days_after_sending(sent: str, reply_due: date) -> None:
 
 
 def test_urgent_appeal_gets_an_early_check_and_follow_up_letter_is_suggested() -> None:
-    rules = due(communication("1", "2017-03-15", "JUA"))
+    rules = due(communication("1", "2017-03-15", "UA"))
+    assert due(communication("1", "2017-03-15", "JUA"))["urgent_check"] == rules["urgent_check"]
     assert rules["urgent_check"] == (date(2017, 3, 22), False)
     assert rules["followup_letter"] == (date(2017, 6, 13), False)
     assert "urgent_check" not in due(communication("1", "2017-03-15", "AL"))
@@ -84,6 +94,37 @@ def test_a_reply_meets_every_communication_deadline() -> None:
         "1", "2017-03-15", "UA", run("communication_reply", reply_date="2017-04-01")
     )
     assert all(met for _, met in due(case).values())
+
+
+def test_letter_published_when_the_reply_period_ends_and_a_reply_when_received() -> None:
+    """OHCHR publishes letters once the 60-day period has passed, replies as soon as received
+    (unless the addressee asked for confidentiality)."""
+    case = communication("1", "2017-03-15", "AL", published=False)
+    assert due(case)["letter_publication"] == (date(2017, 5, 14), False)
+    assert "reply_publication" not in due(case)
+    case["runs"].append(run("communication_reply", reply_date="2017-04-01",
+                            reply_confidential=False))  # fmt: skip
+    case["runs"].append(run("communication_reply", reply_date="2017-04-20",
+                            reply_confidential=True))  # fmt: skip
+    found = [(d.rule, d.due, d.met) for d in deadlines(case, RULES) if "publication" in d.rule]
+    assert found == [
+        ("letter_publication", date(2017, 5, 14), False),
+        ("reply_publication", date(2017, 4, 1), False),
+    ]
+    case["runs"][1]["answers"]["reply_published"] = "2017-04-03"
+    case["runs"].append(run("communication_published", letter_published="2017-05-16"))
+    assert all(met for rule, (_, met) in due(case).items() if "publication" in rule)
+
+
+def test_letters_an_upgrade_made_do_not_count_towards_non_cooperation() -> None:
+    """Three unanswered letters due: Burundi is named; if one is another addressee's letter
+    split off by the upgrade (its reply was never recorded either way), it is not."""
+    letters = [communication(str(n), f"2017-0{n}-01") for n in (1, 2, 3)]
+    assert non_cooperating_states(letters, date(2017, 12, 1), RULES) == {
+        "BDI": ["AL BDI 1/2017", "AL BDI 2/2017", "AL BDI 3/2017"]
+    }
+    letters[1]["reply_unknown"] = True
+    assert non_cooperating_states(letters, date(2017, 12, 1), RULES) == {}
 
 
 def test_changing_the_date_sent_moves_the_deadline() -> None:

@@ -56,10 +56,10 @@ def demo(tmp_path: Path) -> Checklist:
     return load_checklist(path)
 
 
-def drive(checklist: Checklist, *inputs: engine.Input) -> engine.Step:
-    step = engine.start(checklist, CTX)
+def drive(checklist: Checklist, *inputs: engine.Input, ctx: AnswerContext = CTX) -> engine.Step:
+    step = engine.start(checklist, ctx)
     for inp in inputs:
-        step = engine.handle(checklist, step.run, inp, CTX)
+        step = engine.handle(checklist, step.run, inp, ctx)
     return step
 
 
@@ -167,25 +167,49 @@ def test_reference_is_suggested_and_validated_against_earlier_answers(registry: 
     intake = registry.latest("communication_intake")
     step = drive(intake, Pick("UA"), Text("BDI"), Text("15/03/2017"), Text("WGAD"))
     assert step.question.id == "reference"
-    assert [c.value for c in step.choices] == ["UA BDI 1/2017"]
+    assert [(c.value, c.label) for c in step.choices] == [(engine.SUGGESTED, "UA BDI 1/2017")]
     for wrong, reason in [
         ("AL BDI 1/2017", "must start UA"),
-        ("UA CHN 1/2017", "not an addressee"),
+        ("UA CHN 1/2017", "series BDI"),
         ("UA BDI 1/2016", "year"),
+        ("JUA BDI 1/2017", "AL, UA or OL even for a joint letter"),
         ("nonsense", "AL BDI 2/2017"),
     ]:
         bad = engine.handle(intake, step.run, Text(wrong), CTX)
         assert bad.error and reason in bad.notes[0], wrong
-    good = engine.handle(intake, step.run, Text(" ua  bdi 1/2017 "), CTX)
-    assert good.run["answers"]["reference"] == "UA BDI 1/2017"
+    for typed in (" ua  bdi 1/2017 ", "UA-BDI-01/2017", "uabdi1 / 2017"):
+        good = engine.handle(intake, step.run, Text(typed), CTX)
+        assert good.run["answers"]["reference"] == "UA BDI 1/2017", typed
+    tapped = engine.handle(intake, step.run, Pick(engine.SUGGESTED), CTX)
+    assert tapped.run["answers"]["reference"] == "UA BDI 1/2017"
 
 
-def test_joint_communication_needs_two_mandates(registry: Registry) -> None:
+def test_one_reference_per_addressee_each_in_its_own_series(registry: Registry) -> None:
+    """Numbers run per series (ISO3, or OTH for other actors) and year, across all types."""
+    numbers = {("IRN", 2017): 4, ("OTH", 2017): 11}
+    ctx = AnswerContext(
+        today=date(2017, 5, 15), next_reference_number=lambda s, y: numbers.get((s, y), 0) + 1
+    )
     intake = registry.latest("communication_intake")
-    step = drive(intake, Pick("JUA"), Text("BDI"), Text("15/03/2017"), Text("WGAD"))
-    assert step.error and "at least two" in step.notes[0]
-    step = engine.handle(intake, step.run, Text("WGAD, SR HRDs"), CTX)
-    assert step.run["answers"]["mandates"] == ["WGAD", "SR HRDs"]
+    step = drive(intake, Pick("AL"), Text("Iran, Acme Ltd, Türkiye, Globex"), ctx=ctx)
+    step = engine.handle(intake, step.run, Pick("other"), ctx)
+    for text in ("10/03/2017", "WGAD, SR HRDs"):
+        step = engine.handle(intake, step.run, Text(text), ctx)
+    # States first, then the other actors, as the addressee question stores them
+    suggestion = "AL IRN 5/2017, AL TUR 1/2017, AL OTH 12/2017, AL OTH 13/2017"
+    assert [c.label for c in step.choices] == [suggestion]
+    short = engine.handle(intake, step.run, Text("AL IRN 5/2017"), ctx)
+    assert short.error and "give 4" in short.notes[0]
+    # any order: each reference goes to the addressee of its series, OTH ones in turn
+    typed = "al tur 1/2017; AL OTH 20/2017, AL IRN 5/2017, AL OTH 21/2017"
+    good = engine.handle(intake, step.run, Text(typed), ctx)
+    assert good.run["answers"]["reference"] == (
+        "AL IRN 5/2017, AL TUR 1/2017, AL OTH 20/2017, AL OTH 21/2017"
+    )
+    twice = engine.handle(
+        intake, step.run, Text("AL IRN 5/2017, AL OTH 20/2017, AL TUR 1/2017, AL OTH 20/2017"), ctx
+    )
+    assert twice.error and "twice" in twice.notes[0]
 
 
 def test_a_run_started_on_an_old_version_keeps_its_answers(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ def test_report_by_buttons_sends_summary_docx_csv_and_chart(conversation: Conver
     assert len(reply.text) < 4096
     files = files_of(reply)
     assert files["docx"][:2] == b"PK"
-    assert files[".csv"][:3] == b"\xef\xbb\xbf" and "JUA BDI 1/2017" in files[".csv"].decode()
+    assert files[".csv"][:3] == b"\xef\xbb\xbf" and "UA BDI 1/2017" in files[".csv"].decode()
     assert files["rate.png"][:8] == b"\x89PNG\r\n\x1a\n"
     assert "Jean Dupont" not in files[".csv"].decode("utf-8-sig")
 
@@ -41,7 +41,7 @@ def test_typed_period_and_one_state(conversation: Conversation) -> None:
     assert "Which State?" in conversation.tap(chat, one_state)[-1].text
     assert conversation.text(chat, "Atlantis")[-1].error
     report = say(conversation, chat, "Burundi")
-    assert "JUA BDI 1/2017" in files_of(report)[".csv"].decode()
+    assert "UA BDI 1/2017" in files_of(report)[".csv"].decode()
 
 
 def test_state_profile(conversation: Conversation) -> None:
@@ -98,4 +98,4 @@ def test_export_is_admin_only_and_has_no_confidential_answers(
     (attachment,) = reply.files
     exported = json.loads(attachment.data)
     assert "Jean Dupont" not in attachment.data.decode()
-    assert "JUA BDI 1/2017" in json.dumps(exported)
+    assert "UA BDI 1/2017" in json.dumps(exported)

@@ -31,6 +31,8 @@ RECORD_BUTTON = {
     "reply": ("Reply received", "communication_reply"),
     "urgent_check": ("Reply received", "communication_reply"),
     "followup_letter": ("Follow-up letter sent", "communication_followup"),
+    "letter_publication": ("Letter published", "communication_published"),
+    "reply_publication": ("Reply published", "communication_reply"),
     "visit_no_response": ("Record the State's response", "visit_response"),
     "visit_report": ("Report presented", "visit_report"),
     "recommendations": ("Record follow-up", "visit_recommendation"),
@@ -216,7 +218,7 @@ def reminder_reply(case: Mapping[str, Any], deadline: Deadline, today: date) -> 
     text = f"{deadline.title}: due {format_date(deadline.due)} ({when})."
     label, checklist = RECORD_BUTTON[deadline.rule]
     buttons = [
-        Button(label, f"s:{case['id']}:{checklist}"),
+        Button(label, _record_token(case, deadline.rule, checklist)),
         Button("Snooze 7 days", f"z:{case['id']}:{deadline.rule}"),
         Button("No action needed", f"x:{case['id']}:{deadline.rule}"),
     ]
@@ -246,6 +248,18 @@ def _summary(user_id: str, items: list[tuple[Case, reminders.Reminder]], today: 
     also = tuple((case["id"], reminder.key) for case, reminder in rest)
     reply = Reply("\n".join(lines), buttons=buttons, title="Reminders · catching up")
     return Outgoing(user_id, reply, first_case["id"], first.key, also)
+
+
+def _record_token(case: Mapping[str, Any], rule: str, checklist: str) -> str:
+    """Start the checklist that records what the rule waits for; a reply's publication is
+    an answer of that reply, so its button opens the first unpublished reply at it."""
+    if rule == "reply_publication":
+        for index, run in enumerate(case.get("runs") or []):
+            answers = run["answers"]
+            public = answers.get("reply_confidential") is False
+            if run["checklist"] == checklist and public and not answers.get("reply_published"):
+                return f"e:{case['id']}:{index}:reply_published"
+    return f"s:{case['id']}:{checklist}"
 
 
 def _describe(case: Mapping[str, Any]) -> str:

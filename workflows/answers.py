@@ -21,9 +21,16 @@ from workflows.actors import Actor, display_name, other_actor, resolve_state, su
 from workflows.checklist import Choice, Question
 from workflows.dates import DateParseError, format_date, parse_date, parse_iso
 from workflows.mandates import match_mandate, parse_mandates
+from workflows.references import (
+    JOINT_TYPES,
+    TYPES,
+    Reference,
+    parse_reference,
+    series_of,
+    split_references,
+)
 
-COMM_TYPES = ("AL", "UA", "OL", "JAL", "JUA", "JOL")
-_REFERENCE = re.compile(r"^(JAL|JUA|JOL|AL|UA|OL) ([A-Z]{3}) ([1-9][0-9]{0,3})/([0-9]{4})$")
+COMM_TYPES = TYPES
 _SPLIT = re.compile(r"\s*[,;\n]\s*")
 _NUMBER = re.compile(r"[0-9]{1,4}")
 _YES = frozenset({"yes", "y", "oui", "si", "sí", "true", "1"})
@@ -77,6 +84,8 @@ def _text(q: Question, text: str, ctx: AnswerContext) -> Parsed:
         raise AnswerError("This needs an answer; an empty message cannot be saved.")
     if q.validator == "reference":
         return _reference(text, ctx)
+    if q.validator == "followup_reference":
+        return _followup_reference(text, ctx)
     if q.pattern and not q.pattern.fullmatch(text.strip()):
         raise AnswerError(q.pattern_message)
     return Parsed(text, text)
@@ -254,46 +263,131 @@ def _file(q: Question, text: str, ctx: AnswerContext) -> Parsed:
     raise AnswerError("Please send the document as a file (PDF, Word or image).")
 
 
+_FORM = "TYPE ISO3 number/year, for example AL BDI 2/2017 (OTH for companies and other actors)"
+
+
 def _reference(text: str, ctx: AnswerContext) -> Parsed:
-    reference = " ".join(text.upper().split())
-    match = _REFERENCE.match(reference)
-    if match is None:
+    """One reference per addressee: each letter of a group has its own (OHCHR numbers every
+    addressee's letters in its own series), in the addressees' order once accepted."""
+    references = [_one_reference(piece) for piece in split_references(text)]
+    if not references:
+        raise AnswerError(f"A reference looks like {_FORM}.")
+    actors = _actors(ctx.names.get("addressees"))
+    if actors and len(references) != len(actors):
+        wanted = ", ".join(series_of(a) for a in actors)
         raise AnswerError(
-            "A reference looks like TYPE ISO3 number/year, for example AL BDI 2/2017."
+            f"Each addressee gets its own letter and reference: give {len(actors)}, "
+            f"separated by commas, in the series {wanted}."
         )
-    kind, iso3, _, year = match.groups()
-    expected = ctx.names.get("comm_type")
-    if expected and kind != expected:
-        raise AnswerError(
-            f"This communication is a {expected}; the reference must start {expected}."
-        )
-    codes = _addressee_codes(ctx.names.get("addressees"))
-    if codes and iso3 not in codes:
-        raise AnswerError(f"The code {iso3} is not an addressee; use one of {', '.join(codes)}.")
+    expected = _current_type(ctx.names.get("comm_type"))
+    for reference in references:
+        if expected and reference.type != expected:
+            raise AnswerError(f"This is an {expected}: every reference must start {expected}.")
+    ordered = _in_addressee_order(references, actors) if actors else references
     sent = ctx.names.get("date_sent")
-    if sent and int(year) != parse_iso(sent).year:
-        raise AnswerError(f"The year must be the year the letter was sent ({sent[:4]}).")
-    if ctx.reference_taken(reference):
-        raise AnswerError(f"{reference} is already used by another case.")
-    return Parsed(reference, reference)
+    _check_year(ordered, parse_iso(sent).year if sent else None, "the letter was sent")
+    return _free(ordered, ctx)
+
+
+def _followup_reference(text: str, ctx: AnswerContext) -> Parsed:
+    """A follow-up letter's own reference, in the series of the letter it follows up."""
+    pieces = split_references(text)
+    if len(pieces) != 1:
+        raise AnswerError(f"Give the follow-up letter's one reference: {_FORM}.")
+    reference = _one_reference(pieces[0])
+    codes = [series_of(a) for a in _actors(ctx.names.get("addressees"))]
+    if codes and reference.series not in codes:
+        raise AnswerError(f"A follow-up letter is numbered in the series {', '.join(codes)}.")
+    when = ctx.names.get("action_date")
+    _check_year([reference], parse_iso(when).year if when else None, "the follow-up was sent")
+    return _free([reference], ctx)
+
+
+def _one_reference(piece: str) -> Reference:
+    reference = parse_reference(piece)
+    if reference is None:
+        raise AnswerError(f"{piece!r} is not a reference. A reference looks like {_FORM}.")
+    if reference.type not in TYPES:
+        raise AnswerError(
+            f"References say AL, UA or OL even for a joint letter: {reference.current_type} "
+            f"{reference.series} {reference.number}/{reference.year}."
+        )
+    return reference
+
+
+def _in_addressee_order(
+    references: list[Reference], actors: list[dict[str, str]]
+) -> list[Reference]:
+    """Each addressee's reference, matched by series (two companies take OTH in turn)."""
+    left = list(references)
+    ordered = []
+    for actor in actors:
+        found = next((r for r in left if r.series == series_of(actor)), None)
+        if found is None:
+            raise AnswerError(
+                f"No reference in the series {series_of(actor)} for {actor.get('name')}; "
+                "each addressee's reference uses its ISO3 code, or OTH for other actors."
+            )
+        left.remove(found)
+        ordered.append(found)
+    return ordered
+
+
+def _check_year(references: list[Reference], year: int | None, what: str) -> None:
+    if year is not None and any(r.year != year for r in references):
+        raise AnswerError(f"The year must be the year {what} ({year}).")
+
+
+def _free(references: list[Reference], ctx: AnswerContext) -> Parsed:
+    texts = [str(r) for r in references]
+    if len(set(texts)) != len(texts):
+        raise AnswerError("The same reference is given twice; each letter has its own.")
+    for text in texts:
+        if ctx.reference_taken(text):
+            raise AnswerError(f"{text} is already used by another case.")
+    value = ", ".join(texts)
+    return Parsed(value, value)
+
+
+def suggest(kind: str, names: Mapping[str, Any], ctx: AnswerContext) -> str | None:
+    """The suggested answer of a `suggest = ...` question, if what it needs is known."""
+    if kind == "followup_reference":
+        return _suggest_followup(names, ctx)
+    return suggest_reference(names, ctx)
 
 
 def suggest_reference(names: Mapping[str, Any], ctx: AnswerContext) -> str | None:
-    """The next free reference for this type, first addressee and year, if all are known."""
-    kind, sent, codes = (
-        names.get("comm_type"),
-        names.get("date_sent"),
-        _addressee_codes(names.get("addressees")),
-    )
-    if not (kind and sent and codes):
+    """The next free number in each addressee's series for the year sent, one per letter."""
+    kind, sent = _current_type(names.get("comm_type")), names.get("date_sent")
+    actors = _actors(names.get("addressees"))
+    if not (kind and sent and actors):
         return None
     year = parse_iso(sent).year
-    return f"{kind} {codes[0]} {ctx.next_reference_number(codes[0], year)}/{year}"
+    taken: dict[str, int] = {}
+    references = []
+    for actor in actors:
+        series = series_of(actor)
+        number = ctx.next_reference_number(series, year) + taken.get(series, 0)
+        taken[series] = taken.get(series, 0) + 1
+        references.append(f"{kind} {series} {number}/{year}")
+    return ", ".join(references)
 
 
-def _addressee_codes(value: Any) -> list[str]:
-    actors = value if isinstance(value, list) else [value] if value else []
-    return list(dict.fromkeys(a["code"] for a in actors))
+def _suggest_followup(names: Mapping[str, Any], ctx: AnswerContext) -> str | None:
+    kind, when = _current_type(names.get("comm_type")), names.get("action_date")
+    actors = _actors(names.get("addressees"))
+    if not (kind and when and actors):
+        return None
+    year, series = parse_iso(when).year, series_of(actors[0])
+    return f"{kind} {series} {ctx.next_reference_number(series, year)}/{year}"
+
+
+def _current_type(value: Any) -> str | None:
+    return JOINT_TYPES.get(value, value) if isinstance(value, str) and value else None
+
+
+def _actors(value: Any) -> list[dict[str, str]]:
+    return value if isinstance(value, list) else [value] if value else []
 
 
 def _check_rules(q: Question, value: Any, ctx: AnswerContext) -> None:

@@ -10,11 +10,20 @@ A case is a JSON-able dict owned by this module:
 `runs[0]` is the intake checklist; later runs are updates (reply, follow-up action,
 visit events...) and finally a closure. Every engine step that changes a run is
 saved before the caller answers the user, so a confirmed answer is never lost.
+
+Communications are one letter per addressee, as OHCHR sends them. Saving an intake that
+names several addressees keeps the first in this case and creates one linked case per other
+addressee, each with its own reference; every letter of the group lists the others in
+`group` (case ids). Saving a follow-up letter creates a communication of its own, linked
+both ways: `follows` (the letter it follows up) and `followups` (on the original). An
+upgraded case may also carry `aliases`, the references it had before (found by /case), and
+`reply_unknown` when the upgrade made it (see `workflows.upgrade`).
 """
 
 from __future__ import annotations
 
-import re
+import copy
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -27,9 +36,13 @@ from workflows.answers import AnswerContext
 from workflows.checklist import Checklist, Registry
 from workflows.dates import DEFAULT_TZ, today_in
 from workflows.deadlines import Rules, load_rules, rules_for
+from workflows.references import parse_reference, split_references
 
 OVERRIDES = "deadline_overrides"
-_SERIES = re.compile(r"^[A-Z]{2,3} (?P<iso3>[A-Z]{3}) (?P<number>[0-9]+)/(?P<year>[0-9]{4})$")
+COMMUNICATION_INTAKE = "communication_intake"
+FOLLOWUP = "communication_followup"
+#: Saving one of these on a letter an upgrade made says whether it was answered.
+CONFIRMS_REPLY = frozenset({"communication_reply", "communication_closure"})
 INTAKE = {"communication": "communication_intake", "visit": "visit_request"}
 KIND_LABELS = {"communication": "communication", "visit": "country visit"}
 
@@ -129,7 +142,66 @@ class CaseService:
         if step.changed:
             case["runs"][index] = step.run
             self.save(case, actor, *_describe(checklist, run, step.run, inp))
+        if step.finished and run["status"] != "done":
+            self._on_saved(case, index, actor)
         return step
+
+    # ---- letters made from others -------------------------------------------------
+    def _on_saved(self, case: Case, index: int, actor: str) -> None:
+        """A saved intake to several addressees becomes one letter each; a saved follow-up
+        letter becomes a communication of its own."""
+        checklist_id = case["runs"][index]["checklist"]
+        if checklist_id == COMMUNICATION_INTAKE:
+            self._split(case, actor)
+        elif checklist_id == FOLLOWUP:
+            self._followup_letter(case, index, actor)
+        elif checklist_id in CONFIRMS_REPLY and case.pop("reply_unknown", None):
+            # an officer recorded this letter's reply or closed it: its reply is known now
+            self.save(case, actor, "reply_known", {"checklist": checklist_id})
+
+    def _split(self, case: Case, actor: str) -> None:
+        """One case per addressee. The siblings are written first and have ids derived from
+        this case and their reference, and this case is narrowed last: a crash in between
+        leaves the intake as it was, and saving it again makes the same siblings."""
+        answers = case["runs"][0]["answers"]
+        actors = answers.get("addressees") or []
+        references = split_references(answers.get("reference") or "")
+        if len(actors) < 2 or len(references) != len(actors):
+            return
+        ids = [case["id"], *(derived_id(case["id"], ref) for ref in references[1:])]
+        group = list(dict.fromkeys([*(case.get("group") or []), *ids]))
+        for addressee, reference, letter_id in zip(
+            actors[1:], references[1:], ids[1:], strict=True
+        ):
+            letter = letter_for(case, letter_id, addressee, reference, group)
+            self.save(letter, actor, "create", {"kind": "communication", "letter_of": case["id"]})
+        for other_id in group:
+            other = self.repo.get_case(other_id) if other_id not in ids else None
+            if other is not None and other.get("group") != group:
+                other["group"] = group
+                self.save(other, actor, "link_letters", {"group": group})
+        case["runs"][0]["answers"] = {
+            **answers,
+            "addressees": [actors[0]],
+            "reference": references[0],
+        }
+        case["group"] = group
+        self.save(case, actor, "split_by_addressee", {"letters": ids})
+
+    def _followup_letter(self, case: Case, index: int, actor: str) -> None:
+        """The follow-up letter as a communication: its own reference, date sent and reply
+        period. Its id comes from this case and the run, so saving twice makes one."""
+        answers = case["runs"][index]["answers"]
+        if answers.get("action_type") != "letter" or not answers.get("followup_reference"):
+            return
+        letter_id = derived_id(case["id"], f"followup:{index}")
+        if self.repo.get_case(letter_id) is None:
+            intake = self.registry.latest(COMMUNICATION_INTAKE)
+            letter = followup_case(case, letter_id, answers, intake.version)
+            self.save(letter, actor, "create", {"kind": "communication", "follows": case["id"]})
+        if letter_id not in (case.get("followups") or []):
+            case["followups"] = [*(case.get("followups") or []), letter_id]
+            self.save(case, actor, "link_followup", {"followup": letter_id})
 
     def show(self, case: Case, index: int) -> engine.Step:
         run = case["runs"][index]
@@ -147,6 +219,24 @@ class CaseService:
     def checklist_of(self, run: dict[str, Any]) -> Checklist:
         """The version the run was started with, so answers are never orphaned."""
         return self.registry.get(run["checklist"], run["version"])
+
+    def links(self, case: Case) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The letters linked to a communication, for its card: (heading, [(case id,
+        reference)]) for the rest of its group, the letter it follows up, its follow-ups."""
+        found = []
+        for heading, ids in (
+            ("Same allegations, one letter per addressee", case.get("group") or []),
+            ("Follows up", [case["follows"]] if case.get("follows") else []),
+            ("Follow-up letters", case.get("followups") or []),
+        ):
+            letters = []
+            for other_id in ids:
+                other = self.repo.get_case(other_id) if other_id != case["id"] else None
+                if other is not None:
+                    letters.append((other_id, _letter_name(other)))
+            if letters:
+                found.append((heading, letters))
+        return found
 
     def today(self) -> date:
         """The user's calendar day in the configured time zone (dates are local days)."""
@@ -179,16 +269,72 @@ class CaseService:
         return self._numbers.get((iso3, year), 0) + 1
 
     def _count_reference(self, reference: str | None) -> None:
-        match = _SERIES.match(reference or "")
-        if match and self._numbers is not None:
-            key = (match["iso3"], int(match["year"]))
-            self._numbers[key] = max(self._numbers.get(key, 0), int(match["number"]))
+        if self._numbers is None:
+            return
+        for piece in split_references(reference or ""):
+            if (parsed := parse_reference(piece)) is not None:
+                key = (parsed.series, parsed.year)
+                self._numbers[key] = max(self._numbers.get(key, 0), parsed.number)
 
     def save(self, case: Case, actor: str, action: str, detail: dict[str, Any]) -> None:
         """Recompute the indexed summary (status, label, reminder dates), then persist."""
         derive(case, self.registry, self.rules_of(case))
         self.repo.save_case(case, actor=actor, action=action, detail=detail)
         self._count_reference(case.get("reference"))
+
+
+def derived_id(case_id: str, what: str) -> str:
+    """A case id made from another case's id and what the new case is (a reference, a run),
+    so that doing the same thing twice (a retry after a crash) finds the same case."""
+    return "c" + hashlib.sha256(f"{case_id}:{what}".encode()).hexdigest()[:10]
+
+
+def letter_for(
+    case: Case, letter_id: str, addressee: dict[str, Any], reference: str, group: list[str]
+) -> Case:
+    """The letter of a group sent to one more addressee: the same answers but its own."""
+    letter = copy.deepcopy({k: v for k, v in case.items() if k not in ("seen", "reminders")})
+    intake = letter["runs"][0]
+    intake["answers"] = {**intake["answers"], "addressees": [addressee], "reference": reference}
+    letter.update(
+        id=letter_id, reference=reference, label=reference, runs=[intake], group=group, history=[]
+    )
+    return letter
+
+
+def followup_case(case: Case, letter_id: str, action: Mapping[str, Any], version: int) -> Case:
+    """A follow-up letter as a communication of its own, from the follow-up answers. Themes
+    and names of people stay with the letter it follows up (linked): a follow-up letter on a
+    reprisal is not a second reprisal case, and confidential names are not copied around."""
+    intake: dict[str, Any] = case["runs"][0]["answers"]
+    reference = parse_reference(str(action["followup_reference"]))
+    assert reference is not None, "a saved follow-up reference is valid"
+    summary = f"Follow-up to {case.get('reference') or case['id']}: {intake.get('summary', '')}"
+    answers: dict[str, Any] = {
+        "comm_type": reference.current_type,
+        "addressees": intake.get("addressees") or [],
+        "date_sent": action["action_date"],
+        "mandates": intake.get("mandates") or [],
+        "reference": str(reference),
+        "summary": summary.strip(),
+    }
+    run = {
+        "checklist": COMMUNICATION_INTAKE, "version": version, "status": "done",
+        "position": None, "answers": answers, "skipped": [], "pending": None,
+    }  # fmt: skip
+    return {
+        "id": letter_id, "kind": "communication", "owner": case["owner"], "status": "open",
+        "reference": str(reference), "label": str(reference),
+        "created_at": case.get("created_at"), "runs": [run], "files": [],
+        "follows": case["id"], "history": [],
+    }  # fmt: skip
+
+
+def _letter_name(case: Case) -> str:
+    runs = case.get("runs") or []
+    actors = (runs[0]["answers"].get("addressees") if runs else None) or []
+    names = ", ".join(a.get("name", "") for a in actors)
+    return f"{case.get('label') or case['id']}" + (f" ({names})" if names else "")
 
 
 def _iso(day: date | None) -> str | None:

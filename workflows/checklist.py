@@ -23,8 +23,8 @@ from workflows.expressions import Expression, ExpressionError
 QUESTION_TYPES = frozenset(
     {"text", "yesno", "choice", "multi", "date", "number", "actor", "mandate", "file"}
 )
-VALIDATORS = frozenset({"reference", "report_symbol"})
-SUGGESTIONS = frozenset({"reference"})
+VALIDATORS = frozenset({"reference", "followup_reference", "report_symbol"})
+SUGGESTIONS = frozenset({"reference", "followup_reference"})
 #: "any": offered on every kind of case (the reprisal checklist).
 CASE_KINDS = frozenset({"communication", "visit", "any"})
 STAGES = frozenset({"intake", "update", "closure"})

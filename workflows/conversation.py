@@ -23,6 +23,7 @@ from workflows.admin import admin_command, user_id_problem
 from workflows.alerts import AlertService
 from workflows.cases import INTAKE, CaseService
 from workflows.reporting import ReportChat
+from workflows.search import find_case
 from workflows.views import Button, Reply, case_card, case_list, question_reply, review_reply
 
 log = logging.getLogger(__name__)
@@ -204,14 +205,15 @@ class Conversation:
     def _open_reference(self, chat: Chat, user: access.User, reference: str) -> list[Reply]:
         if not reference:
             return [Reply("Which case? For example /case AL BDI 2/2017.", error=True)]
-        case = self.repo.case_by_reference(reference) or self.repo.get_case(reference)
+        case = find_case(self.repo, reference)
         if case is None or not access.can_view(user, case):
             return [Reply(f"No case {reference} that you can see. /cases lists yours.", error=True)]
         return [self._card(chat, user, case)]
 
     def _card(self, chat: Chat, user: access.User, case: Case) -> Reply:
         registry = self.service.registry
-        card = case_card(case, user, registry, chat.private, _next_step(case))
+        links = self.service.links(case)
+        card = case_card(case, user, registry, chat.private, _next_step(case), links)
         fact = standing.card_line(standing.invitations(self.repo), case)
         card.text = f"{fact}\n{card.text}" if fact else card.text
         return card
@@ -241,7 +243,7 @@ class Conversation:
         reference, new_owner = " ".join(args[:-1]), args[-1]
         if problem := user_id_problem(new_owner):
             return [Reply(problem, error=True)]
-        case = self.repo.case_by_reference(reference) or self.repo.get_case(reference)
+        case = find_case(self.repo, reference)
         if case is None or not access.can_edit(user, case):
             return [Reply(f"No case {reference} that you can hand over.", error=True)]
         target = self.repo.get_user(new_owner)
@@ -434,7 +436,7 @@ def _next_step(case: Case) -> str:
     if case["status"] == "closed":
         return "none, the case is closed"
     if case["kind"] == "communication":
-        return "record the reply or a follow-up action, or close the case"
+        return "record a reply, a follow-up or the letter's publication, or close the case"
     return "record the State's response, the visit or the report, or close the case"
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from workflows.dates import parse_iso
 
 RULES_FILE = Path(__file__).parent / "deadline_rules.toml"
-URGENT_TYPES = frozenset({"UA", "JUA"})
+URGENT_TYPES = frozenset({"UA", "JUA"})  # JUA: a joint urgent appeal in older records
 #: Visit events that count as the State responding to a request.
 RESPONSES = frozenset(
     {"acknowledged", "accepted", "proposed", "agreed", "declined", "postponed", "cancelled"}
@@ -30,6 +30,8 @@ class Rules:
     reply_days: int = 60
     urgent_check_days: int = 7
     followup_letter_after_days: int = 30
+    letter_publication_after_days: int = 0
+    reply_publication_after_days: int = 0
     non_cooperation_count: int = 3
     no_response_months: int = 12
     report_months: int = 12
@@ -111,8 +113,9 @@ def _communication(case: Mapping[str, Any], rules: Rules) -> list[Deadline]:
         return []
     replied = has_reply(case)
     actions = [a for a in answers_of(case, "communication_followup") if a.get("action_date")]
-    letter = any(a.get("action_type") == "letter" for a in actions)
+    letter = any(a.get("action_type") == "letter" for a in actions) or bool(case.get("followups"))
     found = [Deadline(case["id"], "reply", due, "Reply due from the addressee", replied)]
+    found += _publication(case, due, rules)
     if answers.get("comm_type") in URGENT_TYPES:
         early = parse_iso(answers["date_sent"]) + timedelta(days=rules.urgent_check_days)
         title = "Early check on an urgent appeal"
@@ -120,6 +123,28 @@ def _communication(case: Mapping[str, Any], rules: Rules) -> list[Deadline]:
     followup = due + timedelta(days=rules.followup_letter_after_days)
     title = "Follow-up letter suggested (no reply)"
     found.append(Deadline(case["id"], "followup_letter", followup, title, replied or letter))
+    return found
+
+
+def _publication(case: Mapping[str, Any], reply_ends: date, rules: Rules) -> list[Deadline]:
+    """The letter is published when the reply period ends; replies as soon as received,
+    unless the addressee asked for confidentiality. One reply deadline per case (reminders
+    are kept per rule): due with the oldest public reply not yet published."""
+    published = any(a.get("letter_published") for a in answers_of(case, "communication_published"))
+    due = reply_ends + timedelta(days=rules.letter_publication_after_days)
+    found = [Deadline(case["id"], "letter_publication", due, "Publish the letter", published)]
+    public = [
+        a
+        for a in answers_of(case, "communication_reply")
+        if a.get("reply_date") and a.get("reply_confidential") is False
+    ]
+    if public:
+        waiting = [a for a in public if not a.get("reply_published")]
+        received = min(parse_iso(a["reply_date"]) for a in waiting or public)
+        due = received + timedelta(days=rules.reply_publication_after_days)
+        found.append(
+            Deadline(case["id"], "reply_publication", due, "Publish the reply", not waiting)
+        )
     return found
 
 
@@ -163,11 +188,16 @@ def non_cooperating_states(
     communications counts: one reply breaks the streak. Drafts (not finished logging) do not
     count; closed cases do, since closing a case does not mean the State replied. The
     default deadline applies here, not per-mandate overrides: cooperation is the State's
-    record across mandates.
+    record across mandates. Letters an upgrade made from older records (`reply_unknown`:
+    another addressee's letter, or a follow-up letter recorded as an action) are left out:
+    those records never said whether that letter was answered, and a State is named here
+    only on what was recorded.
     """
     history: dict[str, list[tuple[date, str, bool]]] = {}
     for case in cases:
         if case.get("kind") != "communication" or case.get("status") == "draft":
+            continue
+        if case.get("reply_unknown"):
             continue
         due = reply_due(case, rules)
         if due is None or due >= today:

@@ -36,11 +36,14 @@ from workflows.answers import (
     confirm_pending,
     display,
     parse_answer,
-    suggest_reference,
+    suggest,
 )
 from workflows.checklist import Checklist, Choice, Question
 
 SAVE = "save"
+#: The value of the button that takes a question's suggestion: a short token, since the
+#: suggestion itself (one reference per addressee) may not fit in Telegram's callback data.
+SUGGESTED = "suggested"
 YES_NO = (Choice("yes", "Yes"), Choice("no", "No"))
 
 
@@ -151,6 +154,9 @@ def handle(checklist: Checklist, run: dict[str, Any], inp: Input, ctx: AnswerCon
             return _back(checklist, run, question, ctx)
         case Pick(value=value) if run.get("pending"):
             return _confirm(checklist, run, question, value, ctx)
+        case Pick(value=value) if value == SUGGESTED and question.suggest:
+            suggestion = suggest(question.suggest, _with_names(ctx, run).names, ctx)
+            return _answer_text(checklist, run, question, suggestion or "", ctx)
         case Pick(value=value):
             return _answer_text(checklist, run, question, value, ctx)
         case Text(text=text):
@@ -280,9 +286,9 @@ def _choices(q: Question, run: dict[str, Any], ctx: AnswerContext) -> tuple[Choi
         return YES_NO
     if q.type == "choice":
         return q.choices
-    if q.suggest == "reference":
-        suggestion = suggest_reference(ctx.names, ctx)
-        return (Choice(suggestion, suggestion),) if suggestion else ()
+    if q.suggest:
+        suggestion = suggest(q.suggest, ctx.names, ctx)
+        return (Choice(SUGGESTED, suggestion),) if suggestion else ()
     return ()
 
 

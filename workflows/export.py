@@ -37,9 +37,9 @@ from storage.atomic import make_private_dirs
 from storage.layout import META_FILE, case_ids_on_disk, case_path, read_case_file
 from storage.lock import LOCK_FILE, DataDirLock
 from storage.repository import Repository, StorageError
-from storage.tinydb_repo import open_repository
 from workflows.checklist import Registry
 from workflows.report.confidential import redacted
+from workflows.upgrade import open_data
 
 EXPORT_FORMAT = "followup-bot export"
 BACKUP_FORMAT = "followup-bot backup"
@@ -271,7 +271,7 @@ def _open_staged(staging: Path, archive: Path, actor: str, force: bool) -> int:
         except StorageError as exc:
             raise RestoreError(f"the backup cannot be opened: {exc}") from exc
     try:
-        repo = open_repository(staging)
+        repo = open_data(staging)  # re-indexes the restored case files, upgrades old ones
     except StorageError as exc:
         raise RestoreError(f"the backup cannot be opened: {exc}") from exc
     try:

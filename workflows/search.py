@@ -1,10 +1,12 @@
 """`/find TEXT`: find cases by what staff remember of them.
 
-Matches references, States (names, codes and the names staff type: "Turkey" finds Türkiye),
-other actors ("Acme" finds every communication sent to the company), summaries and other
-free text, themes, mandates and choices, accent- and case-insensitively; every word typed
-must start a word of the case ("defend" finds "defenders"). A complete reference matches
-only that case. `reprisal` alone lists the cases flagged as involving reprisals.
+Matches references (however typed: "al irn 2/2017"; an upgraded case also by the reference
+it had before, e.g. "JAL IRN 2/2017"), States (names, codes and the names staff type:
+"Turkey" finds Türkiye), other actors ("Acme" finds every communication sent to the
+company), summaries and other free text, themes, mandates and choices, accent- and
+case-insensitively; every word typed must start a word of the case ("defend" finds
+"defenders"). A complete reference matches only that case. `reprisal` alone lists the
+cases flagged as involving reprisals.
 
 Only cases the user may see are searched (`access.can_view`), and a confidential answer
 (names of victims) is searched only for a user who may see it in this chat
@@ -20,10 +22,11 @@ import re
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from storage.repository import INDEX_FIELDS, Case
+from storage.repository import INDEX_FIELDS, Case, Repository
 from workflows.access import User, can_view, sees_confidential
 from workflows.actors import resolve_state
 from workflows.checklist import Question, Registry
+from workflows.references import Reference, canonical, parse_reference
 from workflows.report.facts import is_reprisal
 from workflows.text import fold
 
@@ -33,7 +36,6 @@ REPRISAL_WORDS = frozenset(
 )
 SEARCHED_TYPES = frozenset({"text", "actor", "multi", "choice", "mandate"})
 MAX_QUERY = 200
-_REFERENCE = re.compile(r"(JAL|JUA|JOL|AL|UA|OL) [A-Z]{3} [0-9]{1,4}/[0-9]{4}")
 _WORD = re.compile(r"\w+")
 
 
@@ -57,7 +59,7 @@ def search(
         return []
     registry = registry or _shipped_registry()
     cases = source.iter_cases() if hasattr(source, "iter_cases") else source
-    reference = query.upper() if _REFERENCE.fullmatch(query.upper()) else None
+    reference = canonical(query)
     reprisals = fold(query) in REPRISAL_WORDS
     # Names only: two-letter queries are communication types ("UA"), not Ukraine, and
     # three-letter codes already match the stored code.
@@ -69,7 +71,7 @@ def search(
         if reprisals:
             matched = is_reprisal(case)
         elif reference:
-            matched = " ".join(str(case.get("reference") or "").split()).upper() == reference
+            matched = reference in _references(case)
         else:
             allowed = sees_confidential(user, case, private_chat)
             matched = (state is not None and state.code in _codes(case)) or _has_words(
@@ -79,6 +81,32 @@ def search(
             found.append({field: case.get(field) for field in INDEX_FIELDS})
     found.sort(key=lambda e: (e.get("status") == "closed", fold(str(e.get("label") or ""))))
     return found
+
+
+def find_case(repo: Repository, text: str) -> Case | None:
+    """The case `/case` opens: by reference however typed, by case id, or by an earlier
+    reference kept as an alias when a folder was upgraded. Several letters share the alias
+    of the joint letter they were split from; the one that kept its number wins ("JAL IRN
+    1/2017" opens "AL IRN 1/2017", not the Türkiye letter). Aliases are rare and only looked
+    for when no reference matches, so the scan of every case is the exception."""
+    reference = parse_reference(text)
+    if reference is None:
+        return repo.case_by_reference(text) or repo.get_case(text.strip())
+    found = repo.case_by_reference(str(reference))
+    if found is not None:
+        return found
+    holders = [c for c in repo.iter_cases() if str(reference) in _references(c)]
+    kept = str(Reference(reference.current_type, reference.series, reference.number,
+                         reference.year))  # fmt: skip
+    return next((c for c in holders if c.get("reference") == kept), None) or next(
+        iter(holders), None
+    )
+
+
+def _references(case: Case) -> set[str]:
+    """The case's reference and aliases, each in canonical form."""
+    texts = [case.get("reference"), *(case.get("aliases") or [])]
+    return {ref for text in texts if text and (ref := canonical(str(text)))}
 
 
 @functools.cache
@@ -104,6 +132,7 @@ def _codes(case: Case) -> set[str]:
 def _case_words(case: Case, registry: Registry, confidential: bool) -> set[str]:
     """Every searchable word of the case; confidential answers only if `confidential`."""
     parts = [str(case.get("reference") or ""), str(case.get("label") or "")]
+    parts += [str(alias) for alias in case.get("aliases") or []]
     for run in case.get("runs") or []:
         try:
             checklist = registry.get(run["checklist"], run["version"])

@@ -5,11 +5,16 @@ Columns (first row; names are the checklist question ids, any order, case-insens
 
     kind      communication | visit (or pass --kind for a file of one kind)
     owner     user id of the officer who owns the case (or pass --owner)
+    group     communications: any label; rows with the same label are letters with the same
+              allegations to different addressees, linked as one group
+    follows   communications: the reference of the letter this one follows up (in the file
+              or already in the bot): the row is a follow-up letter, linked to it
     communications: comm_type, addressees, date_sent, mandates, reference, summary, themes;
               reply: reply_date, reply_language, translation_requested, reply_nature,
-              reply_confidential, reply_summary; one follow-up action: action_type,
-              action_date, followup_reference, consent, action_notes; closure:
-              closure_reason, closure_date, closure_notes
+              reply_confidential, reply_summary, reply_published; publication:
+              letter_published, publication_link; one follow-up action: action_type,
+              action_date, followup_reference, action_notes; closure: closure_reason,
+              closure_date, closure_notes
     visits:   origin (request, the default, or invitation), state, mandates, request_date
               or invited_on, timeframe; one event: event, event_date, visit_start, visit_end,
               event_notes; the visit: visited_from, visited_to, announced_on, eom_statement,
@@ -17,15 +22,20 @@ Columns (first row; names are the checklist question ids, any order, case-insens
               report: report_symbol, session, presented_on; closure
 
 Every value is read exactly as the chat reads a typed answer (same parsers, same rules: dates
-as 15/03/2017 or 2017-03-15, yes/no, choices by value or label, States by name or code), so
-an imported case is indistinguishable from one logged in the chat. Several addressees are
-separated by ";" or ","; an addressee that is not a State is written "other: Acme Mining".
-Files and confidential answers (names of victims) are never imported.
+as 15/03/2017 or 2017-03-15, yes/no, choices by value or label, States by name or code;
+references in OHCHR's form however typed, "AL BDI 2/2017"), so an imported case is
+indistinguishable from one logged in the chat. A row is one letter to one addressee, as
+OHCHR's communications database lists them (link a group with `group`). A row may still name
+several addressees, separated by ";" or ",", with one reference per addressee: it becomes one
+letter each, linked, as in the chat; a reply then belongs to one addressee, so such a row
+takes no reply. An addressee that is not a State is written "other: Acme Mining". A
+follow-up action "letter" becomes a follow-up communication, as in the chat. Files and
+confidential answers (names of victims) are never imported.
 
-Each row becomes one case, saved in one atomic write, or nothing: a bad row is reported with
-its line and every reason found first, and the other rows are still imported. Importing the
-same file again creates no duplicates: a communication whose reference exists is skipped, as
-is a visit with the same State, request date and mandates.
+Each row becomes its cases, each saved in one atomic write, or nothing: a bad row is reported
+with its line and every reason found first, and the other rows are still imported. Importing
+the same file again creates no duplicates: a communication whose reference exists is
+skipped, as is a visit with the same State, request date and mandates.
 """
 
 from __future__ import annotations
@@ -43,17 +53,27 @@ from storage.repository import Case, Repository
 from workflows import engine
 from workflows.actors import resolve_state, suggest_states
 from workflows.answers import ANSWER_OTHER_ACTOR, AnswerContext
-from workflows.cases import OVERRIDES, derive
+from workflows.cases import (
+    COMMUNICATION_INTAKE,
+    FOLLOWUP,
+    OVERRIDES,
+    derive,
+    derived_id,
+    followup_case,
+    letter_for,
+)
 from workflows.checklist import Checklist, Registry
 from workflows.deadlines import load_rules, rules_for
+from workflows.references import canonical, split_references
 
 KINDS = {
-    "communication": ("communication_intake", "communication_reply", "communication_followup",
-                      "communication_closure"),
+    "communication": ("communication_intake", "communication_reply", "communication_published",
+                      "communication_followup", "communication_closure"),
     "visit": ("visit_request", "visit_response", "visit_conducted", "visit_report",
               "visit_closure"),
 }  # fmt: skip
-COMMON = ("kind", "owner")
+COMMON = ("kind", "owner", "group", "follows")
+LINKS = ("group", "follows")
 OWNER_ROLES = ("admin", "officer")
 _OTHER = re.compile(r"^\s*other\s*:\s*", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*[,;\n]\s*")
@@ -106,6 +126,10 @@ def columns(registry: Registry) -> dict[str, list[tuple[str, str]]]:
             for c in (registry.latest(cid) for cid in checklist_ids)
             for q in _importable(c)
         ]
+    found["communication"] += [
+        ("group", "Link: rows with the same label are one letter's addressees"),
+        ("follows", "Link: the reference of the letter this one follows up"),
+    ]
     return found
 
 
@@ -212,30 +236,95 @@ def import_file(
     rows = read_rows(path, registry)
     result = ImportResult()
     seen = _existing_keys(repo)
+    accepted: list[tuple[Row, list[Case]]] = []
     for row in rows:
         try:
-            case = _build(row, repo, registry, today=today, now=now, tz=tz,
-                          owner=owner, kind=kind)  # fmt: skip
+            built = _build(row, repo, registry, today=today, now=now, tz=tz,
+                           owner=owner, kind=kind)  # fmt: skip
         except RowError as exc:
             result.problems.append(Problem(row.line, str(exc)))
             continue
+        problem = _duplicate(row, built, seen, result)
+        if problem is None:
+            accepted.append((row, built))
+            result.imported.append((row.line, built[0]["label"]))
+    linked = _link(accepted, repo, result)
+    if not dry_run:
+        for row, built in accepted:
+            if row.line in linked:
+                continue
+            for case in built:
+                detail = {"source": path.name, "line": row.line}
+                repo.save_case(case, actor=actor, action="import", detail=detail)
+        for case in _linked_existing(accepted, repo):
+            repo.save_case(case, actor=actor, action="link_followup", detail={"source": path.name})
+        counts = {"imported": len(result.imported), "skipped": len(result.skipped),
+                  "problems": len(result.problems)}  # fmt: skip
+        repo.audit(actor=actor, action="import", target=path.name, detail=counts)
+    return result
+
+
+def _duplicate(
+    row: Row, built: list[Case], seen: dict[tuple[Any, ...], int], result: ImportResult
+) -> Problem | None:
+    """A row whose record is already stored (skipped) or already in the file (a problem)."""
+    for case in built:
         key = _key(case)
         if key in seen:
             where = seen[key]
             what = "already imported" if where == 0 else f"same record as line {where}"
             problem = Problem(row.line, f"{case['label']}: {what}")
             (result.skipped if where == 0 else result.problems).append(problem)
-            continue
-        seen[key] = row.line
-        if not dry_run:
-            detail = {"source": path.name, "line": row.line}
-            repo.save_case(case, actor=actor, action="import", detail=detail)
-        result.imported.append((row.line, case["label"]))
-    if not dry_run:
-        counts = {"imported": len(result.imported), "skipped": len(result.skipped),
-                  "problems": len(result.problems)}  # fmt: skip
-        repo.audit(actor=actor, action="import", target=path.name, detail=counts)
-    return result
+            return problem
+    for case in built:
+        seen[_key(case)] = row.line
+    return None
+
+
+def _link(
+    accepted: list[tuple[Row, list[Case]]], repo: Repository, result: ImportResult
+) -> set[int]:
+    """Join the letters of one `group` and each follow-up letter to what it `follows`; a
+    row that names a letter found nowhere is moved to the problems. Returns those lines."""
+    groups: dict[str, list[Case]] = {}
+    by_reference = {str(case.get("reference")): case for _, built in accepted for case in built}
+    failed: set[int] = set()
+    for row, built in accepted:
+        if label := row.values.get("group", "").strip():
+            groups.setdefault(label.casefold(), []).extend(built)
+        if followed := row.values.get("follows", "").strip():
+            reference = canonical(followed) or followed
+            original = by_reference.get(reference) or repo.case_by_reference(reference)
+            if original is None or original.get("kind") != "communication":
+                failed.add(row.line)
+                reason = f"follows: no communication {followed} in the file or the bot"
+                result.problems.append(Problem(row.line, reason))
+                continue
+            built[0]["follows"] = original["id"]
+            original["followups"] = [*(original.get("followups") or []), built[0]["id"]]
+    for letters in groups.values():
+        ids = list(dict.fromkeys(i for c in letters for i in [*(c.get("group") or []), c["id"]]))
+        for case in letters:
+            case["group"] = ids
+    result.imported = [(line, label) for line, label in result.imported if line not in failed]
+    return failed
+
+
+def _linked_existing(accepted: list[tuple[Row, list[Case]]], repo: Repository) -> list[Case]:
+    """Cases already in the bot that an imported follow-up letter follows: to save again."""
+    imported = {case["id"] for _, built in accepted for case in built}
+    found: dict[str, Case] = {}
+    for _, built in accepted:
+        for case in built:
+            original_id = case.get("follows")
+            if original_id and original_id not in imported and original_id not in found:
+                stored = repo.get_case(original_id)
+                if stored is not None:
+                    found[original_id] = stored
+    for case_id, stored in found.items():
+        new = [c["id"] for _, built in accepted for c in built if c.get("follows") == case_id]
+        stored["followups"] = list(dict.fromkeys([*(stored.get("followups") or []), *new]))
+    return list(found.values())
 
 
 def _existing_keys(repo: Repository) -> dict[tuple[Any, ...], int]:
@@ -258,7 +347,8 @@ def _normal(reference: str) -> str:
 def _key(case: Case) -> tuple[Any, ...]:
     answers = case["runs"][0]["answers"]
     if case["kind"] == "communication":
-        return ("communication", _normal(answers.get("reference") or ""))
+        reference = str(answers.get("reference") or "")
+        return ("communication", canonical(reference) or _normal(reference))
     state = (answers.get("state") or {}).get("code")
     return ("visit", state, answers.get("request_date"), tuple(sorted(answers.get("mandates", []))))
 
@@ -273,9 +363,13 @@ def _build(
     tz: str,
     owner: str | None,
     kind: str | None,
-) -> Case:
-    values = dict(row.values)
+) -> list[Case]:
+    """The row's case, then any case it makes: the other addressees' letters, follow-up
+    letters."""
+    values = {k: v for k, v in row.values.items() if k not in LINKS}
     case_kind = values.pop("kind", kind or "").strip().lower()
+    if case_kind != "communication" and any(row.values.get(k) for k in LINKS):
+        raise RowError("group and follows are only for a communication")
     if case_kind not in KINDS:
         raise RowError("kind must be communication or visit")
     case_owner = values.pop("owner", owner or "").strip()
@@ -319,9 +413,37 @@ def _build(
         problems.append(f"{', '.join(sorted(values))}: only for a {other}")
     if problems:
         raise RowError("; ".join(problem.rstrip(".") for problem in problems))
-    overrides = repo.get_setting(OVERRIDES, {})
-    derive(case, registry, rules_for(case, load_rules(), overrides))
-    return case
+    cases = [case, *_made_from(case, registry)] if case_kind == "communication" else [case]
+    rules, overrides = load_rules(), repo.get_setting(OVERRIDES, {})
+    for made in cases:
+        derive(made, registry, rules_for(made, rules, overrides))
+    return cases
+
+
+def _made_from(case: Case, registry: Registry) -> list[Case]:
+    """As the chat does on saving: one letter per addressee, follow-up letters as cases."""
+    answers = case["runs"][0]["answers"]
+    actors = answers.get("addressees") or []
+    references = split_references(answers.get("reference") or "")
+    made: list[Case] = []
+    if len(actors) > 1:
+        if len(case["runs"]) > 1:
+            raise RowError(
+                "a reply, publication or follow-up belongs to one addressee's letter: "
+                "give one row per addressee (link them with the group column)"
+            )
+        ids = [case["id"], *(derived_id(case["id"], ref) for ref in references[1:])]
+        pairs = zip(actors[1:], references[1:], ids[1:], strict=True)
+        made = [letter_for(case, i, actor, ref, ids) for actor, ref, i in pairs]
+        answers.update(addressees=actors[:1], reference=references[0])
+        case["group"] = ids
+    version = registry.latest(COMMUNICATION_INTAKE).version
+    for index, run in enumerate(case["runs"]):
+        if run["checklist"] == FOLLOWUP and run["answers"].get("action_type") == "letter":
+            letter_id = derived_id(case["id"], f"followup:{index}")
+            made.append(followup_case(case, letter_id, run["answers"], version))
+            case["followups"] = [*(case.get("followups") or []), letter_id]
+    return made
 
 
 def _fill(checklist: Checklist, values: dict[str, str], ctx: AnswerContext) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from workflows import engine
 from workflows.access import User, can_edit, sees_confidential
 from workflows.answers import AnswerContext, display
 from workflows.checklist import Checklist, Registry
+from workflows.references import JOINT_TYPES
 
 PAGE_SIZE = 8
 
@@ -92,23 +93,60 @@ def review_reply(
     return Reply(text="\n".join(lines), buttons=buttons, title=title)
 
 
+Links = list[tuple[str, list[tuple[str, str]]]]
+
+
 def case_card(
-    case: dict[str, Any], user: User, registry: Registry, private_chat: bool, next_step: str
+    case: dict[str, Any],
+    user: User,
+    registry: Registry,
+    private_chat: bool,
+    next_step: str,
+    links: Links | None = None,
 ) -> Reply:
-    """A case at a glance: summary, checklists done, files, and what can be done next."""
+    """A case at a glance: summary, checklists done, files, linked letters (the rest of its
+    group, what it follows up, its follow-up letters), and what can be done next."""
     confidential = sees_confidential(user, case, private_chat)
     lines = [f"Status: {case['status']} · owner {case['owner']}"]
+    if kind := communication_kind(case):
+        lines.append(f"Type: {kind}")
+    if case.get("aliases"):
+        lines.append("Earlier reference: " + ", ".join(case["aliases"]))
+    for heading, letters in links or []:
+        lines.append(f"{heading}: " + "; ".join(name for _, name in letters))
     for index, run in enumerate(case["runs"]):
         checklist = registry.get(run["checklist"], run["version"])
         state = {"done": "saved", "review": "to review"}.get(run["status"], "in progress")
-        lines.append(f"{index + 1}. {checklist.title} ({state})")
+        lines.append(f"{index + 1}. {checklist.title}{_from(case, run)} ({state})")
         lines += [f"   {q.label}: {_value(q, run, confidential)}"
                   for q in checklist.questions if q.id in run["answers"]]  # fmt: skip
     if case["files"]:
         lines.append("Files: " + ", ".join(f["name"] for f in case["files"]))
     lines.append(f"Next step: {next_step}")
     buttons = _card_buttons(case, user, registry)
+    buttons += [Button(name[:40], f"c:{case_id}") for _, ls in links or [] for case_id, name in ls]
     return Reply(text="\n".join(lines), buttons=buttons, title=case["label"])
+
+
+def communication_kind(case: dict[str, Any]) -> str:
+    """ "joint AL", "UA"...: the type, with "joint" when two or more mandates sent it."""
+    runs = case.get("runs") or []
+    if case.get("kind") != "communication" or not runs:
+        return ""
+    answers = runs[0]["answers"]
+    kind = str(answers.get("comm_type") or "")
+    joint = len(answers.get("mandates") or []) >= 2 or kind in JOINT_TYPES
+    kind = JOINT_TYPES.get(kind, kind)
+    follow = " (follow-up letter)" if case.get("follows") else ""
+    return f"{'joint ' if joint and kind else ''}{kind}{follow}"
+
+
+def _from(case: dict[str, Any], run: dict[str, Any]) -> str:
+    """ " from Burundi" on a reply: a letter has one addressee, so its replies are theirs."""
+    if run["checklist"] != "communication_reply" or not case.get("runs"):
+        return ""
+    actors = case["runs"][0]["answers"].get("addressees") or []
+    return f" from {actors[0]['name']}" if len(actors) == 1 else ""
 
 
 def _value(q: Any, run: dict[str, Any], confidential: bool) -> str:

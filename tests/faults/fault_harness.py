@@ -251,8 +251,9 @@ def add_officers(data_dir: Path, user_ids: Iterable[int], role: str = "officer")
 def seed_overdue_letters(
     data_dir: Path, registry: Registry, owners: list[int], per_owner: int, today: date
 ) -> list[str]:
-    """Urgent appeals sent 200 days before `today` and never answered: each has three
-    reminders due (the early check, the reply, the follow-up letter). Returns the case ids."""
+    """Urgent appeals sent 200 days before `today`, published, and never answered: each has
+    three reminders due (the early check, the reply, the follow-up letter). Returns the case
+    ids."""
     codes = ("BDI", "KEN", "CHL", "NPL", "PER", "GHA")
     names = {"BDI": "Burundi", "KEN": "Kenya", "CHL": "Chile", "NPL": "Nepal", "PER": "Peru",
              "GHA": "Ghana"}  # fmt: skip
@@ -290,7 +291,16 @@ def seed_overdue_letters(
                                 "answers": intake,
                                 "skipped": [],
                                 "pending": None,
-                            }
+                            },
+                            {
+                                "checklist": "communication_published",
+                                "version": 1,
+                                "status": "done",
+                                "position": None,
+                                "answers": {"letter_published": sent.isoformat()},
+                                "skipped": ["publication_link"],
+                                "pending": None,
+                            },
                         ],
                         "files": [],
                     }

@@ -1,4 +1,9 @@
-"""A hand-checked data set for the report tests: 40 communications and 8 visits.
+"""A hand-checked data set for the report tests: 45 communications and 8 visits.
+
+One letter per addressee, as OHCHR records them: #5, once a joint letter to Myanmar and a
+company, is #5 (Myanmar) and #35 (the company), linked as a group. Follow-up letters are
+communications of their own, linked to the letter they follow up: #36 (follows #1), #37
+(#16), #38 (P2) and P7 (P4). "Joint" is two or more mandates; references say AL, UA or OL.
 
 Every case is written out literally so that the expected figures in test_report_figures.py
 can be worked out by hand from this file alone (the comments there show the working). The
@@ -32,10 +37,8 @@ _STATE_NAMES = {
     "PHL": "Philippines", "RUS": "Russian Federation", "HND": "Honduras", "COL": "Colombia",
     "GBR": "United Kingdom", "IRN": "Iran", "VNM": "Viet Nam", "SAU": "Saudi Arabia",
 }  # fmt: skip
-_MANDATES = {
-    "AL": ["WGAD"], "UA": ["SR HRDs"], "OL": ["SR Torture"],
-    "JAL": ["WGAD", "SR HRDs"], "JUA": ["WGAD", "SR HRDs"], "JOL": ["WGAD", "SR HRDs"],
-}  # fmt: skip
+_MANDATES = {"AL": ["WGAD"], "UA": ["SR HRDs"], "OL": ["SR Torture"]}
+JOINT_MANDATES = ["WGAD", "SR HRDs"]
 ACME = "Société Minière Acmé"
 TOTAL = "Total Énergies SE"
 
@@ -48,10 +51,14 @@ def other(name: str) -> dict[str, str]:
     return {"code": "OTH", "name": name, "kind": "other"}
 
 
+#: The checklist versions the fixture's answers follow (reprisal actions are version 1's).
+_VERSIONS = {"communication_intake": 2, "communication_reply": 2, "communication_published": 1}
+
+
 def run(checklist: str, **answers: Any) -> dict[str, Any]:
     return {
         "checklist": checklist,
-        "version": 1,
+        "version": _VERSIONS.get(checklist, 1),
         "status": "done",
         "position": None,
         "answers": answers,
@@ -72,13 +79,17 @@ def communication(
     victims: str | None = None,
     owner: str = OFFICER_A,
     closed: str | None = None,
+    joint: bool = False,
+    published: str | None = None,
+    reply_published: str | None = None,
+    links: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     comm_type, code, _ = reference.split(" ")
     intake: dict[str, Any] = {
         "comm_type": comm_type,
         "addressees": to or [state(code)],
         "date_sent": sent,
-        "mandates": _MANDATES[comm_type],
+        "mandates": JOINT_MANDATES if joint else _MANDATES[comm_type],
         "reference": reference,
         "summary": f"Allegations in communication {reference}.",
     }
@@ -88,8 +99,12 @@ def communication(
         intake["victims"] = victims
     runs = [run("communication_intake", **intake)]
     if reply:
+        published_on = {"reply_published": reply_published} if reply_published else {}
         runs.append(run("communication_reply", reply_date=reply, reply_language="EN",
-                        reply_nature="substantive", reply_confidential=False))  # fmt: skip
+                        reply_nature="substantive", reply_confidential=False,
+                        **published_on))  # fmt: skip
+    if published:
+        runs.append(run("communication_published", letter_published=published))
     for action_type, action_date in actions:
         # Consent to be named is asked only for the SG report; only the PHL person gave it.
         extra = {"consent": "PHL" in reference} if action_type == "sg_report" else {}
@@ -98,6 +113,7 @@ def communication(
     if closed:
         runs.append(run("communication_closure", closure_reason="answered", closure_date=closed))
     return {
+        **(links or {}),
         "id": f"c{number:010d}",
         "kind": "communication",
         "owner": owner,
@@ -111,6 +127,10 @@ def communication(
     }
 
 
+def cid(number: int) -> str:
+    return f"c{number:010d}"
+
+
 def _communications() -> list[dict[str, Any]]:
     b = OFFICER_B
     c = communication
@@ -119,49 +139,64 @@ def _communications() -> list[dict[str, Any]]:
         #     window (sent 1 Jun-30 Nov 2016, March 2017 session), P6 just after it.
         c(101, "AL CHN 1/2016", "2016-03-10", reply="2016-04-20", closed="2016-05-01"),  # P1
         c(102, "AL CHN 5/2016", "2016-07-05", themes=("reprisal",), victims="Li Wei",
-          actions=(("letter", "2017-01-20"), ("asg", "2017-02-01"))),  # P2
+          actions=(("letter", "2017-01-20"), ("asg", "2017-02-01")),
+          links={"followups": [cid(38)]}),  # P2
         c(103, "UA EGY 3/2016", "2016-08-15", reply="2016-09-01", closed="2016-10-01"),  # P3
-        c(104, "JUA TUR 2/2016", "2016-10-30", actions=(("letter", "2016-12-15"),)),  # P4
+        c(104, "UA TUR 2/2016", "2016-10-30", joint=True, actions=(("letter", "2016-12-15"),),
+          links={"followups": [cid(107)]}),  # P4
         c(105, "OL BRA 1/2016", "2016-11-30", owner=b),  # P5
         c(106, "AL IND 2/2016", "2016-12-01", owner=b),  # P6
-        # --- 2017: the 34 communications of the period, numbered 1-34 in the tests.
-        c(1, "AL BDI 1/2017", "2017-02-10", actions=(("letter", "2017-05-15"),)),
+        # --- 2017: the 38 communications of the period, numbered 1-38 in the tests.
+        c(1, "AL BDI 1/2017", "2017-02-10", actions=(("letter", "2017-05-15"),),
+          links={"followups": [cid(36)]}),
         c(2, "UA BDI 2/2017", "2017-05-03", themes=("reprisal", "hrd"), victims=VICTIMS[0]),
-        c(3, "JAL BDI 3/2017", "2017-09-20", actions=(("statement", "2018-01-05"),)),
+        c(3, "AL BDI 3/2017", "2017-09-20", joint=True, actions=(("statement", "2018-01-05"),)),
         c(4, "OL OTH 1/2017", "2017-04-12", to=[other(ACME)], reply="2017-05-30"),
-        c(5, "JOL MMR 1/2017", "2017-07-01", to=[state("MMR"), other(TOTAL)]),
-        c(6, "AL CHN 1/2017", "2017-01-16", reply="2017-03-01"),
+        c(5, "OL MMR 1/2017", "2017-07-01", joint=True, links={"group": [cid(5), cid(35)]}),
+        c(6, "AL CHN 1/2017", "2017-01-16", reply="2017-03-01", reply_published="2017-03-02",
+          published="2017-03-20"),
         c(7, "AL CHN 2/2017", "2017-03-06", reply="2017-06-20", themes=("reprisal",),
           actions=(("sg_report", "2017-08-01"),)),
         c(8, "UA CHN 3/2017", "2017-08-08", actions=(("statement", "2017-08-20"),)),
-        c(9, "JUA EGY 1/2017", "2017-01-25", reply="2017-02-10"),
+        c(9, "UA EGY 1/2017", "2017-01-25", joint=True, reply="2017-02-10"),
         c(10, "AL EGY 2/2017", "2017-06-14", reply="2017-08-13"),
         c(11, "OL EGY 3/2017", "2017-11-02"),
         c(12, "AL TUR 1/2017", "2017-02-02", reply="2017-03-20"),
-        c(13, "JAL TUR 2/2017", "2017-10-10", reply="2017-12-20"),
+        c(13, "AL TUR 2/2017", "2017-10-10", joint=True, reply="2017-12-20"),
         c(14, "UA BRA 1/2017", "2017-03-15", reply="2017-04-01"),
         c(15, "AL BRA 2/2017", "2017-12-28"),
-        c(16, "AL IND 1/2017", "2017-04-04", actions=(("letter", "2017-07-10"),)),
-        c(17, "JAL IND 2/2017", "2017-08-30", reply="2017-09-15"),
+        c(16, "AL IND 1/2017", "2017-04-04", actions=(("letter", "2017-07-10"),),
+          links={"followups": [cid(37)]}),
+        c(17, "AL IND 2/2017", "2017-08-30", joint=True, reply="2017-09-15"),
         c(18, "OL MEX 1/2017", "2017-05-22", reply="2017-07-01", owner=b),
-        c(19, "JUA MEX 2/2017", "2017-12-05", reply="2017-12-22", owner=b),
+        c(19, "UA MEX 2/2017", "2017-12-05", joint=True, reply="2017-12-22", owner=b),
         c(20, "AL CIV 1/2017", "2017-06-01", reply="2017-09-01", owner=b),
         c(21, "UA PHL 1/2017", "2017-02-20", themes=("reprisal",), victims=VICTIMS[1], owner=b,
           actions=(("asg", "2017-03-10"), ("sg_report", "2017-06-15"))),
         c(22, "AL PHL 2/2017", "2017-07-19", reply="2017-08-01", owner=b),
-        c(23, "JOL RUS 1/2017", "2017-03-30", reply="2017-05-29", owner=b),
+        c(23, "OL RUS 1/2017", "2017-03-30", joint=True, reply="2017-05-29", owner=b),
         c(24, "AL RUS 2/2017", "2017-09-01", owner=b),
-        c(25, "AL HND 1/2017", "2017-01-10", reply="2017-02-01", owner=b),
+        c(25, "AL HND 1/2017", "2017-01-10", reply="2017-02-01", owner=b,
+          published="2017-03-15"),
         c(26, "UA HND 2/2017", "2017-06-06", reply="2017-06-10", themes=("hrd",),
           victims=VICTIMS[2], owner=b),
-        c(27, "JAL COL 1/2017", "2017-04-18", reply="2017-07-18", owner=b),
+        c(27, "AL COL 1/2017", "2017-04-18", joint=True, reply="2017-07-18", owner=b),
         c(28, "AL COL 2/2017", "2017-10-02", reply="2017-11-20", owner=b),
         c(29, "OL GBR 1/2017", "2017-05-05", reply="2017-06-01", owner=b),
-        c(30, "JUA IRN 1/2017", "2017-08-21", owner=b),
+        c(30, "UA IRN 1/2017", "2017-08-21", joint=True, owner=b),
         c(31, "AL IRN 2/2017", "2017-11-15", owner=b),
         c(32, "AL VNM 1/2017", "2017-03-03", reply="2017-04-28", owner=b),
         c(33, "UA SAU 1/2017", "2017-12-10", owner=b),
         c(34, "OL OTH 2/2017", "2017-10-20", to=[other("SOCIETE MINIERE ACME")], owner=b),
+        # #5's letter to the company: same allegations, its own reference, no reply.
+        c(35, "OL OTH 3/2017", "2017-07-01", joint=True, to=[other(TOTAL)],
+          links={"group": [cid(5), cid(35)]}),
+        # Follow-up letters: #36 follows #1, #37 follows #16 (answered), #38 follows P2.
+        c(36, "AL BDI 4/2017", "2017-05-15", links={"follows": cid(1)}),
+        c(37, "AL IND 3/2017", "2017-07-10", reply="2017-08-01", links={"follows": cid(16)}),
+        c(38, "AL CHN 4/2017", "2017-01-20", links={"follows": cid(102)}),
+        # P7: P4's follow-up letter, sent in December 2016.
+        c(107, "UA TUR 3/2016", "2016-12-15", joint=True, links={"follows": cid(104)}),
     ]  # fmt: skip
 
 
@@ -277,7 +312,7 @@ def cases() -> list[dict[str, Any]]:
 
 
 def fill(folder: Path) -> Path:
-    """Save the users and the 48 cases in a new data folder (about a second: one fsync per
+    """Save the users and the 53 cases in a new data folder (about a second: one fsync per
     save), so test modules build it once and copy it per test with `copy_of`."""
     repo = open_repository(folder)
     try:

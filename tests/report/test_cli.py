@@ -38,7 +38,7 @@ def test_report_summary_to_standard_output(
     assert cli(data_dir, "report", *YEAR_2017) == 0
     out = capsys.readouterr().out
     assert "Follow-up report: 1 January 2017 \N{EN DASH} 31 December 2017" in out
-    assert "Communications sent: 34" in out
+    assert "Communications sent (one per addressee): 38" in out
     assert not any(name in out for name in VICTIMS)
 
 
@@ -48,7 +48,7 @@ def test_report_as_docx_for_one_state(data_dir: Path, tmp_path: Path) -> None:
                "--format", "docx", "--out", out) == 0  # fmt: skip
     document = Document(str(out))
     assert "Scope: all mandates; Burundi (BDI)" in [p.text for p in document.paragraphs]
-    assert "Communications sent: 3" in [p.text for p in document.paragraphs]
+    assert "Communications sent (one per addressee): 4" in [p.text for p in document.paragraphs]
     assert document.tables
 
 
@@ -125,7 +125,7 @@ def test_import_export_backup_restore(
 
     archive = tmp_path / "backup.tar.gz"
     assert cli(data_dir, "backup", "--out", archive) == 0
-    assert "Backed up 49 cases" in capsys.readouterr().out
+    assert "Backed up 54 cases" in capsys.readouterr().out
     restored = tmp_path / "restored"
     assert cli(restored, "restore", archive) == 0
     assert cli(restored, "restore", archive) == 2  # not over data without --force

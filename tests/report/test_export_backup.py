@@ -47,7 +47,7 @@ def repo(data_dir: Path) -> Iterator[TinyDBRepository]:
 def test_export_leaves_out_confidential_answers_and_is_audited(repo: TinyDBRepository) -> None:
     stream = io.BytesIO()
     count = export_json(repo, stream, registry=Registry.from_folder(), actor="1", now=NOW)
-    assert count == 48
+    assert count == 53
     text = stream.getvalue().decode("utf-8")
     assert not any(name in text for name in VICTIMS)
     assert "Côte d'Ivoire" in text  # UTF-8, not \\u escapes
@@ -58,7 +58,7 @@ def test_export_leaves_out_confidential_answers_and_is_audited(repo: TinyDBRepos
     assert {"id": "1", "role": "admin"} in document["users"]
     assert repo.audit_log()[-1] | {"at": ""} == {
         "at": "", "actor": "1", "action": "export", "target": "json",
-        "detail": {"cases": 48, "confidential": False},
+        "detail": {"cases": 53, "confidential": False},
     }  # fmt: skip
 
 
@@ -73,14 +73,14 @@ def test_confidential_export_has_everything(repo: TinyDBRepository) -> None:
 def test_backup_and_restore_round_trip(repo: TinyDBRepository, tmp_path: Path) -> None:
     archive = tmp_path / "backup.tar.gz"
     info = backup(repo, archive, now=NOW)
-    assert info.cases == 48
+    assert info.cases == 53
     with tarfile.open(archive) as tar:
         names = tar.getnames()
     assert names[0] == MANIFEST and ".lock" not in names and "meta.json" in names
     assert not list(tmp_path.glob(".backup.tar.gz*"))  # no partial file left behind
 
     target = tmp_path / "restored"
-    assert restore(archive, target, actor="test") == 48
+    assert restore(archive, target, actor="test") == 53
     restored = open_repository(target)
     try:
         for case in repo.iter_cases():
@@ -105,7 +105,7 @@ def test_restore_refuses_a_folder_holding_data_unless_forced(
     with pytest.raises(RestoreError, match="already holds data"):
         restore(archive, other, actor="test")
     assert (other / "cases" / "cstray00001.json").exists()  # untouched
-    assert restore(archive, other, actor="test", force=True) == 48
+    assert restore(archive, other, actor="test", force=True) == 53
     assert not (other / "cases" / "cstray00001.json").exists()
 
 

@@ -1,7 +1,9 @@
 """Every figure of the report against numbers worked out by hand from fixture.py.
 
 Period 2017, today 1 Feb 2018. "#n" is the n-th 2017 communication of the fixture, "Pn" the
-2016 ones, "Vn" the visits. Reply deadline = sent + 60 days (inclusive).
+2016 ones, "Vn" the visits. Reply deadline = sent + 60 days (inclusive). One letter per
+addressee: #35 is #5's letter to the company; follow-up letters are communications: #36
+(follows #1), #37 (#16), #38 (P2), P7 (P4, sent Dec 2016).
 """
 
 from __future__ import annotations
@@ -20,63 +22,76 @@ def report() -> Report:
 def test_communications_figures(report: Report) -> None:
     figures = {f.key: f.value for f in report.section("communications").figures}
     assert figures == {
-        # #1-#34 are the communications sent in 2017 (P1-P6 were sent in 2016).
-        "sent": 34,
-        # JAL #3 #13 #17 #27, JUA #9 #19 #30, JOL #5 #23.
-        "joint": 9,
-        # UA #2 #8 #14 #21 #26 #33, JUA #9 #19 #30.
+        # #1-#38 are the communications sent in 2017 (P1-P7 were sent in 2016).
+        "sent": 38,
+        # #36 (15 May), #37 (10 Jul), #38 (20 Jan 2017, following up 2016's P2); P7 is 2016.
+        "followup_letters": 3,
+        # Two mandates: #3 #13 #17 #27 (AL), #9 #19 #30 (UA), #5 #23 #35 (OL).
+        "joint": 10,
+        # UA: #2 #8 #14 #21 #26 #33, and the joint #9 #19 #30.
         "urgent": 9,
         # BDI MMR CHN EGY TUR BRA IND MEX CIV PHL RUS HND COL GBR IRN VNM SAU.
         "states_addressed": 17,
-        # "Société Minière Acmé" (#4) = "SOCIETE MINIERE ACME" (#34) once folded; Total (#5).
+        # "Société Minière Acmé" (#4) = "SOCIETE MINIERE ACME" (#34) once folded; Total (#35).
         "other_actors_addressed": 2,
-        # Replied: #4 6 7 9 10 12 13 14 17 18 19 20 22 23 25 26 27 28 29 32.
-        "replies": 20,
-        "reply_rate": 58.8,  # 20 / 34
-        # The 20 replies minus the late ones: #7 (due 5 May, 20 Jun), #13 (due 9 Dec,
+        # Replied: #4 6 7 9 10 12 13 14 17 18 19 20 22 23 25 26 27 28 29 32 37. Myanmar's
+        # #5 and the company's #35 each count on their own: neither replied.
+        "replies": 21,
+        "reply_rate": 55.3,  # 21 / 38
+        # The 21 replies minus the late ones: #7 (due 5 May, 20 Jun), #13 (due 9 Dec,
         # 20 Dec), #20 (due 31 Jul, 1 Sep), #27 (due 17 Jun, 18 Jul). #10 and #23 arrive
-        # on the due day itself and count as in time.
-        "replies_in_time": 16,
-        "in_time_rate": 47.1,  # 16 / 34
-        # 14 unanswered; #15 (due 26 Feb 2018) and #33 (due 8 Feb 2018) are not late yet.
-        "awaiting_reply": 12,
+        # on the due day itself and count as in time; #37 (due 8 Sep) replied 1 Aug.
+        "replies_in_time": 17,
+        "in_time_rate": 44.7,  # 17 / 38
+        # 17 unanswered; #15 (due 26 Feb 2018) and #33 (due 8 Feb 2018) are not late yet:
+        # #1 2 3 5 8 11 16 21 24 30 31 34 35 36 38.
+        "awaiting_reply": 15,
         # Previous joint report = March 2017 session (sent 1 Jun-30 Nov 2016): P2, P4 and
-        # P5 (sent on 30 Nov) have no reply; P3 was answered; P6 (1 Dec) is the next window.
+        # P5 (sent on 30 Nov) have no reply; P3 was answered; P6 (1 Dec) and P7 (15 Dec)
+        # are in the next window.
         "outstanding_previous": 3,
-        # Letters dated in 2017: #1 (15 May), #16 (10 Jul), P2 (20 Jan 2017, a 2016 letter);
-        # P4's letter is of Dec 2016.
-        "followup_letters": 3,
         # #8's statement (20 Aug 2017); #3's is of Jan 2018.
         "statements": 1,
-        # Burundi: #1 #2 #3, its last three communications due, none answered. Iran has
-        # only two, Brazil's last three include the answered #14.
+        # #6 (20 Mar 2017) and #25 (15 Mar 2017) are recorded as published.
+        "letters_published": 2,
+        # All 21 replies are recorded as not confidential; only #6's is published (2 Mar).
+        "public_replies": 21,
+        "replies_published": 1,
+        # Burundi: its last three communications due, #2 (2 Jul), #36 (14 Jul) and #3
+        # (19 Nov), none answered. China's last three include the answered #7; Iran has
+        # only two; Türkiye's (P7, #12, #13) and India's (#16, #37, #17) include replies.
         "non_cooperating": 1,
     }
 
 
 def test_communications_tables(report: Report) -> None:
     by_type = {row[0]: row[1:] for row in report.table("comm_by_type").rows}
-    # AL: #1 6 7 10 12 15 16 20 22 24 25 28 31 32, replied: 6 7 10 12 20 22 25 28 32.
-    assert by_type["AL"] == (14, 9, 64.3)
-    assert by_type["JOL"] == (2, 1, 50.0)  # #5 unanswered, #23 answered
+    assert list(by_type) == ["AL", "UA", "OL"]  # joint is a label, not a type
+    # AL: #1 3 6 7 10 12 13 15 16 17 20 22 24 25 27 28 31 32 36 37 38 = 21,
+    # replied: 6 7 10 12 13 17 20 22 25 27 28 32 37 = 13.
+    assert by_type["AL"] == (21, 13, 61.9)
+    assert by_type["UA"] == (9, 4, 44.4)  # #2 8 9 14 19 21 26 30 33; replied 9 14 19 26
+    assert by_type["OL"] == (8, 4, 50.0)  # #4 5 11 18 23 29 34 35; replied 4 18 23 29
     actors = {row[0]: row[1:] for row in report.table("comm_by_addressee").rows}
-    assert actors["Burundi"] == ("BDI", 3, 0, 0, 0.0, "yes")
+    assert actors["Burundi"] == ("BDI", 4, 0, 0, 0.0, "yes")  # #1 #2 #3 #36
     # Named as first recorded (#4); #34 joins it; only #4 was answered, in time.
     assert actors["Société Minière Acmé"] == ("other actor", 2, 1, 1, 50.0, "")
+    assert actors["Total Énergies SE"] == ("other actor", 1, 0, 0, 0.0, "")  # #35
+    assert actors["Myanmar"] == ("MMR", 1, 0, 0, 0.0, "")  # #5: its own letter, no reply
     assert actors["Côte d'Ivoire"] == ("CIV", 1, 1, 0, 100.0, "")  # #20, answered late
     months = {row[0]: row[1:] for row in report.table("comm_by_month").rows}
     assert len(months) == 12
-    assert months["2017-01"] == (3, 3, 100.0)  # #6 #9 #25, all answered
+    assert months["2017-01"] == (4, 3, 75.0)  # #6 #9 #25 answered, #38 not
     assert months["2017-02"] == (3, 1, 33.3)  # #1 #12 #21, only #12 answered
-    # Sent per month, Jan-Dec (dates in fixture.py): 3+3+4+3+3+3+2+3+2+3+2+3 = 34.
-    assert [sent for sent, _, _ in months.values()] == [3, 3, 4, 3, 3, 3, 2, 3, 2, 3, 2, 3]
+    # Sent per month, Jan-Dec (dates in fixture.py): 4+3+4+3+4+3+4+3+2+3+2+3 = 38.
+    assert [sent for sent, _, _ in months.values()] == [4, 3, 4, 3, 4, 3, 4, 3, 2, 3, 2, 3]
     assert report.table("comm_outstanding").column("Reference") == [
         "AL CHN 5/2016",
-        "JUA TUR 2/2016",
+        "UA TUR 2/2016",
         "OL BRA 1/2016",
     ]
     assert report.table("comm_non_cooperation").rows == (
-        ("Burundi", "BDI", "AL BDI 1/2017, UA BDI 2/2017, JAL BDI 3/2017"),
+        ("Burundi", "BDI", "UA BDI 2/2017, AL BDI 4/2017, AL BDI 3/2017"),
     )
 
 
@@ -176,53 +191,66 @@ def test_followup_figures(report: Report) -> None:
     figures = {f.key: f.value for f in report.section("followup").figures}
     assert figures == {
         # Deadlines falling in 2017 (closed P1, P3, V7 have none):
-        #   reply: 29 of #1-#34 (not #11 #15 #19 #31 #33, due 2018) + P5, P6       = 31
-        #   early check on urgent appeals: all 9 UA/JUA                               =  9
-        #   follow-up letter (reply due + 30): 27 of the 29 (not #13, #34) + P4 P5 P6 = 30
-        #   visits: V5 and V8 no-response checks, V1 report                           =  3
-        "due": 73,
-        # reply 19 (the answered ones among the 29) + early check 6 (#9 #14 #19 #26
-        # answered, #8 #21 had an action) + letter 21 (18 answered, #1 #16 wrote, P4 wrote)
-        # + visits 2 (V8 answered, V1 reported)
-        "done": 48,
-        # 12 + 3 + 9 + 1 (V5): all the rest, since every 2017 date is before today
-        "overdue": 25,
+        #   reply: 33 of #1-#38 (not #11 #15 #19 #31 #33, due 2018) + P5 P6 P7      = 36
+        #   early check on urgent appeals: all 9 UAs                                =  9
+        #   follow-up letter (reply due + 30): 31 of the 33 (not #13, #34) + P4-P7  = 35
+        #   letter publication (when the reply period ends): as the replies         = 36
+        #   reply publication (the day a public reply arrives): the 21 replies      = 21
+        #   visits: V5 and V8 no-response checks, V1 report                         =  3
+        "due": 140,
+        # reply 20 (the answered ones among the 33) + early check 6 (#9 #14 #19 #26
+        # answered, #8 #21 had an action) + letter 22 (19 answered, #1 #16 wrote, P4 wrote)
+        # + letter published 2 (#6, #25) + reply published 1 (#6) + visits 2 (V8 answered,
+        # V1 reported)
+        "done": 53,
+        # 16 + 3 + 13 + 34 + 20 + 1 (V5): all the rest, since every 2017 date is past
+        "overdue": 87,
         "not_yet_due": 0,
-        "open_cases": 45,  # 48 cases minus closed P1, P3, V7
+        "open_cases": 50,  # 53 cases minus closed P1, P3, V7
     }
     assert report.table("followup_by_action").rows == (
-        ("Reply due from the addressee", 31, 19, 12, 0),
+        ("Reply due from the addressee", 36, 20, 16, 0),
         ("Early check on an urgent appeal", 9, 6, 3, 0),
-        ("Follow-up letter suggested (no reply)", 30, 21, 9, 0),
+        ("Follow-up letter suggested (no reply)", 35, 22, 13, 0),
+        ("Publish the letter", 36, 2, 34, 0),
+        ("Publish the reply", 21, 1, 20, 0),
         ("No response to the request", 2, 1, 1, 0),
         ("Report to the Council", 1, 1, 0, 0),
     )
 
 
 def test_open_items_per_owner_are_a_snapshot_as_of_today(report: Report) -> None:
-    # Officer 102: #21 (2), #24 (2), #30 (3), #31 (reply due 14 Jan 2018), #33 (early
-    # check), #34 (2), P5 (2), P6 (2), V5 (1) = 16 overdue; oldest P5's reply, 29 Jan 2017.
-    # Officer 101: #1, #2 (3), #3 (2), #5 (2), #8 (2), #11 (2, both in Jan 2018), #16,
-    # P2, P4 = 15; oldest P2's reply, 3 Sep 2016.
+    # Officer 101, 15 overdue as before issue 10: #1, #2 (3), #3 (2), #5 (2), #8 (2), #11
+    # (2, both in Jan 2018), #16, P2, P4; plus the new letters #35 (3: reply, letter,
+    # publication), #36 (3), #37 (2 publications), #38 (3), P7 (4, with its early check)
+    # = 15; letters not published whose reply period is over: P2 P4 #1-#17 but #6
+    # (published) and #15 (due 26 Feb 2018) = 17; public replies not published: #4 7 9 10
+    # 12 13 14 17 = 8. 15 + 15 + 17 + 8 = 55; oldest P2's reply, 3 Sep 2016.
+    # Officer 102, 16 as before: #21 (2), #24 (2), #30 (3), #31 (reply due 14 Jan 2018),
+    # #33 (early check), #34 (2), P5 (2), P6 (2), V5 (1); letters not published: #18-#34,
+    # P5, P6 but #25 (published), #19 (due 3 Feb 2018) and #33 (8 Feb) = 16; replies not
+    # published: #18 19 20 22 23 25 26 27 28 29 32 = 11. 16 + 16 + 11 = 43; oldest P5's
+    # reply, 29 Jan 2017.
     assert report.table("open_items_by_owner").rows == (
-        ("102", 22, 16, "29 January 2017"),
-        ("101", 23, 15, "3 September 2016"),
+        ("101", 28, 55, "3 September 2016"),
+        ("102", 22, 43, "29 January 2017"),
     )
 
 
 def test_a_period_running_past_today_has_items_not_yet_due() -> None:
     report = compile_report(cases(), START, END.replace(year=2018), today=TODAY)
     # Unmet 2018 deadlines after 1 Feb: replies of #15 (26 Feb) and #33 (8 Feb); letters
-    # of #15 (28 Mar), #31 (13 Feb), #33 (10 Mar); reports of V2 (17 Nov) and V8 (13 Apr);
-    # V3's no-response check (15 Mar); V1's recommendations (12 May). V4's check (10 May)
-    # is met by the refusal, #19's letter by its reply.
-    assert report.value("followup", "not_yet_due") == 9
+    # of #15 (28 Mar), #31 (13 Feb), #33 (10 Mar); publication of #15, #33 and #19 (3 Feb)
+    # when their reply periods end; reports of V2 (17 Nov) and V8 (13 Apr); V3's
+    # no-response check (15 Mar); V1's recommendations (12 May). V4's check (10 May) is met
+    # by the refusal, #19's letter by its reply.
+    assert report.value("followup", "not_yet_due") == 12
 
 
 def test_scope_one_state() -> None:
     report = compile_report(cases(), START, END, today=TODAY, state="BDI")
     assert report.scope.state_name == "Burundi"
-    assert report.value("communications", "sent") == 3
+    assert report.value("communications", "sent") == 4  # #1 #2 #3 and the follow-up #36
     assert report.value("communications", "reply_rate") == 0.0
     assert report.value("communications", "non_cooperating") == 1
     assert report.value("visits", "requests") == 0
@@ -230,8 +258,8 @@ def test_scope_one_state() -> None:
 
 def test_scope_one_mandate() -> None:
     report = compile_report(cases(), START, END, today=TODAY, mandate="SR HRDs")
-    # The 9 joint letters and 6 UAs name SR HRDs; visits V1 V2 V5 too.
-    assert report.value("communications", "sent") == 15
+    # The 10 joint letters and 6 plain UAs name SR HRDs; visits V1 V2 V5 too.
+    assert report.value("communications", "sent") == 16
     assert report.value("visits", "requests") == 1  # V2
     assert report.value("visits", "reports_late") == 1  # V1
 
@@ -239,20 +267,22 @@ def test_scope_one_mandate() -> None:
 def test_per_mandate_override_moves_the_deadline() -> None:
     overrides = {"SR Torture": {"reply_days": 90}}
     report = compile_report(cases(), START, END, today=TODAY, overrides=overrides)
-    # OL letters get 90 days: no reply changes side (#4 #18 #29 were early anyway), but
-    # #34 (20 Oct, due 18 Jan 2018) and #11 (2 Nov, due 31 Jan 2018) are still late.
-    assert report.value("communications", "replies_in_time") == 16
-    assert report.value("communications", "awaiting_reply") == 12
-    due_in_period = report.table("followup_by_action").rows[0]
-    # Replies due in 2017 lose #34 (now 18 Jan 2018): 31 -> 30.
-    assert due_in_period == ("Reply due from the addressee", 30, 19, 11, 0)
+    # OL letters of SR Torture alone get 90 days: no reply changes side (#4 #18 #29 were
+    # early anyway), but #34 (20 Oct, due 18 Jan 2018) and #11 (2 Nov, due 31 Jan 2018)
+    # are still late. Joint OLs (#5 #23 #35) are sent by WGAD and SR HRDs: no change.
+    assert report.value("communications", "replies_in_time") == 17
+    assert report.value("communications", "awaiting_reply") == 15
+    rows = report.table("followup_by_action").rows
+    # Replies due in 2017 lose #34 (now 18 Jan 2018): 36 -> 35; its publication with it.
+    assert rows[0] == ("Reply due from the addressee", 35, 20, 15, 0)
+    assert rows[3] == ("Publish the letter", 35, 2, 33, 0)
 
 
 def test_drafts_are_left_out() -> None:
     data = cases()
     data[6]["status"] = "draft"  # #1
     report = compile_report(data, START, END, today=TODAY)
-    assert report.value("communications", "sent") == 33
+    assert report.value("communications", "sent") == 37
 
 
 def test_default_report_never_contains_confidential_answers(report: Report) -> None:
@@ -274,8 +304,9 @@ def test_confidential_variant_lists_them() -> None:
 def test_summary_fits_one_message(report: Report) -> None:
     text = summary_text(report)
     assert len(text) < 4096
-    assert "Communications sent: 34" in text
-    assert "Reply rate: 58.8%" in text
+    assert "Communications sent (one per addressee): 38" in text
+    assert "of which follow-up letters: 3" in text
+    assert "Reply rate: 55.3%" in text
     assert "Non-cooperating: Burundi" in text
 
 

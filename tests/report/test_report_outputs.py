@@ -38,7 +38,7 @@ def test_docx_has_a_title_page_headings_and_real_tables(report: Report, tmp_path
     assert "Scope: all mandates; all States and other actors" in first
     headings = [p.text for p in document.paragraphs if p.style and p.style.name == "Heading 1"]
     assert headings == ["Communications", "Country visits", "Reprisals", "Follow-up"]
-    assert "Communications sent: 34" in [p.text for p in document.paragraphs]
+    assert "Communications sent (one per addressee): 38" in [p.text for p in document.paragraphs]
 
     # One Word table per non-empty report table, in order, header row first.
     expected = [t for s in report.sections for t in s.tables if t.rows]
@@ -48,13 +48,13 @@ def test_docx_has_a_title_page_headings_and_real_tables(report: Report, tmp_path
         assert len(table.rows) == len(source.rows) + 1
     tables = {source.key: table for table, source in zip(document.tables, expected, strict=True)}
     by_type = tables["comm_by_type"]
-    assert [c.text for c in by_type.rows[1].cells] == ["AL", "14", "9", "64.3"]
+    assert [c.text for c in by_type.rows[1].cells] == ["AL", "21", "13", "61.9"]
     assert tables["visit_responses"].rows[1].cells[3].text == "Dates agreed"
     assert tables["visit_reports"].rows[1].cells[5].text == "13"
     owners = tables["open_items_by_owner"]
     assert [[c.text for c in row.cells] for row in owners.rows[1:]] == [
-        ["102", "22", "16", "29 January 2017"],
-        ["101", "23", "15", "3 September 2016"],
+        ["101", "28", "55", "3 September 2016"],
+        ["102", "22", "43", "29 January 2017"],
     ]
 
 
@@ -95,13 +95,20 @@ def test_csv_starts_with_a_bom_and_round_trips_accents(report: Report) -> None:
     assert data.startswith(b"\xef\xbb\xbf")
     assert not stream.closed  # the caller's stream is left open
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    # The 34 communications of 2017 and every visit but V7 (closed in 2015, nothing in 2017).
-    assert len(rows) == 34 + 7
+    # The 38 communications of 2017 and every visit but V7 (closed in 2015, nothing in 2017).
+    assert len(rows) == 38 + 7
     by_reference = {r["Reference"]: r for r in rows if r["Kind"] == "communication"}
     assert by_reference["AL CIV 1/2017"]["Addressees"] == "Côte d'Ivoire"
     assert by_reference["OL OTH 1/2017"]["Addressees"] == "Société Minière Acmé"
     assert by_reference["AL CHN 2/2017"]["Within deadline"] == "no"
     assert by_reference["AL EGY 2/2017"]["Within deadline"] == "yes"
+    # one row per letter: #5 and #35 name each other; follow-ups name what they follow
+    assert by_reference["OL MMR 1/2017"]["Same letter to"] == "OL OTH 3/2017"
+    assert by_reference["OL OTH 3/2017"]["Joint"] == "yes"
+    assert by_reference["AL BDI 4/2017"]["Follow-up of"] == "AL BDI 1/2017"
+    assert by_reference["AL BDI 1/2017"]["Follow-up letters"] == "1"
+    assert by_reference["AL CHN 1/2017"]["Letter published"] == "2017-03-20"
+    assert by_reference["AL CHN 1/2017"]["Reply published"] == "2017-03-02"
     visits = [r for r in rows if r["Kind"] == "visit"]
     assert {r["Addressees"] for r in visits} >= {"Türkiye", "Honduras"}
     assert not any(name in data.decode("utf-8-sig") for name in VICTIMS)

@@ -22,7 +22,8 @@ HEADER = [
     "kind", "owner", "comm_type", "addressees", "date_sent", "mandates", "reference", "summary",
     "themes", "reply_date", "reply_language", "reply_nature", "reply_confidential", "state",
     "request_date", "event", "event_date", "visited_from", "visited_to", "announced_on",
-    "eom_statement", "eom_date", "eom_recommendations", "tor_respected",
+    "eom_statement", "eom_date", "eom_recommendations", "tor_respected", "group", "follows",
+    "reply_published",
 ]  # fmt: skip
 COMM = dict.fromkeys(HEADER, "") | {"kind": "communication", "owner": "101"}
 VISIT = dict.fromkeys(HEADER, "") | {"kind": "visit", "owner": "101"}
@@ -31,10 +32,12 @@ GOOD = [
             "mandates": "WGAD", "reference": "AL BDI 1/2017",
             "summary": "Détention arbitraire d'un journaliste", "themes": "detention",
             "reply_date": "2017-04-20", "reply_language": "FR", "reply_nature": "substantive",
-            "reply_confidential": "no"},
+            "reply_confidential": "no", "reply_published": "2017-04-21"},
+    # Two addressees in one row: one letter each, as in the chat (references in any order).
     COMM | {"comm_type": "OL", "addressees": "Côte d'Ivoire; other: Société Minière Acmé",
-            "date_sent": "2017-05-02", "mandates": "SR HRDs", "reference": "OL CIV 1/2017",
-            "summary": "Mining concession", "themes": "hrd"},
+            "date_sent": "2017-05-02", "mandates": "SR HRDs",
+            "reference": "ol oth 1/2017; OL-CIV-1/2017", "summary": "Mining concession",
+            "themes": "hrd"},
     VISIT | {"state": "Honduras", "mandates": "SR HRDs", "request_date": "2015-06-01",
              "event": "accepted",
              "event_date": "2015-09-01", "visited_from": "2016-05-02",
@@ -57,7 +60,11 @@ BAD = [  # (row, what the reason must say)
     (GOOD[0] | {"owner": "999", "reference": "AL BDI 6/2017"}, "owner 999 is not an officer"),
     (GOOD[0] | {"reference": "AL BDI 7/2017", "date_sent": "2018-03-01"},
      "date_sent: The date sent cannot be in the future"),
-    (GOOD[0] | {"reference": "UA BDI 8/2017"}, "reference: This communication is a AL"),
+    (GOOD[0] | {"reference": "UA BDI 8/2017"}, "reference: This is an AL"),
+    (GOOD[0] | {"reference": "JAL BDI 9/2017"}, "AL, UA or OL even for a joint letter"),
+    (GOOD[1] | {"reference": "OL CIV 2/2017; OL OTH 2/2017", "reply_date": "2017-06-01",
+                "reply_language": "EN", "reply_nature": "partial", "reply_confidential": "no"},
+     "give one row per addressee"),
 ]  # fmt: skip
 
 
@@ -104,16 +111,60 @@ def test_good_rows_become_cases_as_the_chat_would_store_them(
     assert letter["history"][-1]["action"] == "import"
 
     mining = repo.case_by_reference("OL CIV 1/2017")
-    assert mining is not None
-    assert mining["runs"][0]["answers"]["addressees"][1] == {
-        "code": "OTH", "name": "Société Minière Acmé", "kind": "other",
-    }  # fmt: skip
+    company = repo.case_by_reference("OL OTH 1/2017")
+    assert mining is not None and company is not None
+    assert mining["group"] == company["group"] == [mining["id"], company["id"]]
+    assert company["runs"][0]["answers"]["addressees"] == [
+        {"code": "OTH", "name": "Société Minière Acmé", "kind": "other"},
+    ]  # fmt: skip
+    assert letter["runs"][1]["answers"]["reply_published"] == "2017-04-21"
     (visit,) = repo.list_cases(kind="visit")
     assert visit["label"] == "Visit to Honduras (SR HRDs)"
     runs = repo.get_case(visit["id"])["runs"]  # type: ignore[index]
     assert [r["checklist"] for r in runs] == ["visit_request", "visit_response", "visit_conducted"]
     assert runs[2]["answers"]["eom_statement"] is True
     assert repo.audit_log()[-1]["detail"] == {"imported": 3, "skipped": 0, "problems": 0}
+
+
+def test_one_row_per_addressee_linked_by_group_and_follow_up_letters(
+    tmp_path: Path, repo: TinyDBRepository, registry: Registry
+) -> None:
+    """OHCHR's database lists one row per addressee; `group` links a letter's rows and
+    `follows` makes a row a follow-up letter of another (in the file or already stored)."""
+    first = run(write_csv(tmp_path / "one.csv", GOOD[:1]), repo, registry)
+    assert len(first.imported) == 1
+    base = COMM | {"comm_type": "AL", "date_sent": "2017-06-01", "mandates": "WGAD, SR HRDs",
+                   "summary": "Lawyer detained", "group": "lawyer-2017"}  # fmt: skip
+    rows = [
+        base | {"addressees": "Iran", "reference": "AL IRN 2/2017"},
+        base | {"addressees": "Turkey", "reference": "al tur 5/2017"},
+        base | {"addressees": "other: Acme Mining Ltd", "reference": "AL OTH 12/2017"},
+        COMM | {"comm_type": "AL", "addressees": "Iran", "date_sent": "2017-08-20",
+                "mandates": "WGAD", "reference": "AL IRN 7/2017", "summary": "Follow-up",
+                "follows": "AL IRN 2/2017"},
+        COMM | {"comm_type": "AL", "addressees": "Burundi", "date_sent": "2017-07-01",
+                "mandates": "WGAD", "reference": "AL BDI 3/2017", "summary": "Follow-up",
+                "follows": "al bdi 1/2017"},  # already in the bot
+        COMM | {"comm_type": "AL", "addressees": "Burundi", "date_sent": "2017-07-02",
+                "mandates": "WGAD", "reference": "AL BDI 4/2017", "summary": "Follow-up",
+                "follows": "AL BDI 99/2017"},
+    ]  # fmt: skip
+    result = run(write_csv(tmp_path / "rows.csv", rows), repo, registry)
+    assert [line for line, _ in result.imported] == [2, 3, 4, 5, 6]
+    assert [(p.line, p.reason) for p in result.problems] == [
+        (7, "follows: no communication AL BDI 99/2017 in the file or the bot")
+    ]
+    letters = [repo.case_by_reference(r) for r in ("AL IRN 2/2017", "AL TUR 5/2017",
+                                                   "AL OTH 12/2017")]  # fmt: skip
+    ids = [c["id"] for c in letters if c is not None]
+    assert len(ids) == 3 and all(c["group"] == ids for c in letters if c is not None)
+    followup = repo.case_by_reference("AL IRN 7/2017")
+    assert followup is not None and followup["follows"] == ids[0]
+    assert letters[0]["followups"] == [followup["id"]]  # type: ignore[index]
+    stored = repo.case_by_reference("AL BDI 1/2017")
+    assert stored["followups"] == [repo.case_by_reference("AL BDI 3/2017")["id"]]  # type: ignore[index]
+    assert stored["history"][-1]["action"] == "link_followup"  # type: ignore[index]
+    assert repo.case_by_reference("AL BDI 4/2017") is None
 
 
 def test_bad_rows_are_reported_with_line_and_reason_and_not_half_imported(
@@ -126,7 +177,7 @@ def test_bad_rows_are_reported_with_line_and_reason_and_not_half_imported(
     for problem, (_, reason) in zip(result.problems, BAD, strict=True):
         assert reason in problem.reason, (problem.line, problem.reason)
     # Nothing of a bad row reached the data folder, not even its valid intake.
-    assert len(repo.list_cases()) == 3
+    assert len(repo.list_cases()) == 4  # three rows, one of them two letters
     assert repo.case_by_reference("AL BDI 4/2017") is None
     assert "line 6: " in result.summary()
 
@@ -140,7 +191,7 @@ def test_reimporting_the_same_file_creates_no_duplicates(
     assert again.imported == [] and again.problems == []
     assert [p.line for p in again.skipped] == [2, 3, 4]
     assert "already imported" in again.skipped[0].reason
-    assert len(repo.list_cases()) == 3
+    assert len(repo.list_cases()) == 4
 
 
 def test_dry_run_checks_everything_and_saves_nothing(

@@ -47,7 +47,8 @@ async def owners_case(tg: Harness, clock: MovableClock) -> tuple[str, str]:
     clock.instant += timedelta(days=61)
     assert tg.app is not None
     scheduler: Scheduler = tg.app.bot_data["scheduler"]
-    assert await scheduler.sweep(tg.app.bot) == 1  # a reminder, with its buttons
+    # reminders with their buttons: the reply, and the letter's publication (same day)
+    assert await scheduler.sweep(tg.app.bot) == 2
     await p.tap("Reply received", card)  # an update checklist...
     await p.say("yesterday")  # ...waiting at its second question (buttons current)
     assert "In which language is the reply?" in p.last_keyboard().text

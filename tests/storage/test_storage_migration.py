@@ -1,4 +1,7 @@
-"""Schema 1 -> 2: sessions and the global audit log move out of meta.json, crash-safely."""
+"""Schema 1 -> 2: sessions and the global audit log move out of meta.json, crash-safely.
+
+The folders here hold one visit case that no upgrade changes: storage is opened with no
+case upgrades (`upgrades=()`); schema 3's case upgrades are tested in test_upgrade.py."""
 
 from __future__ import annotations
 
@@ -65,14 +68,14 @@ def migrated(tmp_path: Path) -> dict[str, Any]:
     """The three files after an uninterrupted migration."""
     clean = tmp_path / "clean"
     make_v1_folder(clean)
-    open_repository(clean).close()
+    open_repository(clean, ()).close()
     return files(clean)
 
 
 def test_a_v1_folder_is_migrated(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     make_v1_folder(data_dir)
-    with open_repository(data_dir) as repo:
+    with open_repository(data_dir, ()) as repo:
         assert repo.get_user("7") == {"id": "7", "role": "admin"}
         assert [user["id"] for user in repo.list_users()] == ["7", "8"]
         assert repo.get_setting("tz") == "Europe/Geneva"
@@ -85,7 +88,7 @@ def test_a_v1_folder_is_migrated(tmp_path: Path) -> None:
         assert [e["action"] for e in repo.audit_log()][-2:] == ["set_setting", "export"]
     meta = json.loads((data_dir / layout.META_FILE).read_text())
     assert meta == {
-        "schema": {"1": {"version": 2}},
+        "schema": {"1": {"version": 3}},
         "users": V1_META["users"],
         "settings": V1_META["settings"],
     }
@@ -117,10 +120,10 @@ def test_a_crash_during_the_migration_is_finished_at_the_next_open(
     make_v1_folder(data_dir)
     monkeypatch.setattr(AtomicJSONStorage, "write", crashing)
     with pytest.raises(Crash):
-        open_repository(data_dir)
+        open_repository(data_dir, ())
     monkeypatch.undo()
     assert written == ["sessions.json", "audit.json", "meta.json"][: crash_at - 1]
-    with open_repository(data_dir) as repo:
+    with open_repository(data_dir, ()) as repo:
         assert len(repo.audit_log()) == 3
     assert files(data_dir) == migrated(tmp_path)
 

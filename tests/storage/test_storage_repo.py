@@ -900,11 +900,13 @@ def test_migration_from_bare_case_files(tmp_path: Path) -> None:
         path = data_dir / "cases" / f"{case['id']}.json"
         path.write_text(json.dumps({"case": {"1": case}}))
     (data_dir / "cases" / "README.txt").write_text("not a case")
-    with open_repository(data_dir) as repo:
+    with pytest.raises(StorageError, match="must be upgraded to schema version 3"):
+        open_repository(data_dir)  # without the domain's case upgrades: refused, untouched
+    with open_repository(data_dir, ()) as repo:
         assert len(repo.list_cases(kind="visit")) == 3
         assert repo.get_case("c0000000002")["answers"] == {"q": 2}  # type: ignore[index]
     meta = json.loads((data_dir / layout.META_FILE).read_text())
-    assert list(meta["schema"].values()) == [{"version": 2}]
+    assert list(meta["schema"].values()) == [{"version": 3}]
     assert len(index_on_disk(data_dir)) == 3
 
 
@@ -913,7 +915,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     data_dir.mkdir()
     (data_dir / layout.META_FILE).write_text('{"schema": {"1": {"version": 99}}}')
     for _ in range(2):  # the failed open released the folder lock
-        with pytest.raises(StorageError, match=r"schema version 99.*only knows up to version 2"):
+        with pytest.raises(StorageError, match=r"schema version 99.*only knows up to version 3"):
             open_repository(data_dir)
     assert json.loads((data_dir / layout.META_FILE).read_text())["schema"]["1"]["version"] == 99
 

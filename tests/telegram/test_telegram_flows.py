@@ -65,7 +65,8 @@ async def test_full_communication_by_text_and_taps(harness: Harness) -> None:
     await p.tap("Substantive")
     await p.tap("No")
     await p.say("The State denies the allegations.")
-    assert only(await p.say("/skip")).text.startswith("Review · Reply received")
+    await p.say("/skip")  # no document
+    assert only(await p.say("15/05/2017")).text.startswith("Review · Reply received")  # published
     card = only(await p.tap("Save"))
 
     # And the case is closed.

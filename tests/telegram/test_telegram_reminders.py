@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from clocks import MovableClock
 from telegram_harness import ADMIN, OFFICER, OFFICER2, Harness
-from test_telegram_flows import start_communication
+from test_telegram_flows import only, start_communication
 
 from bot.telegram.jobs import Scheduler
 
@@ -15,6 +15,8 @@ from bot.telegram.jobs import Scheduler
 async def log_letter(
     h: Harness, user: int = OFFICER, sent: str = "15/03/2017", number: int = 1
 ) -> None:
+    """Log a letter, and its publication at once, so that only the reply's reminders come
+    (publication reminders are tested in test_alerts.py)."""
     p = h.person(user)
     await start_communication(p)
     await p.tap("AL allegation letter")
@@ -22,6 +24,10 @@ async def log_letter(
         await p.say(answer)
     await p.tap(f"AL BDI {number}/{sent[-4:]}")
     for answer in ("Detention of a journalist.", "/skip", "/skip"):
+        await p.say(answer)
+    card = only(await p.tap("Save"))
+    await p.tap("Letter published", card)
+    for answer in (sent, "/skip"):
         await p.say(answer)
     await p.tap("Save")
 
@@ -79,6 +85,7 @@ async def test_reply_received_button_stops_the_ladder(
     await p.tap("No")
     await p.say("/skip")
     await p.say("/skip")
+    await p.say("yesterday")  # the reply was published at once: no reminder for that
     await p.tap("Save")
     clock.instant += timedelta(days=60)
     await run_job(harness, "sweep")

@@ -1,18 +1,28 @@
-"""Demo communications: letters, replies, follow-up actions and closures, one year at a time.
+"""Demo communications: letters, replies, follow-up letters, publication and closures, one
+year at a time, in OHCHR's model: one letter per addressee (letters with the same
+allegations to several addressees are linked as a group), "joint" meaning two or more
+mandates, and follow-up letters as communications of their own, linked to the letter they
+follow up.
 
 Calibration (DESIGN.md "Scale"), per 12-month window:
 
-- 520-630 letters; 110-122 States and 28-55 other actors addressed (picked for the window
-  first, most of them among the previous window's, so each gets at least one letter; the
-  other letters go to them in proportion to how often each is written to);
+- about 530-620 communications in all, follow-up letters included (OHCHR counted 187
+  follow-ups among 526 in 2016; here about a fifth); 110-122 States and 28-55 other actors
+  addressed (picked for the window first, most of them among the previous window's, so each
+  gets at least one letter; the other letters go to them in proportion to how often each is
+  written to); a company's letter often goes to its home State too, and a few letters concern
+  several States: each addressee gets its own letter;
 - types: about 80% joint, with urgent appeals a third of the total and other letters a sixth;
-- replies: exactly a drawn 63-68% of the window's letters eventually get one, the more
-  cooperative States more often (weighted sampling without replacement), after a delay that
-  is within the 60-day deadline for most and has a tail of a year; a reply due after
-  "today" is simply not there yet;
-- follow-up actions (letters, public statements): exactly a drawn 31.5-34.5% of letters, most
-  often the unanswered ones; an action dated after "today" has not happened yet;
-- 8-18 letters about reprisals, some referred to the ASG or reported to the SG.
+- replies: exactly a drawn 63-68% of the window's letters eventually get one (and as many of
+  the follow-up letters), the more cooperative addressees more often (weighted sampling
+  without replacement), after a delay that is within the 60-day deadline for most and has a
+  tail of a year; a reply due after "today" is simply not there yet;
+- follow-up (letters, public statements): exactly a drawn 31.5-34.5% of letters, most often
+  the unanswered ones; anything dated after "today" has not happened yet;
+- publication: most letters are published within three weeks of the end of their reply
+  period, most public replies within a week of arriving;
+- 8-18 letters about reprisals, some referred to the ASG or reported to the SG (recorded as
+  version 1 of the follow-up checklist did; the reprisal checklist replaces them).
 
 Exact counts drawn per window, rather than a coin per letter, keep every seed inside the
 published ranges; which letters they fall on is still random.
@@ -23,7 +33,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
@@ -40,14 +50,22 @@ LETTERS = {
     "armed": ((("AL", 0.8), ("UA", 0.2)), 0.7),
 }
 JOINT_SIZES = ((2, 30), (3, 30), (4, 20), (5, 12), (6, 8))
-NATURES = (("substantive", 0.6), ("partial", 0.25), ("acknowledgement", 0.15))
+NATURES = (
+    ("substantive", 0.57), ("partial", 0.24), ("acknowledgement", 0.14), ("rejection", 0.05),
+)  # fmt: skip
+#: Follow-up letters and split letters per original letter, about: sizes a window's originals.
+GROWTH = 1.34
+#: Reprisal escalations, still recorded as follow-up actions of version 1 in the demo.
+ESCALATIONS = frozenset({"asg", "sg_report"})
 T = TypeVar("T")
 Addressee = TypeVar("Addressee", StateProfile, OtherActor)
 
 
-@dataclass
+@dataclass(eq=False)
 class Letter:
-    """A communication before it becomes a case (its reference is numbered at the end)."""
+    """A communication to one addressee before it becomes a case (its reference is numbered
+    at the end). `group` holds every letter with the same allegations (itself included);
+    `follows` is the letter a follow-up letter follows up."""
 
     sent: date
     kind: str  # the addressee kind deciding topic and type: state | company | io | armed
@@ -66,6 +84,9 @@ class Letter:
     actions: list[tuple[date, dict[str, Any]]] = field(default_factory=list)
     closure: tuple[date, dict[str, Any]] | None = None
     reference: str = ""
+    published: date | None = None
+    group: list[Letter] = field(default_factory=list, repr=False)
+    follows: Letter | None = field(default=None, repr=False)
 
     @property
     def code(self) -> str:
@@ -85,18 +106,51 @@ class Addressed:
 def plan_window(
     world: World, rng: random.Random, first: date, last: date, today: date, before: Addressed
 ) -> list[Letter]:
-    """Every communication sent in [first, last], with what happened to it up to `today`."""
-    total = rng.randint(520, 630)
+    """Every communication sent in [first, last], with what happened to it up to `today`
+    (follow-up letters included, even one sent after `last`: it follows a letter of this
+    window)."""
+    total = round(rng.randint(530, 620) / GROWTH)
     letters = _address(world, rng, total, first, last, before)
     for index in _reprisal_letters(rng, letters):
         letters[index].reprisal = True
     for letter in letters:
         _describe(world, rng, letter)
+    letters = _one_per_addressee(world, letters)
     _replies(rng, letters, today)
-    _followups(rng, letters, today)
-    for letter in letters:
+    followups = _followups(rng, letters, today)
+    _replies(rng, followups, today)
+    for letter in letters + followups:
+        letter.published = _published(rng, letter, today)
         letter.closure = _closure(rng, letter, today)
-    return letters
+    return letters + followups
+
+
+def _one_per_addressee(world: World, letters: list[Letter]) -> list[Letter]:
+    """Each addressee its own letter, with the same allegations, linked as one group; a
+    State's letter takes that State's cooperation and language."""
+    profiles = {p.code: p for p in world.states}
+    found: list[Letter] = []
+    for letter in letters:
+        if len(letter.addressees) == 1:
+            found.append(letter)
+            continue
+        group: list[Letter] = []
+        for actor in letter.addressees:
+            profile = profiles.get(actor["code"]) if actor["kind"] == "state" else None
+            copy = replace(
+                letter,
+                addressees=[actor],
+                kind=letter.kind if profile is None else "state",
+                cooperation=letter.cooperation if profile is None else profile.cooperation,
+                language=letter.language if profile is None else profile.language,
+                themes=list(letter.themes),
+                actions=[],
+                reprisal=letter.reprisal and not group,  # raised once, on the first letter
+                group=group,
+            )
+            group.append(copy)
+        found += group
+    return found
 
 
 # ---- who it goes to ------------------------------------------------------------------------
@@ -186,7 +240,7 @@ def _describe(world: World, rng: random.Random, letter: Letter) -> None:
         topics = [t for t in pool if t.letter == base and t.to == letter.kind]
     topic = rng.choice(topics)
     joint = rng.random() < joint_share
-    letter.comm_type = ("J" if joint else "") + base
+    letter.comm_type = base
     state = letter.code if letter.addressees[0]["kind"] == "state" else None
     letter.mandates = _mandates(world, rng, topic.mandates, letter.sent.year, joint, state)
     who, who_themes = rng.choice(texts.WHO)
@@ -238,7 +292,7 @@ def _replies(rng: random.Random, letters: list[Letter], today: date) -> None:
         letter.nature = rng.choices([n for n, _ in NATURES], [w for _, w in NATURES])[0]
         letter.reply_day = weekday(letter.sent + timedelta(days=_delay(rng, letter.nature)))
         if letter.reply_day <= today:
-            letter.reply = _reply_answers(rng, letter)
+            letter.reply = _reply_answers(rng, letter, today)
 
 
 def _delay(rng: random.Random, nature: str) -> int:
@@ -254,7 +308,7 @@ def _delay(rng: random.Random, nature: str) -> int:
     return rng.randint(151, 450)
 
 
-def _reply_answers(rng: random.Random, letter: Letter) -> dict[str, Any]:
+def _reply_answers(rng: random.Random, letter: Letter, today: date) -> dict[str, Any]:
     assert letter.reply_day is not None and letter.nature is not None
     language = letter.language
     if language == "other" and rng.random() < 0.5:
@@ -269,20 +323,51 @@ def _reply_answers(rng: random.Random, letter: Letter) -> dict[str, Any]:
     answers["reply_confidential"] = rng.random() < 0.04
     if rng.random() < 0.75:
         answers["reply_summary"] = rng.choice(texts.REPLIES[letter.nature])
+    published = after(letter.reply_day, 0, 7, rng)
+    if not answers["reply_confidential"] and rng.random() < 0.95 and published <= today:
+        answers["reply_published"] = published.isoformat()
     return answers
 
 
-def _followups(rng: random.Random, letters: list[Letter], today: date) -> None:
-    """Follow-up letters and statements on a calibrated share; reprisal escalations."""
+def _published(rng: random.Random, letter: Letter, today: date) -> date | None:
+    """Published on the communications website once the 60-day reply period has ended."""
+    day = after(letter.sent + timedelta(days=60), 1, 21, rng)
+    return day if day <= today and rng.random() < 0.93 else None
+
+
+def _followups(rng: random.Random, letters: list[Letter], today: date) -> list[Letter]:
+    """Follow-up letters and statements on a calibrated share; reprisal escalations (on the
+    first letter of a group). Returns the follow-up letters, each a communication."""
     target = round(len(letters) * rng.uniform(0.315, 0.345))
     weights = [{None: 0.6, "substantive": 0.1}.get(x.nature, 0.3) for x in letters]
     chosen = set(_sample(rng, list(range(len(letters))), weights, target))
+    made: list[Letter] = []
     for index, letter in enumerate(letters):
         if index in chosen:
             letter.actions += _actions(rng, letter)
-        if letter.reprisal:
+        if letter.reprisal and (not letter.group or letter.group[0] is letter):
             letter.actions += _escalations(rng, letter)
         letter.actions = sorted((a for a in letter.actions if a[0] <= today), key=lambda a: a[0])
+        for day, spec in letter.actions:
+            if spec["action_type"] == "letter":
+                spec["letter"] = _followup_letter(letter, day)
+                made.append(spec["letter"])
+    return made
+
+
+def _followup_letter(letter: Letter, day: date) -> Letter:
+    """A follow-up letter: the same addressee, type and mandates, its own date and reply."""
+    return Letter(
+        day,
+        letter.kind,
+        list(letter.addressees),
+        letter.cooperation,
+        letter.language,
+        comm_type=letter.comm_type,
+        mandates=list(letter.mandates),
+        summary=f"Follow-up letter: {letter.summary}",
+        follows=letter,
+    )
 
 
 def _actions(rng: random.Random, letter: Letter) -> list[tuple[date, dict[str, Any]]]:
@@ -328,6 +413,10 @@ def _closure(rng: random.Random, letter: Letter, today: date) -> tuple[date, dic
     days = [letter.sent, *(d for d, _ in letter.actions)]
     if replied and letter.reply_day:
         days.append(letter.reply_day)
+    if letter.published:
+        days.append(letter.published)
+    if letter.reply and letter.reply.get("reply_published"):
+        days.append(date.fromisoformat(letter.reply["reply_published"]))
     closing = _closing(rng, letter, replied, max(days))
     if closing is None or closing[1] > today:
         return None
@@ -342,7 +431,8 @@ def _closing(
     rng: random.Random, letter: Letter, replied: bool, last: date
 ) -> tuple[str, date] | None:
     """Answered letters are mostly closed within months, unanswered ones after a year or
-    more; nearly all the rest at a review about two years on. A few stay open for good."""
+    more; nearly all the rest at a review about two years on. A few stay open for good.
+    A letter is closed after its publication, if it was published."""
     draw = rng.random()
     if draw > 0.985:
         return "superseded", after(last, 10, 100, rng)
@@ -362,7 +452,8 @@ def _closing(
 
 
 def number(letters: list[Letter]) -> None:
-    """References `TYPE ISO3 n/yyyy`, numbered per addressee code and year in date order."""
+    """References `TYPE SERIES n/yyyy`, numbered per series (ISO3, or OTH for other actors)
+    and year in date order, across all types."""
     counters: dict[tuple[str, int], int] = {}
     for letter in sorted(letters, key=lambda x: x.sent):  # stable: same-day letters keep order
         key = (letter.code, letter.sent.year)
@@ -386,11 +477,12 @@ def intake_answers(letter: Letter) -> dict[str, Any]:
     return answers
 
 
-def action_answers(letter: Letter, day: date, spec: dict[str, Any], k: int) -> dict[str, Any]:
-    """The follow-up checklist's answers for one action (the k-th follow-up letter)."""
+def action_answers(day: date, spec: dict[str, Any]) -> dict[str, Any]:
+    """The follow-up checklist's answers for one action; a follow-up letter names the
+    communication it became."""
     answers = {"action_type": spec["action_type"], "action_date": day.isoformat()}
-    if spec["action_type"] == "letter" and k % 2:
-        answers["followup_reference"] = f"{letter.reference} (follow-up {k})"
+    if spec["action_type"] == "letter":
+        answers["followup_reference"] = spec["letter"].reference
     if spec["action_type"] == "sg_report":
         answers["consent"] = spec["consent"]
     if spec.get("action_notes"):

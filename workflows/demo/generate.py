@@ -89,7 +89,9 @@ def generate(
         )
     communications.number(letters)
     builder = _Builder(world, registry, random.Random(f"{seed}/cases"))
-    cases = [builder.letter(x, today) for x in letters] + [builder.request(r) for r in requests]
+    letter_cases = [builder.letter(x, today) for x in letters]
+    _link(letters, letter_cases)
+    cases = letter_cases + [builder.request(r) for r in requests]
     cases.sort(key=lambda case: case["created_at"])
     now = end_of_day(today)
     for case in cases:
@@ -122,10 +124,11 @@ class _Builder:
         later: list[tuple[date, str, dict[str, Any]]] = []
         if letter.reply is not None and letter.reply_day is not None:
             later.append((letter.reply_day, "communication_reply", letter.reply))
-        letters_sent = 0
+        if letter.published is not None:
+            answers = {"letter_published": letter.published.isoformat()}
+            later.append((letter.published, "communication_published", answers))
         for day, spec in letter.actions:
-            letters_sent += spec["action_type"] == "letter"
-            answers = communications.action_answers(letter, day, spec, letters_sent)
+            answers = communications.action_answers(day, spec)
             later.append((day, "communication_followup", answers))
         if letter.reprisal:  # the reprisal the letter is about, raised on its case
             known = min(today, letter.closure[0]) if letter.closure else today
@@ -157,9 +160,24 @@ class _Builder:
     def _add_in_order(
         self, case: CaseBuilder, runs: Iterable[tuple[date, str, dict[str, Any]]]
     ) -> None:
-        """Runs in the order they were logged: by date, ties in the order given."""
+        """Runs in the order they were logged: by date, ties in the order given. Reprisal
+        escalations are recorded as version 1 of the follow-up checklist recorded them."""
         for day, checklist_id, answers in sorted(runs, key=lambda run: run[0]):
-            case.add(checklist_id, day, answers, self.rng)
+            old = answers.get("action_type") in communications.ESCALATIONS
+            case.add(checklist_id, day, answers, self.rng, version=1 if old else None)
+
+
+def _link(letters: list[Letter], cases: list[Case]) -> None:
+    """The links the chat makes: the letters of a group, and follow-up letters both ways."""
+    ids = {id(letter): case["id"] for letter, case in zip(letters, cases, strict=True)}
+    for letter, case in zip(letters, cases, strict=True):
+        if letter.group:
+            case["group"] = [ids[id(member)] for member in letter.group]
+        if letter.follows is not None:
+            case["follows"] = ids[id(letter.follows)]
+        followups = [ids[id(s["letter"])] for _, s in letter.actions if "letter" in s]
+        if followups:
+            case["followups"] = followups
 
 
 def _settle(case: Case, registry: Registry, rules: Rules, today: date) -> None:

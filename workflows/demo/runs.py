@@ -42,10 +42,20 @@ class CaseBuilder:
         self._names: dict[str, Any] = {}
 
     def add(
-        self, checklist_id: str, day: date, answers: dict[str, Any], rng: random.Random
+        self,
+        checklist_id: str,
+        day: date,
+        answers: dict[str, Any],
+        rng: random.Random,
+        version: int | None = None,
     ) -> None:
-        """Record a finished checklist logged on `day` (its history entry is timed then)."""
-        checklist = self.registry.latest(checklist_id)
+        """Record a finished checklist logged on `day` (its history entry is timed then),
+        on its latest version unless `version` says otherwise."""
+        checklist = (
+            self.registry.get(checklist_id, version)
+            if version is not None
+            else self.registry.latest(checklist_id)
+        )
         merged = {**self._names, **answers}
         ordered: dict[str, Any] = {}
         skipped: list[str] = []
@@ -75,6 +85,8 @@ class CaseBuilder:
         )
         self._names.update(ordered)
         at = instant(day, rng)
+        if self.case["history"]:  # logged the same day as the last run: not before it
+            at = max(at, self.case["history"][-1]["at"])
         if not self.case["history"]:
             self.case["created_at"] = at
             self._log(at, "create", {"kind": self.case["kind"]})

@@ -171,6 +171,10 @@ REPLIES = {
         "Acknowledgement of receipt; a substantive reply was announced.",
         "The Permanent Mission acknowledged receipt and forwarded the letter to the capital.",
     ),
+    "rejection": (
+        "The Government rejected the communication as interference in its internal affairs.",
+        "The Permanent Mission returned the letter and declined to engage with the mandate.",
+    ),
 }
 
 COMPANY_PREFIXES = (

@@ -32,6 +32,7 @@ class DemoError(ValueError):
 @dataclass(frozen=True)
 class Summary:
     communications: int
+    followup_letters: int
     states: tuple[int, int]  # fewest and most States addressed in a 12-month window
     other_actors: tuple[int, int]  # the same for other actors
     replies: int
@@ -51,7 +52,8 @@ class Summary:
         return (
             f"Demo data ({demo.years} years to {demo.today.isoformat()}, seed {demo.seed}): "
             f"{self.communications:,} communications to {_span(self.states)} States and "
-            f"{_span(self.other_actors)} other actors a year, {self.replies:,} replies "
+            f"{_span(self.other_actors)} other actors a year ({self.followup_letters:,} of them "
+            f"follow-up letters), {self.replies:,} replies "
             f"({rate:.0%}), "
             f"{share:.0%} with follow-up action; {self.visits:,} visit requests, "
             f"{self.conducted} visits, {self.reports} reports; {self.standing} standing "
@@ -76,6 +78,7 @@ def summarise(demo: Demo) -> Summary:
         others.append(kinds["other"])
     return Summary(
         communications=len(comms),
+        followup_letters=sum(bool(c.get("follows")) for c in comms),
         states=(min(states), max(states)),
         other_actors=(min(others), max(others)),
         replies=sum(has_reply(c) for c in comms),

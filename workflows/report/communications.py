@@ -1,9 +1,13 @@
 """Section 1 of the report: communications, their replies and follow-up.
 
-A communication belongs to the period by its date sent; its reply counts whenever it arrived
-(figures are "as of" the day the report is compiled). Each figure counts:
+A communication is one letter to one addressee (a letter to three States is three
+communications, as OHCHR counts them), and a follow-up letter is a communication of its own.
+It belongs to the period by its date sent; its reply counts whenever it arrived (figures are
+"as of" the day the report is compiled). Each figure counts:
 
-- sent: communications sent in the period; joint: of type JAL/JUA/JOL; urgent: UA/JUA.
+- sent: communications sent in the period, follow-up letters included; followup_letters: of
+  those, follow-up letters; joint: sent by two or more mandates (older records: typed
+  JAL/JUA/JOL); urgent: UA (older records: JUA). Types are AL, UA and OL.
 - states_addressed / other_actors_addressed: distinct States (by code) and other actors (by
   name, accent- and case-insensitive) among their addressees.
 - replies: of those, the ones with a reply; reply_rate = replies / sent.
@@ -12,8 +16,11 @@ A communication belongs to the period by its date sent; its reply counts wheneve
 - awaiting_reply: no reply and the deadline is before today.
 - outstanding_previous: sent in the window of the previous joint communications report
   (the last session window that ended before the period) and still without a reply.
-- followup_letters / statements: follow-up actions of that type dated in the period, on any
-  communication in scope.
+- statements: press releases and public statements (follow-up actions) dated in the period,
+  on any communication in scope.
+- letters_published: of the letters sent, those recorded as published on the communications
+  website (by today); public_replies: their replies the addressee did not ask to keep
+  confidential; replies_published: of those, the ones recorded as published.
 - non_cooperating: States whose last N communications due (N = 3), sent up to the end of the
   period, all went unanswered (`deadlines.non_cooperating_states`, as of today).
 """
@@ -27,7 +34,8 @@ from typing import Any
 
 from workflows.actors import state_by_code
 from workflows.answers import COMM_TYPES
-from workflows.deadlines import intake, non_cooperating_states, reply_due
+from workflows.deadlines import answers_of, intake, non_cooperating_states, reply_due
+from workflows.references import JOINT_TYPES
 from workflows.report.facts import (
     Case,
     Frame,
@@ -41,8 +49,7 @@ from workflows.report.model import Figure, Section, Table, rate
 from workflows.report.periods import last_window_before, long_date
 from workflows.text import fold
 
-JOINT = frozenset({"JAL", "JUA", "JOL"})
-URGENT = frozenset({"UA", "JUA"})
+URGENT = "UA"
 
 
 @dataclass
@@ -89,7 +96,22 @@ def communications_section(frame: Frame, comms: list[Case]) -> Section:
         for c in comms
         if (d := sent_on(c)) and window.start <= d <= window.end and replied_on(c) is None
     ]
-    letters_sent = sum(_dated(a, frame) for c in comms for a in actions(c, "letter"))
+    followups = sum(bool(letter.case.get("follows")) for letter in letters)
+    published = sum(
+        any(a.get("letter_published") for a in answers_of(letter.case, "communication_published"))
+        for letter in letters
+    )
+    public_replies = [
+        a
+        for letter in letters
+        for a in answers_of(letter.case, "communication_reply")
+        if a.get("reply_date") and a.get("reply_confidential") is False
+    ]
+    public, replies_out = (
+        len(public_replies),
+        sum(bool(a.get("reply_published")) for a in public_replies),
+    )
+    joint = sum(_is_joint(letter.case) for letter in letters)
     statements = sum(_dated(a, frame) for c in comms for a in actions(c, "statement"))
     up_to_end = [c for c in comms if (d := sent_on(c)) and d <= frame.end]
     flagged = non_cooperating_states(up_to_end, frame.today, frame.rules)
@@ -97,9 +119,10 @@ def communications_section(frame: Frame, comms: list[Case]) -> Section:
     others = [t for t in by_actor.values() if t.kind != "state"]
 
     figures = (
-        Figure("sent", "Communications sent", total),
-        Figure("joint", "Joint communications", sum(by_type[t].sent for t in JOINT)),
-        Figure("urgent", "Urgent appeals (UA, JUA)", sum(by_type[t].sent for t in URGENT)),
+        Figure("sent", "Communications sent (one per addressee)", total),
+        Figure("followup_letters", "of which follow-up letters", followups),
+        Figure("joint", "Joint communications (two or more mandates)", joint),
+        Figure("urgent", "Urgent appeals (UA)", by_type[URGENT].sent),
         Figure("states_addressed", "States addressed", len(states)),
         Figure("other_actors_addressed", "Other actors addressed", len(others)),
         Figure("replies", "Replies received", answered),
@@ -112,8 +135,10 @@ def communications_section(frame: Frame, comms: list[Case]) -> Section:
             f"Still without reply from the previous joint report ({window.name})",
             len(outstanding),
         ),
-        Figure("followup_letters", "Follow-up letters", letters_sent),
         Figure("statements", "Press releases and public statements", statements),
+        Figure("letters_published", "Letters published", published),
+        Figure("public_replies", "Replies not kept confidential", public),
+        Figure("replies_published", "of which published", replies_out),
         Figure("non_cooperating", "States with persistent non-cooperation", len(flagged)),
     )
     tables = (
@@ -147,7 +172,8 @@ def _tallies(frame: Frame, letters: list[_Letter]) -> Tallies:
     by_month = {key: _Tally(key) for key in _months(frame.start, frame.end)}
     for letter in letters:
         replied, in_time = letter.replied is not None, letter.in_time
-        comm_type = intake(letter.case).get("comm_type", "")
+        comm_type = str(intake(letter.case).get("comm_type", ""))
+        comm_type = JOINT_TYPES.get(comm_type, comm_type)
         by_type.setdefault(comm_type, _Tally(comm_type)).add(replied, in_time)
         by_month[letter.sent.strftime("%Y-%m")].add(replied, in_time)
         for actor in addressees(letter.case):
@@ -156,6 +182,11 @@ def _tallies(frame: Frame, letters: list[_Letter]) -> Tallies:
                 by_actor[key] = _Tally(_actor_name(actor), actor.get("code", ""), actor["kind"])
             by_actor[key].add(replied, in_time)
     return by_type, by_actor, by_month
+
+
+def _is_joint(case: Case) -> bool:
+    answers = intake(case)
+    return len(answers.get("mandates") or []) >= 2 or answers.get("comm_type") in JOINT_TYPES
 
 
 def _dated(action: dict[str, Any], frame: Frame) -> bool:

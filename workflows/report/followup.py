@@ -22,7 +22,8 @@ from workflows.report.model import Figure, Section, Table
 from workflows.report.periods import long_date
 
 #: Table order: communications' deadlines first, in the order they fall due, then visits'.
-_ORDER = ("reply", "urgent_check", "followup_letter", "visit_no_response", "visit_report",
+_ORDER = ("reply", "urgent_check", "followup_letter", "letter_publication", "reply_publication",
+          "visit_no_response", "visit_report",
           "recommendations")  # fmt: skip
 
 

@@ -1,5 +1,7 @@
-"""The underlying rows of a report: one per communication sent in the period, one per visit
-case the visits section draws on. This is what the CSV holds, for staff to filter in Excel.
+"""The underlying rows of a report: one per communication sent in the period (one letter per
+addressee; a follow-up letter is a row of its own, naming the letter it follows up), one per
+visit case the visits section draws on. This is what the CSV holds, for staff to filter in
+Excel.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from typing import Any
 
 from workflows.checklist import Registry
 from workflows.deadlines import answers_of, intake, notice_days, reply_due
+from workflows.references import JOINT_TYPES
 from workflows.report.confidential import confidential_answers
 from workflows.report.facts import (
     Case,
@@ -25,9 +28,10 @@ from workflows.report.model import Table
 from workflows.standing import from_cases
 
 COLUMNS = (
-    "Kind", "Reference", "Case id", "Owner", "Status", "Type", "Addressees", "Codes",
+    "Kind", "Reference", "Case id", "Owner", "Status", "Type", "Joint", "Addressees", "Codes",
     "Mandates", "Sent", "Reply due", "Reply received", "Within deadline", "Kind of reply",
-    "Follow-up letters", "Statements", "Reprisal", "Requested", "Standing invitation",
+    "Replies", "Follow-up of", "Follow-up letters", "Same letter to", "Letter published",
+    "Reply published", "Statements", "Reprisal", "Requested", "Standing invitation",
     "Last event", "Last event date", "Visited from", "Visited to", "Notice (days)",
     "End-of-mission statement", "Report symbol", "Presented",
 )  # fmt: skip
@@ -37,7 +41,8 @@ CONFIDENTIAL_COLUMN = "Confidential answers"
 def records_table(
     frame: Frame, comms: list[Case], visit_cases: list[Case], registry: Registry, confidential: bool
 ) -> Table:
-    rows = [_communication(c, frame) for c in comms if sent_on(c) in frame]
+    references = {c["id"]: c.get("reference") or c["id"] for c in comms}
+    rows = [_communication(c, frame, references) for c in comms if sent_on(c) in frame]
     standing = {**from_cases(visit_cases), **frame.standing}
     rows += [_visit(c, standing) for c in visit_cases]
     columns: tuple[str, ...] = COLUMNS
@@ -67,15 +72,20 @@ def _common(case: Case) -> tuple[Any, ...]:
             case.get("status"))  # fmt: skip
 
 
-def _communication(case: Case, frame: Frame) -> tuple[Any, ...]:
+def _communication(case: Case, frame: Frame, references: dict[str, str]) -> tuple[Any, ...]:
     actors = addressees(case)
     due = reply_due(case, frame.rules_of(case))
     replied = replied_on(case)
-    nature = next((a.get("reply_nature") for a in answers_of(case, "communication_reply")), None)
+    replies = [a for a in answers_of(case, "communication_reply") if a.get("reply_date")]
+    nature = next((a.get("reply_nature") for a in replies), None)
     in_time = "" if replied is None or due is None else ("yes" if replied <= due else "no")
+    comm_type = str(intake(case).get("comm_type", ""))
+    published = [a["letter_published"] for a in answers_of(case, "communication_published")
+                 if a.get("letter_published")]  # fmt: skip
     return (
         *_common(case),
-        intake(case).get("comm_type", ""),
+        JOINT_TYPES.get(comm_type, comm_type),
+        "yes" if len(mandates(case)) >= 2 or comm_type in JOINT_TYPES else "",
         "; ".join(a.get("name", "") for a in actors),
         "; ".join(a.get("code", "") for a in actors),
         "; ".join(mandates(case)),
@@ -84,7 +94,12 @@ def _communication(case: Case, frame: Frame) -> tuple[Any, ...]:
         _iso(replied),
         in_time,
         nature or "",
-        len(actions(case, "letter")),
+        len(replies),
+        references.get(case.get("follows") or "", case.get("follows") or ""),
+        len(case.get("followups") or []),
+        "; ".join(references.get(i, i) for i in case.get("group") or [] if i != case["id"]),
+        min(published, default=""),
+        "; ".join(a["reply_published"] for a in replies if a.get("reply_published")),
         len(actions(case, "statement")),
         "yes" if is_reprisal(case) else "",
         *([""] * 10),
@@ -102,10 +117,11 @@ def _visit(case: Case, standing: dict[str, Any]) -> tuple[Any, ...]:
     return (
         *_common(case),
         "",
+        "",
         state.get("name", ""),
         state.get("code", ""),
         "; ".join(mandates(case)),
-        *([""] * 7),
+        *([""] * 13),
         "yes" if is_reprisal(case) else "",
         answers.get("request_date", ""),
         invitation,
