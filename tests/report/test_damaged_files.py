@@ -37,7 +37,7 @@ ADMIN = Chat(user_id=ADMIN_ID)
 
 @pytest.fixture(scope="module")
 def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 48 fixture cases, saved through the service so their reminder dates are set."""
+    """The fixture cases, saved through the service so their reminder dates are set."""
     folder = fill(tmp_path_factory.mktemp("damaged") / "data")
     repo = open_repository(folder)
     try:
