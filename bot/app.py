@@ -8,27 +8,27 @@ Bot API address differs (TELEGRAM_API_BASE_URL).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import signal
-import sys
+from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import Update
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import Application, ApplicationBuilder
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.settings import Settings
 from bot.telegram import buttons, errors, files, guard, logs, menu, text
+from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.bridge import Bridge
-from bot.telegram.http11 import StreamRequest, proxy_configured
-from bot.telegram.inbox import Deliveries, InboxBot
 from bot.telegram.jobs import Scheduler
 from bot.telegram.ordering import PerUserOrder
+from bot.telegram.polling import Polling
 from bot.telegram.retry import RetryingRateLimiter
-from bot.telegram.webhook import WebhookServer
-from storage.inbox import Inbox
+from bot.telegram.webhook import TELEGRAM_CONNECTIONS, WebhookServer
 from storage.repository import Repository, StorageError
 from workflows import dates
 from workflows.cases import CaseService
@@ -41,42 +41,41 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 #: Updates processed at once (different users; one user's run in order).
 CONCURRENT_UPDATES = 256
 #: HTTP connections to the Bot API. Telegram takes about 30 messages/s, so a few suffice
-#: (16 keep up with that at a round trip of half a second); PTB's default of 256 would only
-#: hold sockets open. With httpx, the pool is scanned on every request (bench/README.md).
+#: (16 keep up with that at a round trip of half a second).
 CONNECTIONS = 16
+#: Every message is HTML (every interpolated value is escaped: bot.telegram.render); user text
+#: may hold links, and a preview would fetch and display them in the chat.
+DEFAULTS = Defaults(
+    parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+)
+
+App = Application[Any, Any, Any, Any, Any, Any]
 
 
-def build_application(settings: Settings, service: CaseService) -> Application:
-    """Handlers in order: the guard first (group -1), then text, files, taps, anything else."""
+def build_application(settings: Settings, service: CaseService) -> App:
+    """Handlers in order: the guard first (group -1), then text, files, taps, anything else.
+    Updates come from `run_telegram` (polling or webhook), or from tests' `process_update`."""
     ensure_admins(service.repo, settings.admins)
     conversation = Conversation(service)
     bridge = Bridge(conversation)
     scheduler = Scheduler(bridge, conversation.alerts, settings.schedule)
     policy = files.FilePolicy.of(settings.file_types, settings.max_file_bytes)
 
-    # Every update is recorded in the inbox before Telegram is told to forget it, and
-    # handled at least once, even across a kill (bot.telegram.inbox). That takes our own
-    # bot class, so the bot is built here with what ApplicationBuilder would give it.
-    deliveries = Deliveries(Inbox(settings.data_dir), bridge)
-    bot = InboxBot(
-        deliveries,
-        settings.token,
-        base_url=settings.api_base_url,
-        base_file_url=settings.api_file_url,
-        request=http_request(settings.api_base_url, CONNECTIONS),
-        get_updates_request=http_request(settings.api_base_url, 1),  # one long poll at a time
-        rate_limiter=RetryingRateLimiter(settings.send_rate),
-    )
-
-    async def post_init(app: Application) -> None:
-        await deliveries.replay(app)  # before polling starts: what a killed process held
+    async def post_init(app: App) -> None:
         await menu.set_commands(app.bot, service.repo)
         settle_memory()
 
     app = (
         ApplicationBuilder()
-        .bot(bot)
-        .concurrent_updates(PerUserOrder(CONCURRENT_UPDATES, deliveries))
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url)
+        .request(AiohttpRequest(CONNECTIONS))
+        .get_updates_request(AiohttpRequest(1))  # one long poll at a time
+        .rate_limiter(RetryingRateLimiter(settings.send_rate))
+        .defaults(DEFAULTS)
+        .updater(None)  # updates come from bot.telegram.polling or .webhook
+        .concurrent_updates(PerUserOrder(CONCURRENT_UPDATES))
         .post_init(post_init)
         .build()
     )
@@ -89,15 +88,6 @@ def build_application(settings: Settings, service: CaseService) -> Application:
     scheduler.install(app)
     app.bot_data["scheduler"] = scheduler
     return app
-
-
-def http_request(api_base_url: str, connections: int) -> BaseRequest:
-    """Our lean HTTP/1.1 client (bot.telegram.http11: a tenth of httpx's CPU per call), or
-    python-telegram-bot's httpx one when the environment sets a proxy, which only httpx
-    supports."""
-    if proxy_configured(api_base_url):
-        return HTTPXRequest(connection_pool_size=connections)
-    return StreamRequest(connection_pool_size=connections)
 
 
 def settle_memory() -> None:
@@ -126,46 +116,68 @@ def run_telegram(settings: Settings, service: CaseService) -> int:
     logs.configure(*secrets)
     try:
         app = build_application(settings, service)
-    except StorageError as exc:  # an unreadable inbox, a full disk for the first admins
-        print(f"Cannot start: {exc}", file=sys.stderr)
+    except StorageError as exc:  # a full disk for the first admins
+        logs.fail(f"Cannot start: {exc}")
         return 2
     api = urlsplit(settings.api_base_url).netloc
     try:
-        if settings.webhook:
-            asyncio.run(_serve_webhook(app, settings))
-        else:
-            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        asyncio.run(_serve(app, settings))
     except InvalidToken:
-        print("Cannot start: Telegram refused TELEGRAM_BOT_TOKEN (check it with @BotFather)",
-              file=sys.stderr)  # fmt: skip
+        logs.fail("Cannot start: Telegram refused TELEGRAM_BOT_TOKEN (check it with @BotFather)")
         return 2
     except TelegramError as exc:
-        print(f"Cannot start: the Bot API at {api} failed: {exc}", file=sys.stderr)
+        logs.fail(f"Cannot start: the Bot API at {api} failed: {exc}")
         return 1
     return 0
 
 
-async def _serve_webhook(app: Application, settings: Settings) -> None:
-    """What `run_polling` does, with our webhook receiver instead of the updater."""
-    assert settings.webhook is not None
+async def _serve(app: App, settings: Settings) -> None:
+    """What python-telegram-bot's `run_polling` does, with our receiver instead of its
+    Updater: its hooks (post_init, post_stop, post_shutdown) run where it runs them."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    server = WebhookServer(app, settings.webhook)
-    async with app:
+    receiver = (
+        WebhookServer(app, settings.webhook) if settings.webhook else Polling(app, ALLOWED_UPDATES)
+    )
+    assert isinstance(app.update_processor, PerUserOrder)
+    app.update_processor.finished = receiver.finished
+    async with app:  # initialize, then shutdown (and post_shutdown) however this ends
         if app.post_init:
             await app.post_init(app)
-        await app.bot.set_webhook(
-            settings.webhook.url,
-            secret_token=settings.webhook.secret,
-            allowed_updates=ALLOWED_UPDATES,
-        )
         await app.start()
-        port = await server.start()
-        log.info("receiving updates on port %d", port)
         try:
-            await stop.wait()
+            await _receive(app, receiver, settings, stop)
         finally:
-            await server.close()
-            await app.stop()
+            await app.stop()  # handles what was received, unless cancelled
+            await receiver.close()  # confirms what was handled, up to the last moment
+            if app.post_stop:
+                await app.post_stop(app)
+
+
+async def _receive(
+    app: App, receiver: WebhookServer | Polling, settings: Settings, stop: asyncio.Event
+) -> None:
+    if isinstance(receiver, Polling):
+        polling = asyncio.ensure_future(receiver.run())
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        polling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling  # raises what stopped it (a refused token)
+        return
+    assert settings.webhook is not None
+    await app.bot.set_webhook(
+        settings.webhook.url,
+        secret_token=settings.webhook.secret,
+        allowed_updates=ALLOWED_UPDATES,
+        max_connections=TELEGRAM_CONNECTIONS,
+    )
+    port = await receiver.start()
+    log.info("receiving updates on %s port %d", settings.webhook.listen, port)
+    try:
+        await stop.wait()
+    finally:
+        receiver.stop_listening()

@@ -15,14 +15,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Update
-from telegram.constants import ParseMode
+from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden
 
 from bot.telegram import render
+from bot.telegram.quiet import QuietPeriod
 from storage.repository import Repository, StorageError
 from workflows.cases import Clock
-from workflows.conversation import Chat, Conversation
+from workflows.conversation import REFUSAL, Chat, Conversation
 from workflows.views import Reply
 
 log = logging.getLogger(__name__)
@@ -33,14 +33,14 @@ NOT_SAVED = (
     "Not saved: the bot could not write to its data folder. Your earlier answers are safe; "
     "please try again in a moment."
 )
-#: User text may hold links; a preview would fetch and display them in the chat.
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 class Bridge:
     def __init__(self, conversation: Conversation) -> None:
         self.conversation = conversation
         self._storage_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage")
+        #: Someone not on the list gets one refusal per quiet period; the rest is dropped.
+        self.strangers = self.quiet_period()
 
     @property
     def repo(self) -> Repository:
@@ -49,6 +49,10 @@ class Bridge:
     @property
     def clock(self) -> Clock:
         return self.conversation.service.clock
+
+    def quiet_period(self) -> QuietPeriod:
+        """A quiet period on the conversation's clock (which tests move by hand)."""
+        return QuietPeriod(clock=lambda: self.clock.now().timestamp())
 
     async def call(
         self, method: Callable[P, list[Reply]], *args: P.args, **kwargs: P.kwargs
@@ -72,7 +76,12 @@ class Bridge:
         await _deliver(bot, chat_id, reply)
 
     async def send(self, bot: Bot, chat_id: int, replies: list[Reply]) -> None:
-        """Each reply in order: to this chat, or to the user it names (`Reply.to`)."""
+        """Each reply in order: to this chat, or to the user it names (`Reply.to`). A
+        refusal (the conversation's answer to a stranger) only once per quiet period."""
+        if [r.text for r in replies] != [REFUSAL]:
+            self.strangers.forget(chat_id)
+        elif not self.strangers.may_answer(chat_id):
+            return
         for reply in replies:
             if reply.to is None:
                 await _deliver(bot, chat_id, reply)
@@ -81,25 +90,13 @@ class Bridge:
 
 
 async def _deliver(bot: Bot, chat_id: int, reply: Reply) -> None:
-    """HTML messages (the keyboard on the last), then any files as documents. The rate
-    limiter retries what fails on the way (see `retry`)."""
+    """HTML messages (the keyboard on the last), then any files as documents. HTML parse mode
+    and no link previews are the application's defaults (bot.app); the rate limiter retries
+    what fails on the way (see `retry`)."""
     for message in render.messages(reply):
-        await _send_html(bot, chat_id, message.html, message.keyboard)
+        await bot.send_message(chat_id, message.html, reply_markup=message.keyboard)
     for attachment in reply.files:
         await bot.send_document(chat_id, attachment.data, filename=attachment.name)
-
-
-async def _send_html(
-    bot: Bot, chat_id: int, html: str, keyboard: InlineKeyboardMarkup | None
-) -> None:
-    """`bot.send_message(chat_id, html, parse_mode=HTML, ...)` minus one step: building a
-    `Message` from Telegram's answer, which nothing here reads and which was 13% of the bot's
-    CPU under load (bench/README.md). `Bot._post` is what `send_message` calls itself, so
-    defaults, the rate limiter, retries and the mapping of errors all still apply; the
-    private name is safe because python-telegram-bot is pinned (and every test sends)."""
-    data = {"chat_id": chat_id, "text": html, "parse_mode": ParseMode.HTML,
-            "reply_markup": keyboard, "link_preview_options": NO_PREVIEW}  # fmt: skip
-    await bot._post("sendMessage", data)
 
 
 async def _tell(bot: Bot, user_id: str, reply: Reply) -> None:
