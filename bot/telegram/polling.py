@@ -14,9 +14,10 @@ each case stores the ids of the updates applied to it (`workflows.conversation`,
 and a new case's id is derived from the update that asked for it.
 
 While an update is in hand, a getUpdates call returns at once (that update is still there to
-be sent), so a batch with nothing new waits until some update is finished, or for
-`RECHECK_SECONDS`, before asking again: a long-running update (a big report) costs a few
-calls a second, not a busy loop.
+be sent again), so after a batch the loop waits until the oldest update in hand is finished
+(the offset moves: the next call confirms something), or for `RECHECK_SECONDS`, before
+asking again: a long-running update (a big report) costs a few calls a second, not a busy
+loop, and Telegram does not send the same updates over and over.
 """
 
 from __future__ import annotations
@@ -59,8 +60,10 @@ class Polling:
         return min(self._in_hand, default=self._next)
 
     def finished(self, update: Update) -> None:
+        oldest = self.offset
         self._in_hand.discard(update.update_id)
-        self._progress.set()
+        if self.offset != oldest:
+            self._progress.set()
 
     async def run(self) -> None:
         """Poll until cancelled. A refused token stops it (start-up reports it); any other
@@ -83,11 +86,11 @@ class Polling:
                 continue
             delay = FIRST_DELAY
             self._confirmed = offset
-            if not await self._take(batch):
-                await self._wait_for_progress()
+            await self._take(batch)
+            await self._wait_for_progress()
 
-    async def _take(self, batch: tuple[Update, ...]) -> bool:
-        """Queue the updates not fetched before; whether there were any."""
+    async def _take(self, batch: tuple[Update, ...]) -> None:
+        """Queue the updates not fetched before."""
         self._taken = {i for i in self._taken if i >= self._confirmed}  # never sent again
         fresh = [u for u in batch if u.update_id not in self._taken]
         for update in fresh:
@@ -95,11 +98,10 @@ class Polling:
             self._in_hand.add(update.update_id)
             self._next = max(self._next, update.update_id + 1)
             await self.app.update_queue.put(update)
-        return bool(fresh)
 
     async def _wait_for_progress(self) -> None:
         if not self._in_hand:
-            return  # an empty long poll: ask again at once
+            return  # nothing to confirm: a long poll, at once
         self._progress.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._progress.wait(), RECHECK_SECONDS)
