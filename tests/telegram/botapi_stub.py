@@ -27,6 +27,7 @@ import html
 import itertools
 import json
 import re
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -183,8 +184,9 @@ class BotApiStub:
         self.on_delivered: Callable[[list[int]], None] | None = None
 
     # ---- lifetime -----------------------------------------------------------------------
-    async def start(self) -> BotApiStub:
-        self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
+    async def start(self, tls: ssl.SSLContext | None = None) -> BotApiStub:
+        """Listen on a free loopback port; over TLS with `tls` (a server context)."""
+        self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0, ssl=tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
