@@ -71,7 +71,7 @@ def build_application(settings: Settings, service: CaseService) -> App:
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .request(AiohttpRequest(CONNECTIONS))
-        .get_updates_request(AiohttpRequest(1))  # one long poll at a time
+        .get_updates_request(AiohttpRequest(1))  # unused: bot.telegram.polling asks itself
         .rate_limiter(RetryingRateLimiter(settings.send_rate))
         .defaults(DEFAULTS)
         .updater(None)  # updates come from bot.telegram.polling or .webhook

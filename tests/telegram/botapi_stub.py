@@ -329,7 +329,8 @@ class BotApiStub:
         if not path.startswith(prefix):
             return _json(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
         method = path[len(prefix) :]
-        params = self._params(headers, body)
+        query = dict(parse_qsl(urlsplit(target).query, keep_blank_values=True))
+        params = self._decoded(query) | self._params(headers, body)
         call = Call(method, params, time.monotonic())
         self.calls.append(call)
         faults = self._faults.get(method, [])
@@ -363,10 +364,15 @@ class BotApiStub:
             return dict(json.loads(body or b"{}"))
         if content_type.startswith("multipart/"):
             return _multipart(content_type, body)
-        params: dict[str, Any] = dict(parse_qsl(body.decode(), keep_blank_values=True))
-        for key in JSON_FIELDS & params.keys():
-            params[key] = json.loads(params[key])
-        return params
+        return self._decoded(dict(parse_qsl(body.decode(), keep_blank_values=True)))
+
+    @staticmethod
+    def _decoded(form: dict[str, Any]) -> dict[str, Any]:
+        """Form fields (or a query string, which the Bot API reads as well) with the fields
+        python-telegram-bot sends as JSON decoded."""
+        for key in JSON_FIELDS & form.keys():
+            form[key] = json.loads(form[key])
+        return form
 
     def _download(self, path: str) -> tuple[int, str, bytes, None]:
         prefix = f"/file/bot{self.token}/"
