@@ -81,13 +81,14 @@ class AiohttpRequest(BaseRequest):
         return value if isinstance(value, float | int) else None
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
+def _body(request_data: RequestData | None) -> aiohttp.FormData | aiohttp.BytesPayload | None:
     """Form fields as python-telegram-bot encodes them (JSON inside the form where needed),
     multipart when files go along."""
     if request_data is None:
         return None
     if not request_data.contains_files:
-        return request_data.json_parameters
+        form = request_data.url_encoded_parameters().encode()
+        return aiohttp.BytesPayload(form, content_type="application/x-www-form-urlencoded")
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
