@@ -87,8 +87,8 @@ def _body(request_data: RequestData | None) -> aiohttp.FormData | aiohttp.BytesP
     if request_data is None:
         return None
     if not request_data.contains_files:
-        form = request_data.url_encoded_parameters().encode()
-        return aiohttp.BytesPayload(form, content_type="application/x-www-form-urlencoded")
+        encoded = request_data.url_encoded_parameters().encode()
+        return aiohttp.BytesPayload(encoded, content_type="application/x-www-form-urlencoded")
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
