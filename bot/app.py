@@ -24,11 +24,13 @@ from bot.settings import Settings
 from bot.telegram import buttons, errors, files, guard, logs, menu, text
 from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.bridge import Bridge
+from bot.telegram.inbox import Deliveries
 from bot.telegram.jobs import Scheduler
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.polling import Polling
 from bot.telegram.retry import RetryingRateLimiter
 from bot.telegram.webhook import TELEGRAM_CONNECTIONS, WebhookServer
+from storage.inbox import Inbox
 from storage.repository import Repository, StorageError
 from workflows import dates
 from workflows.cases import CaseService
@@ -61,9 +63,17 @@ def build_application(settings: Settings, service: CaseService) -> App:
     scheduler = Scheduler(bridge, conversation.alerts, settings.schedule)
     policy = files.FilePolicy.of(settings.file_types, settings.max_file_bytes)
 
+    # Every update is recorded in the inbox before Telegram is told to forget it, and
+    # handled at least once, even across a kill (bot.telegram.inbox).
+    deliveries = Deliveries(Inbox(settings.data_dir), bridge)
+
     async def post_init(app: App) -> None:
+        await deliveries.replay(app)  # before updates are fetched: what a killed process held
         await menu.set_commands(app.bot, service.repo)
         settle_memory()
+
+    async def post_shutdown(app: App) -> None:
+        await deliveries.close()
 
     app = (
         ApplicationBuilder()
@@ -75,8 +85,9 @@ def build_application(settings: Settings, service: CaseService) -> App:
         .rate_limiter(RetryingRateLimiter(settings.send_rate))
         .defaults(DEFAULTS)
         .updater(None)  # updates come from bot.telegram.polling or .webhook
-        .concurrent_updates(PerUserOrder(CONCURRENT_UPDATES))
+        .concurrent_updates(PerUserOrder(CONCURRENT_UPDATES, deliveries))
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
         .build()
     )
     app.add_handler(guard.handler(bridge), group=-1)
@@ -87,6 +98,7 @@ def build_application(settings: Settings, service: CaseService) -> App:
     app.add_error_handler(errors.on_error)
     scheduler.install(app)
     app.bot_data["scheduler"] = scheduler
+    app.bot_data["deliveries"] = deliveries
     return app
 
 
@@ -116,7 +128,7 @@ def run_telegram(settings: Settings, service: CaseService) -> int:
     logs.configure(*secrets)
     try:
         app = build_application(settings, service)
-    except StorageError as exc:  # a full disk for the first admins
+    except StorageError as exc:  # an unreadable inbox, a full disk for the first admins
         logs.fail(f"Cannot start: {exc}")
         return 2
     api = urlsplit(settings.api_base_url).netloc
@@ -138,22 +150,28 @@ async def _serve(app: App, settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    receiver = (
-        WebhookServer(app, settings.webhook) if settings.webhook else Polling(app, ALLOWED_UPDATES)
-    )
-    assert isinstance(app.update_processor, PerUserOrder)
-    app.update_processor.finished = receiver.finished
-    async with app:  # initialize, then shutdown (and post_shutdown) however this ends
-        if app.post_init:
-            await app.post_init(app)
-        await app.start()
-        try:
-            await _receive(app, receiver, settings, stop)
-        finally:
-            await app.stop()  # handles what was received, unless cancelled
-            await receiver.close()  # confirms what was handled, up to the last moment
-            if app.post_stop:
-                await app.post_stop(app)
+    receiver: WebhookServer | Polling
+    if settings.webhook:
+        receiver = WebhookServer(app, settings.webhook)
+        assert isinstance(app.update_processor, PerUserOrder)
+        app.update_processor.finished = receiver.finished  # its 200 waits for this
+    else:
+        receiver = Polling(app, app.bot_data["deliveries"], ALLOWED_UPDATES)
+    try:
+        async with app:  # initialize, then shutdown however this ends
+            if app.post_init:
+                await app.post_init(app)
+            await app.start()
+            try:
+                await _receive(app, receiver, settings, stop)
+            finally:
+                await app.stop()  # handles what was received, unless cancelled
+                await receiver.close()  # confirms the last batch, or answers the last posts
+                if app.post_stop:
+                    await app.post_stop(app)
+    finally:
+        if app.post_shutdown:
+            await app.post_shutdown(app)
 
 
 async def _receive(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -33,23 +32,15 @@ def statuses(api: BotApiStub, method: str, since: int) -> list[int]:
     return [c.status for c in api.calls[since:] if c.method == method]
 
 
-async def next_poll(api: BotApiStub, arm: Callable[[], object]) -> int:
-    """Once the bot is idle (every update handled and confirmed, a long poll pending: while
-    it holds an update it asks again at once, and such a call would take the faults), `arm`
-    the getUpdates faults and end that long poll (empty), so that they apply from its very
-    next call; returns where the calls from then on start."""
+async def next_poll(api: BotApiStub) -> int:
+    """End the bot's pending long poll (empty), so that the getUpdates faults armed before
+    apply from its very next call; returns where the calls from then on start."""
 
-    def idle() -> bool:
+    def pending() -> bool:
         polls = api.called("getUpdates")
-        return (
-            not api.pending_updates()
-            and bool(polls)
-            and polls[-1].status == 200
-            and polls[-1].result is None
-        )
+        return bool(polls) and polls[-1].status == 200 and polls[-1].result is None
 
-    await until(idle, 30, "a pending getUpdates with nothing in hand")
-    arm()
+    await until(pending, 30, "a pending getUpdates")
     poll = api.called("getUpdates")[-1]
     since = len(api.calls)
     await api.wake()
@@ -112,14 +103,10 @@ async def test_the_bot_recovers_from_every_api_fault_and_loses_no_answer(
         assert 1 <= len(window) <= 2
 
         # getUpdates fails twice (502), then is dropped with no answer.
-        since = await next_poll(
-            api,
-            lambda: (
-                api.fail("getUpdates", 502),
-                api.fail("getUpdates", 502),
-                api.drop("getUpdates"),
-            ),
-        )
+        api.fail("getUpdates", 502)
+        api.fail("getUpdates", 502)
+        api.drop("getUpdates")
+        since = await next_poll(api)
         window, _, _ = await step(user.say("WGAD"))
         assert saved_echoes(window) == ["WGAD"]
         assert statuses(api, "getUpdates", since)[:3] == [502, 502, 0]
@@ -127,7 +114,8 @@ async def test_the_bot_recovers_from_every_api_fault_and_loses_no_answer(
         # A getUpdates answer lost on the way (handled, never received): not confirmed, so
         # delivered again, and applied once.
         reference = f"AL BDI 7/{sent_on.year}"
-        since = await next_poll(api, lambda: api.drop("getUpdates", after=True))
+        api.drop("getUpdates", after=True)
+        since = await next_poll(api)
         window, _, _ = await step(user.say(reference))
         assert saved_echoes(window) == [reference]
         batches = [c.result for c in api.calls[since:] if c.method == "getUpdates" and c.result]
@@ -135,7 +123,8 @@ async def test_the_bot_recovers_from_every_api_fault_and_loses_no_answer(
         assert batches[0] == batches[1]  # the lost batch came again
 
         # A slow getUpdates (3 s): the update waits, then is answered.
-        since = await next_poll(api, lambda: api.stall("getUpdates", 3))
+        api.stall("getUpdates", 3)
+        since = await next_poll(api)
         window, _, _ = await step(user.say("Arbitrary detention of a journalist."))
         assert saved_echoes(window) == ["Arbitrary detention of a journalist."]
         slow = next(c for c in api.calls[since:] if c.method == "getUpdates")
@@ -143,7 +132,8 @@ async def test_the_bot_recovers_from_every_api_fault_and_loses_no_answer(
 
         # A getUpdates that hangs past the bot's read timeout (10 s long poll + 5 s): the bot
         # gives up on it, polls again, and the update is delivered then.
-        since = await next_poll(api, lambda: api.stall("getUpdates", 40))
+        api.stall("getUpdates", 40)
+        since = await next_poll(api)
         window, took, _ = await step(user.say("/skip"))
         assert window[-1].text.startswith("Question 8 of 8") and "Skipped." in window[-1].text
         hung, again = [c for c in api.calls[since:] if c.method == "getUpdates"][:2]

@@ -24,6 +24,7 @@ from bot.__main__ import main
 from bot.settings import Webhook
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.webhook import MAX_CONNECTIONS, SECRET_HEADER, WebhookServer
+from storage.inbox import INBOX_FILE
 from workflows.conversation import ADMIN_COMMANDS, COMMANDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -226,6 +227,21 @@ def test_bad_settings_stop_start_up_with_one_line(
     err = capsys.readouterr().err
     assert err.startswith(expected) and err.count("\n") == 1
     assert "short" not in err and SECRET_PART not in err
+
+
+def test_an_unreadable_inbox_stops_start_up_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    no_settings(monkeypatch)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    data = tmp_path / "data"
+    (data / INBOX_FILE).mkdir(parents=True)  # unreadable as a file, even for root
+
+    assert main(["--data-dir", str(data)]) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith("Cannot start: could not read") and INBOX_FILE in err
+    assert err.count("\n") == 1 and SECRET_PART not in err
 
 
 @pytest.mark.parametrize(
