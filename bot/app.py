@@ -12,7 +12,7 @@ import contextlib
 import gc
 import logging
 import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from telegram import LinkPreviewOptions, Update
@@ -29,12 +29,14 @@ from bot.telegram.jobs import Scheduler
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.polling import Polling
 from bot.telegram.retry import RetryingRateLimiter
-from bot.telegram.webhook import TELEGRAM_CONNECTIONS, WebhookServer
 from storage.inbox import Inbox
 from storage.repository import Repository, StorageError
 from workflows import dates
 from workflows.cases import CaseService
 from workflows.conversation import Conversation
+
+if TYPE_CHECKING:  # imported when used: aiohttp.web is needed in webhook mode only
+    from bot.telegram.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +154,8 @@ async def _serve(app: App, settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
     receiver: WebhookServer | Polling
     if settings.webhook:
+        from bot.telegram.webhook import WebhookServer
+
         receiver = WebhookServer(app, settings.webhook)
         assert isinstance(app.update_processor, PerUserOrder)
         app.update_processor.finished = receiver.finished  # its 200 waits for this
@@ -186,6 +190,8 @@ async def _receive(
         with contextlib.suppress(asyncio.CancelledError):
             await polling  # raises what stopped it (a refused token)
         return
+    from bot.telegram.webhook import TELEGRAM_CONNECTIONS
+
     assert settings.webhook is not None
     await app.bot.set_webhook(
         settings.webhook.url,

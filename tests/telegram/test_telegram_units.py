@@ -146,7 +146,14 @@ async def test_the_bot_api_is_reached_through_the_proxy_the_environment_names(
     bot = telegram.Bot(stub.token, base_url="http://api.invalid/bot", request=AiohttpRequest(2))
     async with bot:
         assert (await bot.get_me()).username == "followup_test_bot"
-    assert stub.called("getMe")
+    through_proxy = len(stub.called("getMe"))
+    assert through_proxy > 0
+    monkeypatch.setenv("NO_PROXY", "api.invalid")  # now straight to a host that does not exist
+    bot = telegram.Bot(stub.token, base_url="http://api.invalid/bot", request=AiohttpRequest(2))
+    with pytest.raises(telegram.error.NetworkError):
+        await bot.initialize()
+    await bot.shutdown()
+    assert len(stub.called("getMe")) == through_proxy
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
