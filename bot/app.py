@@ -15,10 +15,9 @@ import signal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from telegram import LinkPreviewOptions, Update
-from telegram.constants import ParseMode
+from telegram import Update
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.settings import Settings
 from bot.telegram import buttons, errors, files, guard, logs, menu, text
@@ -47,12 +46,6 @@ CONCURRENT_UPDATES = 256
 #: HTTP connections to the Bot API. Telegram takes about 30 messages/s, so a few suffice
 #: (16 keep up with that at a round trip of half a second).
 CONNECTIONS = 16
-#: Every message is HTML (every interpolated value is escaped: bot.telegram.render); user text
-#: may hold links, and a preview would fetch and display them in the chat.
-DEFAULTS = Defaults(
-    parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
-)
-
 App = Application[Any, Any, Any, Any, Any, Any]
 
 
@@ -85,7 +78,6 @@ def build_application(settings: Settings, service: CaseService) -> App:
         .request(AiohttpRequest(CONNECTIONS))
         .get_updates_request(AiohttpRequest(1))  # unused: bot.telegram.polling asks itself
         .rate_limiter(RetryingRateLimiter(settings.send_rate))
-        .defaults(DEFAULTS)
         .updater(None)  # updates come from bot.telegram.polling or .webhook
         .concurrent_updates(PerUserOrder(CONCURRENT_UPDATES, deliveries))
         .post_init(post_init)
@@ -165,10 +157,14 @@ async def _serve(app: App, settings: Settings) -> None:
         async with app:  # initialize, then shutdown however this ends
             if app.post_init:
                 await app.post_init(app)
-            await app.start()
+            # Updates first, then the jobs (as run_polling does): the start-up catch-up of
+            # reminders must not hold up the first batch of users' messages.
+            receiving = asyncio.ensure_future(_receive(app, receiver, settings, stop))
             try:
-                await _receive(app, receiver, settings, stop)
+                await app.start()
+                await receiving
             finally:
+                receiving.cancel()
                 await app.stop()  # handles what was received, unless cancelled
                 await receiver.close()  # confirms the last batch, or answers the last posts
                 if app.post_stop:
