@@ -71,25 +71,24 @@ async def test_an_answer_delivered_again_after_a_kill_is_not_applied_to_the_next
     data = tmp_path / "data"
     add_officers(data, [USER])
     visit = seed_visit(data, registry, USER, date.today() - timedelta(days=90))
-    visited_from = date.today() - timedelta(days=5)
+    agreed_on = date.today() - timedelta(days=5)
     bot = bot_process(api, data)
     user = ChatClient(Inbox(api), USER)
     async with running(bot):
-        window = await user.exchange(user.tap_data(f"s:{visit}:visit_conducted"), 30)
+        window = await user.exchange(user.tap_data(f"s:{visit}:visit_response"), 30)
         assert window and window[-1].text.startswith("Question 1 of")
-        assert "First day of the visit?" in window[-1].text
-        # Three date questions in a row: the first day, the last day, the announcement.
-        before = await apply_then_die(api, bot, user, user.say(f"{visited_from:%d/%m/%Y}"))
-        assert saved_echoes(before) == [
-            f"{visited_from:%a} {visited_from.day} {visited_from:%b %Y}"
-        ]
+        window = await user.exchange(user.tap(window[-1], "Dates agreed"), 30)
+        assert window and "On what date?" in window[-1].text
+        # Three date questions in a row: "On what date?", then the first and last day.
+        before = await apply_then_die(api, bot, user, user.say(f"{agreed_on:%d/%m/%Y}"))
+        assert saved_echoes(before) == [f"{agreed_on:%a} {agreed_on.day} {agreed_on:%b %Y}"]
 
         after = await user.exchange(user.say("/resume"), 30)  # after the re-delivered update
         assert after is not None
         run = read_case(data, visit)["runs"][-1]
-        assert run["answers"] == {"visited_from": visited_from.isoformat()}
+        assert run["answers"] == {"event": "agreed", "event_date": agreed_on.isoformat()}
         assert saved_echoes(after) == [], "the answer was applied again"
-        assert "Last day of the visit?" in after[-1].text.split("\n")
+        assert "First day of the visit?" in after[-1].text.split("\n")
         assert await bot.stop() == 0
 
 
