@@ -39,7 +39,15 @@ from storage.migrations import UPGRADE_NOTE, CaseUpgrade
 from storage.repository import Case
 from storage.tinydb_repo import TinyDBRepository
 from workflows import reminders
-from workflows.cases import COMMUNICATION_INTAKE, FOLLOWUP, Clock, derive, derived_id, followup_case
+from workflows.cases import (
+    COMMUNICATION_INTAKE,
+    FOLLOWUP,
+    CaseService,
+    Clock,
+    derive,
+    derived_id,
+    followup_case,
+)
 from workflows.checklist import Registry
 from workflows.dates import DEFAULT_TZ, parse_iso, today_in
 from workflows.deadlines import Rules, deadlines, load_rules
@@ -58,12 +66,16 @@ def open_data(
     rules: Rules | None = None,
     tz: str = DEFAULT_TZ,
 ) -> TinyDBRepository:
-    """Open the program's data folder, upgrading its cases first if it needs it."""
+    """Open the program's data folder, upgrading its cases first if it needs it, and finish
+    any split into one letter per addressee that a killed process left half done."""
     clock = clock or Clock()
     registry = registry or Registry.from_folder()
+    rules = rules or load_rules()
     today = today_in(tz, clock.now())
-    upgrades = case_upgrades(registry, rules or load_rules(), today)
-    return TinyDBRepository(data_dir, clock=clock.now, upgrades=upgrades)
+    upgrades = case_upgrades(registry, rules, today)
+    repo = TinyDBRepository(data_dir, clock=clock.now, upgrades=upgrades)
+    CaseService(repo, registry, clock, tz, rules).finish_splits()
+    return repo
 
 
 def case_upgrades(registry: Registry, rules: Rules, today: date) -> tuple[CaseUpgrade, ...]:
