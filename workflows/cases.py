@@ -142,12 +142,14 @@ class CaseService:
         if step.changed:
             case["runs"][index] = step.run
             self.save(case, actor, *_describe(checklist, run, step.run, inp))
+        problem = None
         if step.finished and run["status"] != "done":
-            if problem := self._on_saved(case, index, actor):
-                again = self.show(case, index)
-                again.notes, again.error = [problem], True
-                return again
-        return step
+            problem = self._on_saved(case, index, actor)
+        if problem is None:
+            return step
+        again = self.show(case, index)  # the reference is asked again
+        again.notes, again.error = [problem], True
+        return again
 
     # ---- letters made from others -------------------------------------------------
     def _on_saved(self, case: Case, index: int, actor: str) -> str | None:
