@@ -233,7 +233,9 @@ def _chain_root(case: Mapping[str, Any], letters: Mapping[str, Mapping[str, Any]
     """The id of the letter a chain of follow-up letters started with (a cycle, which no
     checklist makes, stops at the letter met twice)."""
     seen = {case["id"]}
-    while (parent := case.get("follows")) in letters and parent not in seen:
+    parent = case.get("follows")
+    while isinstance(parent, str) and parent in letters and parent not in seen:
         seen.add(parent)
         case = letters[parent]
+        parent = case.get("follows")
     return str(case["id"])
