@@ -55,3 +55,18 @@ def test_assign_through_an_alias_keeps_a_change_made_meanwhile(
     after = real_get(case["id"])
     assert after is not None and after["owner"] == "3"
     assert after["runs"][0]["answers"]["summary"] == "changed meanwhile"
+
+
+def test_a_reminder_is_not_claimed_once_what_it_asks_was_recorded(
+    conversation: Conversation,
+) -> None:
+    """The sweep found the reply overdue; before it claims the reminder, the officer records
+    the reply: the reminder is no longer due, so it is neither recorded nor sent."""
+    say(conversation, Chat("2"), *LETTER)  # sent 15 March, reply due 14 May; today 15 May
+    alerts = conversation.alerts
+    due = next(o for o in alerts.pending() if o.reply.text.startswith("Reply due"))
+    say(conversation, Chat("2"), "/case AL BDI 1/2017", "#Reply received", "10 May 2017",
+        "#English", "#Substantive", "#Yes", "/skip", "/skip", "#Save")  # fmt: skip
+    assert not alerts.claim_outgoing(due)
+    case = conversation.repo.case_by_reference("AL BDI 1/2017")
+    assert case is not None and due.key not in (case.get("reminders") or {}).get("sent", {})
