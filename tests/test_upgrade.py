@@ -210,6 +210,21 @@ def test_closing_a_split_letter_makes_its_reply_known(tmp_path: Path, registry: 
         assert repo.case_by_reference("AL OTH 1/2017")["reply_unknown"] is True  # type: ignore[index]
 
 
+def test_closing_a_split_letter_for_another_reason_says_nothing_of_its_reply(
+    tmp_path: Path, registry: Registry
+) -> None:
+    """Closed as superseded: nobody said whether Türkiye replied, so the letter still stays
+    out of the non-cooperation count."""
+    folder = copy_recorded(tmp_path)
+    with open_upgraded(folder) as repo:
+        conversation = Conversation(CaseService(repo, registry, Clock(lambda: NOW)))
+        say(conversation, Chat("2"), "/case AL TUR 1/2017", "#Close the case", "#Superseded",
+            "today", "/skip", "#Save")  # fmt: skip
+        letter = repo.case_by_reference("AL TUR 1/2017")
+        assert letter is not None and letter["status"] == "closed"
+        assert letter["reply_unknown"] is True
+
+
 def test_a_second_open_changes_nothing(tmp_path: Path) -> None:
     folder = copy_recorded(tmp_path)
     open_upgraded(folder).close()

@@ -41,8 +41,10 @@ from workflows.references import parse_reference, split_references
 OVERRIDES = "deadline_overrides"
 COMMUNICATION_INTAKE = "communication_intake"
 FOLLOWUP = "communication_followup"
-#: Saving one of these on a letter an upgrade made says whether it was answered.
-CONFIRMS_REPLY = frozenset({"communication_reply", "communication_closure"})
+#: Saving a reply on a letter an upgrade made says it was answered; closing it "no reply"
+#: says it was not. Closing it for another reason ("superseded", "other", or "answered"
+#: with no reply recorded) says nothing the non-cooperation count could read.
+REPLY_CHECKLIST, CLOSURE_CHECKLIST = "communication_reply", "communication_closure"
 INTAKE = {"communication": "communication_intake", "visit": "visit_request"}
 KIND_LABELS = {"communication": "communication", "visit": "country visit"}
 
@@ -161,8 +163,8 @@ class CaseService:
             return self._split(case, actor)
         if checklist_id == FOLLOWUP:
             self._followup_letter(case, index, actor)
-        elif checklist_id in CONFIRMS_REPLY and case.pop("reply_unknown", None):
-            # an officer recorded this letter's reply or closed it: its reply is known now
+        elif _confirms_reply(case["runs"][index]) and case.pop("reply_unknown", None):
+            # an officer recorded this letter's reply, or closed it as unanswered
             self.save(case, actor, "reply_known", {"checklist": checklist_id})
         return None
 
@@ -384,6 +386,12 @@ def _letter_name(case: Case) -> str:
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def _confirms_reply(run: Mapping[str, Any]) -> bool:
+    if run["checklist"] == CLOSURE_CHECKLIST:
+        return run["answers"].get("closure_reason") == "no_reply"
+    return bool(run["checklist"] == REPLY_CHECKLIST)
 
 
 def _taken_by_other(repo: Repository, reference: str, case_id: str) -> bool:
