@@ -418,3 +418,46 @@ def test_reminders_already_due_on_letters_the_upgrade_made_are_not_sent(
         made = {c["id"] for c in map(repo.get_case, [e["id"] for e in repo.list_cases()])
                 if c and c.get("reply_unknown")}  # fmt: skip
         assert made and not any(key.split("|")[0] in made for key in claimed)
+
+
+def test_a_follow_up_letter_to_an_upgraded_joint_letter_is_joint(
+    tmp_path: Path, registry: Registry
+) -> None:
+    with open_upgraded(troubled_copy(tmp_path)) as repo:
+        conversation = Conversation(CaseService(repo, registry, Clock(lambda: NOW)))
+        say(conversation, Chat("2"), "/case OL CHN 1/2017", "#Follow-up action",
+            "#Follow-up letter", "20 August 2017", "OL CHN 2/2017", "Asked again.",
+            "#Save")  # fmt: skip
+        letter = repo.case_by_reference("OL CHN 2/2017")
+        assert letter is not None and letter["follows"] == JOL and letter["joint"] is True
+        assert communication_kind(letter) == "joint OL (follow-up letter)"
+
+
+def test_a_draft_to_several_addressees_asks_one_reference_each_when_saved(
+    tmp_path: Path, registry: Registry
+) -> None:
+    """A draft never saved is not split by the upgrade; saving it asks a reference per
+    addressee instead of saving one case with one reference for three letters."""
+    folder = copy_recorded(tmp_path)
+    path = layout.case_path(folder, "c9d16ac1ab9")
+    data = json.loads(path.read_text())
+    answers = data["case"]["1"]["runs"][0]["answers"]
+    answers["addressees"] = [*answers["addressees"],
+                             {"code": "LBY", "name": "Libya", "kind": "state"}]  # fmt: skip
+    answers["reference"] = "AL EGY 3/2017"
+    path.write_text(json.dumps(data))
+    with open_upgraded(folder) as repo:
+        draft = repo.get_case("c9d16ac1ab9")
+        assert draft is not None and len(draft["runs"][0]["answers"]["addressees"]) == 2
+        conversation = Conversation(CaseService(repo, registry, Clock(lambda: NOW)))
+        conversation.tap(Chat("2"), "c:c9d16ac1ab9")
+        conversation.tap(Chat("2"), "rv:c9d16ac1ab9:0")
+        reply = say(conversation, Chat("2"), "1/3/2017", "WGAD", "Detention")
+        while not any(b.label == "Save" for b in reply.buttons):
+            reply = say(conversation, Chat("2"), "/skip")
+        save = next(b for b in reply.buttons if b.label == "Save")
+        asked = conversation.tap(Chat("2"), save.token)[-1]
+        assert asked.error and "give 2" in asked.text and "What is its reference?" in asked.text
+        say(conversation, Chat("2"), "AL EGY 3/2017, AL LBY 1/2017", "#Save")
+        assert repo.case_by_reference("AL LBY 1/2017") is not None
+        assert repo.get_case("c9d16ac1ab9")["reference"] == "AL EGY 3/2017"  # type: ignore[index]

@@ -374,6 +374,7 @@ def followup_case(case: Case, letter_id: str, action: Mapping[str, Any], version
         "reference": str(reference), "label": str(reference),
         "created_at": case.get("created_at"), "runs": [run], "files": [],
         "follows": case["id"], "history": [],
+        **({"joint": True} if case.get("joint") else {}),  # an upgraded JAL with one mandate
     }  # fmt: skip
 
 
