@@ -146,11 +146,12 @@ def test_a_letter_and_its_follow_up_letters_count_once_towards_non_cooperation()
     letters[2]["runs"].append(run("communication_reply", reply_date="2017-10-01"))
     others = [communication(str(n), f"2017-0{n}-01") for n in (5, 6)]
     assert non_cooperating_states([*letters, *others], today, RULES) == {}
-    # three separate unanswered matters, one of them with a follow-up letter: named, each
-    # matter once, under the reference of the letter that started it
+    # three separate unanswered matters, one of them with follow-up letters: named, each
+    # matter once, under the reference of the letter that started it, at its latest
+    # deadline (8 Sep, after letters 5 and 6, due 30 Jun and 31 Jul)
     del letters[2]["runs"][-1]
     assert non_cooperating_states([*letters, *others], today, RULES) == {
-        "BDI": ["AL BDI 1/2017", "AL BDI 5/2017", "AL BDI 6/2017"]
+        "BDI": ["AL BDI 5/2017", "AL BDI 6/2017", "AL BDI 1/2017"]
     }
 
 

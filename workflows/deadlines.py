@@ -192,8 +192,8 @@ def non_cooperating_states(
 
     A letter and its follow-up letters (`follows`, at any depth) are one matter: a reply to
     any letter of the chain answers the chain, and the chain counts once in the streak, at
-    the reply deadline of its first letter whose deadline has passed, under the reference
-    of the letter that started it. Otherwise a State that never answered one letter would
+    the latest reply deadline passed in it (the last time the State left it unanswered),
+    under the reference of the letter that started it. Otherwise a State that never answered one letter would
     be named for the follow-up letters sent about it, and one that answered after two
     follow-up letters would still be named for them.
 
@@ -220,7 +220,7 @@ def non_cooperating_states(
         passed = [due for case in counted if (due := reply_due(case, rules)) and due < today]
         if passed:
             reference = letters[root].get("reference") or root
-            history.setdefault(code, []).append((min(passed), reference, replied))
+            history.setdefault(code, []).append((max(passed), reference, replied))
     found: dict[str, list[str]] = {}
     for code, entries in history.items():
         latest = sorted(entries)[-rules.non_cooperation_count :]
