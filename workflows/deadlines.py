@@ -193,9 +193,9 @@ def non_cooperating_states(
     A letter and its follow-up letters (`follows`, at any depth) are one matter: a reply to
     any letter of the chain answers the chain, and the chain counts once in the streak, at
     the latest reply deadline passed in it (the last time the State left it unanswered),
-    under the reference of the letter that started it. Otherwise a State that never answered one letter would
-    be named for the follow-up letters sent about it, and one that answered after two
-    follow-up letters would still be named for them.
+    under the reference of the letter that started it. Otherwise a State that never
+    answered one letter would be named for the follow-up letters sent about it, and one
+    that answered after two follow-up letters would still be named for them.
 
     Letters an upgrade made from older records (`reply_unknown`: another addressee's letter,
     or a follow-up letter recorded as an action) do not make a chain unanswered: those
