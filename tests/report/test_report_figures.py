@@ -59,7 +59,8 @@ def test_communications_figures(report: Report) -> None:
         "replies_published": 1,
         # Burundi: its last three matters due, #2 (2 Jul), #1 with its follow-up letter #36
         # (one matter, last due 14 Jul) and #3 (19 Nov), none answered. China's last three
-        # include the answered #7; Iran has only two; Türkiye's (P7, #12, #13) and India's (#16, #37, #17) include replies.
+        # include the answered #7; Iran has only two; Türkiye's (P7, #12, #13) and India's
+        # (#16, #37, #17) include replies.
         "non_cooperating": 1,
     }
 
