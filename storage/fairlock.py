@@ -23,6 +23,7 @@ class FairLock:
         self._depth = 0
         self._next_ticket = 0
         self._serving = 0
+        self._abandoned: set[int] = set()
 
     def acquire(self) -> None:
         me = threading.get_ident()
@@ -35,11 +36,26 @@ class FairLock:
     def _take(self, me: int, depth: int) -> None:
         ticket = self._next_ticket
         self._next_ticket += 1
-        while self._owner is not None or self._serving != ticket:
-            self._cond.wait()
+        try:
+            while self._owner is not None or self._serving != ticket:
+                self._cond.wait()
+        except BaseException:
+            # interrupted in the queue (KeyboardInterrupt, an async exception): give the
+            # ticket up, or every thread behind it would wait for it for ever
+            self._abandoned.add(ticket)
+            self._next_served()
+            raise
         self._owner, self._depth = me, depth
         self._serving += 1
-        self._cond.notify_all()  # the next ticket may now be the one to wait for the owner
+        self._next_served()
+
+    def _next_served(self) -> None:
+        """Skip tickets given up, then wake the queue: the next ticket may now be the one to
+        wait for the owner."""
+        while self._serving in self._abandoned:
+            self._abandoned.remove(self._serving)
+            self._serving += 1
+        self._cond.notify_all()
 
     def release(self) -> None:
         with self._cond:

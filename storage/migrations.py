@@ -47,10 +47,11 @@ from storage.layout import (
     case_ids_on_disk,
     case_path,
     is_case_id,
+    quarantine,
     read_case_file,
     write_index,
 )
-from storage.repository import Case, StorageError
+from storage.repository import Case, DamagedFile, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,12 @@ def _stage(
     make_private_dirs(staging)
     before: dict[str, Case] = {}
     for case_id in case_ids:
-        case = read_case_file(case_path(data_dir, case_id))
+        path = case_path(data_dir, case_id)
+        try:
+            case = read_case_file(path)
+        except DamagedFile as exc:  # set aside, as every other read does: the rest go on
+            quarantine(data_dir, path, exc)
+            continue
         if case is not None:
             before[case_id] = case
     cases = json.loads(json.dumps(list(before.values())))  # the upgrades get their own copy
@@ -223,6 +229,20 @@ def _move_staged(data_dir: Path, staging: Path) -> None:
 def clear_staging(data_dir: Path) -> None:
     """Remove what an upgrade staged, once the version that records it is written."""
     shutil.rmtree(data_dir / STAGING_DIR, ignore_errors=True)
+
+
+def peek_setting(data_dir: Path, key: str, default: Any = None) -> Any:
+    """A setting of a folder not opened yet (`default` if there is no meta.json yet). The
+    domain's upgrade needs some (per-mandate deadline rules) before the folder is opened,
+    since opening is what upgrades it; meta.json is replaced whole, so this read is safe."""
+    try:
+        meta = AtomicJSONStorage(data_dir / META_FILE).read() or {}
+    except DamagedFile:
+        return default  # opening the folder refuses it, with its own message
+    table = meta.get("settings") or {}
+    docs = table.values() if isinstance(table, dict) else []
+    found = next((d for d in docs if isinstance(d, dict) and d.get("key") == key), None)
+    return found["value"] if found is not None else default
 
 
 CURRENT_VERSION = 3

@@ -127,6 +127,34 @@ def test_letters_an_upgrade_made_do_not_count_towards_non_cooperation() -> None:
     assert non_cooperating_states(letters, date(2017, 12, 1), RULES) == {}
 
 
+def test_a_letter_and_its_follow_up_letters_count_once_towards_non_cooperation() -> None:
+    """Worked by hand, today 5 Dec 2017, N = 3. Letter 1 (due 11 Mar) unanswered, with
+    follow-up letters 2 and 3 (due 9 Jun, 8 Sep): one matter, so one unanswered entry, not
+    three; Burundi is not named."""
+    letters = [communication(str(n), f"2017-{m}-10") for n, m in ((1, "01"), (2, "04"),
+                                                                  (3, "07"))]  # fmt: skip
+    letters[1]["follows"] = letters[2]["follows"] = "1"
+    today = date(2017, 12, 5)
+    assert non_cooperating_states(letters, today, RULES) == {}
+    # a reply recorded on the first letter, after both follow-up letters, answers the matter;
+    # with one new unanswered letter (due 9 Oct) that is two entries, one answered: not named
+    letters[0]["runs"].append(run("communication_reply", reply_date="2017-09-01"))
+    fresh = communication("4", "2017-08-10")
+    assert non_cooperating_states([*letters, fresh], today, RULES) == {}
+    # a reply on a follow-up letter (not on the first) answers the chain as well
+    del letters[0]["runs"][-1]
+    letters[2]["runs"].append(run("communication_reply", reply_date="2017-10-01"))
+    others = [communication(str(n), f"2017-0{n}-01") for n in (5, 6)]
+    assert non_cooperating_states([*letters, *others], today, RULES) == {}
+    # three separate unanswered matters, one of them with follow-up letters: named, each
+    # matter once, under the reference of the letter that started it, at its latest
+    # deadline (8 Sep, after letters 5 and 6, due 30 Jun and 31 Jul)
+    del letters[2]["runs"][-1]
+    assert non_cooperating_states([*letters, *others], today, RULES) == {
+        "BDI": ["AL BDI 5/2017", "AL BDI 6/2017", "AL BDI 1/2017"]
+    }
+
+
 def test_changing_the_date_sent_moves_the_deadline() -> None:
     case = communication("1", "2017-03-15")
     case["runs"][0]["answers"]["date_sent"] = "2017-04-15"

@@ -114,12 +114,15 @@ class AlertService:
             return sum(self._claim_keys(c, keys) for c, keys in by_case.items()) > 0
 
     def _claim_keys(self, case_id: str, keys: list[str]) -> int:
+        """Record the keys not sent yet and still due: `pending` read the case without the
+        lock, and a reply, snooze or dismissal saved since then means no reminder."""
         with self.repo.locked():
             case = self.repo.get_case(case_id)
             if case is None:
                 return 0
             sent = reminders.reminder_state(case)["sent"]
-            new = [key for key in keys if key not in sent]
+            due = {r.key for r in reminders.sweep([case], self.service.today(), self.rules_of)}
+            new = [key for key in keys if key not in sent and key in due]
             if not new:
                 return 0
             at = self.service.clock.now().isoformat(timespec="seconds")

@@ -69,6 +69,14 @@ class AnswerContext:
     reference_taken: Callable[[str], bool] = lambda reference: False
 
 
+#: Earlier answers a validator checks an answer against. When one of them changes, an answer
+#: given before is checked again and, if it no longer fits, cleared so it is asked again:
+#: a reference per addressee must follow the addressees, the type and the year sent.
+VALIDATOR_INPUTS: dict[str, frozenset[str]] = {
+    "reference": frozenset({"addressees", "comm_type", "date_sent"}),
+}
+
+
 def parse_answer(q: Question, text: str, ctx: AnswerContext) -> Parsed | NeedsConfirmation:
     """Parse `text` for question `q` (file questions take `Attach`, not text)."""
     if q.type != "text" and not text.strip():

@@ -41,8 +41,10 @@ from workflows.references import parse_reference, split_references
 OVERRIDES = "deadline_overrides"
 COMMUNICATION_INTAKE = "communication_intake"
 FOLLOWUP = "communication_followup"
-#: Saving one of these on a letter an upgrade made says whether it was answered.
-CONFIRMS_REPLY = frozenset({"communication_reply", "communication_closure"})
+#: Saving a reply on a letter an upgrade made says it was answered; closing it "no reply"
+#: says it was not. Closing it for another reason ("superseded", "other", or "answered"
+#: with no reply recorded) says nothing the non-cooperation count could read.
+REPLY_CHECKLIST, CLOSURE_CHECKLIST = "communication_reply", "communication_closure"
 INTAKE = {"communication": "communication_intake", "visit": "visit_request"}
 KIND_LABELS = {"communication": "communication", "visit": "country visit"}
 
@@ -142,33 +144,53 @@ class CaseService:
         if step.changed:
             case["runs"][index] = step.run
             self.save(case, actor, *_describe(checklist, run, step.run, inp))
+        problem = None
         if step.finished and run["status"] != "done":
-            self._on_saved(case, index, actor)
-        return step
+            problem = self._on_saved(case, index, actor)
+        if problem is None:
+            return step
+        again = self.show(case, index)  # the reference is asked again
+        again.notes, again.error = [problem], True
+        return again
 
     # ---- letters made from others -------------------------------------------------
-    def _on_saved(self, case: Case, index: int, actor: str) -> None:
+    def _on_saved(self, case: Case, index: int, actor: str) -> str | None:
         """A saved intake to several addressees becomes one letter each; a saved follow-up
-        letter becomes a communication of its own."""
+        letter becomes a communication of its own. Returns why the intake's reference is
+        asked again, if it is."""
         checklist_id = case["runs"][index]["checklist"]
         if checklist_id == COMMUNICATION_INTAKE:
-            self._split(case, actor)
-        elif checklist_id == FOLLOWUP:
+            return self._split(case, actor)
+        if checklist_id == FOLLOWUP:
             self._followup_letter(case, index, actor)
-        elif checklist_id in CONFIRMS_REPLY and case.pop("reply_unknown", None):
-            # an officer recorded this letter's reply or closed it: its reply is known now
+        elif _confirms_reply(case["runs"][index]) and case.pop("reply_unknown", None):
+            # an officer recorded this letter's reply, or closed it as unanswered
             self.save(case, actor, "reply_known", {"checklist": checklist_id})
+        return None
 
-    def _split(self, case: Case, actor: str) -> None:
+    def _split(self, case: Case, actor: str) -> str | None:
         """One case per addressee. The siblings are written first and have ids derived from
         this case and their reference, and this case is narrowed last: a crash in between
-        leaves the intake as it was, and saving it again makes the same siblings."""
+        leaves the intake as it was, and saving it again (or `finish_splits` at the next
+        start) makes the same siblings. A reference that does not match the addressees one
+        for one, or that another case took meanwhile, is never saved as it is: the intake
+        goes back to the reference question (returned: why)."""
         answers = case["runs"][0]["answers"]
         actors = answers.get("addressees") or []
         references = split_references(answers.get("reference") or "")
-        if len(actors) < 2 or len(references) != len(actors):
-            return
+        if len(references) != max(len(actors), 1):
+            return self._ask_reference_again(
+                case, actor, f"Each addressee gets its own reference: give {len(actors)}."
+            )
         ids = [case["id"], *(derived_id(case["id"], ref) for ref in references[1:])]
+        for reference in references:
+            holder = self.repo.case_by_reference(reference)
+            if holder is not None and holder["id"] not in ids:
+                return self._ask_reference_again(
+                    case, actor, f"{reference} is already used by another case."
+                )
+        if len(actors) < 2:
+            return None
         group = list(dict.fromkeys([*(case.get("group") or []), *ids]))
         for addressee, reference, letter_id in zip(
             actors[1:], references[1:], ids[1:], strict=True
@@ -187,6 +209,31 @@ class CaseService:
         }
         case["group"] = group
         self.save(case, actor, "split_by_addressee", {"letters": ids})
+        return None
+
+    def _ask_reference_again(self, case: Case, actor: str, reason: str) -> str:
+        run = case["runs"][0]
+        stale = run["answers"].pop("reference", None)
+        run.update(status="in_progress", position="reference", pending=None)
+        self.save(case, actor, "reference_asked_again", {"reason": reason, "was": stale})
+        return reason
+
+    def finish_splits(self) -> int:
+        """Split every saved intake still naming several addressees (a letter saved by an
+        older version, or a process killed between writing the other letters and narrowing
+        this one). Found through the index: only such an intake has a reference with a
+        comma. Returns how many were looked at."""
+        with self.repo.locked():
+            found = [
+                e["id"]
+                for e in self.repo.list_cases(kind="communication")
+                if "," in str(e.get("reference") or "")
+            ]
+            for case_id in found:
+                case = self.repo.get_case(case_id)
+                if case is not None and case["runs"] and case["runs"][0]["status"] == "done":
+                    self._split(case, "system")
+        return len(found)
 
     def _followup_letter(self, case: Case, index: int, actor: str) -> None:
         """The follow-up letter as a communication: its own reference, date sent and reply
@@ -327,6 +374,7 @@ def followup_case(case: Case, letter_id: str, action: Mapping[str, Any], version
         "reference": str(reference), "label": str(reference),
         "created_at": case.get("created_at"), "runs": [run], "files": [],
         "follows": case["id"], "history": [],
+        **({"joint": True} if case.get("joint") else {}),  # an upgraded JAL with one mandate
     }  # fmt: skip
 
 
@@ -339,6 +387,12 @@ def _letter_name(case: Case) -> str:
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def _confirms_reply(run: Mapping[str, Any]) -> bool:
+    if run["checklist"] == CLOSURE_CHECKLIST:
+        return run["answers"].get("closure_reason") == "no_reply"
+    return bool(run["checklist"] == REPLY_CHECKLIST)
 
 
 def _taken_by_other(repo: Repository, reference: str, case_id: str) -> bool:

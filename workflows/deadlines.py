@@ -188,27 +188,54 @@ def non_cooperating_states(
     communications counts: one reply breaks the streak. Drafts (not finished logging) do not
     count; closed cases do, since closing a case does not mean the State replied. The
     default deadline applies here, not per-mandate overrides: cooperation is the State's
-    record across mandates. Letters an upgrade made from older records (`reply_unknown`:
-    another addressee's letter, or a follow-up letter recorded as an action) are left out:
-    those records never said whether that letter was answered, and a State is named here
-    only on what was recorded.
+    record across mandates.
+
+    A letter and its follow-up letters (`follows`, at any depth) are one matter: a reply to
+    any letter of the chain answers the chain, and the chain counts once in the streak, at
+    the latest reply deadline passed in it (the last time the State left it unanswered),
+    under the reference of the letter that started it. Otherwise a State that never
+    answered one letter would be named for the follow-up letters sent about it, and one
+    that answered after two follow-up letters would still be named for them.
+
+    Letters an upgrade made from older records (`reply_unknown`: another addressee's letter,
+    or a follow-up letter recorded as an action) do not make a chain unanswered: those
+    records never said whether that letter was answered, and a State is named here only on
+    what was recorded (a reply recorded on one of them still answers its chain).
     """
-    history: dict[str, list[tuple[date, str, bool]]] = {}
-    for case in cases:
-        if case.get("kind") != "communication" or case.get("status") == "draft":
-            continue
-        if case.get("reply_unknown"):
-            continue
-        due = reply_due(case, rules)
-        if due is None or due >= today:
-            continue
+    letters = {
+        case["id"]: case
+        for case in cases
+        if case.get("kind") == "communication" and case.get("status") != "draft"
+    }
+    chains: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for case in letters.values():
+        root = _chain_root(case, letters)
         for actor in intake(case).get("addressees") or []:
             if actor.get("kind") == "state":
-                entry = (due, case.get("reference") or case["id"], has_reply(case))
-                history.setdefault(actor["code"], []).append(entry)
+                chains.setdefault((actor["code"], root), []).append(case)
+    history: dict[str, list[tuple[date, str, bool]]] = {}
+    for (code, root), members in chains.items():
+        replied = any(has_reply(case) for case in members)
+        counted = [case for case in members if replied or not case.get("reply_unknown")]
+        passed = [due for case in counted if (due := reply_due(case, rules)) and due < today]
+        if passed:
+            reference = letters[root].get("reference") or root
+            history.setdefault(code, []).append((max(passed), reference, replied))
     found: dict[str, list[str]] = {}
     for code, entries in history.items():
         latest = sorted(entries)[-rules.non_cooperation_count :]
         if len(latest) == rules.non_cooperation_count and not any(r for _, _, r in latest):
             found[code] = [ref for _, ref, _ in latest]
     return found
+
+
+def _chain_root(case: Mapping[str, Any], letters: Mapping[str, Mapping[str, Any]]) -> str:
+    """The id of the letter a chain of follow-up letters started with (a cycle, which no
+    checklist makes, stops at the letter met twice)."""
+    seen = {case["id"]}
+    parent = case.get("follows")
+    while isinstance(parent, str) and parent in letters and parent not in seen:
+        seen.add(parent)
+        case = letters[parent]
+        parent = case.get("follows")
+    return str(case["id"])

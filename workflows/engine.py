@@ -29,6 +29,7 @@ from typing import Any
 
 from workflows.answers import (
     ANSWER_RETYPE,
+    VALIDATOR_INPUTS,
     AnswerContext,
     AnswerError,
     NeedsConfirmation,
@@ -197,10 +198,34 @@ def _confirm(
 def _store(
     checklist: Checklist, run: dict[str, Any], q: Question, parsed: Parsed, ctx: AnswerContext
 ) -> Step:
+    before = run["answers"].get(q.id)
     run["answers"][q.id] = parsed.value
     run["skipped"] = [s for s in run["skipped"] if s != q.id]
     run["pending"] = None
-    return _advance(checklist, run, ctx, [f"Saved: {parsed.echo}"], changed=True)
+    notes = [f"Saved: {parsed.echo}"]
+    if before is not None and before != parsed.value:
+        notes += _recheck_dependents(checklist, run, q, ctx)
+    return _advance(checklist, run, ctx, notes, changed=True)
+
+
+def _recheck_dependents(
+    checklist: Checklist, run: dict[str, Any], changed: Question, ctx: AnswerContext
+) -> list[str]:
+    """Answers validated against the one just changed are checked again; one that no longer
+    fits (a reference for two addressees when there are now three) is cleared, so the next
+    question is that one again instead of a review that would save a stale answer."""
+    ctx = _with_names(ctx, run)
+    notes = []
+    for other in checklist.questions:
+        inputs = VALIDATOR_INPUTS.get(other.validator or "", frozenset())
+        if changed.id not in inputs or other.id not in run["answers"]:
+            continue
+        try:
+            parse_answer(other, str(run["answers"][other.id]), ctx)
+        except AnswerError as exc:
+            del run["answers"][other.id]
+            notes.append(f"{other.label or other.id} must be given again: {exc}")
+    return notes
 
 
 def _skip(checklist: Checklist, run: dict[str, Any], q: Question, ctx: AnswerContext) -> Step:

@@ -98,9 +98,12 @@ def find_case(repo: Repository, text: str) -> Case | None:
     holders = [c for c in repo.iter_cases() if str(reference) in _references(c)]
     kept = str(Reference(reference.current_type, reference.series, reference.number,
                          reference.year))  # fmt: skip
-    return next((c for c in holders if c.get("reference") == kept), None) or next(
+    chosen = next((c for c in holders if c.get("reference") == kept), None) or next(
         iter(holders), None
     )
+    # the scan read without the lock: read the case again, under the caller's lock, so a
+    # caller that saves it (/assign) never writes back a copy someone changed meanwhile
+    return repo.get_case(chosen["id"]) if chosen is not None else None
 
 
 def _references(case: Case) -> set[str]:

@@ -285,21 +285,18 @@ def _link(
     accepted: list[tuple[Row, list[Case]]], repo: Repository, result: ImportResult
 ) -> set[int]:
     """Join the letters of one `group` and each follow-up letter to what it `follows`; a
-    row that names a letter found nowhere is moved to the problems. Returns those lines."""
+    row that names a letter found nowhere (or only on a row that failed) is moved to the
+    problems, and is left out of its group and of what follows it. Returns those lines."""
+    failed = _unfollowable(accepted, repo, result)
+    kept = [(row, built) for row, built in accepted if row.line not in failed]
+    by_reference = {str(case.get("reference")): case for _, built in kept for case in built}
     groups: dict[str, list[Case]] = {}
-    by_reference = {str(case.get("reference")): case for _, built in accepted for case in built}
-    failed: set[int] = set()
-    for row, built in accepted:
+    for row, built in kept:
         if label := row.values.get("group", "").strip():
             groups.setdefault(label.casefold(), []).extend(built)
         if followed := row.values.get("follows", "").strip():
-            reference = canonical(followed) or followed
-            original = by_reference.get(reference) or repo.case_by_reference(reference)
-            if original is None or original.get("kind") != "communication":
-                failed.add(row.line)
-                reason = f"follows: no communication {followed} in the file or the bot"
-                result.problems.append(Problem(row.line, reason))
-                continue
+            original = _followed(followed, by_reference, repo)
+            assert original is not None, "rows whose letter is missing failed above"
             built[0]["follows"] = original["id"]
             original["followups"] = [*(original.get("followups") or []), built[0]["id"]]
     for letters in groups.values():
@@ -308,6 +305,40 @@ def _link(
             case["group"] = ids
     result.imported = [(line, label) for line, label in result.imported if line not in failed]
     return failed
+
+
+def _unfollowable(
+    accepted: list[tuple[Row, list[Case]]], repo: Repository, result: ImportResult
+) -> set[int]:
+    """Lines whose `follows` names no communication, in the file or the bot; a row that
+    follows such a line fails too (it would follow a letter never imported)."""
+    failed: set[int] = set()
+    while True:
+        by_reference = {
+            str(case.get("reference")): case
+            for row, built in accepted
+            if row.line not in failed
+            for case in built
+        }
+        newly = [
+            (row.line, followed)
+            for row, _ in accepted
+            if row.line not in failed
+            and (followed := row.values.get("follows", "").strip())
+            and _followed(followed, by_reference, repo) is None
+        ]
+        if not newly:
+            return failed
+        for line, followed in newly:
+            failed.add(line)
+            reason = f"follows: no communication {followed} in the file or the bot"
+            result.problems.append(Problem(line, reason))
+
+
+def _followed(followed: str, by_reference: dict[str, Case], repo: Repository) -> Case | None:
+    reference = canonical(followed) or followed
+    original = by_reference.get(reference) or repo.case_by_reference(reference)
+    return original if original is not None and original.get("kind") == "communication" else None
 
 
 def _linked_existing(accepted: list[tuple[Row, list[Case]]], repo: Repository) -> list[Case]:

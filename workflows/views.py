@@ -135,7 +135,7 @@ def communication_kind(case: dict[str, Any]) -> str:
         return ""
     answers = runs[0]["answers"]
     kind = str(answers.get("comm_type") or "")
-    joint = len(answers.get("mandates") or []) >= 2 or kind in JOINT_TYPES
+    joint = len(answers.get("mandates") or []) >= 2 or kind in JOINT_TYPES or case.get("joint")
     kind = JOINT_TYPES.get(kind, kind)
     follow = " (follow-up letter)" if case.get("follows") else ""
     return f"{'joint ' if joint and kind else ''}{kind}{follow}"

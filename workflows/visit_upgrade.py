@@ -6,10 +6,10 @@ What changed, and what the upgrade does about each:
   the State's invitation). Every version-1 case is a request, so its intake run moves to
   version 2 with ``origin = "request"``. Its two answers that version 2 no longer asks stay
   in the run (the engine keeps and shows answers from an earlier version, never drops them):
-  ``standing_invitation`` (now a fact per State: lift it with
-  :func:`workflows.standing.from_cases` and store it under the setting
-  ``standing_invitations``) and ``reprisal`` (reprisals now have their own checklist; the
-  report still counts the old flag).
+  ``standing_invitation`` (now a fact per State: `workflows.upgrade` lifts it once with
+  :func:`workflows.standing.from_cases` into the setting ``standing_invitations``) and
+  ``reprisal`` (reprisals now have their own checklist; the report still counts the old
+  flag).
 - "No response" was an event staff entered; now it follows from the dates. A version-1
   "no_response" event is left as it was, as history: it never counted as a response for the
   reminders, and the report ignores it (see workflows.report.visit_outcomes). Deleting it

@@ -57,9 +57,10 @@ def test_communications_figures(report: Report) -> None:
         # All 21 replies are recorded as not confidential; only #6's is published (2 Mar).
         "public_replies": 21,
         "replies_published": 1,
-        # Burundi: its last three communications due, #2 (2 Jul), #36 (14 Jul) and #3
-        # (19 Nov), none answered. China's last three include the answered #7; Iran has
-        # only two; Türkiye's (P7, #12, #13) and India's (#16, #37, #17) include replies.
+        # Burundi: its last three matters due, #2 (2 Jul), #1 with its follow-up letter #36
+        # (one matter, last due 14 Jul) and #3 (19 Nov), none answered. China's last three
+        # include the answered #7; Iran has only two; Türkiye's (P7, #12, #13) and India's
+        # (#16, #37, #17) include replies.
         "non_cooperating": 1,
     }
 
@@ -91,7 +92,7 @@ def test_communications_tables(report: Report) -> None:
         "OL BRA 1/2016",
     ]
     assert report.table("comm_non_cooperation").rows == (
-        ("Burundi", "BDI", "UA BDI 2/2017, AL BDI 4/2017, AL BDI 3/2017"),
+        ("Burundi", "BDI", "UA BDI 2/2017, AL BDI 1/2017, AL BDI 3/2017"),
     )
 
 

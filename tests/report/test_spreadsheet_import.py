@@ -167,6 +167,32 @@ def test_one_row_per_addressee_linked_by_group_and_follow_up_letters(
     assert repo.case_by_reference("AL BDI 4/2017") is None
 
 
+def test_a_row_that_fails_on_follows_is_left_out_of_its_group(
+    tmp_path: Path, repo: TinyDBRepository, registry: Registry
+) -> None:
+    """Three rows of one group; the third also names a letter it follows that exists
+    nowhere: it is not imported, so the two others list each other only; a row that
+    follows the failed row fails too (it would follow a letter never imported)."""
+    base = COMM | {"comm_type": "AL", "date_sent": "2017-06-01", "mandates": "WGAD",
+                   "summary": "Lawyer detained", "group": "g"}  # fmt: skip
+    rows = [
+        base | {"addressees": "Iran", "reference": "AL IRN 2/2017"},
+        base | {"addressees": "Turkey", "reference": "AL TUR 5/2017"},
+        base | {"addressees": "Burundi", "reference": "AL BDI 4/2017",
+                "follows": "AL BDI 99/2017"},
+        COMM | {"comm_type": "AL", "addressees": "Burundi", "date_sent": "2017-08-01",
+                "mandates": "WGAD", "reference": "AL BDI 5/2017", "summary": "Follow-up",
+                "follows": "AL BDI 4/2017"},
+    ]  # fmt: skip
+    result = run(write_csv(tmp_path / "rows.csv", rows), repo, registry)
+    assert [line for line, _ in result.imported] == [2, 3]
+    assert [p.line for p in result.problems] == [4, 5]
+    letters = [repo.case_by_reference(r) for r in ("AL IRN 2/2017", "AL TUR 5/2017")]
+    ids = [c["id"] for c in letters if c is not None]
+    assert len(ids) == 2 and all(c["group"] == ids for c in letters if c is not None)
+    assert len(repo.list_cases()) == 2
+
+
 def test_bad_rows_are_reported_with_line_and_reason_and_not_half_imported(
     tmp_path: Path, repo: TinyDBRepository, registry: Registry
 ) -> None:

@@ -59,3 +59,50 @@ def test_waiters_are_served_in_the_order_they_came() -> None:
     lock.release()
     for thread in threads:
         thread.join(10)
+
+
+def test_a_waiter_interrupted_in_the_queue_does_not_jam_the_lock() -> None:
+    """A thread that gets an exception while it waits (KeyboardInterrupt, an async
+    exception) gives its ticket up: the ones behind it are still served."""
+    lock = FairLock()
+    real_wait = lock._cond.wait
+    victim: dict[str, int | None] = {"id": None}
+
+    class Interrupted(Exception):
+        pass
+
+    def wait(timeout: float | None = None) -> bool:
+        if threading.get_ident() == victim["id"]:
+            victim["id"] = None  # once: a later thread may get the same ident
+            raise Interrupted
+        return real_wait(timeout)
+
+    lock._cond.wait = wait  # type: ignore[method-assign]
+    interrupted = threading.Event()
+    got_in = threading.Event()
+
+    def interrupted_waiter() -> None:
+        victim["id"] = threading.get_ident()
+        try:
+            lock.acquire()
+        except Interrupted:
+            interrupted.set()
+
+    def next_waiter() -> None:
+        with lock:
+            got_in.set()
+
+    lock.acquire()
+    first = threading.Thread(target=interrupted_waiter)
+    first.start()
+    assert interrupted.wait(10)  # it took ticket 1 and gave it up
+    second = threading.Thread(target=next_waiter, daemon=True)
+    second.start()
+    while lock._next_ticket != 3:  # the second has its ticket (2)
+        threading.Event().wait(0.001)
+    lock.release()
+    assert got_in.wait(10)
+    second.join(10)
+    first.join(10)
+    with lock:  # and the lock is free again for anyone
+        assert lock.held()
