@@ -33,6 +33,15 @@ def report() -> Report:
     return compile_report(visits_v2(), START, END, today=TODAY, standing_invitations=STANDING)
 
 
+def test_followup_activities_of_visits(report: Report) -> None:
+    figures = {f.key: f.value for f in report.section("activities").figures}
+    # W7: a follow-up report (15 Jun 2017) and a follow-up visit (2 Oct 2017); no letter
+    # follows up another, no statement, no recommendation assessed.
+    assert figures == {"followup_letters": 0, "statements": 0, "followup_reports": 1,
+                       "followup_visits": 1, "recommendations_assessed": 0,
+                       "total": 2}  # fmt: skip
+
+
 def test_visit_figures(report: Report) -> None:
     figures = {f.key: f.value for f in report.section("visits").figures}
     assert figures == {
@@ -52,6 +61,8 @@ def test_visit_figures(report: Report) -> None:
         "standing_invitations": 1,  # Türkiye; the UK has one but was invited, not requested
         "standing_not_honoured": 0,  # Türkiye accepted
         "conducted": 2,  # W2 (4 Sep), W4 (2 May); W7 was in 2015
+        "states_visited": 2,  # Türkiye, Bolivia
+        "states_not_visited": 191,  # 193 Member States less those two
         "followup_visits": 1,  # W7 (2 Oct 2017)
         "eom_statements": 2,  # W2 (15 Sep), W4 (12 May)
         "eom_recommendations": 1,  # W2

@@ -1,7 +1,8 @@
 """The full report as a Word document: what staff edit and paste into annual reports.
 
 A title page (period, scope, date, confidentiality), then one heading per section with its
-one-line totals and real Word tables (header row repeated on each page), and page numbers
+one-line totals and real Word tables (header row repeated on each page), "How these figures
+are counted" (workflows.report.definitions) at the end, and page numbers
 in the footer as a PAGE field, so Word renumbers after edits. The title page has its own
 empty footer.
 
@@ -23,6 +24,8 @@ from docx.oxml.ns import qn
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
+from workflows.report.definitions import PREAMBLE, definitions_table
+from workflows.report.definitions import TITLE as DEFINITIONS_TITLE
 from workflows.report.model import Report, Table, format_cell
 from workflows.report.periods import long_date
 
@@ -43,6 +46,9 @@ def write_docx(report: Report, target: str | Path | BinaryIO) -> None:
             document.add_paragraph(f"{figure.label}: {figure.shown()}", style="List Bullet")
         for table in section.tables:
             _table(document, table)
+    document.add_heading(DEFINITIONS_TITLE, level=1)
+    document.add_paragraph(PREAMBLE)
+    _table(document, definitions_table(report), heading=False)
     _page_numbers(document)
     document.save(target)  # type: ignore[arg-type]
 
@@ -61,8 +67,9 @@ def _title_page(document: DocumentObject, report: Report) -> None:
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
-def _table(document: DocumentObject, table: Table) -> None:
-    document.add_heading(table.title, level=2)
+def _table(document: DocumentObject, table: Table, heading: bool = True) -> None:
+    if heading:
+        document.add_heading(table.title, level=2)
     if not table.rows:
         document.add_paragraph("None.")
         return

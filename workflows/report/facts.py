@@ -32,10 +32,19 @@ class Frame:
     overrides: Mapping[str, Any]
     #: Standing invitations by State code ({"since": ISO date or None}), see workflows.standing.
     standing: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: Users' names by id (the user record's "name"), to show owners by name.
+    users: Mapping[str, str] = field(default_factory=dict)
 
     def __contains__(self, value: object) -> bool:
         """`day in frame`: the day is inside the period (None never is)."""
         return isinstance(value, date) and self.start <= value <= self.end
+
+    def owner_name(self, owner: Any) -> str:
+        """An owner as readers know them: the user's name, else "user ID (no name)"."""
+        name = self.users.get(str(owner or ""))
+        if name:
+            return name
+        return f"user {owner} (no name recorded)" if owner else "no owner"
 
     @property
     def rules_of(self) -> Callable[[Case], Rules]:
