@@ -217,6 +217,9 @@ def test_visit_figures(report: Report) -> None:
         "state_invitations": 0,  # the fixture's visits are all requests (version 1)
         "invitations_accepted": 0,
         "invitations_declined": 0,
+        # Version 1 recorded a standing invitation on Brazil's (V2) and Mexico's (V8)
+        # requests, without its date.
+        "standing_all": 2,
         "standing_invitations": 1,  # of V2-V4 only Brazil has one (version 1 answer)
         "standing_not_honoured": 0,  # Brazil accepted
         "conducted": 2,  # V2 (Nov 2017), V8 (Apr 2017); V1 was in 2016
@@ -259,6 +262,10 @@ def test_visit_tables(report: Report) -> None:
     )  # fmt: skip
     assert report.table("visit_no_response").rows == (("China", "SR HRDs", "1 April 2016", 1),)
     assert report.table("standing_invitations").rows == (("Brazil", "date not recorded", 1, 0),)
+    assert report.table("standing_all").rows == (
+        ("Brazil", "BRA", "date not recorded"),
+        ("Mexico", "MEX", "date not recorded"),
+    )
     not_visited = report.table("states_not_visited").as_dicts()
     assert len(not_visited) == 191
     names = [row["State"] for row in not_visited]

@@ -33,6 +33,13 @@ def report() -> Report:
     return compile_report(visits_v2(), START, END, today=TODAY, standing_invitations=STANDING)
 
 
+def test_standing_invitations_with_their_dates(report: Report) -> None:
+    assert report.table("standing_all").rows == (
+        ("Türkiye", "TUR", "1 March 2001"),
+        ("United Kingdom of Great Britain and Northern Ireland", "GBR", "29 March 2001"),
+    )
+
+
 def test_followup_activities_of_visits(report: Report) -> None:
     figures = {f.key: f.value for f in report.section("activities").figures}
     # W7: a follow-up report (15 Jun 2017) and a follow-up visit (2 Oct 2017); no letter
@@ -58,6 +65,7 @@ def test_visit_figures(report: Report) -> None:
         "state_invitations": 2,  # W4 Bolivia (15 Jan), W5 United Kingdom (1 Jun)
         "invitations_accepted": 1,  # W4
         "invitations_declined": 1,  # W5
+        "standing_all": 2,  # Türkiye (1 Mar 2001), United Kingdom (29 Mar 2001)
         "standing_invitations": 1,  # Türkiye; the UK has one but was invited, not requested
         "standing_not_honoured": 0,  # Türkiye accepted
         "conducted": 2,  # W2 (4 Sep), W4 (2 May); W7 was in 2015

@@ -90,6 +90,9 @@ DEFINITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("visits", ("state_invitations", "invitations_accepted", "invitations_declined"),
      "States' own invitations extended in the period, and the mandate holders' "
      "acceptances and refusals dated in it."),
+    ("visits", ("standing_all",),
+     "UN Member States (or the profile's State) that have extended a standing invitation "
+     "to all thematic mandates, as recorded, with the date it was extended."),
     ("visits", ("standing_invitations", "standing_not_honoured"),
      "States requested in the period that have extended a standing invitation (with its "
      "date), and of those the States where a request of the period was declined or went "

@@ -86,6 +86,7 @@ def visits_section(
                and _on(e, frame)]  # fmt: skip
     standing = _standing(frame, cases)
     standing_rows = _standing_rows(frame, requests, outcomes, standing)
+    extended = _extended_rows(standing, universe)
     conducted = [(c, v) for c in cases for v in visits(c) if day(v["visited_from"]) in frame]
     statements = [v for _, v in _all_visits(cases) if v.get("eom_statement")
                   and day(v.get("eom_date")) in frame]  # fmt: skip
@@ -131,6 +132,7 @@ def visits_section(
                sum(e["event"] == "mh_accepted" for _, e in answers)),
         Figure("invitations_declined", "Invitations declined by the mandate holder",
                sum(e["event"] == "mh_declined" for _, e in answers)),
+        Figure("standing_all", "States with a standing invitation", len(extended)),
         Figure("standing_invitations", "Requested States with a standing invitation",
                len(standing_rows)),
         Figure("standing_not_honoured",
@@ -182,6 +184,8 @@ def visits_section(
               ("State", "Mandates", "Invited on", "Answer", "On"),
               tuple(_invitation_row(c, frame.end, label)
                     for c in _ordered([*invited, *(c for c, _ in answers if c not in invited)]))),
+        Table("standing_all", "Standing invitations (date extended)",
+              ("State", "Code", "Extended on"), tuple(extended)),
         Table("standing_invitations", "Requested States with a standing invitation",
               ("State", "Standing invitation since", "Requests in the period",
                "Declined or unanswered"),
@@ -253,12 +257,27 @@ def _standing_rows(
     outcomes: dict[str, tuple[str, date | None]],
     standing: dict[str, dict[str, Any]],
 ) -> list[tuple[Any, ...]]:
+    by_code: dict[str, list[Case]] = {}
+    for case in requests:
+        by_code.setdefault(_code(case), []).append(case)
     rows = []
-    for code in sorted({_code(c) for c in requests} & standing.keys()):
-        mine = [c for c in requests if _code(c) == code]
+    for code in sorted(by_code.keys() & standing.keys()):
+        mine = by_code[code]
         refused = [c for c in mine if outcomes[c["id"]][0] in ("declined", "no_response")]
         since = standing[code].get("since")
         rows.append((_state(mine[0]), _long(since) or "date not recorded", len(mine), len(refused)))
+    return sorted(rows)
+
+
+def _extended_rows(
+    standing: dict[str, dict[str, Any]], universe: Sequence[str]
+) -> list[tuple[str, str, str]]:
+    """Every State in scope with a standing invitation, by UN name, with its date."""
+    rows = []
+    for code in sorted(standing.keys() & set(universe)):
+        state = state_by_code(code)
+        since = _long(standing[code].get("since")) or "date not recorded"
+        rows.append((state.name if state else code, code, since))
     return sorted(rows)
 
 
