@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from typing import Any
 
@@ -56,7 +57,16 @@ class Frame:
 
 def day(value: Any) -> date | None:
     """A stored ISO date, or None when the question was not answered."""
-    return parse_iso(value) if value else None
+    if not value:
+        return None
+    return _iso_day(value) if isinstance(value, str) else parse_iso(value)
+
+
+@lru_cache(maxsize=65536)
+def _iso_day(value: str) -> date:
+    """Parsed once per distinct string: a report reads the same few thousand dates from
+    tens of thousands of answers (a quarter of a 14-year report's time went to parsing)."""
+    return parse_iso(value)
 
 
 def sent_on(case: Case) -> date | None:

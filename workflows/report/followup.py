@@ -47,6 +47,9 @@ def deadlines_section(frame: Frame, cases: list[Case]) -> Section:
     rules: dict[str, _Rule] = {}
     owners: dict[str, _Owner] = {}
     for case in cases:
+        closed = closed_on(case) if case.get("status") == "closed" else None
+        if closed is not None and closed < frame.start:
+            continue  # closed before the period: none of its deadlines can fall in it
         found = _fell(case, frame)
         for deadline in found:
             if deadline.due in frame:
