@@ -33,6 +33,7 @@ class Rules:
     letter_publication_after_days: int = 0
     reply_publication_after_days: int = 0
     non_cooperation_count: int = 3
+    non_cooperation_windows: int = 3
     no_response_months: int = 12
     report_months: int = 12
     short_notice_days: int = 30

@@ -8,11 +8,13 @@ addressee: #35 is #5's letter to the company; follow-up letters are communicatio
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from fixture import END, OFFICER_A, START, TODAY, VICTIMS, cases, cid, communication, run
 
+from workflows.deadlines import load_rules
 from workflows.report import Report, compile_report, summary_text
 
 
@@ -116,9 +118,38 @@ def test_communications_tables(report: Report) -> None:
         "UA TUR 2/2016",
         "OL BRA 1/2016",
     ]
+
+
+def test_persistent_non_cooperation(report: Report) -> None:
+    figures = {f.key: f.value for f in report.section("noncooperation").figures}
+    # Count rule: Burundi (see non_cooperating above). Windows rule, by window of date
+    # sent: Burundi's #1 (10 Feb 2017: June 2017 session), #2 and #36 (May: September
+    # 2017), #3 (20 Sep: March 2018), all unanswered and past due at 1 Feb 2018. No other
+    # State has three windows without a reply: e.g. India's P6 (June 2017) and #16
+    # (September 2017) went unanswered but #37 and #17 (March 2018) were answered.
+    # Visits: China's V5 (1 Apr 2016) had no response by 1 Apr 2017 and is still open;
+    # Myanmar's V3 (15 Mar 2017) is not 12 months old at the end of 2017.
+    assert figures == {"states": 2, "by_count": 1, "by_windows": 1, "by_visits": 1}
     assert report.table("comm_non_cooperation").rows == (
-        ("Burundi", "BDI", "UA BDI 2/2017, AL BDI 4/2017, AL BDI 3/2017"),
-    )
+        ("Burundi", "BDI", "UA BDI 2/2017, AL BDI 4/2017, AL BDI 3/2017",
+         "June 2017 session, September 2017 session, March 2018 session", None),
+        ("China", "CHN", "", "", 1),
+    )  # fmt: skip
+
+
+def test_non_cooperation_rules_are_settings() -> None:
+    # Five letters due for the count rule: Burundi has only four (#1 #2 #36 #3), so no
+    # State qualifies. Two windows: Burundi's last two (September 2017, March 2018) are
+    # without reply. Iran's #30 and #31 are both in the March 2018 window (one window
+    # only); the Philippines' #21 (June 2017) went unanswered but #22 (March 2018) did not.
+    # China's row stays, for its unanswered visit request.
+    rules = replace(load_rules(), non_cooperation_count=5, non_cooperation_windows=2)
+    report = compile_report(cases(), START, END, today=TODAY, rules=rules)
+    assert report.value("noncooperation", "by_count") == 0
+    assert report.table("comm_non_cooperation").column("Last 2 joint reports without a reply") == [
+        "September 2017 session, March 2018 session",
+        "",
+    ]
 
 
 def test_communications_by_mandate(report: Report) -> None:
@@ -189,9 +220,7 @@ def test_reply_rate_is_not_applicable_when_no_reply_period_has_ended() -> None:
     assert report.value("communications", "sent") == 3
     assert report.value("communications", "reply_period_ended") == 0
     assert report.value("communications", "reply_rate") is None
-    assert "Reply rate (letters whose reply period has ended): \N{EN DASH}" in summary_text(
-        report
-    )
+    assert "Reply rate (letters whose reply period has ended): \N{EN DASH}" in summary_text(report)
 
 
 def test_visit_figures(report: Report) -> None:
@@ -495,6 +524,4 @@ def test_an_empty_period_is_all_zeros() -> None:
     report = compile_report([], START, END, today=TODAY)
     assert report.value("communications", "sent") == 0
     assert report.value("communications", "reply_rate") is None
-    assert "Reply rate (letters whose reply period has ended): \N{EN DASH}" in summary_text(
-        report
-    )
+    assert "Reply rate (letters whose reply period has ended): \N{EN DASH}" in summary_text(report)

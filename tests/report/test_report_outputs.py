@@ -41,7 +41,7 @@ def test_docx_has_a_title_page_headings_and_real_tables(report: Report, tmp_path
     assert "Scope: all mandates; all States and other actors" in first
     headings = [p.text for p in document.paragraphs if p.style and p.style.name == "Heading 1"]
     assert headings == ["Communications", "Country visits", "Follow-up activities",
-                        "Deadlines and workload", "Reprisals",
+                        "Deadlines and workload", "Persistent non-cooperation", "Reprisals",
                         "How these figures are counted"]  # fmt: skip
     assert "Communications sent (one per addressee): 38" in [p.text for p in document.paragraphs]
 

@@ -184,7 +184,6 @@ def communications_section(frame: Frame, comms: list[Case]) -> Section:
         _kind_table(received),
         _windows_table(windows, comms, cutoff),
         _outstanding_table(outstanding, frame, previous),
-        _non_cooperation_table(flagged, frame),
     )
     note = (
         f"Cut-off: {long_date(cutoff)}. Reply rates count only letters whose reply period "
@@ -383,13 +382,3 @@ def _outstanding_table(outstanding: list[Case], frame: Frame, window: str) -> Ta
     title = f"Still without reply from the previous joint report ({window})"
     return Table("comm_outstanding", title, ("Reference", "Addressees", "Sent", "Reply due"),
                  tuple(rows))  # fmt: skip
-
-
-def _non_cooperation_table(flagged: dict[str, list[str]], frame: Frame) -> Table:
-    rows = []
-    for code, references in sorted(flagged.items()):
-        state = state_by_code(code)
-        rows.append((state.name if state else code, code, ", ".join(references)))
-    count = frame.rules.non_cooperation_count
-    title = f"Persistent non-cooperation (no reply to the last {count} communications due)"
-    return Table("comm_non_cooperation", title, ("State", "Code", "Unanswered"), tuple(rows))

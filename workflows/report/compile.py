@@ -26,6 +26,7 @@ from workflows.report.confidential import confidential_answers
 from workflows.report.facts import Case, Frame, day, in_scope
 from workflows.report.followup import deadlines_section
 from workflows.report.model import DASH, Figure, Report, Scope, Section, Table
+from workflows.report.noncooperation import noncooperation_section
 from workflows.report.periods import long_date
 from workflows.report.records import records_table
 from workflows.report.reprisals import reprisals_section
@@ -76,6 +77,7 @@ def compile_report(
         visits_section(frame, visit_cases, registry, [state] if state else member_states()),
         activities_section(frame, comms, visit_cases),
         deadlines_section(frame, selected),
+        noncooperation_section(frame, comms, visit_cases),
         reprisals_section(frame, comms, visit_cases, registry=registry, confidential=confidential),
     ]
     drawn_on = involved(frame, visit_cases)

@@ -132,6 +132,12 @@ DEFINITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("deadlines", ("open_cases", "overdue_now"),
      "At the cut-off, whatever the period: open cases, and their deadlines passed and "
      "not met (any date), per owner by name in the table."),
+    ("noncooperation", ("states", "by_count", "by_windows", "by_visits"),
+     "Persistent non-cooperation, per State, by three rules: no reply to any of its last 3 "
+     "communications whose deadline had passed at the cut-off; no reply to any letter "
+     "listed in each of the last 3 joint communications reports that listed one to it; a "
+     "visit request left without any response for 12 months or more. Both numbers are "
+     "settings (non_cooperation_count, non_cooperation_windows)."),
     ("reprisals", ("flagged", "flagged_communications", "flagged_visits"),
      "Communications sent and visits requested or made in the period that involve "
      "intimidation or reprisals, or with a reprisal dated in the period."),
@@ -175,6 +181,7 @@ def definitions_text() -> str:
     lines = [TITLE.upper(), PREAMBLE, ""]
     titles = {"communications": "Communications", "visits": "Country visits",
               "activities": "Follow-up activities", "deadlines": "Deadlines and workload",
+              "noncooperation": "Persistent non-cooperation",
               "reprisals": "Reprisals"}  # fmt: skip
     for key, title in titles.items():
         lines.append(title)
