@@ -89,9 +89,7 @@ def answers_of(case: Mapping[str, Any], checklist_id: str) -> list[dict[str, Any
     return [r["answers"] for r in case.get("runs", []) if r["checklist"] == checklist_id]
 
 
-def deadlines(
-    case: Mapping[str, Any], rules: Rules, *, closed_too: bool = False
-) -> list[Deadline]:
+def deadlines(case: Mapping[str, Any], rules: Rules, *, closed_too: bool = False) -> list[Deadline]:
     """Every deadline the case has, met or not; none for a closed case (reminders), unless
     `closed_too` (the report counts every deadline that fell in its period)."""
     if case.get("status") == "closed" and not closed_too:

@@ -124,19 +124,20 @@ def test_csv_starts_with_a_bom_and_round_trips_accents(report: Report) -> None:
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     # The 38 communications of 2017 and every visit but V7 (closed in 2015, nothing in 2017).
     assert len(rows) == 38 + 7
-    by_reference = {r["Reference"]: r for r in rows if r["Kind"] == "communication"}
+    letters = [r for r in rows if r["Communication or visit"] == "communication"]
+    by_reference = {r["Reference"]: r for r in letters}
     assert by_reference["AL CIV 1/2017"]["Addressees"] == "Côte d'Ivoire"
     assert by_reference["OL OTH 1/2017"]["Addressees"] == "Société Minière Acmé"
-    assert by_reference["AL CHN 2/2017"]["Within deadline"] == "no"
-    assert by_reference["AL EGY 2/2017"]["Within deadline"] == "yes"
+    assert by_reference["AL CHN 2/2017"]["Replied within the deadline"] == "no"
+    assert by_reference["AL EGY 2/2017"]["Replied within the deadline"] == "yes"
     # one row per letter: #5 and #35 name each other; follow-ups name what they follow
-    assert by_reference["OL MMR 1/2017"]["Same letter to"] == "OL OTH 3/2017"
-    assert by_reference["OL OTH 3/2017"]["Joint"] == "yes"
-    assert by_reference["AL BDI 4/2017"]["Follow-up of"] == "AL BDI 1/2017"
-    assert by_reference["AL BDI 1/2017"]["Follow-up letters"] == "1"
+    assert by_reference["OL MMR 1/2017"]["Same letter also sent to"] == "OL OTH 3/2017"
+    assert by_reference["OL OTH 3/2017"]["Joint (two or more mandates)"] == "yes"
+    assert by_reference["AL BDI 4/2017"]["Follows up"] == "AL BDI 1/2017"
+    assert by_reference["AL BDI 1/2017"]["Follow-up letters sent"] == "1"
     assert by_reference["AL CHN 1/2017"]["Letter published"] == "2017-03-20"
     assert by_reference["AL CHN 1/2017"]["Reply published"] == "2017-03-02"
-    visits = [r for r in rows if r["Kind"] == "visit"]
+    visits = [r for r in rows if r["Communication or visit"] == "visit"]
     assert {r["Addressees"] for r in visits} >= {"Türkiye", "Honduras"}
     assert not any(name in data.decode("utf-8-sig") for name in VICTIMS)
 
