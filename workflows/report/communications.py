@@ -102,7 +102,11 @@ class _Letter:
         return self.replied is not None and self.replied <= self.due
 
 
-def communications_section(frame: Frame, comms: list[Case]) -> Section:
+def communications_section(
+    frame: Frame, comms: list[Case], flagged: dict[str, list[str]]
+) -> Section:
+    """`flagged`: the States of the count rule of persistent non-cooperation (computed once
+    for this section and the non-cooperation section, see `flagged_states`)."""
     letters = _letters(frame, comms)
     cutoff = frame.today
     by_type, by_actor, by_month, by_mandate = _tallies(frame, letters)
@@ -136,8 +140,6 @@ def communications_section(frame: Frame, comms: list[Case]) -> Section:
     )
     received = _replies_received(frame, comms)
     statements = sum(_dated(a, frame) for c in comms for a in actions(c, "statement"))
-    up_to_end = [c for c in comms if (d := sent_on(c)) and d <= frame.end]
-    flagged = non_cooperating_states(up_to_end, frame.today, frame.rules)
     states = [t for t in by_actor.values() if t.kind == "state"]
     others = [t for t in by_actor.values() if t.kind != "state"]
     previous = windows[0].name if windows else "none in the record"
@@ -190,6 +192,13 @@ def communications_section(frame: Frame, comms: list[Case]) -> Section:
         "had ended by the cut-off, and the replies received to them by then."
     )
     return Section("communications", "Communications", figures, tables, note)
+
+
+def flagged_states(frame: Frame, comms: list[Case]) -> dict[str, list[str]]:
+    """States whose last N communications due, sent up to the end of the period, all went
+    unanswered at the cut-off (`deadlines.non_cooperating_states`, the digest's rule)."""
+    up_to_end = [c for c in comms if (d := sent_on(c)) and d <= frame.end]
+    return non_cooperating_states(up_to_end, frame.today, frame.rules)
 
 
 #: How many previous joint communications report windows the table goes back.

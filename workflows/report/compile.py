@@ -21,7 +21,7 @@ from workflows.actors import UN_STATES, state_by_code, states
 from workflows.checklist import Registry
 from workflows.deadlines import Rules, intake, load_rules
 from workflows.report.activities import activities_section
-from workflows.report.communications import communications_section
+from workflows.report.communications import communications_section, flagged_states
 from workflows.report.confidential import confidential_answers
 from workflows.report.facts import Case, Frame, day, in_scope
 from workflows.report.followup import deadlines_section
@@ -72,12 +72,13 @@ def compile_report(
     )  # fmt: skip
     comms = [c for c in selected if c.get("kind") == "communication"]
     visit_cases = [c for c in selected if c.get("kind") == "visit"]
+    flagged = flagged_states(frame, comms)
     sections = [
-        communications_section(frame, comms),
+        communications_section(frame, comms, flagged),
         visits_section(frame, visit_cases, registry, [state] if state else member_states()),
         activities_section(frame, comms, visit_cases),
         deadlines_section(frame, selected),
-        noncooperation_section(frame, comms, visit_cases),
+        noncooperation_section(frame, comms, visit_cases, flagged),
         reprisals_section(frame, comms, visit_cases, registry=registry, confidential=confidential),
     ]
     drawn_on = involved(frame, visit_cases)

@@ -17,16 +17,18 @@ leaves them out.
 from __future__ import annotations
 
 from workflows.actors import state_by_code
-from workflows.deadlines import has_reply, intake, non_cooperating_states, reply_due
+from workflows.deadlines import has_reply, intake, reply_due
 from workflows.report import visit_outcomes as vo
 from workflows.report.facts import Case, Frame, addressees, closed_on, requested_on, sent_on
 from workflows.report.model import Figure, Section, Table
 from workflows.report.periods import SessionWindow, window_containing
 
 
-def noncooperation_section(frame: Frame, comms: list[Case], visit_cases: list[Case]) -> Section:
+def noncooperation_section(
+    frame: Frame, comms: list[Case], visit_cases: list[Case], by_count: dict[str, list[str]]
+) -> Section:
+    """`by_count`: the count rule's States (`communications.flagged_states`)."""
     up_to_end = [c for c in comms if (d := sent_on(c)) and d <= frame.end]
-    by_count = non_cooperating_states(up_to_end, frame.today, frame.rules)
     by_windows = windows_rule(up_to_end, frame)
     by_visits = _unanswered_visits(visit_cases, frame)
     codes = sorted(by_count.keys() | by_windows.keys() | by_visits.keys(), key=_name)
