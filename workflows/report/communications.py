@@ -52,6 +52,7 @@ from workflows.report.periods import (
     last_window_before,
     long_date,
     previous_window,
+    window_containing,
 )
 from workflows.text import fold
 
@@ -257,13 +258,20 @@ def _kind_table(received: dict[str, int]) -> Table:
 def _windows_table(windows: list[SessionWindow], comms: list[Case], cutoff: date) -> Table:
     """Per previous window: letters sent in it, and those still without reply at the
     cut-off; the last column adds up the windows shown (cumulative)."""
+    counts = {w: [0, 0] for w in windows}
+    first = windows[-1].start if windows else cutoff
+    for case in comms:
+        sent = sent_on(case)
+        if sent is None or sent < first or (window := window_containing(sent)) not in counts:
+            continue
+        counts[window][0] += 1
+        counts[window][1] += not ((r := replied_on(case)) and r <= cutoff)
     rows, total = [], 0
     for window in windows:
-        sent = [c for c in comms if (d := sent_on(c)) and window.start <= d <= window.end]
-        waiting = sum(not ((r := replied_on(c)) and r <= cutoff) for c in sent)
+        sent_count, waiting = counts[window]
         total += waiting
         span = f"{long_date(window.start)} {DASH} {long_date(window.end)}"
-        rows.append((window.name, span, len(sent), waiting, total))
+        rows.append((window.name, span, sent_count, waiting, total))
     columns = ("Joint report", "Letters sent", "Sent", "Still without reply",
                "Cumulative without reply")  # fmt: skip
     return Table("comm_windows", "Still without reply, by previous joint communications report",
