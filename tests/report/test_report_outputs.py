@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from fixture import END, START, TODAY, VICTIMS, cases, communication
+from fixture import END, START, TODAY, VICTIMS, cases, communication, other
 
 from workflows.report import Report, compile_report, write_chart, write_csv, write_docx
 from workflows.report.chart import chart_rows
@@ -187,3 +187,15 @@ def test_chart_says_n_a_when_no_reply_period_has_ended() -> None:
     december = compile_report(cases(), date(2017, 12, 1), END, today=TODAY)
     labels, rates, _ = chart_rows(december, "month")
     assert labels == ["2017-12 (3)"] and rates == [None]  # #15 #19 #33, none due yet
+
+
+def test_docx_tables_keep_markup_like_text_as_text(tmp_path: Path) -> None:
+    # An addressee typed with XML's special characters and a stray control character (as
+    # an import from someone's spreadsheet might bring): the table shows the text as typed,
+    # less the control character, and the document opens.
+    name = 'Acme <Mining> & "Sons"\x0b Ltd'
+    letter = communication(501, "AL OTH 9/2017", "2017-03-01", to=[other(name)])
+    path = tmp_path / "markup.docx"
+    write_docx(compile_report([letter], START, END, today=TODAY), path)
+    cells = [c.text for t in Document(str(path)).tables for row in t.rows for c in row.cells]
+    assert 'Acme <Mining> & "Sons" Ltd' in cells
