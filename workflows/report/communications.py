@@ -1,28 +1,32 @@
-"""Section 1 of the report: communications, their replies and follow-up.
+"""Section 1 of the report: communications, their replies and publication.
 
 A communication is one letter to one addressee (a letter to three States is three
 communications, as OHCHR counts them), and a follow-up letter is a communication of its own.
-It belongs to the period by its date sent; its reply counts whenever it arrived (figures are
-"as of" the day the report is compiled). Each figure counts:
+It belongs to the period by its date sent. Replies and publication are as known at the
+cut-off, the day the report is compiled (`frame.today`). Each figure counts:
 
-- sent: communications sent in the period, follow-up letters included; followup_letters: of
-  those, follow-up letters; joint: sent by two or more mandates (older records: typed
-  JAL/JUA/JOL); urgent: UA (older records: JUA). Types are AL, UA and OL.
+- sent; followup_letters and followup_share; joint (two or more mandates; older records:
+  typed JAL/JUA/JOL) and joint_share; urgent: UA (older records: JUA).
 - states_addressed / other_actors_addressed: distinct States (by code) and other actors (by
-  name, accent- and case-insensitive) among their addressees.
-- replies: of those, the ones with a reply; reply_rate = replies / sent.
-- replies_in_time: first reply on or before the reply deadline (sent + 60 days, or a
-  mandate's override); in_time_rate = replies_in_time / sent.
-- awaiting_reply: no reply and the deadline is before today.
-- outstanding_previous: sent in the window of the previous joint communications report
-  (the last session window that ended before the period) and still without a reply.
-- statements: press releases and public statements (follow-up actions) dated in the period,
-  on any communication in scope.
-- letters_published: of the letters sent, those recorded as published on the communications
-  website (by today); public_replies: their replies the addressee did not ask to keep
-  confidential; replies_published: of those, the ones recorded as published.
-- non_cooperating: States whose last N communications due (N = 3), sent up to the end of the
-  period, all went unanswered (`deadlines.non_cooperating_states`, as of today).
+  name, accent- and case-insensitive) among the addressees.
+- replies: letters of the period with a reply by the cut-off. reply_period_ended: letters
+  whose reply deadline (sent + 60 days, or a mandate's override) is before the cut-off;
+  replied_of_ended: of those, answered; reply_rate = replied_of_ended / reply_period_ended
+  (None, shown as a dash, when no reply period has ended). The tables by type, mandate,
+  addressee and month use the same rate.
+- replies_in_time: first reply on or before the deadline; in_time_rate: of the letters
+  whose reply period has ended, answered in time.
+- awaiting_reply: no reply and the deadline before the cut-off.
+- replies_received: every reply dated in the period, to letters of any date, by kind.
+- outstanding_previous: sent in the window of the previous joint communications report and
+  still without a reply; the windows table goes back WINDOWS_SHOWN windows, cumulatively,
+  never to a window that ended before the first letter on record.
+- statements: press releases and public statements dated in the period.
+- letters_published / public_replies / replies_published: publication on the
+  communications website.
+- non_cooperating: the count rule of persistent non-cooperation (see noncooperation.py).
+
+What each figure means to a reader is in definitions.py.
 """
 
 from __future__ import annotations
