@@ -1,4 +1,4 @@
-"""Section 3 of the report: intimidation and reprisals, as counts unless asked otherwise.
+"""Section 6 of the report: intimidation and reprisals, as counts unless asked otherwise.
 
 A reprisal is recorded with the reprisal checklist, raised from any case (communication or
 visit); it belongs to the period by the date of the incident, and a referral or a submission

@@ -12,8 +12,7 @@ the end of the period (see visit_outcomes):
   outcome of each of them at the end of the period; the five add up to requests.
   No response = no response of any kind within 12 months (rule no_response_months) of the
   request; awaiting = no decision yet, within those 12 months or after an acknowledgement.
-- responses: State responses (accepted, postponed, declined, and version 1's acknowledged,
-  dates proposed or agreed, cancelled) dated in the period; reminders: reminders sent in it.
+- reminders: reminders sent in the period.
 - unanswered: requests of any year still without any response 12 months or more after they
   were made, at the end of the period (closed cases left out).
 - outstanding_previous: requests made before the period, neither visited, finally refused
@@ -24,6 +23,15 @@ the end of the period (see visit_outcomes):
   invitation (kept per State; version 1's per-request answer when none is recorded);
   standing_not_honoured: of those, States with a request of the period declined, or
   without any response for 12 months, at its end.
+- standing_all: States in scope (UN Member States, or the profile's State) with a
+  standing invitation, with its date (table standing_all).
+- states_visited / states_not_visited: distinct States with a visit whose first day is in
+  the period, and the States in scope without one (table: the last visit before the period
+  and requests pending at its end).
+- visit_matrix (table): per State and mandate, the years in the five years ending with the
+  period in which a request was made, accepted, a visit made or refused; "pending" when a
+  request of those years is still open and waiting on the State at the period's end.
+- responses: requests (any year) with a State response dated in the period, each once.
 - conducted: visits whose first day is in the period; followup_visits: follow-up visits
   whose date is in it. eom_statements: statements dated in the period;
   eom_recommendations: of those, with preliminary recommendations. tor_not_respected: visits
