@@ -11,7 +11,6 @@ import asyncio
 import gc
 import logging
 import signal
-import sys
 from urllib.parse import urlsplit
 
 from telegram import Update
@@ -127,7 +126,7 @@ def run_telegram(settings: Settings, service: CaseService) -> int:
     try:
         app = build_application(settings, service)
     except StorageError as exc:  # an unreadable inbox, a full disk for the first admins
-        print(f"Cannot start: {exc}", file=sys.stderr)
+        logs.fail(f"Cannot start: {exc}")
         return 2
     api = urlsplit(settings.api_base_url).netloc
     try:
@@ -136,11 +135,10 @@ def run_telegram(settings: Settings, service: CaseService) -> int:
         else:
             app.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
-        print("Cannot start: Telegram refused TELEGRAM_BOT_TOKEN (check it with @BotFather)",
-              file=sys.stderr)  # fmt: skip
+        logs.fail("Cannot start: Telegram refused TELEGRAM_BOT_TOKEN (check it with @BotFather)")
         return 2
-    except TelegramError as exc:
-        print(f"Cannot start: the Bot API at {api} failed: {exc}", file=sys.stderr)
+    except TelegramError as exc:  # its text may echo the request path, token and all
+        logs.fail(f"Cannot start: the Bot API at {api} failed: {exc}")
         return 1
     return 0
 

@@ -33,11 +33,12 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Webhook:
-    """Where Telegram posts updates (`--webhook`), behind an HTTPS reverse proxy."""
+    """Where Telegram posts updates (`--webhook`), behind an HTTPS reverse proxy: by default
+    the bot listens on localhost only, where the proxy reaches it and nobody else does."""
 
     url: str
     secret: str = field(repr=False)
-    listen: str = "0.0.0.0"
+    listen: str = "127.0.0.1"
     port: int = 8443
 
     @property
@@ -218,5 +219,5 @@ def _webhook(env: Mapping[str, str]) -> Webhook:
     port = env.get("TELEGRAM_WEBHOOK_PORT", "8443").strip()
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise SettingsError(f"TELEGRAM_WEBHOOK_PORT must be a port number; got {port!r}")
-    listen = env.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or "0.0.0.0"
+    listen = env.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or Webhook.listen
     return Webhook(url=url, secret=secret, listen=listen, port=int(port))

@@ -24,9 +24,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
 from bot.telegram import render
+from bot.telegram.quiet import QuietPeriod
 from storage.repository import ReadFailed, Repository, StorageError
 from workflows.cases import Clock
-from workflows.conversation import Chat, Conversation
+from workflows.conversation import REFUSAL, Chat, Conversation
 from workflows.views import Reply
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class Bridge:
         self.conversation = conversation
         self._storage_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage")
         self._chat_threads = ThreadPoolExecutor(CHAT_THREADS, thread_name_prefix="chat")
+        #: Someone not on the list gets one refusal per quiet period; the rest is dropped.
+        self.strangers = self.quiet_period()
 
     @property
     def repo(self) -> Repository:
@@ -61,6 +64,10 @@ class Bridge:
     @property
     def clock(self) -> Clock:
         return self.conversation.service.clock
+
+    def quiet_period(self) -> QuietPeriod:
+        """A quiet period on the conversation's clock (which tests move by hand)."""
+        return QuietPeriod(clock=lambda: self.clock.now().timestamp())
 
     async def call(
         self, method: Callable[P, list[Reply]], *args: P.args, **kwargs: P.kwargs
@@ -96,7 +103,12 @@ class Bridge:
         await _deliver(bot, chat_id, reply)
 
     async def send(self, bot: Bot, chat_id: int, replies: list[Reply]) -> None:
-        """Each reply in order: to this chat, or to the user it names (`Reply.to`)."""
+        """Each reply in order: to this chat, or to the user it names (`Reply.to`). A
+        refusal (the conversation's answer to a stranger) only once per quiet period."""
+        if [r.text for r in replies] != [REFUSAL]:
+            self.strangers.forget(chat_id)
+        elif not self.strangers.may_answer(chat_id):
+            return
         for reply in replies:
             if reply.to is None:
                 await _deliver(bot, chat_id, reply)

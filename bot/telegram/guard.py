@@ -6,7 +6,8 @@ Two rules, applied by one handler in an early group that stops the update when i
   and tap is answered with one sentence asking to continue in a private chat, and nothing
   else is called (not even storage).
 - A user who is not in storage gets one short sentence that reveals nothing (no command
-  list, no case data), and the refusal is logged with the user id only. For typed text and
+  list, no case data), once per quiet period (`bot.telegram.quiet`: a stranger's flood is
+  dropped, not answered), and the refusal is logged with the user id only. For typed text and
   button taps, the conversation checks and refuses by itself (`Conversation.text` and `tap`
   look the user up first), in the same trip to the storage thread that handles the update:
   a second trip would make every message wait in that thread's queue twice under load.
@@ -16,47 +17,25 @@ Two rules, applied by one handler in an early group that stops the update when i
 from __future__ import annotations
 
 import logging
-import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from bot.telegram.bridge import Bridge, chat_id_of
+from bot.telegram.quiet import QuietPeriod
 from workflows.conversation import REFUSAL
 
 log = logging.getLogger(__name__)
 
-QUIET_SECONDS = 600.0
 PRIVATE_ONLY = (
     "To keep case details confidential I only work in a private chat. "
     "Please write to me directly to continue."
 )
 
 
-class QuietPeriod:
-    """Answer a group once per period and ignore the rest of what is written there.
-
-    Anyone can add the bot to a group and flood it; Telegram lets a bot post only about 20
-    messages a minute in a group, so answering every message would queue up work that holds
-    the staff's own conversations back. One answer per chat per period says all there is.
-    """
-
-    def __init__(self, seconds: float = QUIET_SECONDS) -> None:
-        self.seconds = seconds
-        self._last: dict[int, float] = {}
-
-    def may_answer(self, chat_id: int) -> bool:
-        now = time.monotonic()
-        if now - self._last.get(chat_id, -self.seconds) < self.seconds:
-            return False
-        self._last = {c: t for c, t in self._last.items() if now - t < self.seconds}
-        self._last[chat_id] = now
-        return True
-
-
 def handler(bridge: Bridge) -> TypeHandler[Update, ContextTypes.DEFAULT_TYPE, None]:
-    quiet = QuietPeriod()
+    quiet = bridge.quiet_period()
 
     async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user = update.effective_user
@@ -71,7 +50,7 @@ def handler(bridge: Bridge) -> TypeHandler[Update, ContextTypes.DEFAULT_TYPE, No
             return
         if await bridge.call_value(bridge.repo.get_user, str(user.id)) is None:
             log.info("refused user %s (not authorised)", user.id)
-            await _refuse(update, context)
+            await _refuse(update, context, bridge.strangers)
             raise ApplicationHandlerStop
 
     return TypeHandler(Update, guard)
@@ -97,7 +76,10 @@ async def _private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     )
 
 
-async def _refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _refuse(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, strangers: QuietPeriod
+) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer()
-    await context.bot.send_message(chat_id_of(update), REFUSAL)
+    if strangers.may_answer(chat_id_of(update)):
+        await context.bot.send_message(chat_id_of(update), REFUSAL)

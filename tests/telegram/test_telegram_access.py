@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
-from botapi_stub import message
+from botapi_stub import Sent, message
+from clocks import MovableClock
 from telegram_harness import (
     ADMIN,
     GROUP,
@@ -17,27 +19,34 @@ from telegram_harness import (
 )
 
 from bot.telegram.guard import PRIVATE_ONLY
+from bot.telegram.quiet import QUIET_SECONDS
 from workflows.conversation import REFUSAL
 
 PDF = b"%PDF-1.4 test\n"
 
 
 async def test_unknown_user_gets_one_sentence_and_nothing_else(
-    harness: Harness, caplog: pytest.LogCaptureFixture
+    harness: Harness, caplog: pytest.LogCaptureFixture, clock: MovableClock
 ) -> None:
     await log_letter(harness.person(OFFICER), victims="Secret Victim-Name")
     stranger = harness.person(STRANGER)
     caplog.set_level(logging.INFO, logger="bot.telegram.guard")  # documents and the like
     caplog.set_level(logging.INFO, logger="workflows.conversation")  # text and taps
 
-    answers = [
-        await stranger.say("/start"),
-        await stranger.say("/cases"),
-        await stranger.say("/case AL BDI 1/2017"),
-        await stranger.say("hello?"),
-        await stranger.tap_data("n:communication"),
-        await stranger.send_document(PDF, "x.pdf", "application/pdf"),
-    ]
+    async def ask(n: int) -> list[Sent]:
+        """Each kind of message in turn, the quiet period over before each: one refusal."""
+        clock.instant += timedelta(seconds=QUIET_SECONDS)
+        steps = (
+            lambda: stranger.say("/start"),
+            lambda: stranger.say("/cases"),
+            lambda: stranger.say("/case AL BDI 1/2017"),
+            lambda: stranger.say("hello?"),
+            lambda: stranger.tap_data("n:communication"),
+            lambda: stranger.send_document(PDF, "x.pdf", "application/pdf"),
+        )
+        return await steps[n]()
+
+    answers = [await ask(n) for n in range(6)]
 
     assert [[m.text for m in a] for a in answers] == [[REFUSAL]] * len(answers)
     assert not harness.stub.called("getFile")  # nothing downloaded for a stranger
@@ -47,6 +56,21 @@ async def test_unknown_user_gets_one_sentence_and_nothing_else(
     refusals = [r for r in caplog.records if "refused user" in r.getMessage()]
     assert len(refusals) == len(answers)
     assert all(r.getMessage() == f"refused user {STRANGER} (not authorised)" for r in refusals)
+
+
+async def test_a_stranger_is_refused_once_per_quiet_period(
+    harness: Harness, clock: MovableClock
+) -> None:
+    stranger = harness.person(STRANGER)
+    first = [await stranger.say(f"message {n}") for n in range(5)]
+    tap = await stranger.tap_data("n:communication")
+    document = await stranger.send_document(PDF, "x.pdf", "application/pdf")
+    assert [[m.text for m in a] for a in first] == [[REFUSAL], [], [], [], []]
+    assert tap == [] and document == []
+    clock.instant += timedelta(seconds=QUIET_SECONDS - 1)
+    assert await stranger.say("still quiet") == []
+    clock.instant += timedelta(seconds=1)
+    assert [m.text for m in await stranger.say("later")] == [REFUSAL]
 
 
 async def test_group_chat_never_shows_case_data(harness: Harness) -> None:
