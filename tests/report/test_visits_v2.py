@@ -49,6 +49,19 @@ def test_followup_activities_of_visits(report: Report) -> None:
                        "total": 2}  # fmt: skip
 
 
+def test_recommendations_followed_up_count_by_their_assessment_date() -> None:
+    # W7 (Honduras) gets three recommendations assessed: 10 Feb and 30 Nov 2017 count,
+    # 5 Jan 2018 is after the period: 2, and 2 + W7's follow-up report and visit = 4.
+    data = visits_v2()
+    honduras = next(c for c in data if c["id"] == "w0000000007")
+    for on in ("2017-02-10", "2017-11-30", "2018-01-05"):
+        honduras["runs"].append(versioned("visit_recommendation", 1, recommendation="R",
+                                          assessed_on=on))  # fmt: skip
+    report = compile_report(data, START, END, today=TODAY, standing_invitations=STANDING)
+    assert report.value("activities", "recommendations_assessed") == 2
+    assert report.value("activities", "total") == 4
+
+
 def test_visit_figures(report: Report) -> None:
     figures = {f.key: f.value for f in report.section("visits").figures}
     assert figures == {
