@@ -209,17 +209,22 @@ def _report(data: Data, _: Path) -> list[Row]:
     year, docx_year = _one_year_docx(report, data)
     others = {what: seconds for what, seconds, _ in f.rows[2:]}
     span = f"{start.year}-{data.end.year}"
+    whole = compiled + docx
+    year_compiled = others[f"compile_report, {data.end.year} only"]
+    one_year = year_compiled + docx_year
     return [
-        Row(f"report: compile_report, {span}, {data.span}", _seconds(compiled), "< 1 s",
-            compiled < 1),
+        Row(f"report: the whole report as .docx, {span} (compile + write)", _seconds(whole),
+            "< 3 s", whole < 3),
+        Row(f"report: the {year.label} report as .docx (compile + write)", _seconds(one_year),
+            "< 1 s", one_year < 1),
+        Row(f"report: compile_report, {span}, {data.span}", _seconds(compiled)),
         Row(f"report: write_docx of that report ({table_rows:,} table rows; median of 3)",
-            _seconds(docx), "< 3 s", docx < 3),
+            _seconds(docx)),
         Row(f"report: write_docx of the {year.label} report ({_table_rows(year):,} table rows)",
-            _seconds(docx_year), "< 3 s", docx_year < 3),
+            _seconds(docx_year)),
         Row("report: write_csv / write_chart",
             f"{others['write_csv']:.2f} / {others['write_chart (by State)']:.2f} s"),
-        Row(f"report: compile_report, {data.end.year} only",
-            _seconds(others[f"compile_report, {data.end.year} only"])),
+        Row(f"report: compile_report, {data.end.year} only", _seconds(year_compiled)),
         Row("report: peak Python memory of one compile", f"{f.peak_bytes / 2**20:.0f} MiB"),
     ]  # fmt: skip
 

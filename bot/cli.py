@@ -32,12 +32,12 @@ from bot.terminal import printable
 from storage.repository import StorageError
 from storage.tinydb_repo import TinyDBRepository
 from workflows import standing
-from workflows.actors import resolve_state, suggest_states
+from workflows.actors import resolve_state, state_by_code, suggest_states
 from workflows.checklist import ChecklistError, Registry
 from workflows.dates import DateParseError, parse_date, today_in
 from workflows.deadlines import load_rules
 from workflows.mandates import match_mandate
-from workflows.report import Report, compile_report, summary_text
+from workflows.report import Report, compile_report, file_stem, summary_text
 from workflows.report.audit import record_confidential_request
 from workflows.report.periods import Period, PeriodError, long_date, parse_period
 from workflows.upgrade import open_data
@@ -80,7 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--state", help="one State, e.g. Burundi or BDI")
     report.add_argument("--format", choices=FORMATS, default="text")
     report.add_argument("--chart-by", choices=("state", "month"), default="state")
-    report.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    report.add_argument("--out", type=Path,
+                        help="file to write, or a folder: the file is then named for the "
+                        "period, mandate and State (default: standard output)")  # fmt: skip
     report.add_argument("--confidential", action="store_true",
                         help="include names of victims (admins only, audit-logged)")  # fmt: skip
     report.set_defaults(run=_report)
@@ -122,11 +124,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     today = today_in(settings.timezone, datetime.now(UTC))
-    period = _period(args, today, settings.timezone)
     mandate = _mandate(args.mandate) if args.mandate else None
     state = _state(args.state) if args.state else None
+    profile = not (args.period or args.start) and bool(mandate or state)
+    if profile:  # a State's or a mandate's profile: the whole record, from its first item
+        known = state_by_code(state) if state else None
+        who = known.name if known else state or mandate
+        period = Period(RECORD_START, today, f"{who}: the whole record to {today.isoformat()}")
+    else:
+        period = _period(args, today, settings.timezone)
     if args.format in ("docx", "png") and args.out is None:
-        raise CliError(f"--format {args.format} needs --out FILE")
+        raise CliError(f"--format {args.format} needs --out FILE (or a folder)")
     registry = Registry.from_folder()
     with _repository(settings) as repo:
         actor = _actor(args, repo, confidential=args.confidential)
@@ -135,14 +143,23 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
             mandate=mandate, state=state, rules=load_rules(),
             overrides=repo.get_setting("deadline_overrides", {}),
             confidential=args.confidential, registry=registry,
-            standing_invitations=standing.invitations(repo),
+            standing_invitations=standing.invitations(repo), users=repo.list_users(),
+            from_first_record=profile,
         )  # fmt: skip
         if report.confidential:
             record_confidential_request(repo, report, actor=actor, via="cli")
-    _write(args.out, lambda stream: _render(report, args.format, args.chart_by, stream))
-    if args.out is not None:
-        print(f"Wrote {args.out} ({report.label})", file=sys.stderr)
+    out = args.out
+    if out is not None and out.is_dir():  # a folder: the file is named for what it holds
+        out = out / (file_stem(report) + _SUFFIXES[args.format])
+    _write(out, lambda stream: _render(report, args.format, args.chart_by, stream))
+    if out is not None:
+        print(f"Wrote {out} ({report.label})", file=sys.stderr)
     return 0
+
+
+#: File names given to a report written into a folder (--out FOLDER).
+_SUFFIXES = {"text": ".txt", "docx": ".docx", "csv": ".csv", "png": "-reply-rate.png"}
+RECORD_START = date(1980, 1, 1)
 
 
 def _render(report: Report, fmt: str, chart_by: str, stream: BinaryIO) -> None:

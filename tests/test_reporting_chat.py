@@ -51,6 +51,35 @@ def test_state_profile(conversation: Conversation) -> None:
     assert conversation.text(Chat("2"), "/report state Atlantis")[-1].error
 
 
+def test_profiles_name_their_files_and_start_at_the_first_record(
+    conversation: Conversation,
+) -> None:
+    conversation.repo.put_user({"id": "2", "role": "officer", "name": "Amina Diallo"},
+                               actor="test")  # fmt: skip
+    say(conversation, Chat("2"), *COMMUNICATION, "#Save")
+    state = say(conversation, Chat("2"), "/report state BDI")
+    names = [f.name for f in state.files]
+    # The letter to Burundi, sent 15 March 2017, is the first record: the profile starts
+    # there (no "1980", no joint report window before it).
+    assert names[0].startswith("followup-report-2017-03-15-") and names[0].endswith("-BDI.docx")
+    assert all("-BDI" in name for name in names)
+    assert "1980" not in state.text
+    assert "Still without reply from the previous joint report (none in the record)" in state.text
+    mandate = say(conversation, Chat("2"), "/report mandate WGAD")
+    assert "Scope: mandate WGAD" in mandate.text
+    assert all("-WGAD" in f.name for f in mandate.files)
+    rows = files_of(mandate)[".csv"].decode("utf-8-sig")
+    assert "Amina Diallo" in rows  # the owner by the name in the user record
+    assert conversation.text(Chat("2"), "/report mandate Nothing at all")[-1].error
+
+
+def test_report_help_says_how_each_figure_is_counted(conversation: Conversation) -> None:
+    reply = say(conversation, Chat("4"), "/report help")
+    assert reply.text.startswith("HOW THESE FIGURES ARE COUNTED")
+    assert "Answered / reply period ended" in reply.text
+    assert not reply.files
+
+
 def test_confidential_variant_only_for_admins_in_private_and_audited(
     conversation: Conversation,
 ) -> None:

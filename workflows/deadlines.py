@@ -33,6 +33,7 @@ class Rules:
     letter_publication_after_days: int = 0
     reply_publication_after_days: int = 0
     non_cooperation_count: int = 3
+    non_cooperation_windows: int = 3
     no_response_months: int = 12
     report_months: int = 12
     short_notice_days: int = 30
@@ -88,9 +89,10 @@ def answers_of(case: Mapping[str, Any], checklist_id: str) -> list[dict[str, Any
     return [r["answers"] for r in case.get("runs", []) if r["checklist"] == checklist_id]
 
 
-def deadlines(case: Mapping[str, Any], rules: Rules) -> list[Deadline]:
-    """Every deadline the case has, met or not; none for a closed case."""
-    if case.get("status") == "closed":
+def deadlines(case: Mapping[str, Any], rules: Rules, *, closed_too: bool = False) -> list[Deadline]:
+    """Every deadline the case has, met or not; none for a closed case (reminders), unless
+    `closed_too` (the report counts every deadline that fell in its period)."""
+    if case.get("status") == "closed" and not closed_too:
         return []
     if case.get("kind") == "communication":
         return _communication(case, rules)

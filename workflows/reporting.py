@@ -3,7 +3,9 @@
 `/report` asks for a period (buttons for the usual ones, or any phrase such as "since 1
 June 2017") and a scope (all, one mandate, one State), then answers with the headline
 figures and attaches the Word report, the CSV rows and the reply-rate chart.
-`/report state Burundi` is a State's profile over the whole record. The confidential
+`/report state Burundi` and `/report mandate WGAD` are a State's or a mandate's profile over
+the whole record (from its first letter or request); `/report help` says how each figure is
+counted. The confidential
 variant (names of victims) is offered only to admins in a private chat, and every such
 request is audit-logged before the report is built.
 
@@ -25,6 +27,7 @@ from workflows.report import (
     PeriodError,
     Report,
     compile_report,
+    file_stem,
     parse_period,
     summary_text,
     write_chart,
@@ -32,6 +35,7 @@ from workflows.report import (
     write_docx,
 )
 from workflows.report.audit import record_confidential_request
+from workflows.report.definitions import definitions_text
 from workflows.search import search
 from workflows.views import Attachment, Button, Reply, case_list
 
@@ -54,9 +58,14 @@ class ReportChat:
         self, user: dict[str, Any], arg: str, private: bool, update_id: int | None = None
     ) -> list[Reply]:
         words = arg.split(maxsplit=1)
+        if words and words[0].lower() == "help":
+            return [Reply(definitions_text(), title="Report")]
         if words and words[0].lower() == "state":
             name = words[1] if len(words) > 1 else ""
             return self._state_profile(user, name, private, update_id)
+        if words and words[0].lower() == "mandate":
+            name = words[1] if len(words) > 1 else ""
+            return self._mandate_profile(user, name, private, update_id)
         if arg:
             return self._period_chosen(user, arg)
         buttons = [Button(label, f"r:p:{key}") for label, key in PERIODS]
@@ -135,6 +144,17 @@ class ReportChat:
         label = f"{state.name}: the whole record to {today.isoformat()}"
         return self._build(user, RECORD_START, today, label, private, update_id, state=state.code)
 
+    def _mandate_profile(
+        self, user: dict[str, Any], name: str, private: bool, update_id: int | None
+    ) -> list[Reply]:
+        found = match_mandate(name) if name else []
+        if len(found) != 1:
+            return [Reply("Which mandate? For example /report mandate WGAD.", error=True)]
+        today = self.service.today()
+        label = f"{found[0].short_name}: the whole record to {today.isoformat()}"
+        return self._build(user, RECORD_START, today, label, private, update_id,
+                           mandate=found[0].short_name)  # fmt: skip
+
     def _send(
         self,
         user: dict[str, Any],
@@ -187,7 +207,8 @@ class ReportChat:
             report = compile_report(
                 self.repo.iter_cases(), start, end, today=self.service.today(), label=label,
                 rules=self.service.rules, overrides=self.service.overrides,
-                registry=self.service.registry, standing_invitations=invitations, **scope,
+                registry=self.service.registry, standing_invitations=invitations,
+                users=self.repo.list_users(), from_first_record=start == RECORD_START, **scope,
             )  # fmt: skip
             if report.confidential:
                 record_confidential_request(self.repo, report, actor=user["id"], via="chat")
@@ -227,8 +248,9 @@ class ReportChat:
 
 
 def report_files(report: Report) -> list[Attachment]:
-    """The Word report, the CSV rows and the reply-rate chart, named after the period."""
-    stem = "followup-report-" + report.start.isoformat() + "-" + report.end.isoformat()
+    """The Word report, the CSV rows and the reply-rate chart, named after the period and
+    the mandate or State of a profile."""
+    stem = file_stem(report)
     files = []
     for suffix, mime, writer in (
         (".docx", DOCX, write_docx),

@@ -52,6 +52,23 @@ def test_report_as_docx_for_one_state(data_dir: Path, tmp_path: Path) -> None:
     assert document.tables
 
 
+def test_state_profile_into_a_folder_is_named_for_the_state(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No period: Burundi's whole record, from its first letter (#1, 10 February 2017) to
+    # today; the file takes the period and the State's code as its name.
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert cli(data_dir, "report", "--state", "Burundi", "--format", "csv", "--out", folder) == 0
+    (written,) = folder.iterdir()
+    assert written.name.startswith("followup-report-2017-02-10-")
+    assert written.name.endswith("-BDI.csv")
+    assert "Burundi: the whole record" in capsys.readouterr().err
+    assert cli(data_dir, "report", "--mandate", "WGAD", "--period", "2017", "--format", "docx",
+               "--out", folder) == 0  # fmt: skip
+    assert (folder / "followup-report-2017-01-01-2017-12-31-WGAD.docx").exists()
+
+
 def test_report_csv_and_chart(data_dir: Path, tmp_path: Path) -> None:
     assert cli(data_dir, "report", *YEAR_2017, "--mandate", "WGAD", "--format", "csv",
                "--out", tmp_path / "r.csv") == 0  # fmt: skip

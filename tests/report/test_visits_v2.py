@@ -33,6 +33,35 @@ def report() -> Report:
     return compile_report(visits_v2(), START, END, today=TODAY, standing_invitations=STANDING)
 
 
+def test_standing_invitations_with_their_dates(report: Report) -> None:
+    assert report.table("standing_all").rows == (
+        ("Türkiye", "TUR", "1 March 2001"),
+        ("United Kingdom of Great Britain and Northern Ireland", "GBR", "29 March 2001"),
+    )
+
+
+def test_followup_activities_of_visits(report: Report) -> None:
+    figures = {f.key: f.value for f in report.section("activities").figures}
+    # W7: a follow-up report (15 Jun 2017) and a follow-up visit (2 Oct 2017); no letter
+    # follows up another, no statement, no recommendation assessed.
+    assert figures == {"followup_letters": 0, "statements": 0, "followup_reports": 1,
+                       "followup_visits": 1, "recommendations_assessed": 0,
+                       "total": 2}  # fmt: skip
+
+
+def test_recommendations_followed_up_count_by_their_assessment_date() -> None:
+    # W7 (Honduras) gets three recommendations assessed: 10 Feb and 30 Nov 2017 count,
+    # 5 Jan 2018 is after the period: 2, and 2 + W7's follow-up report and visit = 4.
+    data = visits_v2()
+    honduras = next(c for c in data if c["id"] == "w0000000007")
+    for on in ("2017-02-10", "2017-11-30", "2018-01-05"):
+        honduras["runs"].append(versioned("visit_recommendation", 1, recommendation="R",
+                                          assessed_on=on))  # fmt: skip
+    report = compile_report(data, START, END, today=TODAY, standing_invitations=STANDING)
+    assert report.value("activities", "recommendations_assessed") == 2
+    assert report.value("activities", "total") == 4
+
+
 def test_visit_figures(report: Report) -> None:
     figures = {f.key: f.value for f in report.section("visits").figures}
     assert figures == {
@@ -49,9 +78,12 @@ def test_visit_figures(report: Report) -> None:
         "state_invitations": 2,  # W4 Bolivia (15 Jan), W5 United Kingdom (1 Jun)
         "invitations_accepted": 1,  # W4
         "invitations_declined": 1,  # W5
+        "standing_all": 2,  # Türkiye (1 Mar 2001), United Kingdom (29 Mar 2001)
         "standing_invitations": 1,  # Türkiye; the UK has one but was invited, not requested
         "standing_not_honoured": 0,  # Türkiye accepted
         "conducted": 2,  # W2 (4 Sep), W4 (2 May); W7 was in 2015
+        "states_visited": 2,  # Türkiye, Bolivia
+        "states_not_visited": 191,  # 193 Member States less those two
         "followup_visits": 1,  # W7 (2 Oct 2017)
         "eom_statements": 2,  # W2 (15 Sep), W4 (12 May)
         "eom_recommendations": 1,  # W2

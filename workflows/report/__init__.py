@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from workflows.report.compile import compile_report
+from workflows.report.compile import compile_report, file_stem
 from workflows.report.model import Figure, Report, Scope, Section, Table
 from workflows.report.periods import Period, PeriodError, parse_period
 from workflows.report.summary import summary_text
@@ -38,6 +38,7 @@ __all__ = [
     "Section",
     "Table",
     "compile_report",
+    "file_stem",
     "parse_period",
     "summary_text",
     "write_chart",

@@ -3,6 +3,11 @@
 Headless by construction: a `matplotlib.figure.Figure` drawn on the Agg canvas, never
 pyplot, so there is no GUI backend to pick, no global figure registry to leak memory in a
 long-running bot, and nothing shared between threads (matplotlib's own advice for servers).
+
+Every bar carries its value ("0 %" is data, a missing bar is not), and a rate of nothing (no
+letter whose reply period has ended) reads "n/a" with no bar. States are named as the UN
+names them (the report's tables already are); when more States were written to than fit,
+the title says "top 25 of 118".
 """
 
 from __future__ import annotations
@@ -15,33 +20,49 @@ from matplotlib.figure import Figure
 from workflows.report.model import Report
 
 MAX_STATES = 25
+RATE = "Reply rate (%)"
+
+
+def chart_rows(
+    report: Report, by: Literal["state", "month"]
+) -> tuple[list[str], list[float | None], str]:
+    """Labels, rates (None: no letter's reply period had ended) and the chart's title."""
+    if by == "state":
+        table = report.table("comm_by_addressee")
+        rows = [r for r in table.as_dicts() if r["Code"] != "other actor"]
+        if report.scope.state:  # a State's profile: that State alone
+            rows = [r for r in rows if r["Code"] == report.scope.state]
+        shown = rows[:MAX_STATES]
+        cut = (
+            f" (top {len(shown)} of {len(rows)} by letters sent)" if len(rows) > len(shown) else ""
+        )
+        labels = [f"{r['Addressee']} ({r['Sent']})" for r in shown]
+        title = f"Reply rate by State{cut}"
+    elif by == "month":
+        shown = report.table("comm_by_month").as_dicts()
+        labels = [f"{r['Month']} ({r['Sent']})" for r in shown]
+        title = "Reply rate by month sent"
+    else:
+        raise ValueError(f"chart by {by!r}: use 'state' or 'month'")
+    rates = [None if r[RATE] is None else float(r[RATE]) for r in shown]  # type: ignore[arg-type]
+    return labels, rates, title
 
 
 def write_chart(report: Report, stream: BinaryIO, by: Literal["state", "month"] = "state") -> None:
     """Bars of reply rate (%) per State (the most written-to first) or per month sent."""
-    if by == "state":
-        rows = [r for r in report.table("comm_by_addressee").rows if r[1] != "other actor"]
-        rows = rows[:MAX_STATES]
-        labels = [f"{r[0]} ({r[2]})" for r in rows]
-        rates = [float(r[5] or 0) for r in rows]
-        title = "Reply rate by State (communications sent)"
-    elif by == "month":
-        rows = list(report.table("comm_by_month").rows)
-        labels = [f"{r[0]} ({r[1]})" for r in rows]
-        rates = [float(r[3] or 0) for r in rows]
-        title = "Reply rate by month sent (communications sent)"
-    else:
-        raise ValueError(f"chart by {by!r}: use 'state' or 'month'")
-    figure = Figure(figsize=(8, max(3.0, 0.3 * len(labels) + 1.5)), layout="constrained")
+    labels, rates, title = chart_rows(report, by)
+    figure = Figure(figsize=(8, max(3.0, 0.3 * len(labels) + 1.8)), layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.subplots()
     if labels:
-        positions = range(len(labels))
-        axes.barh(positions, rates, color="#4a7fb5")
-        axes.set_yticks(list(positions), labels=labels)
+        positions = list(range(len(labels)))
+        bars = axes.barh(positions, [r or 0.0 for r in rates], color="#4a7fb5")
+        shown = ["n/a" if r is None else f"{r:.1f} %" for r in rates]
+        axes.bar_label(bars, labels=shown, padding=3, fontsize=8)
+        axes.set_yticks(positions, labels=labels)
         axes.invert_yaxis()
-        axes.set_xlim(0, 100)
-        axes.set_xlabel("Replies received (%)")
+        axes.set_xlim(0, 112)  # room for "100.0 %" beside the longest bar
+        axes.set_xlabel("Answered, of letters whose reply period has ended (%)")
     else:
         axes.text(0.5, 0.5, "No communications in this period", ha="center", va="center")
         axes.set_axis_off()

@@ -1,28 +1,32 @@
-"""Section 1 of the report: communications, their replies and follow-up.
+"""Section 1 of the report: communications, their replies and publication.
 
 A communication is one letter to one addressee (a letter to three States is three
 communications, as OHCHR counts them), and a follow-up letter is a communication of its own.
-It belongs to the period by its date sent; its reply counts whenever it arrived (figures are
-"as of" the day the report is compiled). Each figure counts:
+It belongs to the period by its date sent. Replies and publication are as known at the
+cut-off, the day the report is compiled (`frame.today`). Each figure counts:
 
-- sent: communications sent in the period, follow-up letters included; followup_letters: of
-  those, follow-up letters; joint: sent by two or more mandates (older records: typed
-  JAL/JUA/JOL); urgent: UA (older records: JUA). Types are AL, UA and OL.
+- sent; followup_letters and followup_share; joint (two or more mandates; older records:
+  typed JAL/JUA/JOL) and joint_share; urgent: UA (older records: JUA).
 - states_addressed / other_actors_addressed: distinct States (by code) and other actors (by
-  name, accent- and case-insensitive) among their addressees.
-- replies: of those, the ones with a reply; reply_rate = replies / sent.
-- replies_in_time: first reply on or before the reply deadline (sent + 60 days, or a
-  mandate's override); in_time_rate = replies_in_time / sent.
-- awaiting_reply: no reply and the deadline is before today.
-- outstanding_previous: sent in the window of the previous joint communications report
-  (the last session window that ended before the period) and still without a reply.
-- statements: press releases and public statements (follow-up actions) dated in the period,
-  on any communication in scope.
-- letters_published: of the letters sent, those recorded as published on the communications
-  website (by today); public_replies: their replies the addressee did not ask to keep
-  confidential; replies_published: of those, the ones recorded as published.
-- non_cooperating: States whose last N communications due (N = 3), sent up to the end of the
-  period, all went unanswered (`deadlines.non_cooperating_states`, as of today).
+  name, accent- and case-insensitive) among the addressees.
+- replies: letters of the period with a reply by the cut-off. reply_period_ended: letters
+  whose reply deadline (sent + 60 days, or a mandate's override) is before the cut-off;
+  replied_of_ended: of those, answered; reply_rate = replied_of_ended / reply_period_ended
+  (None, shown as a dash, when no reply period has ended). The tables by type, mandate,
+  addressee and month use the same rate.
+- replies_in_time: first reply on or before the deadline; in_time_rate: of the letters
+  whose reply period has ended, answered in time.
+- awaiting_reply: no reply and the deadline before the cut-off.
+- replies_received: every reply dated in the period, to letters of any date, by kind.
+- outstanding_previous: sent in the window of the previous joint communications report and
+  still without a reply; the windows table goes back WINDOWS_SHOWN windows, cumulatively,
+  never to a window that ended before the first letter on record.
+- statements: press releases and public statements dated in the period.
+- letters_published / public_replies / replies_published: publication on the
+  communications website.
+- non_cooperating: the count rule of persistent non-cooperation (see noncooperation.py).
+
+What each figure means to a reader is in definitions.py.
 """
 
 from __future__ import annotations
@@ -42,11 +46,18 @@ from workflows.report.facts import (
     actions,
     addressees,
     day,
+    mandates,
     replied_on,
     sent_on,
 )
-from workflows.report.model import Figure, Section, Table, rate
-from workflows.report.periods import last_window_before, long_date
+from workflows.report.model import DASH, Figure, Section, Table, rate
+from workflows.report.periods import (
+    SessionWindow,
+    last_window_before,
+    long_date,
+    previous_window,
+    window_containing,
+)
 from workflows.text import fold
 
 URGENT = "UA"
@@ -62,11 +73,24 @@ class _Tally:
     sent: int = 0
     replies: int = 0
     in_time: int = 0
+    joint: int = 0
+    ended: int = 0  # reply period over at the cut-off
+    ended_replied: int = 0  # of those, answered by the cut-off
+    ended_in_time: int = 0  # of those, answered within the deadline
 
-    def add(self, replied: bool, in_time: bool) -> None:
+    def add(self, letter: _Letter, cutoff: date) -> None:
         self.sent += 1
-        self.replies += replied
-        self.in_time += in_time
+        self.replies += letter.replied is not None
+        self.in_time += letter.in_time
+        self.joint += _is_joint(letter.case)
+        if letter.due < cutoff:
+            self.ended += 1
+            self.ended_replied += letter.replied is not None and letter.replied <= cutoff
+            self.ended_in_time += letter.in_time
+
+    @property
+    def rate(self) -> float | None:
+        return rate(self.ended_replied, self.ended)
 
 
 @dataclass(frozen=True)
@@ -83,18 +107,26 @@ class _Letter:
         return self.replied is not None and self.replied <= self.due
 
 
-def communications_section(frame: Frame, comms: list[Case]) -> Section:
+def communications_section(
+    frame: Frame, comms: list[Case], flagged: dict[str, list[str]]
+) -> Section:
+    """`flagged`: the States of the count rule of persistent non-cooperation (computed once
+    for this section and the non-cooperation section, see `flagged_states`)."""
     letters = _letters(frame, comms)
-    by_type, by_actor, by_month = _tallies(frame, letters)
-    total = len(letters)
-    answered = sum(letter.replied is not None for letter in letters)
-    in_time = sum(letter.in_time for letter in letters)
-    awaiting = [letter for letter in letters if letter.replied is None and letter.due < frame.today]
-    window = last_window_before(frame.start)
+    cutoff = frame.today
+    by_type, by_actor, by_month, by_mandate = _tallies(frame, letters)
+    overall = _Tally("all")
+    for letter in letters:
+        overall.add(letter, cutoff)
+    awaiting = [letter for letter in letters if letter.replied is None and letter.due < cutoff]
+    windows = previous_windows(frame.start, _first_record(comms), WINDOWS_SHOWN)
     outstanding = [
         c
         for c in comms
-        if (d := sent_on(c)) and window.start <= d <= window.end and replied_on(c) is None
+        if windows
+        and (d := sent_on(c))
+        and windows[0].start <= d <= windows[0].end
+        and replied_on(c) is None
     ]
     followups = sum(bool(letter.case.get("follows")) for letter in letters)
     published = sum(
@@ -111,44 +143,153 @@ def communications_section(frame: Frame, comms: list[Case]) -> Section:
         len(public_replies),
         sum(bool(a.get("reply_published")) for a in public_replies),
     )
-    joint = sum(_is_joint(letter.case) for letter in letters)
+    received = _replies_received(frame, comms)
     statements = sum(_dated(a, frame) for c in comms for a in actions(c, "statement"))
-    up_to_end = [c for c in comms if (d := sent_on(c)) and d <= frame.end]
-    flagged = non_cooperating_states(up_to_end, frame.today, frame.rules)
     states = [t for t in by_actor.values() if t.kind == "state"]
     others = [t for t in by_actor.values() if t.kind != "state"]
+    previous = windows[0].name if windows else "none in the record"
 
     figures = (
-        Figure("sent", "Communications sent (one per addressee)", total),
+        Figure("sent", "Communications sent (one per addressee)", overall.sent),
         Figure("followup_letters", "of which follow-up letters", followups),
-        Figure("joint", "Joint communications (two or more mandates)", joint),
+        Figure("followup_share", "Follow-up letters, share of those sent",
+               rate(followups, overall.sent), "%"),
+        Figure("joint", "Joint communications (two or more mandates)", overall.joint),
+        Figure("joint_share", "Joint communications, share of those sent",
+               rate(overall.joint, overall.sent), "%"),
         Figure("urgent", "Urgent appeals (UA)", by_type[URGENT].sent),
         Figure("states_addressed", "States addressed", len(states)),
         Figure("other_actors_addressed", "Other actors addressed", len(others)),
-        Figure("replies", "Replies received", answered),
-        Figure("reply_rate", "Reply rate", rate(answered, total), "%"),
-        Figure("replies_in_time", "Replies within the deadline", in_time),
-        Figure("in_time_rate", "Answered within the deadline", rate(in_time, total), "%"),
+        Figure("replies", "Replies received to them (as of the cut-off)", overall.replies),
+        Figure("reply_period_ended", "Letters whose 60-day reply period had ended at the "
+               "cut-off", overall.ended),
+        Figure("replied_of_ended", "of which answered", overall.ended_replied),
+        Figure("reply_rate", "Reply rate (letters whose reply period has ended)",
+               overall.rate, "%"),
+        Figure("replies_in_time", "Replies within the deadline", overall.in_time),
+        Figure("in_time_rate", "Answered within the deadline (letters whose reply period "
+               "has ended)", rate(overall.ended_in_time, overall.ended), "%"),
         Figure("awaiting_reply", "Deadline passed, no reply yet", len(awaiting)),
+        Figure("replies_received", "Replies received in the period (any letter)",
+               sum(received.values())),
         Figure(
             "outstanding_previous",
-            f"Still without reply from the previous joint report ({window.name})",
-            len(outstanding),
+            f"Still without reply from the previous joint report ({previous})",
+            len(outstanding) if windows else None,
         ),
         Figure("statements", "Press releases and public statements", statements),
         Figure("letters_published", "Letters published", published),
         Figure("public_replies", "Replies not kept confidential", public),
         Figure("replies_published", "of which published", replies_out),
         Figure("non_cooperating", "States with persistent non-cooperation", len(flagged)),
-    )
+    )  # fmt: skip
     tables = (
         _tally_table("comm_by_type", "By type", ("Type",), by_type.values(), keep_empty=True),
+        _mandate_table(by_mandate.values()),
         _actor_table(by_actor.values(), flagged),
         _tally_table("comm_by_month", "By month sent", ("Month",), by_month.values(), True),
-        _outstanding_table(outstanding, frame, window.name),
-        _non_cooperation_table(flagged, frame),
+        _kind_table(received),
+        _windows_table(windows, comms, cutoff),
+        _outstanding_table(outstanding, frame, previous),
     )
-    return Section("communications", "Communications", figures, tables)
+    note = (
+        f"Cut-off: {long_date(cutoff)}. Reply rates count only letters whose reply period "
+        "had ended by the cut-off, and the replies received to them by then."
+    )
+    return Section("communications", "Communications", figures, tables, note)
+
+
+def flagged_states(frame: Frame, comms: list[Case]) -> dict[str, list[str]]:
+    """States whose last N communications due, sent up to the end of the period, all went
+    unanswered at the cut-off (`deadlines.non_cooperating_states`, the digest's rule)."""
+    up_to_end = [c for c in comms if (d := sent_on(c)) and d <= frame.end]
+    return non_cooperating_states(up_to_end, frame.today, frame.rules)
+
+
+#: How many previous joint communications report windows the table goes back.
+WINDOWS_SHOWN = 3
+#: Kinds of reply (communication_reply version 2), in the order a table lists them.
+REPLY_KINDS = {
+    "substantive": "Substantive",
+    "partial": "Partial",
+    "acknowledgement": "Acknowledgement only",
+    "rejection": "Rejection",
+    "": "Kind not recorded",
+}
+
+
+def previous_windows(start: date, first: date | None, count: int) -> list[SessionWindow]:
+    """The `count` joint report windows that ended before `start`, latest first, none of
+    them ending before the first record (a window before any letter would read as a report
+    that never was)."""
+    found: list[SessionWindow] = []
+    if first is None:
+        return found
+    window = last_window_before(start)
+    while len(found) < count and window.end >= first:
+        found.append(window)
+        window = previous_window(window)
+    return found
+
+
+def _first_record(comms: list[Case]) -> date | None:
+    return min((d for c in comms if (d := sent_on(c))), default=None)
+
+
+def _replies_received(frame: Frame, comms: list[Case]) -> dict[str, int]:
+    """Replies dated in the period, to letters of any date, by kind (every reply counts: an
+    addressee may reply more than once)."""
+    counts = dict.fromkeys(REPLY_KINDS, 0)
+    for case in comms:
+        for answer in answers_of(case, "communication_reply"):
+            if day(answer.get("reply_date")) in frame:
+                kind = str(answer.get("reply_nature") or "")
+                counts[kind if kind in REPLY_KINDS else ""] += 1
+    return counts
+
+
+def _kind_table(received: dict[str, int]) -> Table:
+    total = sum(received.values())
+    rows = tuple(
+        (label, received[key], rate(received[key], total))
+        for key, label in REPLY_KINDS.items()
+        if key or received[key]
+    )
+    return Table("comm_reply_kinds", "Replies received in the period, by kind",
+                 ("Kind of reply", "Replies", "Share (%)"), rows)  # fmt: skip
+
+
+def _windows_table(windows: list[SessionWindow], comms: list[Case], cutoff: date) -> Table:
+    """Per previous window: letters sent in it, and those still without reply at the
+    cut-off; the last column adds up the windows shown (cumulative)."""
+    counts = {w: [0, 0] for w in windows}
+    first = windows[-1].start if windows else cutoff
+    for case in comms:
+        sent = sent_on(case)
+        if sent is None or sent < first or (window := window_containing(sent)) not in counts:
+            continue
+        counts[window][0] += 1
+        counts[window][1] += not ((r := replied_on(case)) and r <= cutoff)
+    rows, total = [], 0
+    for window in windows:
+        sent_count, waiting = counts[window]
+        total += waiting
+        span = f"{long_date(window.start)} {DASH} {long_date(window.end)}"
+        rows.append((window.name, span, sent_count, waiting, total))
+    columns = ("Joint report", "Letters sent", "Sent", "Still without reply",
+               "Cumulative without reply")  # fmt: skip
+    return Table("comm_windows", "Still without reply, by previous joint communications report",
+                 columns, tuple(rows))  # fmt: skip
+
+
+def _mandate_table(tallies: Iterable[_Tally]) -> Table:
+    ordered = sorted(tallies, key=lambda t: (-t.sent, fold(t.name)))
+    rows = tuple(
+        (t.name, t.sent, t.joint, t.replies, t.ended, t.ended_replied, t.rate) for t in ordered
+    )
+    columns = ("Mandate", "Sent", "Joint", "Replies", "Reply period ended",
+               "Answered of those", "Reply rate (%)")  # fmt: skip
+    return Table("comm_by_mandate", "By mandate (a joint letter counts for each)", columns, rows)
 
 
 def _letters(frame: Frame, comms: list[Case]) -> list[_Letter]:
@@ -162,26 +303,31 @@ def _letters(frame: Frame, comms: list[Case]) -> list[_Letter]:
     return letters
 
 
-Tallies = tuple[dict[str, _Tally], dict[tuple[str, str], _Tally], dict[str, _Tally]]
+Tallies = tuple[
+    dict[str, _Tally], dict[tuple[str, str], _Tally], dict[str, _Tally], dict[str, _Tally]
+]
 
 
 def _tallies(frame: Frame, letters: list[_Letter]) -> Tallies:
-    """Sent / replied / in time by type, by addressee and by month sent."""
+    """Sent / replied / in time by type, by addressee, by month sent and by mandate."""
+    cutoff = frame.today
     by_type = {t: _Tally(t) for t in COMM_TYPES}
     by_actor: dict[tuple[str, str], _Tally] = {}
     by_month = {key: _Tally(key) for key in _months(frame.start, frame.end)}
+    by_mandate: dict[str, _Tally] = {}
     for letter in letters:
-        replied, in_time = letter.replied is not None, letter.in_time
         comm_type = str(intake(letter.case).get("comm_type", ""))
         comm_type = JOINT_TYPES.get(comm_type, comm_type)
-        by_type.setdefault(comm_type, _Tally(comm_type)).add(replied, in_time)
-        by_month[letter.sent.strftime("%Y-%m")].add(replied, in_time)
+        by_type.setdefault(comm_type, _Tally(comm_type)).add(letter, cutoff)
+        by_month[letter.sent.strftime("%Y-%m")].add(letter, cutoff)
+        for mandate in dict.fromkeys(mandates(letter.case)):
+            by_mandate.setdefault(mandate, _Tally(mandate)).add(letter, cutoff)
         for actor in addressees(letter.case):
             key = _actor_key(actor)
             if key not in by_actor:
                 by_actor[key] = _Tally(_actor_name(actor), actor.get("code", ""), actor["kind"])
-            by_actor[key].add(replied, in_time)
-    return by_type, by_actor, by_month
+            by_actor[key].add(letter, cutoff)
+    return by_type, by_actor, by_month, by_mandate
 
 
 def _is_joint(case: Case) -> bool:
@@ -217,11 +363,13 @@ def _tally_table(
     key: str, title: str, head: tuple[str, ...], tallies: Iterable[_Tally], keep_empty: bool
 ) -> Table:
     rows = tuple(
-        (t.name, t.sent, t.replies, rate(t.replies, t.sent))
+        (t.name, t.sent, t.replies, t.ended, t.ended_replied, t.rate)
         for t in tallies
         if keep_empty or t.sent
     )
-    return Table(key, title, (*head, "Sent", "Replies", "Reply rate (%)"), rows)
+    columns = (*head, "Sent", "Replies", "Reply period ended", "Answered of those",
+               "Reply rate (%)")  # fmt: skip
+    return Table(key, title, columns, rows)
 
 
 def _actor_table(tallies: Iterable[_Tally], flagged: dict[str, list[str]]) -> Table:
@@ -233,14 +381,15 @@ def _actor_table(tallies: Iterable[_Tally], flagged: dict[str, list[str]]) -> Ta
             t.sent,
             t.replies,
             t.in_time,
-            rate(t.replies, t.sent),
+            t.ended,
+            t.rate,
             "yes" if t.code in flagged and t.kind == "state" else "",
         )
         for t in ordered
     )
-    columns = ("Addressee", "Code", "Sent", "Replies", "Within deadline", "Reply rate (%)",
-               "Persistent non-cooperation")  # fmt: skip
-    return Table("comm_by_addressee", "By State and other actor", columns, rows)
+    columns = ("Addressee", "Code", "Sent", "Replies", "Within deadline",
+               "Reply period ended", "Reply rate (%)", "Persistent non-cooperation")  # fmt: skip
+    return Table("comm_by_addressee", "By State, then other actors", columns, rows)
 
 
 def _outstanding_table(outstanding: list[Case], frame: Frame, window: str) -> Table:
@@ -254,13 +403,3 @@ def _outstanding_table(outstanding: list[Case], frame: Frame, window: str) -> Ta
     title = f"Still without reply from the previous joint report ({window})"
     return Table("comm_outstanding", title, ("Reference", "Addressees", "Sent", "Reply due"),
                  tuple(rows))  # fmt: skip
-
-
-def _non_cooperation_table(flagged: dict[str, list[str]], frame: Frame) -> Table:
-    rows = []
-    for code, references in sorted(flagged.items()):
-        state = state_by_code(code)
-        rows.append((state.name if state else code, code, ", ".join(references)))
-    count = frame.rules.non_cooperation_count
-    title = f"Persistent non-cooperation (no reply to the last {count} communications due)"
-    return Table("comm_non_cooperation", title, ("State", "Code", "Unanswered"), tuple(rows))

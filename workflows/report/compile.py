@@ -12,18 +12,21 @@ section module: communications, visits, reprisals, followup.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from workflows.actors import state_by_code
+from workflows.actors import UN_STATES, state_by_code, states
 from workflows.checklist import Registry
-from workflows.deadlines import Rules, load_rules
-from workflows.report.communications import communications_section
+from workflows.deadlines import Rules, intake, load_rules
+from workflows.report.activities import activities_section
+from workflows.report.communications import communications_section, flagged_states
 from workflows.report.confidential import confidential_answers
-from workflows.report.facts import Case, Frame, in_scope
-from workflows.report.followup import followup_section
+from workflows.report.facts import Case, Frame, day, in_scope
+from workflows.report.followup import deadlines_section
 from workflows.report.model import DASH, Figure, Report, Scope, Section, Table
+from workflows.report.noncooperation import noncooperation_section
 from workflows.report.periods import long_date
 from workflows.report.records import records_table
 from workflows.report.reprisals import reprisals_section
@@ -44,6 +47,8 @@ def compile_report(
     confidential: bool = False,
     registry: Registry | None = None,
     standing_invitations: Mapping[str, Mapping[str, Any]] | None = None,
+    users: Iterable[Mapping[str, Any]] = (),
+    from_first_record: bool = False,
 ) -> Report:
     """The report of one period (inclusive), optionally for one mandate and/or one State.
 
@@ -51,22 +56,30 @@ def compile_report(
     what is overdue. `overrides` are the per-mandate deadline overrides (settings key
     "deadline_overrides"), applied exactly as the reminders apply them.
     `standing_invitations` are the per-State records (workflows.standing.invitations).
+    `users` are the user records (`repo.list_users()`): owners are shown by name.
+    `from_first_record`: a profile ("the whole record"): the period starts on the first
+    date on record in scope (a letter sent, a visit requested or offered), not before.
     """
     if period_end < period_start:
         raise ValueError("the period ends before it starts")
     registry = registry or Registry.from_folder()
+    selected = [c for c in cases if in_scope(c, mandate, state)]
+    if from_first_record:
+        period_start = max(period_start, min(period_end, first_record(selected) or period_end))
     frame = Frame(
         period_start, period_end, today, rules or load_rules(), overrides or {},
-        standing_invitations or {},
+        standing_invitations or {}, {str(u["id"]): str(u.get("name") or "") for u in users},
     )  # fmt: skip
-    selected = [c for c in cases if in_scope(c, mandate, state)]
     comms = [c for c in selected if c.get("kind") == "communication"]
     visit_cases = [c for c in selected if c.get("kind") == "visit"]
+    flagged = flagged_states(frame, comms)
     sections = [
-        communications_section(frame, comms),
-        visits_section(frame, visit_cases, registry),
+        communications_section(frame, comms, flagged),
+        visits_section(frame, visit_cases, registry, [state] if state else member_states()),
+        activities_section(frame, comms, visit_cases),
+        deadlines_section(frame, selected),
+        noncooperation_section(frame, comms, visit_cases, flagged),
         reprisals_section(frame, comms, visit_cases, registry=registry, confidential=confidential),
-        followup_section(frame, selected),
     ]
     drawn_on = involved(frame, visit_cases)
     records = records_table(frame, comms, drawn_on, registry, confidential)
@@ -100,3 +113,30 @@ def _annex(comms: list[Case], visits: list[Case], frame: Frame, registry: Regist
     count = Figure("confidential_answers", "Confidential answers listed", len(rows))
     note = "CONFIDENTIAL: do not forward. Requested by an admin; the request is audit-logged."
     return Section("confidential", "Confidential annex", (count,), (table,), note)
+
+
+#: The two observer States, not Member States (Facts and Figures counts Member States).
+OBSERVERS = frozenset({"VAT", "PSE"})
+
+
+def member_states() -> list[str]:
+    """The 193 UN Member States' codes, in the order of their UN names."""
+    return [s.code for s in states() if s.code in UN_STATES - OBSERVERS]
+
+
+def first_record(cases: Iterable[Case]) -> date | None:
+    """The earliest date sent, requested or invited among the cases."""
+    keys = ("date_sent", "request_date", "invited_on")
+    found = [d for c in cases for k in keys if (d := day(intake(c).get(k)))]
+    return min(found, default=None)
+
+
+def file_stem(report: Report) -> str:
+    """Files named for what they hold: the period, then the mandate and State if one,
+    e.g. "followup-report-2017-01-01-2017-12-31-BDI" or "...-WGAD"."""
+    parts = ["followup-report", report.start.isoformat(), report.end.isoformat()]
+    if report.scope.mandate:
+        parts.append(re.sub(r"[^A-Za-z0-9]+", "-", report.scope.mandate).strip("-"))
+    if report.scope.state:
+        parts.append(report.scope.state)
+    return "-".join(parts)

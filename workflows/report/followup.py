@@ -1,13 +1,16 @@
-"""Section 4 of the report: follow-up actions due, done and overdue; open items per owner.
+"""Section 4 of the report: deadlines and workload.
 
-"Actions" are the deadlines of `workflows.deadlines` (reply, early check on urgent appeals,
-follow-up letter, visit response, visit report, recommendations), so the report and the
-reminders can never disagree. Closed cases have none.
+"Deadlines" are those of `workflows.deadlines` (reply, early check on urgent appeals,
+follow-up letter, publication, visit response, visit report, recommendations), so the
+report and the reminders can never disagree. Every case counts, open or closed: a closed
+case's deadlines count up to the day it was closed (one that would have fallen later never
+fell).
 
-- due: deadlines of cases in scope falling in the period; done: of those, met;
-  overdue: not met and before today; not_yet_due: not met, today or later.
-- open_cases and the per-owner table are a snapshot as of today, whatever the period: open
-  cases, overdue items (unmet deadlines before today, of any date) and the oldest of them.
+- due: deadlines that fell in the period; met: of those, met; missed: not met and before
+  the cut-off (the day the report is compiled); not_yet_due: not met, on or after it.
+- open_cases and the per-owner table are a snapshot at the cut-off, whatever the period:
+  open cases, overdue items (unmet deadlines of open cases before the cut-off, of any date)
+  and the oldest of them, per owner by the name in their user record.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from workflows.deadlines import deadlines
-from workflows.report.facts import Case, Frame
+from workflows.deadlines import Deadline, deadlines
+from workflows.report.facts import Case, Frame, closed_on
 from workflows.report.model import Figure, Section, Table
 from workflows.report.periods import long_date
 
@@ -40,18 +43,21 @@ class _Rule:
     counts: Counter[str] = field(default_factory=Counter)
 
 
-def followup_section(frame: Frame, cases: list[Case]) -> Section:
+def deadlines_section(frame: Frame, cases: list[Case]) -> Section:
     rules: dict[str, _Rule] = {}
     owners: dict[str, _Owner] = {}
     for case in cases:
-        found = deadlines(case, frame.rules_of(case))
+        closed = closed_on(case) if case.get("status") == "closed" else None
+        if closed is not None and closed < frame.start:
+            continue  # closed before the period: none of its deadlines can fall in it
+        found = _fell(case, frame)
         for deadline in found:
             if deadline.due in frame:
                 tally = rules.setdefault(deadline.rule, _Rule(deadline.title)).counts
                 tally["due"] += 1
                 tally[_state(deadline.met, deadline.due, frame.today)] += 1
         if case.get("status") == "open":
-            owner = owners.setdefault(str(case.get("owner", "")), _Owner())
+            owner = owners.setdefault(frame.owner_name(case.get("owner")), _Owner())
             owner.open_cases += 1
             late = [d.due for d in found if not d.met and d.due < frame.today]
             owner.overdue += len(late)
@@ -61,12 +67,15 @@ def followup_section(frame: Frame, cases: list[Case]) -> Section:
     for rule in rules.values():
         total.update(rule.counts)
     figures = (
-        Figure("due", "Follow-up actions due in the period", total["due"]),
-        Figure("done", "Done", total["done"]),
-        Figure("overdue", "Overdue", total["overdue"]),
-        Figure("not_yet_due", "Not yet due", total["not_yet_due"]),
-        Figure("open_cases", "Open cases (today)", sum(o.open_cases for o in owners.values())),
-    )
+        Figure("due", "Deadlines that fell in the period (open and closed cases)", total["due"]),
+        Figure("done", "Met", total["done"]),
+        Figure("overdue", "Missed (not met by the cut-off)", total["overdue"]),
+        Figure("not_yet_due", "Not yet due at the cut-off", total["not_yet_due"]),
+        Figure("open_cases", "Open cases at the cut-off",
+               sum(o.open_cases for o in owners.values())),
+        Figure("overdue_now", "Overdue items at the cut-off (open cases, any date)",
+               sum(o.overdue for o in owners.values())),
+    )  # fmt: skip
     rule_rows = tuple(
         (r.title, r.counts["due"], r.counts["done"], r.counts["overdue"], r.counts["not_yet_due"])
         for _, r in sorted(rules.items(), key=lambda item: _position(item[0]))
@@ -76,12 +85,21 @@ def followup_section(frame: Frame, cases: list[Case]) -> Section:
         for name, o in sorted(owners.items(), key=lambda item: (-item[1].overdue, item[0]))
     )
     tables = (
-        Table("followup_by_action", "Follow-up actions due in the period",
-              ("Action", "Due", "Done", "Overdue", "Not yet due"), rule_rows),
-        Table("open_items_by_owner", "Open items per owner (today)",
+        Table("followup_by_action", "Deadlines that fell in the period",
+              ("Deadline", "Fell due", "Met", "Missed", "Not yet due"), rule_rows),
+        Table("open_items_by_owner", "Open cases and overdue items per owner (at the cut-off)",
               ("Owner", "Open cases", "Overdue items", "Overdue since"), owner_rows),
     )  # fmt: skip
-    return Section("followup", "Follow-up", figures, tables)
+    return Section("deadlines", "Deadlines and workload", figures, tables)
+
+
+def _fell(case: Case, frame: Frame) -> list[Deadline]:
+    """The case's deadlines; a closed case's only up to its closure."""
+    found = deadlines(case, frame.rules_of(case), closed_too=True)
+    if case.get("status") != "closed":
+        return found
+    closed = closed_on(case)
+    return [d for d in found if closed is None or d.due <= closed]
 
 
 def _position(rule: str) -> int:

@@ -17,6 +17,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from workflows.dates import (
     DEFAULT_TZ,
@@ -113,6 +114,7 @@ def session_window(session: str, year: int) -> SessionWindow:
     raise ValueError(f"not a regular session: {session!r}; use one of {SESSIONS}")
 
 
+@lru_cache(maxsize=8192)
 def window_containing(day: date) -> SessionWindow:
     """The window whose communications include one sent on `day`."""
     if 6 <= day.month <= 11:

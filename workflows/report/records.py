@@ -28,12 +28,14 @@ from workflows.report.model import Table
 from workflows.standing import from_cases
 
 COLUMNS = (
-    "Kind", "Reference", "Case id", "Owner", "Status", "Type", "Joint", "Addressees", "Codes",
-    "Mandates", "Sent", "Reply due", "Reply received", "Within deadline", "Kind of reply",
-    "Replies", "Follow-up of", "Follow-up letters", "Same letter to", "Letter published",
-    "Reply published", "Statements", "Reprisal", "Requested", "Standing invitation",
-    "Last event", "Last event date", "Visited from", "Visited to", "Notice (days)",
-    "End-of-mission statement", "Report symbol", "Presented",
+    "Communication or visit", "Reference", "Case id", "Owner", "Owner's user id", "Status",
+    "Type", "Joint (two or more mandates)", "Addressees", "Codes", "Mandates", "Date sent",
+    "Reply due", "First reply received", "Replied within the deadline", "Kind of reply",
+    "Number of replies", "Follows up", "Follow-up letters sent", "Same letter also sent to",
+    "Letter published", "Reply published", "Press releases and statements",
+    "Reprisal flagged", "Visit requested", "Standing invitation", "Last event",
+    "Last event date", "Visited from", "Visited to", "Days' notice to civil society",
+    "End-of-mission statement", "Report symbol", "Report presented",
 )  # fmt: skip
 CONFIDENTIAL_COLUMN = "Confidential answers"
 
@@ -44,7 +46,7 @@ def records_table(
     references = {c["id"]: c.get("reference") or c["id"] for c in comms}
     rows = [_communication(c, frame, references) for c in comms if sent_on(c) in frame]
     standing = {**from_cases(visit_cases), **frame.standing}
-    rows += [_visit(c, standing) for c in visit_cases]
+    rows += [_visit(c, standing, frame) for c in visit_cases]
     columns: tuple[str, ...] = COLUMNS
     if confidential:
         columns = (*COLUMNS, CONFIDENTIAL_COLUMN)
@@ -61,14 +63,9 @@ def records_table(
     return Table("records", "Communications and visits", columns, tuple(rows))
 
 
-def _confidential(case: Case, registry: Registry) -> str:
-    return "; ".join(
-        f"{label}: {value}" for _, label, value in confidential_answers(case, registry)
-    )
-
-
-def _common(case: Case) -> tuple[Any, ...]:
-    return (case.get("kind"), case.get("reference") or "", case.get("id"), case.get("owner"),
+def _common(case: Case, frame: Frame) -> tuple[Any, ...]:
+    return (case.get("kind"), case.get("reference") or "", case.get("id"),
+            frame.owner_name(case.get("owner")), case.get("owner"),
             case.get("status"))  # fmt: skip
 
 
@@ -83,7 +80,7 @@ def _communication(case: Case, frame: Frame, references: dict[str, str]) -> tupl
     published = [a["letter_published"] for a in answers_of(case, "communication_published")
                  if a.get("letter_published")]  # fmt: skip
     return (
-        *_common(case),
+        *_common(case, frame),
         JOINT_TYPES.get(comm_type, comm_type),
         "yes" if len(mandates(case)) >= 2 or comm_type in JOINT_TYPES else "",
         "; ".join(a.get("name", "") for a in actors),
@@ -106,7 +103,7 @@ def _communication(case: Case, frame: Frame, references: dict[str, str]) -> tupl
     )
 
 
-def _visit(case: Case, standing: dict[str, Any]) -> tuple[Any, ...]:
+def _visit(case: Case, standing: dict[str, Any], frame: Frame) -> tuple[Any, ...]:
     answers = intake(case)
     state = (addressees(case) or [{}])[0]
     last = (events(case) or [{}])[-1]
@@ -115,7 +112,7 @@ def _visit(case: Case, standing: dict[str, Any]) -> tuple[Any, ...]:
     since = (standing.get(state.get("code", "")) or {}).get("since")
     invitation = "" if state.get("code") not in standing else (since or "yes")
     return (
-        *_common(case),
+        *_common(case, frame),
         "",
         "",
         state.get("name", ""),

@@ -1,4 +1,4 @@
-"""Section 3 of the report: intimidation and reprisals, as counts unless asked otherwise.
+"""Section 6 of the report: intimidation and reprisals, as counts unless asked otherwise.
 
 A reprisal is recorded with the reprisal checklist, raised from any case (communication or
 visit); it belongs to the period by the date of the incident, and a referral or a submission
@@ -62,7 +62,9 @@ def reprisals_section(
 ) -> Section:  # fmt: skip
     flagged_comms = [c for c in comms if _comm_flagged(c, frame)]
     flagged_visits = [c for c in cases_of_visits if _visit_flagged(c, frame)]
-    every = [*comms, *cases_of_visits]
+    # Incidents, referrals and submissions live in reprisal checklists and follow-up
+    # actions: the few cases that have any are picked out once, not searched per figure.
+    every = [c for c in (*comms, *cases_of_visits) if _has_escalations(c)]
     incidents = [r for c in every for r in reprisals(c) if day(r["incident_date"]) in frame]
     submissions = _submissions(every, frame)
     consent = [r.get("consent") for r in incidents]
@@ -105,6 +107,13 @@ _OUTCOME_LABELS = {
     "worsened": "further reprisals",
     "unknown": "no information",
 }
+
+
+_ESCALATIONS = frozenset({"reprisal", "communication_followup"})
+
+
+def _has_escalations(case: Case) -> bool:
+    return any(run["checklist"] in _ESCALATIONS for run in case.get("runs", ()))
 
 
 def _comm_flagged(case: Case, frame: Frame) -> bool:

@@ -25,7 +25,7 @@ def summary_text(report: Report) -> str:
         lines.append("")
         lines.append(section.title.upper())
         lines += [f"• {figure.label}: {figure.shown()}" for figure in section.figures]
-        if section.key == "communications":
+        if section.key == "noncooperation":
             flagged = section.table("comm_non_cooperation")
             if flagged.rows:
                 lines.append(f"  Non-cooperating: {_names(flagged)}")

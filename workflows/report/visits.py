@@ -12,8 +12,7 @@ the end of the period (see visit_outcomes):
   outcome of each of them at the end of the period; the five add up to requests.
   No response = no response of any kind within 12 months (rule no_response_months) of the
   request; awaiting = no decision yet, within those 12 months or after an acknowledgement.
-- responses: State responses (accepted, postponed, declined, and version 1's acknowledged,
-  dates proposed or agreed, cancelled) dated in the period; reminders: reminders sent in it.
+- reminders: reminders sent in the period.
 - unanswered: requests of any year still without any response 12 months or more after they
   were made, at the end of the period (closed cases left out).
 - outstanding_previous: requests made before the period, neither visited, finally refused
@@ -24,6 +23,15 @@ the end of the period (see visit_outcomes):
   invitation (kept per State; version 1's per-request answer when none is recorded);
   standing_not_honoured: of those, States with a request of the period declined, or
   without any response for 12 months, at its end.
+- standing_all: States in scope (UN Member States, or the profile's State) with a
+  standing invitation, with its date (table standing_all).
+- states_visited / states_not_visited: distinct States with a visit whose first day is in
+  the period, and the States in scope without one (table: the last visit before the period
+  and requests pending at its end).
+- visit_matrix (table): per State and mandate, the years in the five years ending with the
+  period in which a request was made, accepted, a visit made or refused; "pending" when a
+  request of those years is still open and waiting on the State at the period's end.
+- responses: requests (any year) with a State response dated in the period, each once.
 - conducted: visits whose first day is in the period; followup_visits: follow-up visits
   whose date is in it. eom_statements: statements dated in the period;
   eom_recommendations: of those, with preliminary recommendations. tor_not_respected: visits
@@ -39,10 +47,11 @@ the end of the period (see visit_outcomes):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
+from workflows.actors import state_by_code
 from workflows.checklist import Registry
 from workflows.deadlines import add_months, answers_of, intake, notice_days
 from workflows.report import visit_outcomes as vo
@@ -64,7 +73,11 @@ from workflows.standing import from_cases
 Label = Callable[[str], str]
 
 
-def visits_section(frame: Frame, cases: list[Case], registry: Registry) -> Section:
+def visits_section(
+    frame: Frame, cases: list[Case], registry: Registry, universe: Sequence[str] = ()
+) -> Section:
+    """`universe`: the State codes the "not visited" figure runs over (UN Member States,
+    or the one State of a profile)."""
     label = _event_label(registry)
     requests = [c for c in cases if vo.is_request(c) and requested_on(c) in frame]
     outcomes = {c["id"]: vo.outcome(c, frame.end, frame.rules_of(c)) for c in requests}
@@ -81,6 +94,7 @@ def visits_section(frame: Frame, cases: list[Case], registry: Registry) -> Secti
                and _on(e, frame)]  # fmt: skip
     standing = _standing(frame, cases)
     standing_rows = _standing_rows(frame, requests, outcomes, standing)
+    extended = _extended_rows(standing, universe)
     conducted = [(c, v) for c in cases for v in visits(c) if day(v["visited_from"]) in frame]
     statements = [v for _, v in _all_visits(cases) if v.get("eom_statement")
                   and day(v.get("eom_date")) in frame]  # fmt: skip
@@ -101,6 +115,9 @@ def visits_section(frame: Frame, cases: list[Case], registry: Registry) -> Secti
     report_rows = [_report_row(c, r, frame) for c, r in reports]
     notice_rows = [_visit_row(c, v, frame) for c, v in conducted]
     months, notice = frame.rules.report_months, frame.rules.short_notice_days
+    visited = {_code(c) for c, _ in conducted}
+    not_visited = [code for code in universe if code not in visited]
+    matrix = _matrix(frame, cases)
 
     figures = (
         Figure("requests", "Visit requests made", len(requests)),
@@ -111,7 +128,8 @@ def visits_section(frame: Frame, cases: list[Case], registry: Registry) -> Secti
         Figure("requests_no_response",
                f"… no response within {frame.rules.no_response_months} months",
                counts["no_response"]),
-        Figure("responses", "Responses from States", len(responses)),
+        Figure("responses", "Requests the State responded to in the period (per request)",
+               len({c["id"] for c, _ in responses})),
         Figure("reminders", "Reminders sent", len(reminders)),
         Figure("unanswered", f"Requests unanswered after {frame.rules.no_response_months} "
                "months (any year)", len(unanswered)),
@@ -122,12 +140,16 @@ def visits_section(frame: Frame, cases: list[Case], registry: Registry) -> Secti
                sum(e["event"] == "mh_accepted" for _, e in answers)),
         Figure("invitations_declined", "Invitations declined by the mandate holder",
                sum(e["event"] == "mh_declined" for _, e in answers)),
+        Figure("standing_all", "States with a standing invitation", len(extended)),
         Figure("standing_invitations", "Requested States with a standing invitation",
                len(standing_rows)),
         Figure("standing_not_honoured",
                "… of which a request was declined or went unanswered",
                sum(bool(row[3]) for row in standing_rows)),
         Figure("conducted", "Visits conducted", len(conducted)),
+        Figure("states_visited", "States visited", len(visited)),
+        Figure("states_not_visited", "States not visited by any mandate in the period",
+               len(not_visited)),
         Figure("followup_visits", "Follow-up visits",
                sum(f.get("followup_kind") == "visit" for _, f in followups)),
         Figure("eom_statements", "End-of-mission statements", len(statements)),
@@ -150,13 +172,12 @@ def visits_section(frame: Frame, cases: list[Case], registry: Registry) -> Secti
     tables = (
         Table("visit_requests", "Requests made and their outcome (one row per request)",
               ("State", "Mandates", "Requested", "Reminders", "Outcome", "Decided on",
-               "Intended timeframe"),
+               "Dates proposed by the State"),
               tuple(_outcome_row(c, outcomes[c["id"]], frame.end) for c in _ordered(requests))),
         Table(
             "visit_responses",
             "Responses and their outcome",
-            ("State", "Mandates", "Requested", "Event", "Date", "Visit dates",
-             "Intended timeframe", "Notes"),
+            ("State", "Mandates", "Requested", "Event", "Date", "Visit dates", "Notes"),
             tuple(_response_row(c, e, label) for c, e in sorted(responses, key=_by_event_date)),
         ),
         Table("visit_no_response",
@@ -171,6 +192,8 @@ def visits_section(frame: Frame, cases: list[Case], registry: Registry) -> Secti
               ("State", "Mandates", "Invited on", "Answer", "On"),
               tuple(_invitation_row(c, frame.end, label)
                     for c in _ordered([*invited, *(c for c, _ in answers if c not in invited)]))),
+        Table("standing_all", "Standing invitations (date extended)",
+              ("State", "Code", "Extended on"), tuple(extended)),
         Table("standing_invitations", "Requested States with a standing invitation",
               ("State", "Standing invitation since", "Requests in the period",
                "Declined or unanswered"),
@@ -180,6 +203,14 @@ def visits_section(frame: Frame, cases: list[Case], registry: Registry) -> Secti
                "End-of-mission statement", "Preliminary recommendations",
                "Terms of reference"),
               tuple(notice_rows)),
+        Table("states_not_visited", "States not visited by any mandate in the period",
+              ("State", "Code", "Last visit before the period", "Requests pending at its end"),
+              tuple(_not_visited_rows(not_visited, cases, frame))),
+        Table("visit_matrix",
+              f"Status of country visits, {frame.end.year - 4}{DASH}{frame.end.year} "
+              "(State and mandate; years of each step)",
+              ("State", "Mandate", "Requested", "Accepted", "Conducted", "Declined", "Pending"),
+              tuple(matrix)),
         Table("visit_drafts", "Draft reports shared with the Government",
               ("State", "Visit ended", "Draft shared", "Comments received"),
               tuple(_draft_row(c, d) for c, d in drafts)),
@@ -234,12 +265,27 @@ def _standing_rows(
     outcomes: dict[str, tuple[str, date | None]],
     standing: dict[str, dict[str, Any]],
 ) -> list[tuple[Any, ...]]:
+    by_code: dict[str, list[Case]] = {}
+    for case in requests:
+        by_code.setdefault(_code(case), []).append(case)
     rows = []
-    for code in sorted({_code(c) for c in requests} & standing.keys()):
-        mine = [c for c in requests if _code(c) == code]
+    for code in sorted(by_code.keys() & standing.keys()):
+        mine = by_code[code]
         refused = [c for c in mine if outcomes[c["id"]][0] in ("declined", "no_response")]
         since = standing[code].get("since")
         rows.append((_state(mine[0]), _long(since) or "date not recorded", len(mine), len(refused)))
+    return sorted(rows)
+
+
+def _extended_rows(
+    standing: dict[str, dict[str, Any]], universe: Sequence[str]
+) -> list[tuple[str, str, str]]:
+    """Every State in scope with a standing invitation, by UN name, with its date."""
+    rows = []
+    for code in sorted(standing.keys() & set(universe)):
+        state = state_by_code(code)
+        since = _long(standing[code].get("since")) or "date not recorded"
+        rows.append((state.name if state else code, code, since))
     return sorted(rows)
 
 
@@ -307,8 +353,18 @@ def _outcome_row(case: Case, found: tuple[str, date | None], end: date) -> tuple
         vo.reminders(case, end),
         vo.OUTCOMES[kind],
         long_date(decided) if decided else "",
-        intake(case).get("timeframe") or "",
+        _proposed_dates(case, end),
     )
+
+
+def _proposed_dates(case: Case, end: date) -> str:
+    """The visit dates the State last proposed or agreed on or before `end` (not the
+    timeframe the mandate holder suggested in the request)."""
+    for event in reversed(events(case)):
+        start, last = day(event.get("visit_start")), day(event.get("visit_end"))
+        if start and last and (d := day(event["event_date"])) and d <= end:
+            return f"{long_date(start)} {DASH} {long_date(last)}"
+    return ""
 
 
 def _outstanding_row(case: Case, end: date, label: Label) -> tuple[str, ...]:
@@ -339,7 +395,6 @@ def _response_row(case: Case, event: dict[str, Any], label: Label) -> tuple[str,
         label(event["event"]),
         _long(event["event_date"]),
         dates,
-        intake(case).get("timeframe") or "",
         event.get("event_notes") or "",
     )
 
@@ -416,3 +471,74 @@ def _long(value: Any) -> str:
 def _whole_months(start: date, end: date) -> int:
     months = (end.year - start.year) * 12 + end.month - start.month
     return months - (end.day < start.day)
+
+
+def _not_visited_rows(codes: list[str], cases: list[Case], frame: Frame) -> list[tuple[Any, ...]]:
+    by_code: dict[str, list[Case]] = {}
+    for case in cases:
+        by_code.setdefault(_code(case), []).append(case)
+    rows = []
+    for code in codes:
+        mine = by_code.get(code, [])
+        before = [d for c in mine for v in visits(c)
+                  if (d := day(v["visited_from"])) and d < frame.start]  # fmt: skip
+        pending = sum(
+            vo.is_request(c)
+            and (requested_on(c) or frame.end) <= frame.end
+            and vo.outcome(c, frame.end, frame.rules_of(c))[0] in _PENDING
+            and _open_at(c, frame.end)
+            for c in mine
+        )
+        state = state_by_code(code)
+        last = max(before, default=None)
+        rows.append((state.name if state else code, code, long_date(last) if last else "",
+                     pending))  # fmt: skip
+    return rows
+
+
+#: Outcomes of a request still waiting on the State.
+_PENDING = frozenset({"awaiting", "no_response", "postponed"})
+
+
+def _matrix(frame: Frame, cases: list[Case]) -> list[tuple[Any, ...]]:
+    """One row per State and mandate with a request, acceptance, visit or refusal in the
+    five years ending with the period: the years of each step, as the Facts and Figures
+    annex lays out the status of country visits."""
+    first = date(frame.end.year - 4, 1, 1)
+    cells: dict[tuple[str, str], dict[str, set[int]]] = {}
+    pending: set[tuple[str, str]] = set()
+
+    def mark(case: Case, step: str, when: date | None) -> None:
+        if when is None or not first <= when <= frame.end:
+            return
+        for mandate in mandates(case) or [""]:
+            row = cells.setdefault((_state(case), mandate), {})
+            row.setdefault(step, set()).add(when.year)
+
+    for case in cases:
+        mark(case, "requested", requested_on(case) if vo.is_request(case) else None)
+        for event in events(case):
+            kind, when = event["event"], day(event["event_date"])
+            if kind in vo.ACCEPTED:
+                mark(case, "accepted", when)
+            elif kind in vo.DECLINED:
+                mark(case, "declined", when)
+        for visit in visits(case):
+            mark(case, "conducted", day(visit["visited_from"]))
+        requested = requested_on(case)
+        if (
+            vo.is_request(case)
+            and requested is not None
+            and first <= requested <= frame.end
+            and vo.outcome(case, frame.end, frame.rules_of(case))[0] in _PENDING
+            and _open_at(case, frame.end)
+        ):
+            pending.update((_state(case), m) for m in mandates(case) or [""])
+    rows = []
+    for (state, mandate), steps in sorted(cells.items()):
+        years = [", ".join(map(str, sorted(steps.get(step, ())))) for step in _STEPS]
+        rows.append((state, mandate, *years, "yes" if (state, mandate) in pending else ""))
+    return rows
+
+
+_STEPS = ("requested", "accepted", "conducted", "declined")

@@ -1,0 +1,55 @@
+"""Section 3 of the report: follow-up activities, in OHCHR's sense (what the Special
+Procedures did after a communication or a visit), each counted by its own date in the period:
+
+- followup_letters: follow-up letters sent (communications that follow up an earlier one;
+  an older record's "follow-up letter" action counts when no linked letter stands for it).
+- statements: press releases and public statements on communications.
+- followup_reports / followup_visits: follow-up reports presented and follow-up visits made
+  after a country visit.
+- recommendations_assessed: visit recommendations whose follow-up was assessed.
+- total: the five added up.
+"""
+
+from __future__ import annotations
+
+from workflows.deadlines import answers_of
+from workflows.report.facts import Case, Frame, actions, day, sent_on
+from workflows.report.model import Figure, Section, Table
+
+
+def activities_section(frame: Frame, comms: list[Case], visit_cases: list[Case]) -> Section:
+    linked = sum(bool(c.get("follows")) and sent_on(c) in frame for c in comms)
+    unlinked = sum(
+        day(a["action_date"]) in frame
+        for c in comms
+        if not c.get("followups")
+        for a in actions(c, "letter")
+    )
+    statements = sum(day(a["action_date"]) in frame for c in comms for a in actions(c, "statement"))
+    kinds = [
+        f.get("followup_kind")
+        for c in visit_cases
+        for f in answers_of(c, "visit_followup")
+        if day(f.get("followup_date")) in frame
+    ]
+    assessed = sum(
+        day(r.get("assessed_on")) in frame
+        for c in visit_cases
+        for r in answers_of(c, "visit_recommendation")
+    )
+    counts = (
+        ("followup_letters", "Follow-up letters sent", linked + unlinked),
+        ("statements", "Press releases and public statements", statements),
+        ("followup_reports", "Follow-up reports presented", kinds.count("report")),
+        ("followup_visits", "Follow-up visits", kinds.count("visit")),
+        ("recommendations_assessed", "Visit recommendations followed up (assessed)", assessed),
+    )
+    figures = [Figure(key, label, value) for key, label, value in counts]
+    figures.append(Figure("total", "Follow-up activities in all", sum(v for *_, v in counts)))
+    table = Table(
+        "followup_activities",
+        "Follow-up activities in the period",
+        ("Activity", "Number"),
+        tuple((label, value) for _, label, value in counts),
+    )
+    return Section("activities", "Follow-up activities", tuple(figures), (table,))

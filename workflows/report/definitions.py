@@ -1,0 +1,189 @@
+"""How each figure of the report is counted, in words a reader of the Facts and Figures
+addendum (e.g. A/HRC/43/64/Add.1) recognises: written once here, shown in the Word report's
+"How these figures are counted" section and in the chat's `/report help`.
+
+Why one table: the section modules say how they compute; this says what a figure means to a
+reader, and a test checks that every figure the report shows has its line here.
+"""
+
+from __future__ import annotations
+
+from workflows.report.model import Report, Table
+
+TITLE = "How these figures are counted"
+
+#: The cut-off, said once before the definitions.
+PREAMBLE = (
+    "A communication is one letter to one addressee (a letter sent to three States counts "
+    "three times, as OHCHR counts them); a follow-up letter is a communication of its own. "
+    "Each item belongs to the period by its own date (date sent, request date, date of the "
+    "visit, of the reply, of the report). The cut-off is the day the report was compiled: "
+    "replies, outcomes and what is overdue are as known on that day."
+)
+
+#: (section key, figure keys, definition). A row may define several related figures.
+DEFINITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("communications", ("sent",),
+     "Communications (AL, UA, OL) whose date sent is in the period, one per addressee, "
+     "follow-up letters included."),
+    ("communications", ("followup_letters", "followup_share"),
+     "Of those, letters that follow up an earlier communication, and their share (%)."),
+    ("communications", ("joint", "joint_share"),
+     "Of those, letters sent by two or more mandates (joint), and their share (%)."),
+    ("communications", ("urgent",), "Of those, urgent appeals (UA)."),
+    ("communications", ("states_addressed", "other_actors_addressed"),
+     "Distinct States (by UN name) and distinct other actors (companies, international "
+     "organisations, armed groups...) among the addressees."),
+    ("communications", ("replies",),
+     "Letters of the period that had received a reply by the cut-off (a letter with "
+     "several replies counts once)."),
+    ("communications", ("reply_period_ended", "replied_of_ended"),
+     "Letters of the period whose 60-day reply period (or a mandate's own) had ended by "
+     "the cut-off, and of those the ones answered by then."),
+    ("communications", ("reply_rate",),
+     "Answered / reply period ended, in %. Letters still within their reply period are "
+     "left out; shown as a dash when no letter's reply period has ended."),
+    ("communications", ("replies_in_time", "in_time_rate"),
+     "Letters whose first reply came on or before the reply deadline; the rate is over "
+     "the letters whose reply period has ended."),
+    ("communications", ("awaiting_reply",),
+     "Letters of the period past their reply deadline without any reply at the cut-off."),
+    ("communications", ("replies_received",),
+     "Every reply dated in the period, whatever the date of the letter (an addressee may "
+     "reply more than once); the table gives them by kind (substantive, partial, "
+     "acknowledgement only, rejection)."),
+    ("communications", ("outstanding_previous",),
+     "Letters sent in the window of the previous joint communications report and still "
+     "without reply. Windows by date sent: 1 June-30 November (March session), 1 December-"
+     "end of February (June session), 1 March-31 May (September session). No window "
+     "before the first letter on record is shown."),
+    ("communications", ("statements",),
+     "Press releases and public statements on communications, dated in the period."),
+    ("communications", ("letters_published",),
+     "Letters of the period recorded as published on the communications website."),
+    ("communications", ("public_replies", "replies_published"),
+     "Replies to the period's letters that the addressee did not ask to keep "
+     "confidential, and of those the ones recorded as published."),
+    ("communications", ("non_cooperating",),
+     "States that did not reply to any of their last N communications whose deadline had "
+     "passed (N = 3 by default). The non-cooperation table also shows States without any "
+     "reply in consecutive joint communications reports, and States with a visit request "
+     "unanswered for 12 months."),
+    ("visits", ("requests",),
+     "Visit requests sent by mandate holders in the period, one per request (a State's "
+     "own invitation is counted apart)."),
+    ("visits", ("requests_accepted", "requests_postponed", "requests_declined",
+                "requests_awaiting", "requests_no_response"),
+     "The outcome of each of those requests at the end of the period, from the State's "
+     "latest decision: accepted (or visited), postponed, declined; awaiting a decision; "
+     "no response (nothing from the State within 12 months of the request). They add up "
+     "to the requests."),
+    ("visits", ("responses",),
+     "Requests (of any year) on which the State gave a response dated in the period, each "
+     "request counted once however many responses it had."),
+    ("visits", ("reminders",), "Reminders sent to States in the period."),
+    ("visits", ("unanswered",),
+     "Requests of any year, not closed, with no response of any kind 12 months or more "
+     "after they were made, at the end of the period."),
+    ("visits", ("outstanding_previous",),
+     "Requests made before the period, neither visited, refused nor closed by its end."),
+    ("visits", ("state_invitations", "invitations_accepted", "invitations_declined"),
+     "States' own invitations extended in the period, and the mandate holders' "
+     "acceptances and refusals dated in it."),
+    ("visits", ("standing_all",),
+     "UN Member States (or the profile's State) that have extended a standing invitation "
+     "to all thematic mandates, as recorded, with the date it was extended."),
+    ("visits", ("standing_invitations", "standing_not_honoured"),
+     "States requested in the period that have extended a standing invitation (with its "
+     "date), and of those the States where a request of the period was declined or went "
+     "unanswered."),
+    ("visits", ("conducted",), "Country visits whose first day is in the period."),
+    ("visits", ("states_visited", "states_not_visited"),
+     "Distinct States visited in the period, and UN Member States (193) not visited by any "
+     "mandate in it (for a State's profile, that State alone)."),
+    ("visits", ("followup_visits", "followup_reports"),
+     "Follow-up visits made, and follow-up reports presented, in the period."),
+    ("visits", ("eom_statements", "eom_recommendations"),
+     "End-of-mission statements issued in the period, and of those with preliminary "
+     "recommendations."),
+    ("visits", ("tor_not_respected",),
+     "Visits of the period where the terms of reference (free movement, unsupervised "
+     "contact...) were not respected."),
+    ("visits", ("drafts_shared", "government_comments"),
+     "Draft visit reports shared with the Government, and its comments received, in the "
+     "period."),
+    ("visits", ("reports_presented", "reports_late"),
+     "Visit reports presented to the Council in the period (with the delay in whole "
+     "months from the last day of the visit), and of those presented more than 12 months "
+     "after it."),
+    ("visits", ("short_notice",),
+     "Visits of the period announced to civil society less than 30 days before they "
+     "began."),
+    ("activities", ("followup_letters", "statements", "followup_reports", "followup_visits",
+                    "recommendations_assessed", "total"),
+     "Follow-up activities in OHCHR's sense, each by its own date in the period: follow-up "
+     "letters sent, press releases and public statements, follow-up reports and visits "
+     "after a country visit, visit recommendations whose follow-up was assessed."),
+    ("deadlines", ("due", "done", "overdue", "not_yet_due"),
+     "Every deadline that fell in the period (reply, early check on urgent appeals, "
+     "follow-up letter, publication, response to a visit request, visit report, "
+     "recommendations), over all cases, open and closed (a closed case's only up to its "
+     "closure): met, missed (not met by the cut-off), or not yet due."),
+    ("deadlines", ("open_cases", "overdue_now"),
+     "At the cut-off, whatever the period: open cases, and their deadlines passed and "
+     "not met (any date), per owner by name in the table."),
+    ("noncooperation", ("states", "by_count", "by_windows", "by_visits"),
+     "Persistent non-cooperation, per State, by three rules: no reply to any of its last 3 "
+     "communications whose deadline had passed at the cut-off; no reply to any letter "
+     "listed in each of the last 3 joint communications reports that listed one to it; a "
+     "visit request left without any response for 12 months or more. Both numbers are "
+     "settings (non_cooperation_count, non_cooperation_windows)."),
+    ("reprisals", ("flagged", "flagged_communications", "flagged_visits"),
+     "Communications sent and visits requested or made in the period that involve "
+     "intimidation or reprisals, or with a reprisal dated in the period."),
+    ("reprisals", ("incidents", "consent_given", "consent_refused", "consent_pending"),
+     "Reprisals recorded with the reprisal checklist, dated in the period, by the "
+     "person's consent to a referral."),
+    ("reprisals", ("referred_asg", "referred_hc", "referred_president"),
+     "Referrals dated in the period to the Assistant Secretary-General (senior official on "
+     "reprisals), the High Commissioner and the President of the Council."),
+    ("reprisals", ("sg_report", "sg_report_included", "sg_report_consent"),
+     "Cases submitted in the period for the Secretary-General's annual report on "
+     "reprisals, of those included, and of those with the person's consent to be named."),
+    ("reprisals", ("outcome_resolved", "outcome_ongoing", "outcome_worsened",
+                   "outcome_unknown"),
+     "The outcome recorded at the cut-off for the period's reprisals. Names only in the "
+     "confidential variant."),
+    ("confidential", ("confidential_answers",),
+     "Confidential answers of the cases the report draws on (confidential variant only)."),
+)  # fmt: skip
+
+
+def defined(section: str, figure: str) -> bool:
+    return any(s == section and figure in keys for s, keys, _ in DEFINITIONS)
+
+
+def definitions_table(report: Report) -> Table:
+    """One row per definition whose figures the report shows, in the report's order."""
+    shown = {(s.key, f.key): f.label for s in report.sections for f in s.figures}
+    rows = []
+    for section in report.sections:
+        for key, keys, text in DEFINITIONS:
+            labels = [shown[(key, k)] for k in keys if key == section.key and (key, k) in shown]
+            if labels:
+                rows.append((section.title, "; ".join(labels), text))
+    return Table("definitions", TITLE, ("Section", "Figures", "How they are counted"),
+                 tuple(rows))  # fmt: skip
+
+
+def definitions_text() -> str:
+    """The definitions as plain text for the chat (`/report help`), one line each."""
+    lines = [TITLE.upper(), PREAMBLE, ""]
+    titles = {"communications": "Communications", "visits": "Country visits",
+              "activities": "Follow-up activities", "deadlines": "Deadlines and workload",
+              "noncooperation": "Persistent non-cooperation",
+              "reprisals": "Reprisals"}  # fmt: skip
+    for key, title in titles.items():
+        lines.append(title)
+        lines += [f"• {text}" for s, _, text in DEFINITIONS if s == key]
+    return "\n".join(lines)
