@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.repository import Case
-from workflows import access, engine, standing
+from workflows import access, due, engine, standing
 from workflows.admin import admin_command, user_id_problem
 from workflows.alerts import AlertService
 from workflows.cases import INTAKE, CaseService
@@ -213,9 +213,13 @@ class Conversation:
     def _card(self, chat: Chat, user: access.User, case: Case) -> Reply:
         registry = self.service.registry
         links = self.service.links(case)
-        card = case_card(case, user, registry, chat.private, _next_step(case), links)
-        fact = standing.card_line(standing.invitations(self.repo), case)
-        card.text = f"{fact}\n{card.text}" if fact else card.text
+        rules = self.service.rules_of(case)
+        card = case_card(case, user, registry, chat.private, due.next_step(case, rules), links)
+        facts = [
+            standing.card_line(standing.invitations(self.repo), case),
+            due.due_line(case, rules, self.service.today()),
+        ]
+        card.text = "\n".join([*(f for f in facts if f), card.text])
         return card
 
     def _resume(self, chat: Chat, user: access.User) -> list[Reply]:
@@ -321,7 +325,8 @@ class Conversation:
         if step.finished:
             self.repo.put_session(chat.user_id, None)
             card = self._card(chat, user, case)
-            card.text = "\n".join([*step.notes, card.text])
+            promise = due.reminder_promise(case, self.service.rules_of(case), self.service.today())
+            card.text = "\n".join([*step.notes, *([promise] if promise else []), card.text])
             return card
         if step.question is None:
             shown = access.sees_confidential(user, case, chat.private)
@@ -428,16 +433,6 @@ def _case_id_for(chat: Chat) -> str | None:
 
 def _is_current(run: dict[str, Any], qid: str) -> bool:
     return run["status"] == "in_progress" and run.get("position") == qid
-
-
-def _next_step(case: Case) -> str:
-    if case["status"] == "draft":
-        return "finish the first checklist (/resume)"
-    if case["status"] == "closed":
-        return "none, the case is closed"
-    if case["kind"] == "communication":
-        return "record a reply, a follow-up or the letter's publication, or close the case"
-    return "record the State's response, the visit or the report, or close the case"
 
 
 def _welcome(user: access.User) -> str:
