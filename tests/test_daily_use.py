@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+import io
+from datetime import date
+
+import openpyxl
 from clocks import MovableClock
 from test_alerts import LETTER
 from test_conversation import say
 
+from workflows.cases import CaseService
 from workflows.conversation import Chat, Conversation
 
 
@@ -35,3 +40,57 @@ def test_overdue_in_days_and_the_next_step_moves_on_after_a_reply(
                "/skip", "/skip", "#Save")  # fmt: skip
     assert "Next step: record the reply" not in card.text
     assert "Next step: record the letter's publication" in card.text
+
+
+def _letter(service: CaseService, owner: str, sent: date, number: int) -> None:
+    """A saved allegation letter to Burundi, written straight to storage (volume fixture)."""
+    version = service.registry.latest("communication_intake").version
+    answers = {
+        "comm_type": "AL", "addressees": [{"code": "BDI", "name": "Burundi", "kind": "state"}],
+        "date_sent": sent.isoformat(), "mandates": ["WGAD"],
+        "reference": f"AL BDI {number}/{sent.year}", "summary": "Detention",
+    }  # fmt: skip
+    run = {"checklist": "communication_intake", "version": version, "status": "done",
+           "position": None, "answers": answers, "skipped": [], "pending": None}  # fmt: skip
+    case = {"id": f"t{owner}{number}{sent.year}", "kind": "communication", "owner": owner,
+            "status": "open", "reference": None, "label": "", "created_at": None,
+            "runs": [run], "files": []}  # fmt: skip
+    service.save(case, "test", "create", {})
+
+
+def test_the_digest_is_one_message_and_a_spreadsheet_at_any_volume(
+    conversation: Conversation,
+) -> None:
+    """Each AL has three deadlines: reply and letter publication (sent + 60 days) and a
+    follow-up letter (sent + 90). Today is 15 May 2017.
+    Owner 2: 20 letters of 1 March 2015 -> 60 items over a year overdue; 10 letters of
+    1 March 2017 -> reply and publication due 30 April (15 days overdue): 20 items; the
+    follow-up on 30 May is beyond the week. Owner 3: 5 letters of 20 March 2017 -> reply and
+    publication due 19 May: 10 items due soon. Overdue 80 (60 old), due soon 10."""
+    service = conversation.service
+    service.repo.put_user({"id": "2", "role": "officer", "name": "Ana Lima"}, actor="test")
+    conversation.text(Chat("3", name="=HYPERLINK(\"x\")  Bea"), "/start")
+    for number in range(1, 21):
+        _letter(service, "2", date(2015, 3, 1), number)
+    for number in range(1, 11):
+        _letter(service, "2", date(2017, 3, 1), number)
+    for number in range(1, 6):
+        _letter(service, "3", date(2017, 3, 20), number)
+    (digest,) = conversation.text(Chat("1"), "/digest")
+    assert digest.text.startswith(
+        "Overdue: 80 (60 more than a year overdue) · due in the next 7 days: 10"
+    )
+    assert "Ana Lima: 80 overdue, 0 due soon\n" in digest.text
+    assert "  • 60 more than a year overdue" in digest.text
+    assert "=HYPERLINK(\"x\") Bea: 0 overdue, 10 due soon" in digest.text
+    assert digest.text.count("  • AL BDI") == 6  # three per owner
+    assert "15 days overdue" in digest.text and "due Fri 19 May 2017" in digest.text
+    assert len(digest.text) < 4096
+    (sheet,) = digest.files
+    assert sheet.name == "digest-2017-05-15.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(sheet.data))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0][0] == "Owner" and len(rows) == 1 + 90
+    assert rows[1][4] == "2015-04-30" and rows[1][5] == 746  # most overdue first
+    injected = next(c for row in book.active.iter_rows() for c in row if "HYPERLINK" in str(c.value))
+    assert injected.data_type == "s"  # the name is text, never a formula

@@ -12,7 +12,9 @@ from workflows.deadlines import Rules
 from workflows.mandates import match_mandate
 from workflows.views import Reply
 
-USAGE = "Use /grant USER_ID ROLE (admin, officer or viewer), /revoke USER_ID or /users."
+USAGE = (
+    "Use /grant USER_ID ROLE [NAME] (role: admin, officer or viewer), /revoke USER_ID or /users."
+)
 RULE_USAGE = "Use /rules MANDATE SETTING NUMBER, e.g. /rules WGAD reply_days 90 (0 resets)."
 #: Settings that may differ per mandate (the reminder ladder stays the same for everyone).
 PER_MANDATE = tuple(
@@ -27,10 +29,10 @@ def admin_command(service: CaseService, actor: str, name: str, args: list[str]) 
             return _show_rules(service)
         case "rules", [*mandate, setting, number] if mandate and number.isascii():
             return _set_rule(service, actor, " ".join(mandate), setting, number)
-        case "grant", [user_id, role] if role.lower() in ROLES:
+        case "grant", [user_id, role, *name] if role.lower() in ROLES:
             if problem := user_id_problem(user_id):
                 return Reply(problem, error=True)
-            return _grant(repo, actor, user_id, role.lower())
+            return _grant(repo, actor, user_id, role.lower(), " ".join(name)[:80])
         case "revoke", [user_id]:
             if problem := user_id_problem(user_id):
                 return Reply(problem, error=True)
@@ -69,13 +71,14 @@ def _last_admin(user_id: str, actor: str) -> Reply:
     )
 
 
-def _grant(repo: Repository, actor: str, user_id: str, role: str) -> Reply:
+def _grant(repo: Repository, actor: str, user_id: str, role: str, name: str) -> Reply:
+    """Give a role; a name given here (or later by Telegram) is what the digest shows."""
     existing = repo.get_user(user_id) or {"id": user_id}
     previous = existing.get("role")
     if previous == "admin" and role != "admin" and _is_last_admin(repo, user_id):
         return _last_admin(user_id, actor)
-    repo.put_user({**existing, "role": role}, actor=actor)
-    if previous == role:
+    repo.put_user({**existing, "role": role, **({"name": name} if name else {})}, actor=actor)
+    if previous == role and not name:
         return Reply(f"User {user_id} already is {role}.")
     return Reply(f"User {user_id} is now {role}" + (f" (was {previous})." if previous else "."))
 

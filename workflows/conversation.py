@@ -45,7 +45,7 @@ COMMANDS = (
     ("standing", "standing invitations; /standing Türkiye 1 March 2001 records one"),
 )
 ADMIN_COMMANDS = (
-    ("grant", "give access: /grant USER_ID admin|officer|viewer"),
+    ("grant", "give access: /grant USER_ID admin|officer|viewer [NAME]"),
     ("revoke", "remove access: /revoke USER_ID"),
     ("users", "who has access"),
     ("rules", "deadline rules; per mandate: /rules WGAD reply_days 90"),
@@ -63,12 +63,15 @@ class Chat:
     """Who is talking, and where: confidential answers only ever go to private chats.
 
     `update_id` is the transport's increasing message number, if it has one (Telegram's
-    update_id): it lets a message delivered twice be recognised and applied once.
+    update_id): it lets a message delivered twice be recognised and applied once. `name` is
+    the person's name as the transport knows it (Telegram's first and last name): kept in
+    their user record if it has none, so the digest can say whose items are whose.
     """
 
     user_id: str
     private: bool = True
     update_id: int | None = None
+    name: str | None = None
 
 
 class Conversation:
@@ -81,7 +84,7 @@ class Conversation:
     # ---- entry points ---------------------------------------------------------------
     def text(self, chat: Chat, text: str) -> list[Reply]:
         with self.repo.locked():
-            user = self.repo.get_user(chat.user_id)
+            user = self._user(chat)
             if user is None:
                 return _refuse(chat)
             if (again := self.reports.replayed(user, chat.update_id, chat.private)) is not None:
@@ -92,12 +95,21 @@ class Conversation:
 
     def tap(self, chat: Chat, token: str) -> list[Reply]:
         with self.repo.locked():
-            user = self.repo.get_user(chat.user_id)
+            user = self._user(chat)
             if user is None:
                 return _refuse(chat)
             if (again := self.reports.replayed(user, chat.update_id, chat.private)) is not None:
                 return again
             return self._tap(chat, user, token)
+
+    def _user(self, chat: Chat) -> access.User | None:
+        """The user record, given the transport's name for them once if it has none."""
+        user = self.repo.get_user(chat.user_id)
+        name = " ".join((chat.name or "").split())[:80]
+        if user is not None and name and not user.get("name"):
+            user = {**user, "name": name}
+            self.repo.put_user(user, actor=chat.user_id)
+        return user
 
     def file(self, chat: Chat, meta: dict[str, Any]) -> list[Reply]:
         """A document the transport already stored under `repo.files_dir()`."""
