@@ -36,8 +36,8 @@ def test_overdue_in_days_and_the_next_step_moves_on_after_a_reply(
     assert "Next due: Sun 14 May 2017 · Reply due from the addressee (1 day overdue)" in card.text
     assert "Next step: record the reply when it comes" in card.text
     assert "I will remind you today if no reply is recorded" in card.text
-    card = say(conversation, chat, "/case AL BDI 1/2017", "#Reply", "2 May 2017", "#English", "#Partial", "#Yes",
-               "/skip", "/skip", "#Save")  # fmt: skip
+    card = say(conversation, chat, "/case AL BDI 1/2017", "#Reply", "2 May 2017", "#English",
+               "#Partial", "#Yes", "/skip", "/skip", "#Save")  # fmt: skip
     assert "Next step: record the reply" not in card.text
     assert "Next step: record the letter's publication" in card.text
 
@@ -92,5 +92,6 @@ def test_the_digest_is_one_message_and_a_spreadsheet_at_any_volume(
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0][0] == "Owner" and len(rows) == 1 + 90
     assert rows[1][4] == "2015-04-30" and rows[1][5] == 746  # most overdue first
-    injected = next(c for row in book.active.iter_rows() for c in row if "HYPERLINK" in str(c.value))
+    cells = [c for row in book.active.iter_rows() for c in row]
+    injected = next(c for c in cells if "HYPERLINK" in str(c.value))
     assert injected.data_type == "s"  # the name is text, never a formula

@@ -29,10 +29,10 @@ def admin_command(service: CaseService, actor: str, name: str, args: list[str]) 
             return _show_rules(service)
         case "rules", [*mandate, setting, number] if mandate and number.isascii():
             return _set_rule(service, actor, " ".join(mandate), setting, number)
-        case "grant", [user_id, role, *name] if role.lower() in ROLES:
+        case "grant", [user_id, role, *person] if role.lower() in ROLES:
             if problem := user_id_problem(user_id):
                 return Reply(problem, error=True)
-            return _grant(repo, actor, user_id, role.lower(), " ".join(name)[:80])
+            return _grant(repo, actor, user_id, role.lower(), " ".join(person)[:80])
         case "revoke", [user_id]:
             if problem := user_id_problem(user_id):
                 return Reply(problem, error=True)
