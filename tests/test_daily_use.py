@@ -42,17 +42,17 @@ def test_overdue_in_days_and_the_next_step_moves_on_after_a_reply(
     assert "Next step: record the letter's publication" in card.text
 
 
-def _letter(service: CaseService, owner: str, sent: date, number: int) -> None:
-    """A saved allegation letter to Burundi, written straight to storage (volume fixture)."""
+def _letter(service: CaseService, owner: str, sent: date, number: int, state: str = "BDI") -> None:
+    """A saved allegation letter to a State, written straight to storage (volume fixture)."""
     version = service.registry.latest("communication_intake").version
     answers = {
-        "comm_type": "AL", "addressees": [{"code": "BDI", "name": "Burundi", "kind": "state"}],
+        "comm_type": "AL", "addressees": [{"code": state, "name": state, "kind": "state"}],
         "date_sent": sent.isoformat(), "mandates": ["WGAD"],
-        "reference": f"AL BDI {number}/{sent.year}", "summary": "Detention",
+        "reference": f"AL {state} {number}/{sent.year}", "summary": "Detention",
     }  # fmt: skip
     run = {"checklist": "communication_intake", "version": version, "status": "done",
            "position": None, "answers": answers, "skipped": [], "pending": None}  # fmt: skip
-    case = {"id": f"t{owner}{number}{sent.year}", "kind": "communication", "owner": owner,
+    case = {"id": f"t{state}{owner}{number}{sent.year}", "kind": "communication", "owner": owner,
             "status": "open", "reference": None, "label": "", "created_at": None,
             "runs": [run], "files": []}  # fmt: skip
     service.save(case, "test", "create", {})
@@ -69,7 +69,7 @@ def test_the_digest_is_one_message_and_a_spreadsheet_at_any_volume(
     publication due 19 May: 10 items due soon. Overdue 80 (60 old), due soon 10."""
     service = conversation.service
     service.repo.put_user({"id": "2", "role": "officer", "name": "Ana Lima"}, actor="test")
-    conversation.text(Chat("3", name="=HYPERLINK(\"x\")  Bea"), "/start")
+    conversation.text(Chat("3", name='=HYPERLINK("x")  Bea'), "/start")
     for number in range(1, 21):
         _letter(service, "2", date(2015, 3, 1), number)
     for number in range(1, 11):
@@ -82,7 +82,7 @@ def test_the_digest_is_one_message_and_a_spreadsheet_at_any_volume(
     )
     assert "Ana Lima: 80 overdue, 0 due soon\n" in digest.text
     assert "  • 60 more than a year overdue" in digest.text
-    assert "=HYPERLINK(\"x\") Bea: 0 overdue, 10 due soon" in digest.text
+    assert '=HYPERLINK("x") Bea: 0 overdue, 10 due soon' in digest.text
     assert digest.text.count("  • AL BDI") == 6  # three per owner
     assert "15 days overdue" in digest.text and "due Fri 19 May 2017" in digest.text
     assert len(digest.text) < 4096
@@ -95,3 +95,35 @@ def test_the_digest_is_one_message_and_a_spreadsheet_at_any_volume(
     cells = [c for row in book.active.iter_rows() for c in row]
     injected = next(c for c in cells if "HYPERLINK" in str(c.value))
     assert injected.data_type == "s"  # the name is text, never a formula
+
+
+def test_cases_lists_by_urgency_with_filters_a_phone_page_at_a_time(
+    conversation: Conversation,
+) -> None:
+    """Due dates (reply, sent + 60 days): AL BDI 1/2015 sent 1 March 2015 -> 30 April 2015;
+    AL HND 1/2017 (owner 3) sent 1 March 2017 -> 30 April 2017 (15 days overdue);
+    AL BDI n/2017 sent 20 March 2017 -> 19 May 2017 (in 4 days), seven of them."""
+    service = conversation.service
+    service.repo.put_user({"id": "3", "role": "officer", "name": "Bea Diallo"}, actor="test")
+    for number in range(1, 8):
+        _letter(service, "2", date(2017, 3, 20), number)
+    _letter(service, "3", date(2017, 3, 1), 1, state="HND")
+    _letter(service, "2", date(2015, 3, 1), 1)
+    admin = Chat("1")
+    page = say(conversation, admin, "/cases")
+    assert page.title == "Open cases · 9 · page 1/2"
+    lines = page.text.splitlines()
+    assert lines[0] == "AL BDI 1/2015 · Burundi · Thu 30 Apr 2015, 746 days overdue · user 2"
+    assert lines[1] == "AL HND 1/2017 · Honduras · Sun 30 Apr 2017, 15 days overdue · Bea Diallo"
+    assert lines[2].startswith("AL BDI 1/2017 · Burundi · Fri 19 May 2017, in 4 days")
+    assert len(lines) == 6 and len(page.buttons) == 7  # six cases and Next
+    assert say(conversation, admin, "/cases overdue").text.count("\n") == 1  # two lines
+    burundi = say(conversation, admin, "/cases Burundi")
+    assert burundi.title == "Open cases · Burundi · 8 · page 1/2"
+    (second,) = conversation.tap(admin, burundi.buttons[-1].token)  # Next keeps the filter
+    assert second.title == "Open cases · Burundi · 8 · page 2/2" and "HND" not in second.text
+    mine = say(conversation, Chat("3"), "/cases mine")
+    assert mine.text.startswith("AL HND 1/2017") and mine.title == "Your cases · 1 · page 1/1"
+    assert say(conversation, admin, "/cases visits").text.startswith("No cases here")
+    assert conversation.text(admin, "/cases Atlantis")[-1].error
+    assert all(len(b.token.encode()) <= 64 for b in page.buttons)

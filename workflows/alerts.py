@@ -34,7 +34,7 @@ OLD_DAYS = 365
 PER_OWNER = 3
 #: The digest's text stays one Telegram message (4096); every item is in the spreadsheet.
 DIGEST_MAX_CHARS = 3800
-#: How many non-cooperating States the digest names (the rest are counted).
+#: How many non-cooperating States (and damaged files) the digest names; the rest are counted.
 NAMED_STATES = 10
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Which checklist records what a rule is waiting for, for the reminder's first button.
@@ -199,7 +199,10 @@ class AlertService:
             if len(flagged) > NAMED_STATES:
                 lines.append(f"  and {len(flagged) - NAMED_STATES} more States")
         if damaged := self.repo.quarantined():
-            lines.append(f"Damaged files set aside in the quarantine/ folder: {len(damaged)}")
+            lines.append("Damaged files set aside in the data folder's quarantine/ folder:")
+            lines += [f"  {name}" for name in damaged[:NAMED_STATES]]
+            if len(damaged) > NAMED_STATES:
+                lines.append(f"  and {len(damaged) - NAMED_STATES} more")
         text = _fit("\n".join(lines), DIGEST_MAX_CHARS)
         title = f"Digest · {format_date(today)}"
         if not overdue and not soon:

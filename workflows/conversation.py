@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.repository import Case
-from workflows import access, due, engine, standing
+from workflows import access, due, engine, listing, standing
 from workflows.admin import admin_command, user_id_problem
-from workflows.alerts import AlertService
+from workflows.alerts import AlertService, user_names
 from workflows.cases import INTAKE, CaseService
 from workflows.reporting import ReportChat
 from workflows.search import find_case
@@ -32,7 +32,7 @@ COMMANDS = (
     ("start", "welcome and your role"),
     ("help", "what the bot can do"),
     ("new", "log a communication or a country visit"),
-    ("cases", "your open cases"),
+    ("cases", "open cases, most urgent first; /cases overdue, mine, visits or Burundi"),
     ("case", "open a case: /case REF"),
     ("resume", "show again the question you were on"),
     ("back", "go back one question"),
@@ -159,7 +159,7 @@ class Conversation:
             case "new":
                 return [self._new_menu(user)]
             case "cases":
-                return [self._cases(user, 0)]
+                return [self._cases(chat, user, arg.strip(), 0)]
             case "case":
                 return self._open_reference(chat, user, arg.strip())
             case "resume":
@@ -205,14 +205,22 @@ class Conversation:
             ],
         )
 
-    def _cases(self, user: access.User, page: int) -> Reply:
-        entries = [
-            e
-            for e in self.repo.list_cases()
-            if e["status"] != "closed" and access.can_view(user, e)
-        ]
-        entries.sort(key=lambda e: (e["status"] != "draft", e["label"]))
-        return case_list(entries, page, "Open cases")
+    def _cases(self, chat: Chat, user: access.User, arg: str | None, page: int) -> Reply:
+        """`/cases [filter]` by urgency; a page tap (`arg` None) pages the last filter used,
+        kept in the session (a State's name would not fit in a button's 64 bytes)."""
+        session = self.repo.get_session(chat.user_id) or {}
+        if arg is None:
+            arg = str(session.get("cases") or "")
+        else:
+            self.repo.put_session(chat.user_id, {**session, "cases": arg})
+        today = self.service.today()
+        chosen = listing.select(self.repo.list_cases(), arg, user, today)
+        if isinstance(chosen, str):
+            return Reply(chosen, error=True)
+        entries, heading = chosen
+        names = user_names(self.repo.list_users())
+        return case_list(entries, page, heading,
+                         describe=lambda e: listing.line(e, today, names))  # fmt: skip
 
     def _open_reference(self, chat: Chat, user: access.User, reference: str) -> list[Reply]:
         if not reference:
@@ -359,7 +367,7 @@ class Conversation:
         if kind == "n":
             return self._create(chat, user, rest)
         if kind == "p":
-            return [self._cases(user, int(rest) if _NUMBER.fullmatch(rest) else 0)]
+            return [self._cases(chat, user, None, int(rest) if _NUMBER.fullmatch(rest) else 0)]
         if kind == "r":
             return self.reports.tap(user, rest, chat.private, chat.update_id)
         if kind == "fp":

@@ -9,6 +9,7 @@ Telegram's 64-byte callback-data limit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,8 @@ from workflows.answers import AnswerContext, display
 from workflows.checklist import Checklist, Registry
 from workflows.references import JOINT_TYPES
 
-PAGE_SIZE = 8
+#: Cases per page: what fits a phone screen with their buttons.
+PAGE_SIZE = 6
 
 
 @dataclass(frozen=True)
@@ -178,20 +180,27 @@ def _title(registry: Registry, run: dict[str, Any]) -> str:
 
 
 def case_list(
-    entries: list[dict[str, Any]], page: int, heading: str, page_token: str = "p"
+    entries: list[dict[str, Any]],
+    page: int,
+    heading: str,
+    page_token: str = "p",
+    describe: Callable[[dict[str, Any]], str] | None = None,
 ) -> Reply:
-    """One page of cases; each opens its card. `page_token` names the list being paged."""
+    """One page of cases, sized for a phone screen; each opens its card. `page_token` names
+    the list being paged; `describe` gives each case's line (default: label and status)."""
     if not entries:
         return Reply(text="No cases here. /new starts one.", title=heading)
     pages = (len(entries) + PAGE_SIZE - 1) // PAGE_SIZE
     page = max(0, min(page, pages - 1))
     shown = entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    lines = [f"{e['label']} · {e['status']}" for e in shown]
+    lines = [describe(e) if describe else f"{e['label']} · {e['status']}" for e in shown]
     buttons = [Button(e["label"][:40], f"c:{e['id']}") for e in shown]
     if page > 0:
         buttons.append(Button("« Previous", f"{page_token}:{page - 1}"))
     if page < pages - 1:
         buttons.append(Button("Next »", f"{page_token}:{page + 1}"))
     return Reply(
-        text="\n".join(lines), buttons=buttons, title=f"{heading} · page {page + 1}/{pages}"
+        text="\n".join(lines),
+        buttons=buttons,
+        title=f"{heading} · {len(entries)} · page {page + 1}/{pages}",
     )
