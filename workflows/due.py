@@ -28,14 +28,14 @@ WAITS_FOR = {
 }
 #: The card's "Next step" for the earliest unmet deadline of each rule.
 NEXT_STEP = {
-    "reply": "record the reply when it comes (Reply)",
+    "reply": "record the reply when it comes (Reply received)",
     "urgent_check": "check on the urgent appeal: record a reply or a follow-up action",
     "followup_letter": "send a follow-up letter, or record the reply",
-    "letter_publication": "record the letter's publication",
+    "letter_publication": "record the letter's publication (Letter published)",
     "reply_publication": "publish the reply and record it (Edit… on the reply)",
     "visit_no_response": "record the State's response to the request",
-    "visit_report": "record the report's presentation to the Council",
-    "recommendations": "record the follow-up on the visit's recommendations",
+    "visit_report": "record the report's presentation (Visit report presented)",
+    "recommendations": "record the follow-up on a recommendation",
 }
 
 
