@@ -155,8 +155,12 @@ def test_admin_overrides_a_rule_per_mandate_and_reminders_move(
     case = log_communication(conversation)  # WGAD and SR HRDs; reply due 14 May
     admin = Chat("1")
     assert conversation.text(Chat("2"), "/rules WGAD reply_days 90")[-1].error
-    assert "reply_days is now 90" in say(conversation, admin, "/rules WGAD reply_days 90").text
-    assert "WGAD: reply_days = 90" in say(conversation, admin, "/rules").text
+    changed = say(conversation, admin, "/rules WGAD reply_days 90").text
+    assert changed.startswith("WGAD: reply due 90 days after the letter is sent (reply_days)")
+    assert (
+        "WGAD:\n  • reply due 90 days after the letter is sent"
+        in say(conversation, admin, "/rules").text
+    )
     moved = conversation.repo.get_case(case["id"])
     assert moved["next_due"] == "2017-03-22"  # the urgent early check is unchanged
     rules = [o.reply.text.split(":")[0] for o in conversation.alerts.pending()]

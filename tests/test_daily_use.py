@@ -127,3 +127,32 @@ def test_cases_lists_by_urgency_with_filters_a_phone_page_at_a_time(
     assert say(conversation, admin, "/cases visits").text.startswith("No cases here")
     assert conversation.text(admin, "/cases Atlantis")[-1].error
     assert all(len(b.token.encode()) <= 64 for b in page.buttons)
+
+
+def test_rules_change_only_an_exactly_named_mandate_or_after_a_yes(
+    conversation: Conversation,
+) -> None:
+    admin, repo = Chat("1"), conversation.repo
+    shown = say(conversation, admin, "/rules").text
+    assert "• reply due 60 days after the letter is sent (reply_days)" in shown
+    assert "a reminder is repeated after 7 days (repeat_after_days)" in shown
+    assert "(7,)" not in shown
+    usage = conversation.text(admin, "/rules reply_days 75")[-1]
+    assert usage.error and usage.text.startswith("Use /rules") and "/grant" not in usage.text
+    asked = conversation.text(admin, "/rules FOO reply_days 75")[-1]
+    assert "Did you mean" in asked.text and repo.get_setting("deadline_overrides", {}) == {}
+    food = next(b for b in asked.buttons if b.label.startswith("Yes: SR Food"))
+    assert all(len(b.token.encode()) <= 64 for b in asked.buttons)
+    done = conversation.tap(admin, food.token)[-1]
+    assert done.text.startswith("SR Food: reply due 75 days after the letter is sent")
+    assert repo.get_setting("deadline_overrides") == {"SR Food": {"reply_days": 75}}
+    assert conversation.tap(admin, food.token)[-1].error  # asked once, applied once
+    say(conversation, admin, "/rules Working Group on Arbitrary Detention reply_days 90")
+    assert repo.get_setting("deadline_overrides")["WGAD"] == {"reply_days": 90}
+    no = conversation.text(admin, "/rules arbitrary reply_days 5")[-1]
+    conversation.tap(admin, no.buttons[-1].token)  # "No, change nothing"
+    assert repo.get_setting("deadline_overrides")["WGAD"] == {"reply_days": 90}
+    changes = [e for e in repo.audit_log() if e["action"] == "rule_changed"]
+    assert [(e["target"], e["detail"]["after"], e["actor"]) for e in changes] == [
+        ("SR Food", 75, "1"), ("WGAD", 90, "1"),
+    ]  # fmt: skip

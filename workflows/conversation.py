@@ -19,7 +19,7 @@ from typing import Any
 
 from storage.repository import Case
 from workflows import access, due, engine, listing, standing
-from workflows.admin import admin_command, user_id_problem
+from workflows.admin import admin_command, confirm_rule, user_id_problem
 from workflows.alerts import AlertService, user_names
 from workflows.cases import INTAKE, CaseService
 from workflows.reporting import ReportChat
@@ -370,6 +370,8 @@ class Conversation:
             return [self._cases(chat, user, None, int(rest) if _NUMBER.fullmatch(rest) else 0)]
         if kind == "r":
             return self.reports.tap(user, rest, chat.private, chat.update_id)
+        if kind == "ru" and user["role"] == "admin":
+            return [confirm_rule(self.service, chat.user_id, rest)]
         if kind == "fp":
             query = (self.repo.get_session(chat.user_id) or {}).get("find", "")
             page = int(rest) if _NUMBER.fullmatch(rest) else 0
