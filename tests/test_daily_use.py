@@ -13,6 +13,7 @@ from test_conversation import say
 
 from workflows.cases import CaseService
 from workflows.conversation import Chat, Conversation
+from workflows.views import Reply
 
 
 def test_saving_a_letter_says_when_the_reply_is_due_and_when_i_will_remind(
@@ -156,3 +157,66 @@ def test_rules_change_only_an_exactly_named_mandate_or_after_a_yes(
     assert [(e["target"], e["detail"]["after"], e["actor"]) for e in changes] == [
         ("SR Food", 75, "1"), ("WGAD", 90, "1"),
     ]  # fmt: skip
+
+
+def tap(conversation: Conversation, chat: Chat, reply: Reply, label: str) -> Reply:
+    """Tap the button of `reply` whose label starts with `label`."""
+    button = next(b for b in reply.buttons if b.label.startswith(label))
+    return conversation.tap(chat, button.token)[-1]
+
+
+def _labels(reply: Reply) -> list[str]:
+    return [b.label for b in reply.buttons]
+
+
+def test_card_actions_keep_their_places_and_edits_sit_behind_one_button(
+    conversation: Conversation,
+) -> None:
+    chat = Chat("2")
+    card = say(conversation, chat, *LETTER, "#Save")
+    before = _labels(card)
+    assert before[-2:] == ["Edit…", "Attach a file"]
+    place = before.index("Reply received")
+    # a reply half-recorded: its button says Continue, in the same place; nothing else moves
+    say(conversation, chat, "/case UA BDI 1/2017", "#Reply received", "2 May 2017")
+    card = say(conversation, chat, "/cancel", "/case UA BDI 1/2017")
+    during = _labels(card)
+    assert during[place] == "Continue: Reply received"
+    assert during[:place] + during[place + 1 :] == before[:place] + before[place + 1 :]
+    menu = tap(conversation, chat, card, "Edit…")
+    assert _labels(menu) == [
+        "Edit 1: New communication", "Edit 2: Reply received", "Discard 2: Reply received",
+        "Back to the card",
+    ]  # fmt: skip
+    ask = tap(conversation, chat, menu, "Discard 2")
+    assert "Discard the unfinished “Reply received”" in ask.text
+    card = tap(conversation, chat, ask, "Yes, discard")
+    assert card.text.startswith("Discarded “Reply received”.") and _labels(card) == before
+    case = conversation.repo.case_by_reference("UA BDI 1/2017")
+    assert len(case["runs"]) == 1
+    assert case["history"][-1]["action"] == "discard_checklist"
+    assert case["history"][-1]["actor"] == "2"
+
+
+def test_a_draft_is_deleted_by_its_owner_or_an_admin_after_a_yes(
+    conversation: Conversation,
+) -> None:
+    owner = Chat("2")
+    say(conversation, owner, *LETTER[:4])  # a draft UA to Burundi
+    case_id = conversation.repo.get_session("2")["case"]
+    card = say(conversation, owner, "/cancel", "/cases", "#Draft UA")
+    assert _labels(card)[0].startswith("Continue: New communication")
+    other = conversation.tap(Chat("3"), f"dz:{case_id}")[-1]
+    assert other.error  # another officer may not even see it
+    viewer = conversation.tap(Chat("4"), f"dz:{case_id}")[-1]
+    assert viewer.error and conversation.repo.get_case(case_id)["runs"]
+    ask = tap(conversation, owner, tap(conversation, owner, card, "Edit…"), "Delete this draft")
+    assert ask.text.startswith("Delete the draft Draft UA")
+    assert _labels(ask) == ["Yes, delete the draft", "No, keep it"]
+    done = tap(conversation, owner, ask, "Yes, delete")
+    assert done.text.startswith("Draft deleted.")
+    case = conversation.repo.get_case(case_id)
+    assert case["runs"] == [] and case["history"][-1]["action"] == "delete_draft"
+    assert "Draft UA" not in say(conversation, Chat("1"), "/cases").text
+    assert conversation.tap(owner, f"c:{case_id}")[-1].error  # gone from every list
+    assert conversation.text(Chat("1"), "/find Burundi")[-1].text.startswith("No cases")

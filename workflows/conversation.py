@@ -24,7 +24,16 @@ from workflows.alerts import AlertService, user_names
 from workflows.cases import INTAKE, CaseService
 from workflows.reporting import ReportChat
 from workflows.search import find_case
-from workflows.views import Button, Reply, case_card, case_list, question_reply, review_reply
+from workflows.views import (
+    Button,
+    Reply,
+    case_card,
+    case_list,
+    confirm,
+    edit_menu,
+    question_reply,
+    review_reply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +235,7 @@ class Conversation:
         if not reference:
             return [Reply("Which case? For example /case AL BDI 2/2017.", error=True)]
         case = find_case(self.repo, reference)
-        if case is None or not access.can_view(user, case):
+        if case is None or case.get("deleted") or not access.can_view(user, case):
             return [Reply(f"No case {reference} that you can see. /cases lists yours.", error=True)]
         return [self._card(chat, user, case)]
 
@@ -359,7 +368,9 @@ class Conversation:
 
     def _session_case(self, user: access.User, session: dict[str, Any]) -> Case | None:
         case = self.repo.get_case(session["case"]) if session.get("case") else None
-        return case if case is not None and access.can_view(user, case) else None
+        if case is None or case.get("deleted") or not access.can_view(user, case):
+            return None
+        return case
 
     # ---- button taps ----------------------------------------------------------------
     def _tap(self, chat: Chat, user: access.User, token: str) -> list[Reply]:
@@ -378,7 +389,7 @@ class Conversation:
             return [self.reports.find(user, query, page, chat.private)]
         parts = rest.split(":", 3)
         case = self.repo.get_case(parts[0]) if parts[0] else None
-        if case is None or not access.can_view(user, case):
+        if case is None or case.get("deleted") or not access.can_view(user, case):
             return [Reply("That case is not available to you.", error=True)]
         if kind == "c":
             return [self._card(chat, user, case)]
@@ -394,6 +405,10 @@ class Conversation:
         if kind == "f":
             self.repo.put_session(chat.user_id, {"case": case["id"], "run": None, "attach": True})
             return [Reply(f"Send the file to attach to {case['label']} (PDF, Word or image).")]
+        if kind == "ed":
+            return [edit_menu(case, self.service.registry)]
+        if kind in ("dc", "dy", "dd", "dz"):
+            return self._discard(chat, user, case, kind, args)
         if kind == "z" and args:
             return [self.alerts.snooze(case, args[0], chat.user_id)]
         if kind == "x" and args:
@@ -412,6 +427,38 @@ class Conversation:
         if kind == "a" and len(args) == 3 and _is_current(run, args[1]):
             return self._step(chat, user, case, index, engine.Pick(args[2]))
         return [Reply(STALE, error=True), *self._resume_at(chat, user, case)]
+
+    def _discard(
+        self, chat: Chat, user: access.User, case: Case, kind: str, args: list[str]
+    ) -> list[Reply]:
+        """Discard an unfinished section or delete a draft: asked first (dc, dd), done on
+        Yes (dy, dz) by the owner or an admin (the caller checked `can_edit`), audited."""
+        cid = case["id"]
+        if kind in ("dd", "dz"):
+            if case["status"] != "draft":
+                return [Reply("Only a draft can be deleted; close the case instead.", error=True)]
+            if kind == "dd":
+                yes = Button("Yes, delete the draft", f"dz:{cid}")
+                return [confirm(f"Delete the draft {case['label']} and every answer in it?",
+                                yes, cid)]  # fmt: skip
+            self.service.delete_draft(case, chat.user_id)
+            self.repo.put_session(chat.user_id, None)
+            return [Reply("Draft deleted. /cases lists your cases.")]
+        index = int(args[0]) if args and _NUMBER.fullmatch(args[0]) else 0
+        run = case["runs"][index] if 0 < index < len(case["runs"]) else None
+        if run is None or run["status"] == "done":
+            return [Reply("That button is out of date.", error=True)]
+        title = self.service.checklist_of(run).title
+        if kind == "dc":
+            yes = Button("Yes, discard it", f"dy:{cid}:{index}:{run['checklist']}")
+            return [confirm(f"Discard the unfinished “{title}” and its answers?", yes, cid)]
+        if args[1:] != [run["checklist"]]:
+            return [Reply("That button is out of date.", error=True)]
+        self.service.discard_run(case, index, chat.user_id)
+        self.repo.put_session(chat.user_id, None)
+        card = self._card(chat, user, case)
+        card.text = f"Discarded “{title}”.\n{card.text}"
+        return [card]
 
     def _resume_at(self, chat: Chat, user: access.User, case: Case) -> list[Reply]:
         session = self.repo.get_session(chat.user_id) or {}

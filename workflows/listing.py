@@ -13,6 +13,7 @@ from typing import Any
 
 from workflows.access import User, can_view
 from workflows.actors import display_name, resolve_state
+from workflows.cases import DELETED_LABEL
 from workflows.dates import format_date
 from workflows.due import timing
 from workflows.references import parse_reference
@@ -33,7 +34,11 @@ def select(
 ) -> tuple[list[Entry], str] | str:
     """(the open cases the user may see that `arg` asks for, by urgency; heading), or why
     `arg` is not a filter."""
-    visible = [e for e in entries if e.get("status") != "closed" and can_view(user, e)]
+    visible = [
+        e
+        for e in entries
+        if e.get("status") != "closed" and e.get("label") != DELETED_LABEL and can_view(user, e)
+    ]
     word = arg.strip().lower()
     soon = (today + timedelta(days=SOON_DAYS)).isoformat()
     match word:

@@ -66,7 +66,7 @@ def search(
     state = resolve_state(query) if len(query) > 3 else None
     found = []
     for case in cases:
-        if not can_view(user, case):
+        if case.get("deleted") or not can_view(user, case):
             continue
         if reprisals:
             matched = is_reprisal(case)

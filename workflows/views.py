@@ -158,21 +158,48 @@ def _value(q: Any, run: dict[str, Any], confidential: bool) -> str:
 
 
 def _card_buttons(case: dict[str, Any], user: User, registry: Registry) -> list[Button]:
+    """Always in the same order, so a habitual tap does the same thing: what can be recorded
+    next (in the checklists' order; "Continue: ..." in its own place when one is unfinished),
+    then "Edit…" (every saved or unfinished section, discard, delete a draft), then "Attach a
+    file". A closed case keeps only the last two."""
     if not can_edit(user, case):
         return []
-    buttons = [
-        Button(f"{'Edit' if run['status'] == 'done' else 'Continue'}: {_title(registry, run)}",
-               f"rv:{case['id']}:{i}")
-        for i, run in enumerate(case["runs"])
-    ]  # fmt: skip
-    if case["status"] == "open":
-        buttons += [
-            Button(c.title, f"s:{case['id']}:{c.id}")
-            for c in registry.for_kind(case["kind"])
-            if c.stage in ("update", "closure")
-        ]
-    buttons.append(Button("Attach a file", f"f:{case['id']}"))
+    cid = case["id"]
+    buttons = []
+    if case["status"] == "draft":
+        buttons.append(Button(f"Continue: {_title(registry, case['runs'][0])}", f"rv:{cid}:0"))
+    elif case["status"] == "open":
+        unfinished = {run["checklist"] for run in case["runs"] if run["status"] != "done"}
+        for checklist in registry.for_kind(case["kind"]):
+            if checklist.stage in ("update", "closure"):
+                started = "Continue: " if checklist.id in unfinished else ""
+                buttons.append(Button(f"{started}{checklist.title}", f"s:{cid}:{checklist.id}"))
+    buttons += [Button("Edit…", f"ed:{cid}"), Button("Attach a file", f"f:{cid}")]
     return buttons
+
+
+def edit_menu(case: dict[str, Any], registry: Registry) -> Reply:
+    """ "Edit…": each section to review and change, an unfinished one to discard, a draft to
+    delete, and the way back to the card."""
+    cid = case["id"]
+    buttons = []
+    for index, run in enumerate(case["runs"]):
+        title = _title(registry, run)
+        buttons.append(Button(f"Edit {index + 1}: {title}"[:60], f"rv:{cid}:{index}"))
+        if index > 0 and run["status"] != "done":
+            buttons.append(Button(f"Discard {index + 1}: {title}"[:60], f"dc:{cid}:{index}"))
+    if case["status"] == "draft":
+        buttons.append(Button("Delete this draft", f"dd:{cid}"))
+    buttons.append(Button("Back to the card", f"c:{cid}"))
+    text = "Which section? Unfinished sections can be discarded" + (
+        ", and a draft deleted." if case["status"] == "draft" else "."
+    )
+    return Reply(text, buttons=buttons, title=f"Edit · {case['label']}")
+
+
+def confirm(question: str, yes: Button, case_id: str) -> Reply:
+    """A yes/no question before something that cannot be undone; No goes back to the card."""
+    return Reply(question, buttons=[yes, Button("No, keep it", f"c:{case_id}")])
 
 
 def _title(registry: Registry, run: dict[str, Any]) -> str:
