@@ -24,8 +24,8 @@ HEADER = ["kind", "owner", "comm_type", "addressees", "date_sent", "mandates", "
 
 
 def _import_past_letters(repo: TinyDBRepository, registry: Registry, tmp_path: Path) -> None:
-    """40 allegation letters sent in 2016, none answered: each has a reply and a follow-up
-    letter overdue by 2018."""
+    """40 allegation letters sent in 2016, none answered nor published: each has a reply, its
+    publication and a follow-up letter overdue by 2018."""
     path = tmp_path / "past.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=HEADER)
@@ -53,12 +53,13 @@ def test_an_import_of_past_letters_brings_one_summary_not_a_flood(
     clock = MovableClock(NOW)
     alerts = AlertService(CaseService(repo, registry, clock))
 
-    (summary,) = alerts.pending()  # one message, where there were 80
+    (summary,) = alerts.pending()  # one message, where there were 120
     assert summary.to == "2"
-    assert len(summary.claims) == 2 * LETTERS
+    assert len(summary.claims) == 3 * LETTERS
     text = summary.reply.text
-    assert text.startswith("80 reminders came due on 40 cases")
+    assert text.startswith("120 reminders came due on 40 cases")
     assert "Reply due from the addressee: 40" in text
+    assert "Publish the letter: 40" in text
     assert "Follow-up letter suggested (no reply): 40" in text
     # the most overdue first: the letter of 4 January 2016, due 4 March 2016
     assert "AL BDI 1/2016: Reply due from the addressee, 699 days overdue" in text
@@ -72,7 +73,7 @@ def test_an_import_of_past_letters_brings_one_summary_not_a_flood(
 
     clock.instant += timedelta(days=7)  # the next rung of every ladder, a week later
     (again,) = alerts.pending()
-    assert len(again.claims) == 2 * LETTERS
+    assert len(again.claims) == 3 * LETTERS
     assert not {key for _, key in again.claims} & _sent_keys(repo)  # new rungs only
 
 
@@ -91,5 +92,6 @@ def test_a_few_reminders_still_come_one_by_one_with_their_buttons(
     case["reminders"]["sent"] = {}  # as if only this case were due
     service.save(case, "test", "reset", {})
     due = alerts.pending()
-    assert [o.reply.title for o in due] == ["Reminder · AL BDI 1/2016 (Burundi)"] * 2
+    # reply, publication and follow-up letter: three, under the summary threshold
+    assert [o.reply.title for o in due] == ["Reminder · AL BDI 1/2016 (Burundi)"] * 3
     assert all(o.also == () and "Snooze 7 days" in [b.label for b in o.reply.buttons] for o in due)
