@@ -220,3 +220,50 @@ def test_a_draft_is_deleted_by_its_owner_or_an_admin_after_a_yes(
     assert "Draft UA" not in say(conversation, Chat("1"), "/cases").text
     assert conversation.tap(owner, f"c:{case_id}")[-1].error  # gone from every list
     assert conversation.text(Chat("1"), "/find Burundi")[-1].text.startswith("No cases")
+
+
+def _visit(service: CaseService, code: str, mandate: str, requested: date) -> None:
+    version = service.registry.latest("visit_request").version
+    answers = {"state": {"code": code, "name": code, "kind": "state"}, "mandates": [mandate],
+               "request_date": requested.isoformat()}  # fmt: skip
+    run = {"checklist": "visit_request", "version": version, "status": "done",
+           "position": None, "answers": answers, "skipped": [], "pending": None}  # fmt: skip
+    case = {"id": f"v{code}{requested.year}{len(mandate)}", "kind": "visit", "owner": "2",
+            "status": "open", "reference": None, "label": "", "created_at": None,
+            "runs": [run], "files": []}  # fmt: skip
+    service.save(case, "test", "create", {})
+
+
+def test_case_finds_a_visit_by_state_and_mandate_or_year(conversation: Conversation) -> None:
+    service, chat = conversation.service, Chat("2")
+    _visit(service, "HND", "SR HRDs", date(2019, 2, 1))
+    _visit(service, "HND", "WGAD", date(2016, 5, 1))
+    _visit(service, "BDI", "SR HRDs", date(2019, 3, 1))
+    card = say(conversation, chat, "/case Honduras 2019")
+    assert card.title == "Visit to Honduras (SR HRDs)"
+    assert say(conversation, chat, "/case HND SR HRDs").title == "Visit to Honduras (SR HRDs)"
+    label = say(conversation, chat, "/case Visit to Honduras (WGAD)")
+    assert label.title == "Visit to Honduras (WGAD)"
+    several = say(conversation, chat, "/case Honduras")
+    assert several.text.startswith("2 cases match “Honduras”. Which one?")
+    assert sorted(b.label for b in several.buttons) == [
+        "Visit to Honduras (SR HRDs)", "Visit to Honduras (WGAD)",
+    ]  # fmt: skip
+    assert conversation.tap(chat, several.buttons[0].token)[-1].title.startswith("Visit to")
+    assert len(say(conversation, chat, "/case 2019").buttons) == 2
+    missing = conversation.text(chat, "/case Honduras 2021")[-1]
+    assert missing.error and "/case Honduras 2019" in missing.text
+    assert conversation.text(Chat("3"), "/case Honduras 2019")[-1].error  # not theirs
+
+
+def test_cancel_and_resume_say_the_same_about_where_you_are(conversation: Conversation) -> None:
+    chat = Chat("2")
+    say(conversation, chat, *LETTER, "#Save", "/case UA BDI 1/2017", "#Reply received")
+    left = say(conversation, chat, "/cancel").text
+    assert left.startswith("Left “Reply received” on UA BDI 1/2017. Its answers are kept")
+    resumed = say(conversation, chat, "/resume").text
+    assert resumed.startswith("You are not in a checklist: you left “Reply received” on UA BDI")
+    assert "Its answers are kept" in resumed
+    card = say(conversation, chat, "/case UA BDI 1/2017", "#Continue: Reply received")
+    assert card.title.startswith("Question 1 of")
+    assert say(conversation, Chat("3"), "/cancel").text.startswith("Nothing to leave")

@@ -23,7 +23,7 @@ from workflows.admin import admin_command, confirm_rule, user_id_problem
 from workflows.alerts import AlertService, user_names
 from workflows.cases import INTAKE, CaseService
 from workflows.reporting import ReportChat
-from workflows.search import find_case
+from workflows.search import find_case, lookup
 from workflows.views import (
     Button,
     Reply,
@@ -42,11 +42,11 @@ COMMANDS = (
     ("help", "what the bot can do"),
     ("new", "log a communication or a country visit"),
     ("cases", "open cases, most urgent first; /cases overdue, mine, visits or Burundi"),
-    ("case", "open a case: /case REF"),
+    ("case", "open a case: /case AL BDI 2/2017, /case Honduras 2019"),
     ("resume", "show again the question you were on"),
     ("back", "go back one question"),
     ("skip", "skip an optional question"),
-    ("cancel", "leave the checklist (answers are kept)"),
+    ("cancel", "leave the checklist (answers are kept; Continue on the card goes on)"),
     ("report", "the follow-up report; /report state Burundi for a State"),
     ("find", "find cases: /find Burundi, /find reprisal"),
     ("digest", "what is overdue or due this week; /digest on|off to get it daily"),
@@ -63,6 +63,9 @@ ADMIN_COMMANDS = (
 _NUMBER = re.compile(r"[0-9]{1,4}")
 #: How many applied update ids a case remembers per user (re-deliveries come in a burst).
 RECENT_UPDATES = 50
+_KEPT = "Its answers are kept: open the case (/case or /cases) and tap Continue to go on."
+#: How many matches `/case` offers as buttons when it finds several.
+CHOICES = 6
 REFUSAL = "Sorry, this bot is only for authorised staff."
 STALE = "This question was already answered."
 
@@ -174,7 +177,7 @@ class Conversation:
             case "resume":
                 return self._resume(chat, user)
             case "cancel":
-                return self._cancel(chat)
+                return self._cancel(chat, user)
             case "skip":
                 return self._answer(chat, user, engine.Skip())
             case "back":
@@ -235,9 +238,23 @@ class Conversation:
         if not reference:
             return [Reply("Which case? For example /case AL BDI 2/2017.", error=True)]
         case = find_case(self.repo, reference)
-        if case is None or case.get("deleted") or not access.can_view(user, case):
-            return [Reply(f"No case {reference} that you can see. /cases lists yours.", error=True)]
-        return [self._card(chat, user, case)]
+        if case is not None and not case.get("deleted") and access.can_view(user, case):
+            return [self._card(chat, user, case)]
+        with self.repo.stepped_aside():  # reads every case, like /find
+            found = lookup(self.repo, reference, user, private_chat=chat.private,
+                           registry=self.service.registry)  # fmt: skip
+        if len(found) == 1 and (case := self.repo.get_case(found[0]["id"])) is not None:
+            return [self._card(chat, user, case)]
+        if not found:
+            return [Reply(f"No case {reference} that you can see. /cases lists yours; "
+                          "/case also finds a visit by State and mandate or year, e.g. "
+                          "/case Honduras 2019.", error=True)]  # fmt: skip
+        shown = found[:CHOICES]
+        more = f" The first {CHOICES} are here; /find {reference} lists all." * (
+            len(found) > CHOICES
+        )
+        buttons = [Button(e["label"][:40], f"c:{e['id']}") for e in shown]
+        return [Reply(f"{len(found)} cases match “{reference}”. Which one?{more}", buttons)]
 
     def _card(self, chat: Chat, user: access.User, case: Case) -> Reply:
         registry = self.service.registry
@@ -254,6 +271,10 @@ class Conversation:
     def _resume(self, chat: Chat, user: access.User) -> list[Reply]:
         session = self.repo.get_session(chat.user_id) or {}
         case = self._session_case(user, session)
+        left = session.get("left")
+        if case is not None and isinstance(left, int) and 0 <= left < len(case["runs"]):
+            where = self._where(case, left)
+            return [Reply(f"You are not in a checklist: you left {where}. {_KEPT}")]
         if case is None or session.get("run") is None:
             return [Reply("You are not in a checklist. /cases lists your cases.")]
         return [
@@ -286,9 +307,23 @@ class Conversation:
         told = Reply(f"{case['label']} is now yours (handed over by {chat.user_id}).", to=new_owner)
         return [Reply(f"{case['label']} now belongs to {new_owner}; I am telling them."), told]
 
-    def _cancel(self, chat: Chat) -> list[Reply]:
-        self.repo.put_session(chat.user_id, None)
-        return [Reply("Left the checklist. Your answers are kept: /cases to continue later.")]
+    def _cancel(self, chat: Chat, user: access.User) -> list[Reply]:
+        """Leave the checklist (or a pending question). The session remembers what was left,
+        so /resume says the same thing about where the user is."""
+        session = self.repo.get_session(chat.user_id) or {}
+        case = self._session_case(user, session)
+        if case is None or session.get("run") is None:
+            self.repo.put_session(chat.user_id, None)
+            return [Reply("Nothing to leave: you are not in a checklist. /cases lists your cases.")]
+        self.repo.put_session(chat.user_id, {"case": case["id"], "left": session["run"]})
+        return [Reply(f"Left {self._where(case, session['run'])}. {_KEPT}")]
+
+    def _where(self, case: Case, index: int) -> str:
+        """ "“Reply received” on AL BDI 2/2017": a section of a case, as /cancel and /resume
+        name it."""
+        runs = case["runs"]
+        title = self.service.checklist_of(runs[index]).title if 0 <= index < len(runs) else ""
+        return f"“{title}” on {case['label']}" if title else case["label"]
 
     def _edit_number(self, chat: Chat, user: access.User, arg: str) -> list[Reply]:
         session = self.repo.get_session(chat.user_id) or {}
