@@ -118,7 +118,8 @@ async def test_forged_buttons_neither_show_nor_change_another_users_case(
     # confidential name is checked in those, below).
     # What echoes the reference they typed is what a case that does not exist gets: the
     # answer tells nothing, not even that the case exists.
-    echoes = {f"No case {reference} that you can see. /cases lists yours.",
+    echoes = {f"No case {reference} that you can see. /cases lists yours; /case also finds a "
+              "visit by State and mandate or year, e.g. /case Honduras 2019.",
               f"No case {reference} that you can hand over."}  # fmt: skip
     chat = [m.text for m in other if not m.text.startswith("Report") and m.text not in echoes]
     assert NOT_YOURS in chat
