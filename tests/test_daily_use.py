@@ -188,7 +188,9 @@ def test_card_actions_keep_their_places_and_edits_sit_behind_one_button(
         "Edit 1: New communication", "Edit 2: Reply received", "Discard 2: Reply received",
         "Back to the card",
     ]  # fmt: skip
+    assert all(len(b.token.encode()) <= 64 for b in menu.buttons)
     ask = tap(conversation, chat, menu, "Discard 2")
+    assert all(len(b.token.encode()) <= 64 for b in ask.buttons)
     assert "Discard the unfinished “Reply received”" in ask.text
     card = tap(conversation, chat, ask, "Yes, discard")
     assert card.text.startswith("Discarded “Reply received”.") and _labels(card) == before
