@@ -25,6 +25,12 @@ def test_saving_a_letter_says_when_the_reply_is_due_and_when_i_will_remind(
     assert "Next due: Wed 22 Mar 2017 · Early check on an urgent appeal (in 2 days)" in card.text
     assert "I will remind you on Wed 22 Mar 2017 if no reply or follow-up action" in card.text
     assert "Next step: check on the urgent appeal" in card.text
+    assert "Status: open · owner 2\n" in card.text  # no name known yet: the id
+    conversation.repo.put_user({"id": "2", "role": "officer", "name": "Ana Lima"}, actor="t")
+    assert (
+        "Status: open · owner Ana Lima\n"
+        in say(conversation, Chat("2"), "/case UA BDI 1/2017").text
+    )
 
 
 def test_overdue_in_days_and_the_next_step_moves_on_after_a_reply(

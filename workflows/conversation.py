@@ -260,7 +260,9 @@ class Conversation:
         registry = self.service.registry
         links = self.service.links(case)
         rules = self.service.rules_of(case)
-        card = case_card(case, user, registry, chat.private, due.next_step(case, rules), links)
+        owner = self.repo.get_user(str(case["owner"])) or {}
+        card = case_card(case, user, registry, chat.private, due.next_step(case, rules), links,
+                         owner_name=str(owner.get("name") or ""))  # fmt: skip
         facts = [
             standing.card_line(standing.invitations(self.repo), case),
             due.due_line(case, rules, self.service.today()),

@@ -105,11 +105,12 @@ def case_card(
     private_chat: bool,
     next_step: str,
     links: Links | None = None,
+    owner_name: str = "",
 ) -> Reply:
     """A case at a glance: summary, checklists done, files, linked letters (the rest of its
     group, what it follows up, its follow-up letters), and what can be done next."""
     confidential = sees_confidential(user, case, private_chat)
-    lines = [f"Status: {case['status']} · owner {case['owner']}"]
+    lines = [f"Status: {case['status']} · owner {owner_name or case['owner']}"]
     if kind := communication_kind(case):
         lines.append(f"Type: {kind}")
     if case.get("aliases"):
