@@ -1,31 +1,29 @@
-"""Entry point: `python -m bot` runs the Telegram bot, `python -m bot --console` a terminal chat."""
+"""Entry point: `python -m bot` runs the Telegram bot, `python -m bot --console` a terminal
+chat (`--as USER_ID` to act as any user of the bot), `python -m bot COMMAND` a data tool
+(report, import, export, backup, restore, demo: see `python -m bot --help`)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from bot.cli import parser, run_parsed
 from bot.settings import Settings, SettingsError, load_settings
 from storage.repository import StorageError
 from workflows.cases import CaseService
 from workflows.checklist import ChecklistError, Registry
 from workflows.conversation import Conversation
+from workflows.export import EXPORTS_DIR
 from workflows.upgrade import open_data
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in ("report", "import", "export", "backup", "restore", "demo"):
-        from bot.cli import run_cli  # data tools: report, import, export, backup, restore, demo
-
-        return run_cli(argv)
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    parser.add_argument("--console", action="store_true", help="chat in this terminal, no token")
-    parser.add_argument("--data-dir", help="data folder (default: $FOLLOWUP_DATA_DIR or ./data)")
-    parser.add_argument(
-        "--webhook", action="store_true", help="receive updates by webhook (TELEGRAM_WEBHOOK_*)"
-    )
-    args = parser.parse_args(argv)
+    args = parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command:
+        return run_parsed(args)
+    if args.actor and not args.console:
+        print("--as is for --console (or a command); the bot serves everyone.", file=sys.stderr)
+        return 2
     try:
         settings = load_settings(console=args.console, data_dir=args.data_dir, webhook=args.webhook)
         registry = Registry.from_folder()
@@ -36,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         service = CaseService(repo, registry, tz=settings.timezone)
         if args.console:
-            return _console(Conversation(service), settings)
+            return _console(Conversation(service), settings, args)
         from bot.app import run_telegram
 
         return run_telegram(settings, service)
@@ -44,13 +42,21 @@ def main(argv: list[str] | None = None) -> int:
         repo.close()
 
 
-def _console(conversation: Conversation, settings: Settings) -> int:
+def _console(conversation: Conversation, settings: Settings, args: argparse.Namespace) -> int:
     from bot.console import Console, ensure_console_user
     from bot.filetypes import FilePolicy
 
-    ensure_console_user(conversation.repo)
+    if args.actor is None:
+        ensure_console_user(conversation.repo)
+    elif conversation.repo.get_user(args.actor) is None:
+        users = ", ".join(u["id"] for u in conversation.repo.list_users())
+        print(f"--as {args.actor}: no such user in this data folder. Users: {users}",
+              file=sys.stderr)  # fmt: skip
+        return 2
     policy = FilePolicy.of(settings.file_types, settings.max_file_bytes)
-    Console(conversation, sys.stdout, policy).run(sys.stdin, interactive=sys.stdin.isatty())
+    console = Console(conversation, sys.stdout, policy, user_id=args.actor,
+                      exports=settings.data_dir.absolute() / EXPORTS_DIR)  # fmt: skip
+    console.run(sys.stdin, interactive=sys.stdin.isatty())
     return 0
 
 

@@ -1,17 +1,23 @@
-"""Command-line tools on a data folder: report, import, export, backup, restore, demo.
+"""The follow-up bot and its tools on a data folder.
 
-    python -m bot report --from 2017-01-01 --to 2017-12-31 --format docx --out report.docx
+    python -m bot                       the Telegram bot (TELEGRAM_BOT_TOKEN)
+    python -m bot --console [--as ID]   the same chat in this terminal, as any user of the bot
+    python -m bot report --period 2017 --format docx
     python -m bot report --period "last session window" --state Burundi
-    python -m bot import records.xlsx --owner 11111111
-    python -m bot export --out export.json
-    python -m bot backup --out backup.tar.gz
+    python -m bot report --period 2017 --format csv --out - | head
+    python -m bot import records.xlsx --owner 11111111    (import --columns: what columns)
+    python -m bot export
+    python -m bot backup
     python -m bot restore backup.tar.gz --data-dir /srv/followup/data
     python -m bot demo --years 10 --seed 1 --data-dir demo-data
 
-Each command takes the data folder's lock, as the bot does, so it is refused while the bot
-runs on the same folder (stop it first; in Telegram /report and /export work meanwhile).
-Confidential variants (`--confidential`) require `--as` naming an admin of the bot and are
-audit-logged under that id. Exit status: 0 done, 1 done with rows not imported, 2 refused.
+Reports, exports and backups are written to the data folder's owner-only exports/ folder
+(the path is printed) unless --out names a file, or - for standard output; a report's text
+summary is printed. Each command takes the data folder's lock, as the bot does, so it is
+refused while the bot runs on the same folder (stop it first; in Telegram /report and
+/export work meanwhile). `--as` must name a user of the bot; confidential variants
+(`--confidential`) require an admin and are audit-logged under that id. Exit status: 0 done,
+1 done with rows not imported (or output cut short by a closed pipe), 2 refused.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from typing import BinaryIO, TypeVar
 
 from bot.settings import Settings, SettingsError, load_settings
 from bot.terminal import printable
+from storage.atomic import make_private_dirs
 from storage.repository import StorageError
 from storage.tinydb_repo import TinyDBRepository
 from workflows import standing
@@ -36,6 +43,7 @@ from workflows.actors import resolve_state, state_by_code, suggest_states
 from workflows.checklist import ChecklistError, Registry
 from workflows.dates import DateParseError, parse_date, today_in
 from workflows.deadlines import load_rules
+from workflows.export import EXPORTS_DIR
 from workflows.mandates import match_mandate
 from workflows.report import Report, compile_report, file_stem, summary_text
 from workflows.report.audit import record_confidential_request
@@ -43,6 +51,8 @@ from workflows.report.periods import Period, PeriodError, long_date, parse_perio
 from workflows.upgrade import open_data
 
 SUBCOMMANDS = ("report", "import", "export", "backup", "restore", "demo")
+
+OUT_HELP = "file to write, or - for standard output (default: a new file in DATA_DIR/exports/)"
 FORMATS = ("text", "docx", "csv", "png")
 T = TypeVar("T")
 
@@ -53,24 +63,45 @@ class CliError(Exception):
 
 def run_cli(argv: list[str]) -> int:
     """Run one subcommand; `argv` starts with its name (e.g. ["report", "--period", "2016"])."""
-    args = _parser().parse_args(argv)
+    return run_parsed(parser().parse_args(argv))
+
+
+def run_parsed(args: argparse.Namespace) -> int:
+    """Run the subcommand `args` names. A reader that stops early (`| head`) ends the
+    output quietly: no traceback, and nothing more is written to the closed pipe."""
     try:
         settings = load_settings(console=True, data_dir=args.data_dir)
         return int(args.run(args, settings))
     except (CliError, SettingsError, StorageError, ChecklistError, PeriodError) as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not fail
+        return 1
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    """The one parser of `python -m bot`: the bot's own options and every subcommand, so
+    `python -m bot --help` lists them all."""
+    top = argparse.ArgumentParser(
         prog="python -m bot", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
-    commands = parser.add_subparsers(dest="command", required=True)
+    top.add_argument("--console", action="store_true", help="chat in this terminal, no token")
+    top.add_argument(
+        "--webhook", action="store_true", help="receive updates by webhook (TELEGRAM_WEBHOOK_*)"
+    )
+    top.add_argument("--data-dir", help="data folder (default: $FOLLOWUP_DATA_DIR or ./data)")
+    top.add_argument("--as", dest="actor",
+                     help="with --console: act as this user (their role applies)")  # fmt: skip
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    # SUPPRESS: an option left out after the command keeps the value given before it
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", help="data folder (default: $FOLLOWUP_DATA_DIR or ./data)")
-    common.add_argument("--as", dest="actor", help="your user id, recorded in the audit log")
+    common.add_argument("--data-dir", default=argparse.SUPPRESS,
+                        help="data folder (default: $FOLLOWUP_DATA_DIR or ./data)")  # fmt: skip
+    common.add_argument("--as", dest="actor", default=argparse.SUPPRESS,
+                        help="your user id in the bot, recorded in the audit log")  # fmt: skip
 
     report = commands.add_parser("report", parents=[common], help="the standardised report")
     report.add_argument("--period", help='e.g. "2016", "last year", "March 2018 session"')
@@ -81,8 +112,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=FORMATS, default="text")
     report.add_argument("--chart-by", choices=("state", "month"), default="state")
     report.add_argument("--out", type=Path,
-                        help="file to write, or a folder: the file is then named for the "
-                        "period, mandate and State (default: standard output)")  # fmt: skip
+                        help="file to write, a folder (the file is then named for the period, "
+                        "mandate and State), or - for standard output (default: a new file in "
+                        "DATA_DIR/exports/)")  # fmt: skip
     report.add_argument("--confidential", action="store_true",
                         help="include names of victims (admins only, audit-logged)")  # fmt: skip
     report.set_defaults(run=_report)
@@ -97,13 +129,13 @@ def _parser() -> argparse.ArgumentParser:
     load.set_defaults(run=_import)
 
     export = commands.add_parser("export", parents=[common], help="everything as JSON")
-    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    export.add_argument("--out", type=Path, help=OUT_HELP)
     export.add_argument("--confidential", action="store_true",
                         help="include names of victims (admins only, audit-logged)")  # fmt: skip
     export.set_defaults(run=_export)
 
     snapshot = commands.add_parser("backup", parents=[common], help="snapshot the data folder")
-    snapshot.add_argument("--out", type=Path, help="archive (default: followup-backup-*.tar.gz)")
+    snapshot.add_argument("--out", type=Path, help=OUT_HELP)
     snapshot.set_defaults(run=_backup)
 
     restore = commands.add_parser("restore", parents=[common], help="restore a snapshot")
@@ -116,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1, help="same seed, same data (default 1)")
     demo.add_argument("--today", help="the data's last day (default: today)")
     demo.set_defaults(run=_demo)
-    return parser
+    return top
 
 
 # ---- commands --------------------------------------------------------------------------
@@ -133,8 +165,6 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         period = Period(RECORD_START, today, f"{who}: the whole record to {today.isoformat()}")
     else:
         period = _period(args, today, settings.timezone)
-    if args.format in ("docx", "png") and args.out is None:
-        raise CliError(f"--format {args.format} needs --out FILE (or a folder)")
     registry = Registry.from_folder()
     with _repository(settings) as repo:
         actor = _actor(args, repo, confidential=args.confidential)
@@ -148,9 +178,14 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         )  # fmt: skip
         if report.confidential:
             record_confidential_request(repo, report, actor=actor, via="cli")
+    # Named for what it holds (period, mandate, State; CONFIDENTIAL when it names victims);
+    # the text summary is for reading: on screen unless --out names a file or folder.
+    name = file_stem(report) + _SUFFIXES[args.format]
     out = args.out
-    if out is not None and out.is_dir():  # a folder: the file is named for what it holds
-        out = out / (file_stem(report) + _SUFFIXES[args.format])
+    if out is not None and str(out) != "-" and out.is_dir():
+        out = out / name
+    else:
+        out = _destination(out, settings, name, screen=args.format == "text")
     _write(out, lambda stream: _render(report, args.format, args.chart_by, stream))
     if out is not None:
         print(f"Wrote {out} ({report.label})", file=sys.stderr)
@@ -210,14 +245,17 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     from workflows.export import export_json
 
     registry = Registry.from_folder()
+    now = datetime.now(UTC)
+    variant = "-CONFIDENTIAL" if args.confidential else ""
+    out = _destination(args.out, settings, f"export{variant}-{now:%Y%m%dT%H%M%SZ}.json")
     with _repository(settings) as repo:
         actor = _actor(args, repo, confidential=args.confidential)
-        count = _write(args.out, lambda stream: export_json(
-            repo, stream, registry=registry, actor=actor, now=datetime.now(UTC),
+        count = _write(out, lambda stream: export_json(
+            repo, stream, registry=registry, actor=actor, now=now,
             confidential=args.confidential,
         ))  # fmt: skip
-    if args.out is not None:
-        print(f"Exported {count} cases to {args.out}", file=sys.stderr)
+    if out is not None:
+        print(f"Exported {count} cases to {out}", file=sys.stderr)
     return 0
 
 
@@ -225,7 +263,10 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
     from workflows.export import backup
 
     now = datetime.now(UTC)
-    target = args.out or Path(f"followup-backup-{now:%Y%m%dT%H%M%SZ}.tar.gz")
+    if args.out is not None and str(args.out) == "-":
+        raise CliError("a backup is written to a file: give --out FILE or leave it out")
+    target = _destination(args.out, settings, f"followup-backup-{now:%Y%m%dT%H%M%SZ}.tar.gz")
+    assert target is not None
     with _repository(settings) as repo:
         info = backup(repo, target, now=now)
         detail = {"files": info.files, "cases": info.cases, "bytes": info.size}
@@ -237,7 +278,7 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
 def _restore(args: argparse.Namespace, settings: Settings) -> int:
     from workflows.export import RestoreError, restore
 
-    actor = args.actor or _login()
+    actor = getattr(args, "actor", None) or _login()
     try:
         cases = restore(args.archive, settings.data_dir, actor=actor, force=args.force)
     except RestoreError as exc:
@@ -258,7 +299,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
             raise CliError(str(exc)) from exc
     try:
         summary = write_demo(settings.data_dir, years=args.years, seed=args.seed, today=today,
-                             actor=args.actor or _login())  # fmt: skip
+                             actor=getattr(args, "actor", None) or _login())  # fmt: skip
     except (DemoError, ValueError) as exc:
         raise CliError(str(exc)) from exc
     print(f"{summary.line()} Written to {settings.data_dir}.")
@@ -286,13 +327,17 @@ def _login() -> str:
 
 
 def _actor(args: argparse.Namespace, repo: TinyDBRepository, confidential: bool = False) -> str:
-    """Who is acting, for the audit log; a confidential variant needs a named admin."""
+    """Who is acting, for the audit log: `--as` must name a user of the bot; a confidential
+    variant needs an admin."""
+    actor = getattr(args, "actor", None)
+    user = repo.get_user(actor) if actor else None
+    if actor and user is None:
+        raise CliError(f"--as {actor}: no such user in this data folder (see /users)")
     if not confidential:
-        return args.actor or _login()
-    user = repo.get_user(args.actor) if args.actor else None
+        return actor or _login()
     if user is None or user.get("role") != "admin":
         raise CliError("--confidential needs --as USER_ID of an admin of the bot")
-    return str(args.actor)
+    return str(actor)
 
 
 def _period(args: argparse.Namespace, today: date, tz: str) -> Period:
@@ -326,6 +371,21 @@ def _state(text: str) -> str:
         close = ", ".join(a.name for a in suggest_states(text)) or "none"
         raise CliError(f"--state {text!r} is not a State I know (close: {close})")
     return state.code
+
+
+def _destination(
+    out: Path | None, settings: Settings, name: str, screen: bool = False
+) -> Path | None:
+    """Where an output goes: the file --out names; standard output for `--out -` (or, for
+    what is meant to be read on screen, no --out); otherwise `name` in the data folder's
+    owner-only exports/ folder, so case data never lands wherever the command was run."""
+    if out is not None:
+        return None if str(out) == "-" else out
+    if screen:
+        return None
+    folder = settings.data_dir.absolute() / EXPORTS_DIR
+    make_private_dirs(folder)
+    return folder / name
 
 
 def _write(out: Path | None, write: Callable[[BinaryIO], T]) -> T:

@@ -2,10 +2,12 @@
 
 For trying the bot with no token, for demos, and for scripted tests: it reads one
 message per line from standard input, so a whole conversation can be piped in.
-Buttons are printed numbered; typing a number taps that button. `/file PATH` sends
-a document, as attaching one would on Telegram, through the same file policy (type by
-extension and content, size limit; see `bot.filetypes`). Files the bot sends (reports,
-exports) are written to the current folder, owner-only.
+Buttons are printed numbered, across every message of one answer (three reminders printed
+together number their buttons 1-12, each its own); typing a number taps that button.
+`/file PATH` sends a document, as attaching one would on Telegram, through the same file
+policy (type by extension and content, size limit; see `bot.filetypes`). Files the bot
+sends (reports, exports) are written to the data folder's owner-only exports/ folder and
+their path printed. `--as USER_ID` acts as that user of the bot: their role applies.
 
 What is printed comes from stored text that anyone with access typed, so control
 characters are shown escaped: an answer holding a terminal escape sequence cannot clear
@@ -23,10 +25,11 @@ from typing import TextIO
 
 from bot.filetypes import DEFAULT_TYPES, FilePolicy, clean_name, identify
 from bot.terminal import printable
-from storage.atomic import atomic_write_bytes
+from storage.atomic import atomic_write_bytes, make_private_dirs
 from storage.files import store_file
 from storage.repository import ReadFailed, Repository, StorageError
 from workflows.conversation import Chat, Conversation
+from workflows.export import EXPORTS_DIR
 from workflows.views import Attachment, Button, Reply
 
 CONSOLE_USER = "console"
@@ -45,12 +48,19 @@ def ensure_console_user(repo: Repository) -> None:
 
 class Console:
     def __init__(
-        self, conversation: Conversation, out: TextIO, policy: FilePolicy = _DEFAULT_POLICY
+        self,
+        conversation: Conversation,
+        out: TextIO,
+        policy: FilePolicy = _DEFAULT_POLICY,
+        *,
+        user_id: str | None = None,
+        exports: Path | None = None,
     ) -> None:
         self.conversation = conversation
         self.out = out
         self.policy = policy
-        self.chat = Chat(user_id=CONSOLE_USER, private=True)
+        self.chat = Chat(user_id=user_id or CONSOLE_USER, private=True)
+        self.exports = exports or Path(conversation.repo.files_dir()).parent / EXPORTS_DIR
         self.buttons: list[Button] = []
 
     def run(self, lines: Iterable[str], interactive: bool) -> None:
@@ -73,7 +83,7 @@ class Console:
         alerts = self.conversation.alerts
         shown = []
         try:
-            mine = [o for o in alerts.pending() if o.to == CONSOLE_USER]
+            mine = [o for o in alerts.pending() if o.to == self.chat.user_id]
         except StorageError as exc:
             return [Reply(f"Reminders could not be read: {exc}", error=True)]
         for outgoing in mine:
@@ -124,36 +134,41 @@ class Console:
         assert kind is not None
         files_dir = self.conversation.repo.files_dir()
         now = self.conversation.service.clock.now()
-        meta = store_file(files_dir, name, data, kind.mime, CONSOLE_USER, now)
+        meta = store_file(files_dir, name, data, kind.mime, self.chat.user_id, now)
         return self.conversation.file(self.chat, meta)
 
     def _print(self, replies: list[Reply]) -> None:
+        """Buttons are numbered on from one message to the next, so each printed message's
+        numbers are its own; a new answer starts again from 1."""
+        buttons: list[Button] = []
         for reply in replies:
-            self.out.write(printable(render(reply)) + "\n")
+            self.out.write(printable(render(reply, first=len(buttons) + 1)) + "\n")
+            buttons += reply.buttons
             for attachment in reply.files:
                 self.out.write(printable(f"  saved {self._save(attachment)}") + "\n")
             self.out.write("\n")
-        self.buttons = replies[-1].buttons if replies else []
+        self.buttons = buttons
         self.out.flush()
 
     def _save(self, attachment: Attachment) -> Path:
-        """Files (reports, exports) go to the current folder, readable by the owner only.
+        """Files (reports, exports) go to the data folder's exports/ folder, owner-only.
 
         Written to a new owner-only file beside the target, then renamed over it: an
         existing file's looser permissions are not kept, and an existing symbolic link is
         replaced, never written through (it could point anywhere)."""
         name = clean_name(PurePath(attachment.name).name) or "download"
-        path = Path.cwd() / name
+        make_private_dirs(self.exports)
+        path = self.exports / name
         atomic_write_bytes(path, attachment.data)
         return path
 
 
-def render(reply: Reply) -> str:
+def render(reply: Reply, first: int = 1) -> str:
     lines = []
     if reply.title:
         lines += [f"== {reply.title} =="]
     lines.append(reply.text)
-    lines += [f"  [{n}] {b.label}" for n, b in enumerate(reply.buttons, start=1)]
+    lines += [f"  [{n}] {b.label}" for n, b in enumerate(reply.buttons, start=first)]
     return "\n".join(lines)
 
 

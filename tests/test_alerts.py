@@ -135,11 +135,14 @@ def test_digest_lists_overdue_and_upcoming_by_owner(conversation: Conversation) 
     say(conversation, Chat("3"), "/new", "#Communication", "#AL", "Burundi", "18 March 2017",
         "WGAD", "#AL BDI 2/2017", "Another", "/skip", "/skip", "#Save")  # fmt: skip
     digest = say(conversation, Chat("1"), "/digest")
-    assert "Overdue (3):" in digest.text and "1 day overdue" in digest.text
-    assert "UA BDI 1/2017: Publish the letter" in digest.text
-    assert "Owner 2:" in digest.text and "UA BDI 1/2017: Reply due" in digest.text
-    assert "Due in the next 7 days (2):" in digest.text
-    assert "Owner 3:" in digest.text and "AL BDI 2/2017: Reply due" in digest.text
+    # UA of 15 March (owner 2): early check 22 March, reply and publication 14 May: 3 overdue;
+    # AL of 18 March (owner 3): reply and publication 17 May: 2 due this week
+    assert digest.text.startswith("Overdue: 3 · due in the next 7 days: 2")
+    assert "user 2: 3 overdue, 0 due soon" in digest.text and "1 day overdue" in digest.text
+    assert "UA BDI 1/2017: Reply due from the addressee, 1 day overdue" in digest.text
+    assert "user 3: 0 overdue, 2 due soon" in digest.text
+    assert "AL BDI 2/2017: Reply due from the addressee, due Wed 17 May 2017" in digest.text
+    assert [f.name for f in digest.files] == ["digest-2017-05-15.xlsx"]
     assert conversation.text(Chat("2"), "/digest")[-1].error
     assert conversation.text(Chat("2"), "/digest on")[-1].error  # officers see their own only
     say(conversation, Chat("4"), "/digest on")
@@ -152,8 +155,12 @@ def test_admin_overrides_a_rule_per_mandate_and_reminders_move(
     case = log_communication(conversation)  # WGAD and SR HRDs; reply due 14 May
     admin = Chat("1")
     assert conversation.text(Chat("2"), "/rules WGAD reply_days 90")[-1].error
-    assert "reply_days is now 90" in say(conversation, admin, "/rules WGAD reply_days 90").text
-    assert "WGAD: reply_days = 90" in say(conversation, admin, "/rules").text
+    changed = say(conversation, admin, "/rules WGAD reply_days 90").text
+    assert changed.startswith("WGAD: reply due 90 days after the letter is sent (reply_days)")
+    assert (
+        "WGAD:\n  • reply due 90 days after the letter is sent"
+        in say(conversation, admin, "/rules").text
+    )
     moved = conversation.repo.get_case(case["id"])
     assert moved["next_due"] == "2017-03-22"  # the urgent early check is unchanged
     rules = [o.reply.text.split(":")[0] for o in conversation.alerts.pending()]

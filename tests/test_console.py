@@ -37,8 +37,8 @@ def run_console(data_dir: Path, lines: list[str]) -> str:
 def test_piped_console_logs_a_communication_and_a_visit(tmp_path: Path) -> None:
     out = run_console(tmp_path / "data", COMMUNICATION + VISIT + ["/cases"])
     assert out.count("Checklist saved.") == 2
-    assert "AL BDI 1/2017 · open" in out
-    assert "Visit to Honduras (SR HRDs) · open" in out
+    assert "AL BDI 1/2017 · Burundi · Sun 14 May 2017, " in out  # real clock: days vary
+    assert "Visit to Honduras (SR HRDs) · Wed 3 Jan 2018, " in out
     assert "Saved: A <b>test</b> & more" in out
 
 

@@ -10,10 +10,36 @@ from workflows.access import ROLES
 from workflows.cases import CaseService
 from workflows.deadlines import Rules
 from workflows.mandates import match_mandate
-from workflows.views import Reply
+from workflows.text import fold
+from workflows.views import Button, Reply
 
-USAGE = "Use /grant USER_ID ROLE (admin, officer or viewer), /revoke USER_ID or /users."
-RULE_USAGE = "Use /rules MANDATE SETTING NUMBER, e.g. /rules WGAD reply_days 90 (0 resets)."
+USAGE = {
+    "grant": "Use /grant USER_ID ROLE [NAME] (admin, officer or viewer): /grant 123456 officer Ana",
+    "revoke": "Use /revoke USER_ID, e.g. /revoke 123456.",
+    "users": "Use /users to see who has access.",
+    "rules": "Use /rules to see the rules, or /rules MANDATE SETTING NUMBER to change one for a "
+    "mandate, e.g. /rules WGAD reply_days 90 (0 goes back to the default).",
+}
+RULE_USAGE = USAGE["rules"]
+#: Each rule in plain words; {n} is its number.
+RULE_WORDS = {
+    "reply_days": "reply due {n} days after the letter is sent",
+    "urgent_check_days": "early check on an urgent appeal {n} days after it is sent",
+    "followup_letter_after_days": "follow-up letter suggested {n} days after the reply was due",
+    "letter_publication_after_days": "letter published {n} days after the reply period ends",
+    "reply_publication_after_days": "a public reply published {n} days after it is received",
+    "non_cooperation_count": "persistent non-cooperation after {n} unanswered letters in a row",
+    "no_response_months": "reminder when a visit request has no response after {n} months",
+    "report_months": "visit report due at the Council {n} months after the visit",
+    "short_notice_days": "civil society notice shorter than {n} days is flagged",
+    "recommendations_months": "follow-up on recommendations {n} months after the visit",
+    "repeat_after_days": "a reminder is repeated after {n} days",
+    "then_every_days": "then every {n} days until recorded, snoozed or dismissed",
+}
+#: How many mandates a "did you mean" offers.
+MAX_GUESSES = 4
+#: The admin's session key holding a rule change waiting for "Yes" (a "did you mean").
+PENDING = "rule_change"
 #: Settings that may differ per mandate (the reminder ladder stays the same for everyone).
 PER_MANDATE = tuple(
     f.name for f in fields(Rules) if f.name not in ("repeat_after_days", "then_every_days")
@@ -27,17 +53,19 @@ def admin_command(service: CaseService, actor: str, name: str, args: list[str]) 
             return _show_rules(service)
         case "rules", [*mandate, setting, number] if mandate and number.isascii():
             return _set_rule(service, actor, " ".join(mandate), setting, number)
-        case "grant", [user_id, role] if role.lower() in ROLES:
+        case "rules", _:
+            return Reply(RULE_USAGE, error=True)
+        case "grant", [user_id, role, *person] if role.lower() in ROLES:
             if problem := user_id_problem(user_id):
                 return Reply(problem, error=True)
-            return _grant(repo, actor, user_id, role.lower())
+            return _grant(repo, actor, user_id, role.lower(), " ".join(person)[:80])
         case "revoke", [user_id]:
             if problem := user_id_problem(user_id):
                 return Reply(problem, error=True)
             return _revoke(repo, actor, user_id)
         case "users", []:
             return _users(repo)
-    return Reply(USAGE, error=True)
+    return Reply(USAGE.get(name, USAGE["grant"]), error=True)
 
 
 def user_id_problem(text: str) -> str | None:
@@ -69,13 +97,14 @@ def _last_admin(user_id: str, actor: str) -> Reply:
     )
 
 
-def _grant(repo: Repository, actor: str, user_id: str, role: str) -> Reply:
+def _grant(repo: Repository, actor: str, user_id: str, role: str, name: str) -> Reply:
+    """Give a role; a name given here (or later by Telegram) is what the digest shows."""
     existing = repo.get_user(user_id) or {"id": user_id}
     previous = existing.get("role")
     if previous == "admin" and role != "admin" and _is_last_admin(repo, user_id):
         return _last_admin(user_id, actor)
-    repo.put_user({**existing, "role": role}, actor=actor)
-    if previous == role:
+    repo.put_user({**existing, "role": role, **({"name": name} if name else {})}, actor=actor)
+    if previous == role and not name:
         return Reply(f"User {user_id} already is {role}.")
     return Reply(f"User {user_id} is now {role}" + (f" (was {previous})." if previous else "."))
 
@@ -92,34 +121,82 @@ def _revoke(repo: Repository, actor: str, user_id: str) -> Reply:
     )
 
 
+def _in_words(setting: str, value: object) -> str:
+    number = ", then ".join(map(str, value)) if isinstance(value, tuple | list) else value
+    return RULE_WORDS.get(setting, setting + " {n}").format(n=number) + f" ({setting})"
+
+
 def _show_rules(service: CaseService) -> Reply:
-    lines = [f"{k} = {v}" for k, v in asdict(service.rules).items()]
+    lines = [f"• {_in_words(k, v)}" for k, v in asdict(service.rules).items()]
     overrides = service.repo.get_setting("deadline_overrides", {})
-    lines += [
-        f"{m}: {k} = {v}" for m, values in sorted(overrides.items()) for k, v in values.items()
-    ]
+    for mandate, values in sorted(overrides.items()):
+        lines.append(f"{mandate}:")
+        lines += [f"  • {_in_words(k, v)}" for k, v in sorted(values.items())]
     return Reply("\n".join(lines), title="Deadline rules (defaults, then per mandate)")
 
 
 def _set_rule(service: CaseService, actor: str, mandate: str, setting: str, number: str) -> Reply:
-    found = match_mandate(mandate)
-    if len(found) != 1:
-        return Reply(f"I need exactly one mandate, e.g. WGAD. {RULE_USAGE}", error=True)
+    """Change one mandate's rule only when the mandate is named exactly (short name or title);
+    otherwise ask "did you mean ...?" and keep the change until the admin taps Yes."""
     if setting not in PER_MANDATE or not number.isdigit() or int(number) > 3650:
         return Reply(f"Settings: {', '.join(PER_MANDATE)}. {RULE_USAGE}", error=True)
-    short = found[0].short_name
+    found = match_mandate(mandate)
+    if not found:
+        return Reply(f"No mandate is called {mandate!r}. {RULE_USAGE}", error=True)
+    typed = fold(" ".join(mandate.split()))
+    exact = [m for m in found if typed in (fold(m.short_name), fold(m.title))]
+    if len(exact) == 1:
+        return apply_rule(service, actor, exact[0].short_name, setting, int(number))
+    candidates = [m.short_name for m in found[:MAX_GUESSES]]
+    pending = {"mandates": candidates, "setting": setting, "number": int(number)}
+    service.repo.put_session(actor, {PENDING: pending})
+    change = _in_words(setting, int(number)) if int(number) else f"{setting} back to the default"
+    return Reply(
+        f"No mandate is called exactly {mandate!r}. Did you mean one of these? Nothing is "
+        f"changed until you choose. The change: {change}.",
+        buttons=[
+            *(
+                Button(f"Yes: {m.short_name} ({m.title})"[:60], f"ru:{n}")
+                for n, m in enumerate(found[:MAX_GUESSES])
+            ),
+            Button("No, change nothing", "ru:no"),
+        ],
+        error=True,
+    )
+
+
+def confirm_rule(service: CaseService, actor: str, choice: str) -> Reply:
+    """The admin's answer to "did you mean ...?": apply the chosen mandate's change, once."""
+    session = service.repo.get_session(actor) or {}
+    pending = session.get(PENDING)
+    if not pending:
+        return Reply("That question is out of date; nothing was changed.", error=True)
+    service.repo.put_session(actor, None)
+    candidates = pending["mandates"]
+    if not choice.isdigit() or int(choice) >= len(candidates):
+        return Reply("Nothing was changed.")
+    return apply_rule(service, actor, candidates[int(choice)], pending["setting"],
+                      int(pending["number"]))  # fmt: skip
+
+
+def apply_rule(service: CaseService, actor: str, short: str, setting: str, number: int) -> Reply:
+    """Set (or reset, with 0) one mandate's rule; audited with the value before and after
+    (and the settings change itself is audited by the repository)."""
     overrides = dict(service.repo.get_setting("deadline_overrides", {}))
+    before = overrides.get(short, {}).get(setting)
     values = {k: v for k, v in overrides.get(short, {}).items() if k != setting}
-    if int(number):
-        values[setting] = int(number)
+    if number:
+        values[setting] = number
     overrides = (
         {**overrides, short: values}
         if values
         else {m: v for m, v in overrides.items() if m != short}
     )
+    detail = {"mandate": short, "setting": setting, "before": before, "after": number or None}
+    service.repo.audit(actor=actor, action="rule_changed", target=short, detail=detail)
     service.set_overrides(overrides, actor)
-    shown = number if int(number) else "the default"
-    return Reply(f"{short}: {setting} is now {shown}; reminder dates recomputed.")
+    shown = _in_words(setting, number) if number else f"{setting} is back to the default"
+    return Reply(f"{short}: {shown}. Reminder dates recomputed.")
 
 
 def _users(repo: Repository) -> Reply:

@@ -10,6 +10,7 @@ daily digest still lists the item, so nothing falls through.
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,10 +23,20 @@ from workflows.actors import display_name
 from workflows.cases import CaseService
 from workflows.dates import format_date
 from workflows.deadlines import Deadline, deadlines, non_cooperating_states
-from workflows.views import Button, Reply
+from workflows.report.sheets import write_xlsx_table
+from workflows.views import Attachment, Button, Reply
 
 SNOOZE_DAYS = 7
 DIGEST_HORIZON_DAYS = 7
+#: Items more than this many days overdue are counted in the chat, not listed.
+OLD_DAYS = 365
+#: How many of each owner's most urgent items the chat names.
+PER_OWNER = 3
+#: The digest's text stays one Telegram message (4096); every item is in the spreadsheet.
+DIGEST_MAX_CHARS = 3800
+#: How many non-cooperating States (and damaged files) the digest names; the rest are counted.
+NAMED_STATES = 10
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Which checklist records what a rule is waiting for, for the reminder's first button.
 RECORD_BUTTON = {
     "reply": ("Reply received", "communication_reply"),
@@ -178,23 +189,29 @@ class AlertService:
         horizon = today + timedelta(days=DIGEST_HORIZON_DAYS)
         cases = self._cases_with("next_due", horizon)
         overdue, soon = reminders.upcoming(cases, today, DIGEST_HORIZON_DAYS, self.rules_of)
-        lines = [
-            *_grouped("Overdue", overdue, today),
-            *_grouped("Due in the next 7 days", soon, today),
-        ]
+        names = user_names(self.repo.list_users())
+        lines = digest_lines(overdue, soon, today, names)
         flagged = non_cooperating_states(self.repo.iter_cases(), today, self.service.rules)
         if flagged:
             count = self.service.rules.non_cooperation_count
             lines.append(f"Persistent non-cooperation (no reply to the last {count} letters):")
             lines += [
                 f"  {display_name({'code': code, 'kind': 'state'})} ({code}): {', '.join(refs)}"
-                for code, refs in sorted(flagged.items())
+                for code, refs in sorted(flagged.items())[:NAMED_STATES]
             ]
+            if len(flagged) > NAMED_STATES:
+                lines.append(f"  and {len(flagged) - NAMED_STATES} more States")
         if damaged := self.repo.quarantined():
             lines.append("Damaged files set aside in the data folder's quarantine/ folder:")
-            lines += [f"  {name}" for name in damaged]
-        text = "\n".join(lines) or "Nothing overdue and nothing due in the next 7 days."
-        return Reply(text, title=f"Digest · {format_date(today)}")
+            lines += [f"  {name}" for name in damaged[:NAMED_STATES]]
+            if len(damaged) > NAMED_STATES:
+                lines.append(f"  and {len(damaged) - NAMED_STATES} more")
+        text = _fit("\n".join(lines), DIGEST_MAX_CHARS)
+        title = f"Digest · {format_date(today)}"
+        if not overdue and not soon:
+            return Reply(text, title=title)
+        sheet = digest_sheet([*overdue, *soon], today, names)
+        return Reply(text, title=title, files=[sheet])
 
     def digest_recipients(self) -> list[str]:
         """Admins and anyone who opted in (/digest on)."""
@@ -273,19 +290,73 @@ def _describe(case: Mapping[str, Any]) -> str:
     return case["label"]
 
 
-def _grouped(
-    heading: str, items: list[tuple[Mapping[str, Any], Deadline]], today: date
+def user_names(users: list[dict[str, Any]]) -> dict[str, str]:
+    """Each user's name as the digest shows it: the name in their record, else their id."""
+    return {u["id"]: str(u.get("name") or f"user {u['id']}") for u in users}
+
+
+Item = tuple[Mapping[str, Any], Deadline]
+
+
+def digest_lines(
+    overdue: list[Item], soon: list[Item], today: date, names: Mapping[str, str]
 ) -> list[str]:
-    if not items:
-        return []
-    lines = [f"{heading} ({len(items)}):"]
-    by_owner: dict[str, list[str]] = {}
-    for case, deadline in sorted(items, key=lambda item: item[1].due):
-        days = (today - deadline.due).days
-        timing = _overdue(days) if days > 0 else f"due {format_date(deadline.due)}"
-        by_owner.setdefault(case["owner"], []).append(
-            f"    • {case['label']}: {deadline.title}, {timing}"
-        )
-    for owner, entries in sorted(by_owner.items()):
-        lines += [f"  Owner {owner}:", *entries]
+    """Totals, then per owner (by name, most loaded first) the few most urgent items. Items
+    more than a year overdue are counted, not listed: the spreadsheet has every one."""
+    if not overdue and not soon:
+        return ["Nothing overdue and nothing due in the next 7 days."]
+    old = sum(1 for _, d in overdue if (today - d.due).days > OLD_DAYS)
+    totals = f"Overdue: {len(overdue)}" + (f" ({old} more than a year overdue)" if old else "")
+    lines = [f"{totals} · due in the next {DIGEST_HORIZON_DAYS} days: {len(soon)}",
+             "Every item is in the attached spreadsheet.", ""]  # fmt: skip
+    by_owner: dict[str, list[Item]] = {}
+    for item in [*overdue, *soon]:
+        by_owner.setdefault(str(item[0]["owner"]), []).append(item)
+    ranked = sorted(by_owner.items(), key=lambda kv: (-len(kv[1]), names.get(kv[0], kv[0])))
+    for owner, items in ranked:
+        late = [i for i in items if i[1].due <= today]
+        recent = sorted((i for i in items if (today - i[1].due).days <= OLD_DAYS),
+                        key=lambda i: abs((today - i[1].due).days))  # fmt: skip
+        old_here = len(items) - len(recent)
+        head = f"{names.get(owner, f'user {owner}')}: {len(late)} overdue, "
+        lines.append(head + f"{len(items) - len(late)} due soon")
+        for case, deadline in recent[:PER_OWNER]:
+            lines.append(f"  • {case['label']}: {deadline.title}, {_when(deadline.due, today)}")
+        if old_here:
+            lines.append(f"  • {old_here} more than a year overdue")
     return lines
+
+
+def _when(due: date, today: date) -> str:
+    days = (today - due).days
+    return _overdue(days) if days > 0 else f"due {format_date(due)}"
+
+
+def _fit(text: str, limit: int) -> str:
+    """Cut at a line end under `limit`, saying so: one chat message, the rest in the sheet."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit - 60)
+    return text[:cut] + "\n… more owners in the attached spreadsheet."
+
+
+DIGEST_COLUMNS = ("Owner", "Case", "Addressee or State", "Deadline", "Due", "Days overdue")
+
+
+def digest_sheet(items: list[Item], today: date, names: Mapping[str, str]) -> Attachment:
+    """Every item of the digest as a spreadsheet, most overdue first (formula-safe cells)."""
+    rows = [
+        (names.get(str(case["owner"]), str(case["owner"])), str(case["label"]),
+         _addressees(case), deadline.title, deadline.due.isoformat(),
+         max(0, (today - deadline.due).days))
+        for case, deadline in sorted(items, key=lambda item: item[1].due)
+    ]  # fmt: skip
+    stream = io.BytesIO()
+    write_xlsx_table("Digest", DIGEST_COLUMNS, rows, stream)
+    return Attachment(f"digest-{today.isoformat()}.xlsx", stream.getvalue(), XLSX)
+
+
+def _addressees(case: Mapping[str, Any]) -> str:
+    answers = case["runs"][0]["answers"] if case.get("runs") else {}
+    actors = answers.get("addressees") or ([answers["state"]] if answers.get("state") else [])
+    return ", ".join(display_name(a) for a in actors)

@@ -47,6 +47,8 @@ FOLLOWUP = "communication_followup"
 REPLY_CHECKLIST, CLOSURE_CHECKLIST = "communication_reply", "communication_closure"
 INTAKE = {"communication": "communication_intake", "visit": "visit_request"}
 KIND_LABELS = {"communication": "communication", "visit": "country visit"}
+#: The label of a deleted draft (status stays "draft", so reports and counts leave it out).
+DELETED_LABEL = "Deleted draft"
 
 
 @dataclass
@@ -262,6 +264,23 @@ class CaseService:
         previous, case["owner"] = case["owner"], owner
         self.save(case, actor, "assign", {"from": previous, "to": owner})
 
+    def discard_run(self, case: Case, index: int, actor: str) -> None:
+        """Drop an unfinished update or closure section started by mistake (never the
+        intake: a draft is deleted whole). The audit names the checklist, not its answers."""
+        run = case["runs"][index]
+        assert index > 0 and run["status"] != "done", "only unfinished later sections"
+        del case["runs"][index]
+        self.save(case, actor, "discard_checklist", {"checklist": run["checklist"], "run": index})
+
+    def delete_draft(self, case: Case, actor: str) -> None:
+        """A draft logged by mistake: its answers are removed and the case is marked deleted,
+        so it leaves every list and search; the file and its history stay for the audit."""
+        assert case["status"] == "draft", "only drafts are deleted"
+        case["runs"] = []
+        case["files"] = []
+        case["deleted"] = {"by": actor, "at": self.clock.now().isoformat(timespec="seconds")}
+        self.save(case, actor, "delete_draft", {})
+
     # ---- reading ------------------------------------------------------------------
     def checklist_of(self, run: dict[str, Any]) -> Checklist:
         """The version the run was started with, so answers are never orphaned."""
@@ -422,6 +441,9 @@ def derive(case: Case, registry: Registry, rules: Rules) -> None:
 
 
 def _label(case: Case) -> None:
+    if case.get("deleted"):
+        case["reference"], case["label"] = None, DELETED_LABEL
+        return
     answers: dict[str, Any] = case["runs"][0]["answers"] if case["runs"] else {}
     if case["kind"] == "communication":
         case["reference"] = answers.get("reference")

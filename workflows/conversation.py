@@ -18,13 +18,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.repository import Case
-from workflows import access, engine, standing
-from workflows.admin import admin_command, user_id_problem
-from workflows.alerts import AlertService
+from workflows import access, due, engine, listing, standing
+from workflows.admin import admin_command, confirm_rule, user_id_problem
+from workflows.alerts import AlertService, user_names
 from workflows.cases import INTAKE, CaseService
 from workflows.reporting import ReportChat
-from workflows.search import find_case
-from workflows.views import Button, Reply, case_card, case_list, question_reply, review_reply
+from workflows.search import find_case, lookup
+from workflows.views import (
+    Button,
+    Reply,
+    case_card,
+    case_list,
+    confirm,
+    edit_menu,
+    question_reply,
+    review_reply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +41,12 @@ COMMANDS = (
     ("start", "welcome and your role"),
     ("help", "what the bot can do"),
     ("new", "log a communication or a country visit"),
-    ("cases", "your open cases"),
-    ("case", "open a case: /case REF"),
+    ("cases", "open cases, most urgent first; /cases overdue, mine, visits or Burundi"),
+    ("case", "open a case: /case AL BDI 2/2017, /case Honduras 2019"),
     ("resume", "show again the question you were on"),
     ("back", "go back one question"),
     ("skip", "skip an optional question"),
-    ("cancel", "leave the checklist (answers are kept)"),
+    ("cancel", "leave the checklist (answers are kept; Continue on the card goes on)"),
     ("report", "the follow-up report; /report state Burundi for a State"),
     ("find", "find cases: /find Burundi, /find reprisal"),
     ("digest", "what is overdue or due this week; /digest on|off to get it daily"),
@@ -45,7 +54,7 @@ COMMANDS = (
     ("standing", "standing invitations; /standing Türkiye 1 March 2001 records one"),
 )
 ADMIN_COMMANDS = (
-    ("grant", "give access: /grant USER_ID admin|officer|viewer"),
+    ("grant", "give access: /grant USER_ID admin|officer|viewer [NAME]"),
     ("revoke", "remove access: /revoke USER_ID"),
     ("users", "who has access"),
     ("rules", "deadline rules; per mandate: /rules WGAD reply_days 90"),
@@ -54,6 +63,9 @@ ADMIN_COMMANDS = (
 _NUMBER = re.compile(r"[0-9]{1,4}")
 #: How many applied update ids a case remembers per user (re-deliveries come in a burst).
 RECENT_UPDATES = 50
+_KEPT = "Its answers are kept: open the case (/case or /cases) and tap Continue to go on."
+#: How many matches `/case` offers as buttons when it finds several.
+CHOICES = 6
 REFUSAL = "Sorry, this bot is only for authorised staff."
 STALE = "This question was already answered."
 
@@ -63,12 +75,15 @@ class Chat:
     """Who is talking, and where: confidential answers only ever go to private chats.
 
     `update_id` is the transport's increasing message number, if it has one (Telegram's
-    update_id): it lets a message delivered twice be recognised and applied once.
+    update_id): it lets a message delivered twice be recognised and applied once. `name` is
+    the person's name as the transport knows it (Telegram's first and last name): kept in
+    their user record if it has none, so the digest can say whose items are whose.
     """
 
     user_id: str
     private: bool = True
     update_id: int | None = None
+    name: str | None = None
 
 
 class Conversation:
@@ -81,7 +96,7 @@ class Conversation:
     # ---- entry points ---------------------------------------------------------------
     def text(self, chat: Chat, text: str) -> list[Reply]:
         with self.repo.locked():
-            user = self.repo.get_user(chat.user_id)
+            user = self._user(chat)
             if user is None:
                 return _refuse(chat)
             if (again := self.reports.replayed(user, chat.update_id, chat.private)) is not None:
@@ -92,12 +107,21 @@ class Conversation:
 
     def tap(self, chat: Chat, token: str) -> list[Reply]:
         with self.repo.locked():
-            user = self.repo.get_user(chat.user_id)
+            user = self._user(chat)
             if user is None:
                 return _refuse(chat)
             if (again := self.reports.replayed(user, chat.update_id, chat.private)) is not None:
                 return again
             return self._tap(chat, user, token)
+
+    def _user(self, chat: Chat) -> access.User | None:
+        """The user record, given the transport's name for them once if it has none."""
+        user = self.repo.get_user(chat.user_id)
+        name = " ".join((chat.name or "").split())[:80]
+        if user is not None and name and not user.get("name"):
+            user = {**user, "name": name}
+            self.repo.put_user(user, actor=chat.user_id)
+        return user
 
     def file(self, chat: Chat, meta: dict[str, Any]) -> list[Reply]:
         """A document the transport already stored under `repo.files_dir()`."""
@@ -147,13 +171,13 @@ class Conversation:
             case "new":
                 return [self._new_menu(user)]
             case "cases":
-                return [self._cases(user, 0)]
+                return [self._cases(chat, user, arg.strip(), 0)]
             case "case":
                 return self._open_reference(chat, user, arg.strip())
             case "resume":
                 return self._resume(chat, user)
             case "cancel":
-                return self._cancel(chat)
+                return self._cancel(chat, user)
             case "skip":
                 return self._answer(chat, user, engine.Skip())
             case "back":
@@ -193,34 +217,66 @@ class Conversation:
             ],
         )
 
-    def _cases(self, user: access.User, page: int) -> Reply:
-        entries = [
-            e
-            for e in self.repo.list_cases()
-            if e["status"] != "closed" and access.can_view(user, e)
-        ]
-        entries.sort(key=lambda e: (e["status"] != "draft", e["label"]))
-        return case_list(entries, page, "Open cases")
+    def _cases(self, chat: Chat, user: access.User, arg: str | None, page: int) -> Reply:
+        """`/cases [filter]` by urgency; a page tap (`arg` None) pages the last filter used,
+        kept in the session (a State's name would not fit in a button's 64 bytes)."""
+        session = self.repo.get_session(chat.user_id) or {}
+        if arg is None:
+            arg = str(session.get("cases") or "")
+        else:
+            self.repo.put_session(chat.user_id, {**session, "cases": arg})
+        today = self.service.today()
+        chosen = listing.select(self.repo.list_cases(), arg, user, today)
+        if isinstance(chosen, str):
+            return Reply(chosen, error=True)
+        entries, heading = chosen
+        names = user_names(self.repo.list_users())
+        return case_list(entries, page, heading,
+                         describe=lambda e: listing.line(e, today, names))  # fmt: skip
 
     def _open_reference(self, chat: Chat, user: access.User, reference: str) -> list[Reply]:
         if not reference:
             return [Reply("Which case? For example /case AL BDI 2/2017.", error=True)]
         case = find_case(self.repo, reference)
-        if case is None or not access.can_view(user, case):
-            return [Reply(f"No case {reference} that you can see. /cases lists yours.", error=True)]
-        return [self._card(chat, user, case)]
+        if case is not None and not case.get("deleted") and access.can_view(user, case):
+            return [self._card(chat, user, case)]
+        with self.repo.stepped_aside():  # reads every case, like /find
+            found = lookup(self.repo, reference, user, private_chat=chat.private,
+                           registry=self.service.registry)  # fmt: skip
+        if len(found) == 1 and (case := self.repo.get_case(found[0]["id"])) is not None:
+            return [self._card(chat, user, case)]
+        if not found:
+            return [Reply(f"No case {reference} that you can see. /cases lists yours; "
+                          "/case also finds a visit by State and mandate or year, e.g. "
+                          "/case Honduras 2019.", error=True)]  # fmt: skip
+        shown = found[:CHOICES]
+        more = f" The first {CHOICES} are here; /find {reference} lists all." * (
+            len(found) > CHOICES
+        )
+        buttons = [Button(e["label"][:40], f"c:{e['id']}") for e in shown]
+        return [Reply(f"{len(found)} cases match “{reference}”. Which one?{more}", buttons)]
 
     def _card(self, chat: Chat, user: access.User, case: Case) -> Reply:
         registry = self.service.registry
         links = self.service.links(case)
-        card = case_card(case, user, registry, chat.private, _next_step(case), links)
-        fact = standing.card_line(standing.invitations(self.repo), case)
-        card.text = f"{fact}\n{card.text}" if fact else card.text
+        rules = self.service.rules_of(case)
+        owner = self.repo.get_user(str(case["owner"])) or {}
+        card = case_card(case, user, registry, chat.private, due.next_step(case, rules), links,
+                         owner_name=str(owner.get("name") or ""))  # fmt: skip
+        facts = [
+            standing.card_line(standing.invitations(self.repo), case),
+            due.due_line(case, rules, self.service.today()),
+        ]
+        card.text = "\n".join([*(f for f in facts if f), card.text])
         return card
 
     def _resume(self, chat: Chat, user: access.User) -> list[Reply]:
         session = self.repo.get_session(chat.user_id) or {}
         case = self._session_case(user, session)
+        left = session.get("left")
+        if case is not None and isinstance(left, int) and 0 <= left < len(case["runs"]):
+            where = self._where(case, left)
+            return [Reply(f"You are not in a checklist: you left {where}. {_KEPT}")]
         if case is None or session.get("run") is None:
             return [Reply("You are not in a checklist. /cases lists your cases.")]
         return [
@@ -253,9 +309,23 @@ class Conversation:
         told = Reply(f"{case['label']} is now yours (handed over by {chat.user_id}).", to=new_owner)
         return [Reply(f"{case['label']} now belongs to {new_owner}; I am telling them."), told]
 
-    def _cancel(self, chat: Chat) -> list[Reply]:
-        self.repo.put_session(chat.user_id, None)
-        return [Reply("Left the checklist. Your answers are kept: /cases to continue later.")]
+    def _cancel(self, chat: Chat, user: access.User) -> list[Reply]:
+        """Leave the checklist (or a pending question). The session remembers what was left,
+        so /resume says the same thing about where the user is."""
+        session = self.repo.get_session(chat.user_id) or {}
+        case = self._session_case(user, session)
+        if case is None or session.get("run") is None:
+            self.repo.put_session(chat.user_id, None)
+            return [Reply("Nothing to leave: you are not in a checklist. /cases lists your cases.")]
+        self.repo.put_session(chat.user_id, {"case": case["id"], "left": session["run"]})
+        return [Reply(f"Left {self._where(case, session['run'])}. {_KEPT}")]
+
+    def _where(self, case: Case, index: int) -> str:
+        """ "“Reply received” on AL BDI 2/2017": a section of a case, as /cancel and /resume
+        name it."""
+        runs = case["runs"]
+        title = self.service.checklist_of(runs[index]).title if 0 <= index < len(runs) else ""
+        return f"“{title}” on {case['label']}" if title else case["label"]
 
     def _edit_number(self, chat: Chat, user: access.User, arg: str) -> list[Reply]:
         session = self.repo.get_session(chat.user_id) or {}
@@ -321,7 +391,8 @@ class Conversation:
         if step.finished:
             self.repo.put_session(chat.user_id, None)
             card = self._card(chat, user, case)
-            card.text = "\n".join([*step.notes, card.text])
+            promise = due.reminder_promise(case, self.service.rules_of(case), self.service.today())
+            card.text = "\n".join([*step.notes, *([promise] if promise else []), card.text])
             return card
         if step.question is None:
             shown = access.sees_confidential(user, case, chat.private)
@@ -334,7 +405,9 @@ class Conversation:
 
     def _session_case(self, user: access.User, session: dict[str, Any]) -> Case | None:
         case = self.repo.get_case(session["case"]) if session.get("case") else None
-        return case if case is not None and access.can_view(user, case) else None
+        if case is None or case.get("deleted") or not access.can_view(user, case):
+            return None
+        return case
 
     # ---- button taps ----------------------------------------------------------------
     def _tap(self, chat: Chat, user: access.User, token: str) -> list[Reply]:
@@ -342,16 +415,18 @@ class Conversation:
         if kind == "n":
             return self._create(chat, user, rest)
         if kind == "p":
-            return [self._cases(user, int(rest) if _NUMBER.fullmatch(rest) else 0)]
+            return [self._cases(chat, user, None, int(rest) if _NUMBER.fullmatch(rest) else 0)]
         if kind == "r":
             return self.reports.tap(user, rest, chat.private, chat.update_id)
+        if kind == "ru" and user["role"] == "admin":
+            return [confirm_rule(self.service, chat.user_id, rest)]
         if kind == "fp":
             query = (self.repo.get_session(chat.user_id) or {}).get("find", "")
             page = int(rest) if _NUMBER.fullmatch(rest) else 0
             return [self.reports.find(user, query, page, chat.private)]
         parts = rest.split(":", 3)
         case = self.repo.get_case(parts[0]) if parts[0] else None
-        if case is None or not access.can_view(user, case):
+        if case is None or case.get("deleted") or not access.can_view(user, case):
             return [Reply("That case is not available to you.", error=True)]
         if kind == "c":
             return [self._card(chat, user, case)]
@@ -367,6 +442,10 @@ class Conversation:
         if kind == "f":
             self.repo.put_session(chat.user_id, {"case": case["id"], "run": None, "attach": True})
             return [Reply(f"Send the file to attach to {case['label']} (PDF, Word or image).")]
+        if kind == "ed":
+            return [edit_menu(case, self.service.registry)]
+        if kind in ("dc", "dy", "dd", "dz"):
+            return self._discard(chat, user, case, kind, args)
         if kind == "z" and args:
             return [self.alerts.snooze(case, args[0], chat.user_id)]
         if kind == "x" and args:
@@ -385,6 +464,38 @@ class Conversation:
         if kind == "a" and len(args) == 3 and _is_current(run, args[1]):
             return self._step(chat, user, case, index, engine.Pick(args[2]))
         return [Reply(STALE, error=True), *self._resume_at(chat, user, case)]
+
+    def _discard(
+        self, chat: Chat, user: access.User, case: Case, kind: str, args: list[str]
+    ) -> list[Reply]:
+        """Discard an unfinished section or delete a draft: asked first (dc, dd), done on
+        Yes (dy, dz) by the owner or an admin (the caller checked `can_edit`), audited."""
+        cid = case["id"]
+        if kind in ("dd", "dz"):
+            if case["status"] != "draft":
+                return [Reply("Only a draft can be deleted; close the case instead.", error=True)]
+            if kind == "dd":
+                yes = Button("Yes, delete the draft", f"dz:{cid}")
+                return [confirm(f"Delete the draft {case['label']} and every answer in it?",
+                                yes, cid)]  # fmt: skip
+            self.service.delete_draft(case, chat.user_id)
+            self.repo.put_session(chat.user_id, None)
+            return [Reply("Draft deleted. /cases lists your cases.")]
+        index = int(args[0]) if args and _NUMBER.fullmatch(args[0]) else 0
+        run = case["runs"][index] if 0 < index < len(case["runs"]) else None
+        if run is None or run["status"] == "done":
+            return [Reply("That button is out of date.", error=True)]
+        title = self.service.checklist_of(run).title
+        if kind == "dc":
+            yes = Button("Yes, discard it", f"dy:{cid}:{index}:{run['checklist']}")
+            return [confirm(f"Discard the unfinished “{title}” and its answers?", yes, cid)]
+        if args[1:] != [run["checklist"]]:
+            return [Reply("That button is out of date.", error=True)]
+        self.service.discard_run(case, index, chat.user_id)
+        self.repo.put_session(chat.user_id, None)
+        card = self._card(chat, user, case)
+        card.text = f"Discarded “{title}”.\n{card.text}"
+        return [card]
 
     def _resume_at(self, chat: Chat, user: access.User, case: Case) -> list[Reply]:
         session = self.repo.get_session(chat.user_id) or {}
@@ -428,16 +539,6 @@ def _case_id_for(chat: Chat) -> str | None:
 
 def _is_current(run: dict[str, Any], qid: str) -> bool:
     return run["status"] == "in_progress" and run.get("position") == qid
-
-
-def _next_step(case: Case) -> str:
-    if case["status"] == "draft":
-        return "finish the first checklist (/resume)"
-    if case["status"] == "closed":
-        return "none, the case is closed"
-    if case["kind"] == "communication":
-        return "record a reply, a follow-up or the letter's publication, or close the case"
-    return "record the State's response, the visit or the report, or close the case"
 
 
 def _welcome(user: access.User) -> str:

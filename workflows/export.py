@@ -192,9 +192,16 @@ class _HashingReader:
         return self._digest.hexdigest()
 
 
+#: Where the command-line tools and the console write their outputs, inside the data folder.
+EXPORTS_DIR = "exports"
+
+
 def _data_files(root: Path) -> Iterator[tuple[str, Path]]:
-    """Every file of the folder but the lock and unfinished temp files, sorted."""
+    """Every file of the folder but the lock, unfinished temp files and exports/ (reports,
+    exports and earlier backups written there: a backup never holds the last one), sorted."""
     for folder, dirs, names in os.walk(root):
+        if Path(folder) == root and EXPORTS_DIR in dirs:
+            dirs.remove(EXPORTS_DIR)
         dirs.sort()
         for name in sorted(names):
             if name == LOCK_FILE or (name.startswith(".") and name.endswith(_TEMP_SUFFIX)):

@@ -61,7 +61,7 @@ def due_reminder(
     case: Mapping[str, Any], deadline: Deadline, today: date, rules: Rules
 ) -> Reminder | None:
     """The reminder to send today for one deadline, or None (met, dismissed, sent, not yet)."""
-    if not _active(case, deadline) or deadline.due > today:
+    if not is_active(case, deadline) or deadline.due > today:
         return None
     start = _ladder_start(case, deadline)
     if start > today:
@@ -83,7 +83,7 @@ def _ladder_start(case: Mapping[str, Any], deadline: Deadline) -> date:
     return deadline.due
 
 
-def _active(case: Mapping[str, Any], deadline: Deadline) -> bool:
+def is_active(case: Mapping[str, Any], deadline: Deadline) -> bool:
     dismissed = reminder_state(case)["dismissed"].get(deadline.rule)
     return not deadline.met and dismissed != deadline.due.isoformat()
 
@@ -97,7 +97,7 @@ def next_alert(case: Mapping[str, Any], rules: Rules) -> date | None:
     sent = reminder_state(case)["sent"]
     days: list[date] = []
     for deadline in deadlines(case, rules):
-        if not _active(case, deadline):
+        if not is_active(case, deadline):
             continue
         start = _ladder_start(case, deadline)
         prefix = _key(case, deadline, start, 0)[:-1]
@@ -109,7 +109,7 @@ def next_alert(case: Mapping[str, Any], rules: Rules) -> date | None:
 
 def next_due(case: Mapping[str, Any], rules: Rules) -> date | None:
     """The earliest unmet, undismissed deadline: what a digest might list."""
-    return min((d.due for d in deadlines(case, rules) if _active(case, d)), default=None)
+    return min((d.due for d in deadlines(case, rules) if is_active(case, d)), default=None)
 
 
 def sweep(cases: Iterable[Mapping[str, Any]], today: date, rules_of: RulesOf) -> list[Reminder]:
@@ -150,7 +150,7 @@ def upcoming(
     horizon = today + timedelta(days=days)
     for case in cases:
         for deadline in deadlines(case, rules_of(case)):
-            if not _active(case, deadline):
+            if not is_active(case, deadline):
                 continue
             if deadline.due <= today:
                 overdue.append((case, deadline))

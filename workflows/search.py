@@ -37,6 +37,8 @@ REPRISAL_WORDS = frozenset(
 SEARCHED_TYPES = frozenset({"text", "actor", "multi", "choice", "mandate"})
 MAX_QUERY = 200
 _WORD = re.compile(r"\w+")
+_YEAR = re.compile(r"(?:19[9]|20[0-9])[0-9]")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class CaseSource(Protocol):
@@ -50,12 +52,14 @@ def search(
     *,
     private_chat: bool = False,
     registry: Registry | None = None,
+    years: frozenset[int] = frozenset(),
 ) -> list[dict[str, Any]]:
     """Index entries (`storage.repository.INDEX_FIELDS`) of the matching cases the user may
-    see: open cases first, then by label. Ready for `views.case_list`."""
+    see: open cases first, then by label. Ready for `views.case_list`. With `years`, only
+    cases with a date (or reference) in one of those years."""
     query = " ".join(str(text).split())[:MAX_QUERY]
     words = _words(query)
-    if not words:
+    if not words and not years:
         return []
     registry = registry or _shipped_registry()
     cases = source.iter_cases() if hasattr(source, "iter_cases") else source
@@ -66,7 +70,12 @@ def search(
     state = resolve_state(query) if len(query) > 3 else None
     found = []
     for case in cases:
-        if not can_view(user, case):
+        if case.get("deleted") or not can_view(user, case):
+            continue
+        if years and not years & _years(case):
+            continue
+        if not words:
+            found.append({field: case.get(field) for field in INDEX_FIELDS})
             continue
         if reprisals:
             matched = is_reprisal(case)
@@ -80,6 +89,31 @@ def search(
         if matched:
             found.append({field: case.get(field) for field in INDEX_FIELDS})
     found.sort(key=lambda e: (e.get("status") == "closed", fold(str(e.get("label") or ""))))
+    return found
+
+
+def lookup(
+    source: CaseSource, text: str, user: User, *, private_chat: bool, registry: Registry
+) -> list[dict[str, Any]]:
+    """What `/case` finds when `text` is not a reference: a case by what people call it,
+    e.g. "Honduras 2019" or "HND SR HRDs" for a visit. A year (1990-2099) narrows to cases
+    with a date in it; the other words are matched as `/find` matches them."""
+    words = str(text).split()
+    years = frozenset(int(w) for w in words if _YEAR.fullmatch(w))
+    rest = " ".join(w for w in words if not _YEAR.fullmatch(w))
+    return search(source, rest, user, private_chat=private_chat, registry=registry, years=years)
+
+
+def _years(case: Case) -> set[int]:
+    """Years of every date answered in the case, and of its reference."""
+    found = set()
+    for run in case.get("runs") or []:
+        for value in run["answers"].values():
+            if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+                found.add(int(value[:4]))
+    reference = parse_reference(str(case.get("reference") or ""))
+    if reference is not None:
+        found.add(reference.year)
     return found
 
 

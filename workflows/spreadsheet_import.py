@@ -118,12 +118,13 @@ class ImportResult:
 
 
 def columns(registry: Registry) -> dict[str, list[tuple[str, str]]]:
-    """Importable columns per kind: (column, "Checklist: question label")."""
+    """Importable columns per kind: (column, "Checklist: question label", whether it is
+    required and the values allowed, for `import --columns`)."""
     found: dict[str, list[tuple[str, str]]] = {}
     for kind, checklist_ids in KINDS.items():
         found[kind] = [
-            (q.id, f"{c.title}: {q.label}")
-            for c in (registry.latest(cid) for cid in checklist_ids)
+            (q.id, f"{c.title}: {q.label}{_marks(q, first=position == 0)}")
+            for position, c in enumerate(registry.latest(cid) for cid in checklist_ids)
             for q in _importable(c)
         ]
     found["communication"] += [
@@ -131,6 +132,19 @@ def columns(registry: Registry) -> dict[str, list[tuple[str, str]]]:
         ("follows", "Link: the reference of the letter this one follows up"),
     ]
     return found
+
+
+def _marks(question: Any, first: bool) -> str:
+    """ " [required] (values: AL, UA, OL)": what a column needs. A later section's required
+    columns are needed only when the row fills that section; a question asked only after
+    certain answers is required only then."""
+    marks = ""
+    if question.required:
+        where = "" if first else " with this section"
+        marks = f" [required{where}{', when it applies' if question.when else ''}]"
+    if question.choices:
+        marks += " (values: " + ", ".join(c.value for c in question.choices) + ")"
+    return marks
 
 
 def _importable(checklist: Checklist) -> list[Any]:
@@ -403,12 +417,13 @@ def _build(
         raise RowError("group and follows are only for a communication")
     if case_kind not in KINDS:
         raise RowError("kind must be communication or visit")
+    problems: list[str] = []
     case_owner = values.pop("owner", owner or "").strip()
+    user = repo.get_user(case_owner) if case_owner else None
     if not case_owner:
-        raise RowError("no owner: fill the owner column or pass --owner")
-    user = repo.get_user(case_owner)
-    if user is None or user.get("role") not in OWNER_ROLES:
-        raise RowError(f"owner {case_owner} is not an officer or admin of the bot")
+        problems.append("no owner: fill the owner column or pass --owner")
+    elif user is None or user.get("role") not in OWNER_ROLES:
+        problems.append(f"owner {case_owner} is not an officer or admin of the bot")
     case: Case = {
         "id": repo.new_case_id(),
         "kind": case_kind,
@@ -421,7 +436,6 @@ def _build(
         "files": [],
     }
     names: dict[str, Any] = {}
-    problems: list[str] = []
     if case_kind == "visit":  # columns a row made for visit checklists version 1 lacks
         if not values.get("origin"):
             values["origin"] = "request"  # every visit was a request then
@@ -478,7 +492,10 @@ def _made_from(case: Case, registry: Registry) -> list[Case]:
 
 
 def _fill(checklist: Checklist, values: dict[str, str], ctx: AnswerContext) -> dict[str, Any]:
-    """Answer the checklist from the row exactly as the chat would, or raise RowError."""
+    """Answer the checklist from the row exactly as the chat would, or raise RowError with
+    every problem found: the first answer the chat would refuse stops the questions, and
+    every required column left empty after it (asked whatever the answers) is named too, so
+    a file needs one run per mistake, not one per missing column."""
     step = engine.start(checklist, ctx)
     used: set[str] = set()
     while step.question is not None:
@@ -486,18 +503,29 @@ def _fill(checklist: Checklist, values: dict[str, str], ctx: AnswerContext) -> d
         raw = values.get(question.id, "")
         if not raw:
             if question.required:
-                raise RowError(f"{question.id} is required ({question.label})")
+                problem = f"{question.id} is required ({question.label})"
+                raise RowError(_with_later(checklist, question.id, values, problem))
             step = engine.handle(checklist, step.run, engine.Skip(), ctx)
             continue
         used.add(question.id)
         try:
             step = _answer(checklist, step, raw, ctx)
         except RowError as exc:
-            raise RowError(f"{question.id}: {exc}") from None
+            problem = f"{question.id}: {str(exc).rstrip('.')}"
+            raise RowError(_with_later(checklist, question.id, values, problem)) from None
     ignored = sorted(set(values) - used)
     if ignored:
         raise RowError(f"{', '.join(ignored)}: does not apply given the other answers")
     return engine.handle(checklist, step.run, engine.Pick(engine.SAVE), ctx).run
+
+
+def _with_later(checklist: Checklist, failed: str, values: dict[str, str], first: str) -> str:
+    """The first problem, then each later required column that is empty and always asked."""
+    ids = [q.id for q in checklist.questions]
+    later = [q for q in checklist.questions[ids.index(failed) + 1 :]
+             if q.required and q.when is None and not q.confidential and q.type != "file"
+             and not values.get(q.id)]  # fmt: skip
+    return "; ".join([first, *(f"{q.id} is required ({q.label})" for q in later)])
 
 
 def _answer(checklist: Checklist, step: engine.Step, raw: str, ctx: AnswerContext) -> engine.Step:

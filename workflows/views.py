@@ -9,6 +9,7 @@ Telegram's 64-byte callback-data limit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,8 @@ from workflows.answers import AnswerContext, display
 from workflows.checklist import Checklist, Registry
 from workflows.references import JOINT_TYPES
 
-PAGE_SIZE = 8
+#: Cases per page: what fits a phone screen with their buttons.
+PAGE_SIZE = 6
 
 
 @dataclass(frozen=True)
@@ -103,11 +105,12 @@ def case_card(
     private_chat: bool,
     next_step: str,
     links: Links | None = None,
+    owner_name: str = "",
 ) -> Reply:
     """A case at a glance: summary, checklists done, files, linked letters (the rest of its
     group, what it follows up, its follow-up letters), and what can be done next."""
     confidential = sees_confidential(user, case, private_chat)
-    lines = [f"Status: {case['status']} · owner {case['owner']}"]
+    lines = [f"Status: {case['status']} · owner {owner_name or case['owner']}"]
     if kind := communication_kind(case):
         lines.append(f"Type: {kind}")
     if case.get("aliases"):
@@ -156,21 +159,48 @@ def _value(q: Any, run: dict[str, Any], confidential: bool) -> str:
 
 
 def _card_buttons(case: dict[str, Any], user: User, registry: Registry) -> list[Button]:
+    """Always in the same order, so a habitual tap does the same thing: what can be recorded
+    next (in the checklists' order; "Continue: ..." in its own place when one is unfinished),
+    then "Edit…" (every saved or unfinished section, discard, delete a draft), then "Attach a
+    file". A closed case keeps only the last two."""
     if not can_edit(user, case):
         return []
-    buttons = [
-        Button(f"{'Edit' if run['status'] == 'done' else 'Continue'}: {_title(registry, run)}",
-               f"rv:{case['id']}:{i}")
-        for i, run in enumerate(case["runs"])
-    ]  # fmt: skip
-    if case["status"] == "open":
-        buttons += [
-            Button(c.title, f"s:{case['id']}:{c.id}")
-            for c in registry.for_kind(case["kind"])
-            if c.stage in ("update", "closure")
-        ]
-    buttons.append(Button("Attach a file", f"f:{case['id']}"))
+    cid = case["id"]
+    buttons = []
+    if case["status"] == "draft":
+        buttons.append(Button(f"Continue: {_title(registry, case['runs'][0])}", f"rv:{cid}:0"))
+    elif case["status"] == "open":
+        unfinished = {run["checklist"] for run in case["runs"] if run["status"] != "done"}
+        for checklist in registry.for_kind(case["kind"]):
+            if checklist.stage in ("update", "closure"):
+                started = "Continue: " if checklist.id in unfinished else ""
+                buttons.append(Button(f"{started}{checklist.title}", f"s:{cid}:{checklist.id}"))
+    buttons += [Button("Edit…", f"ed:{cid}"), Button("Attach a file", f"f:{cid}")]
     return buttons
+
+
+def edit_menu(case: dict[str, Any], registry: Registry) -> Reply:
+    """ "Edit…": each section to review and change, an unfinished one to discard, a draft to
+    delete, and the way back to the card."""
+    cid = case["id"]
+    buttons = []
+    for index, run in enumerate(case["runs"]):
+        title = _title(registry, run)
+        buttons.append(Button(f"Edit {index + 1}: {title}"[:60], f"rv:{cid}:{index}"))
+        if index > 0 and run["status"] != "done":
+            buttons.append(Button(f"Discard {index + 1}: {title}"[:60], f"dc:{cid}:{index}"))
+    if case["status"] == "draft":
+        buttons.append(Button("Delete this draft", f"dd:{cid}"))
+    buttons.append(Button("Back to the card", f"c:{cid}"))
+    text = "Which section? Unfinished sections can be discarded" + (
+        ", and a draft deleted." if case["status"] == "draft" else "."
+    )
+    return Reply(text, buttons=buttons, title=f"Edit · {case['label']}")
+
+
+def confirm(question: str, yes: Button, case_id: str) -> Reply:
+    """A yes/no question before something that cannot be undone; No goes back to the card."""
+    return Reply(question, buttons=[yes, Button("No, keep it", f"c:{case_id}")])
 
 
 def _title(registry: Registry, run: dict[str, Any]) -> str:
@@ -178,20 +208,27 @@ def _title(registry: Registry, run: dict[str, Any]) -> str:
 
 
 def case_list(
-    entries: list[dict[str, Any]], page: int, heading: str, page_token: str = "p"
+    entries: list[dict[str, Any]],
+    page: int,
+    heading: str,
+    page_token: str = "p",
+    describe: Callable[[dict[str, Any]], str] | None = None,
 ) -> Reply:
-    """One page of cases; each opens its card. `page_token` names the list being paged."""
+    """One page of cases, sized for a phone screen; each opens its card. `page_token` names
+    the list being paged; `describe` gives each case's line (default: label and status)."""
     if not entries:
         return Reply(text="No cases here. /new starts one.", title=heading)
     pages = (len(entries) + PAGE_SIZE - 1) // PAGE_SIZE
     page = max(0, min(page, pages - 1))
     shown = entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    lines = [f"{e['label']} · {e['status']}" for e in shown]
+    lines = [describe(e) if describe else f"{e['label']} · {e['status']}" for e in shown]
     buttons = [Button(e["label"][:40], f"c:{e['id']}") for e in shown]
     if page > 0:
         buttons.append(Button("« Previous", f"{page_token}:{page - 1}"))
     if page < pages - 1:
         buttons.append(Button("Next »", f"{page_token}:{page + 1}"))
     return Reply(
-        text="\n".join(lines), buttons=buttons, title=f"{heading} · page {page + 1}/{pages}"
+        text="\n".join(lines),
+        buttons=buttons,
+        title=f"{heading} · {len(entries)} · page {page + 1}/{pages}",
     )

@@ -156,7 +156,8 @@ async def _tell(bot: Bot, user_id: str, reply: Reply) -> None:
 def chat_of(update: Update) -> Chat:
     """The conversation's view of who is talking; only private chats get this far."""
     assert update.effective_user is not None, "the guard lets only updates from users through"
-    return Chat(user_id=str(update.effective_user.id), private=True, update_id=update.update_id)
+    user = update.effective_user
+    return Chat(str(user.id), private=True, update_id=update.update_id, name=user.full_name)
 
 
 def chat_id_of(update: Update) -> int:

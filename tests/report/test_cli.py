@@ -85,7 +85,6 @@ def test_report_csv_and_chart(data_dir: Path, tmp_path: Path) -> None:
         (["--mandate", "rapporteur", "--period", "2017"], "exactly one mandate"),
         (["--period", "someday"], "could not read"),
         (["--from", "2017-12-31", "--to", "2017-01-01"], "--to is before --from"),
-        (["--period", "2017", "--format", "docx"], "needs --out"),
         (["--period", "2017", "--confidential"], "needs --as USER_ID of an admin"),
         (["--period", "2017", "--confidential", "--as", "101"], "of an admin"),
     ],

@@ -12,7 +12,14 @@ import pytest
 from docx import Document
 from fixture import END, START, TODAY, VICTIMS, cases, communication, other
 
-from workflows.report import Report, compile_report, write_chart, write_csv, write_docx
+from workflows.report import (
+    Report,
+    compile_report,
+    file_stem,
+    write_chart,
+    write_csv,
+    write_docx,
+)
 from workflows.report.chart import chart_rows
 from workflows.report.definitions import defined, definitions_table, definitions_text
 
@@ -113,6 +120,13 @@ def test_confidential_docx_has_the_annex_and_the_warning(tmp_path: Path) -> None
     assert "CONFIDENTIAL: this variant contains names" in text
     assert "Confidential annex" in text
     assert all(name in text for name in VICTIMS[:4])
+
+
+def test_a_confidential_report_is_named_so_and_apart_from_the_ordinary_one() -> None:
+    ordinary = compile_report(cases(), START, END, today=TODAY)
+    named = compile_report(cases(), START, END, today=TODAY, confidential=True)
+    assert file_stem(ordinary) == "followup-report-2017-01-01-2017-12-31"
+    assert file_stem(named) == "followup-report-2017-01-01-2017-12-31-CONFIDENTIAL"
 
 
 def test_csv_starts_with_a_bom_and_round_trips_accents(report: Report) -> None:

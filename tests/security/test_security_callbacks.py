@@ -64,7 +64,8 @@ def forged(case_id: str) -> list[str]:
             f"s:{c}:communication_reply", f"s:{c}:communication_followup",
             f"s:{c}:communication_closure", f"f:{c}", f"z:{c}:reply", f"x:{c}:reply",
             f"sv:{c}:0", f"sv:{c}:1", "r:p:this year", "r:s:all", "r:s:confidential", "fp:0",
-            "p:0", "n:communication"]  # fmt: skip
+            "p:0", "n:communication", f"ed:{c}", f"dc:{c}:1", f"dy:{c}:1:communication_reply",
+            f"dd:{c}", f"dz:{c}", "ru:0"]  # fmt: skip
 
 
 async def press_everything(p: Person, tokens: list[str], reference: str) -> list[Sent]:
@@ -98,7 +99,7 @@ async def test_forged_buttons_neither_show_nor_change_another_users_case(
     await tg.start(send_rate=0)
     case_id, reference = await owners_case(tg, clock)
     shown_to_owner = {data for s in tg.stub.sent_to(OFFICER) for _, data in s.buttons if data}
-    assert {t.split(":")[0] for t in shown_to_owner} >= {"a", "c", "e", "rv", "s", "f", "z", "x"}
+    assert {t.split(":")[0] for t in shown_to_owner} >= {"a", "c", "e", "ed", "s", "f", "z", "x"}
     tokens = sorted(set(forged(case_id)) | shown_to_owner)
     before = state(tg, case_id)
 
@@ -117,7 +118,8 @@ async def test_forged_buttons_neither_show_nor_change_another_users_case(
     # confidential name is checked in those, below).
     # What echoes the reference they typed is what a case that does not exist gets: the
     # answer tells nothing, not even that the case exists.
-    echoes = {f"No case {reference} that you can see. /cases lists yours.",
+    echoes = {f"No case {reference} that you can see. /cases lists yours; /case also finds a "
+              "visit by State and mandate or year, e.g. /case Honduras 2019.",
               f"No case {reference} that you can hand over."}  # fmt: skip
     chat = [m.text for m in other if not m.text.startswith("Report") and m.text not in echoes]
     assert NOT_YOURS in chat

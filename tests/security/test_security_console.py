@@ -48,6 +48,13 @@ def export_name(conversation: Conversation) -> str:
     return f"followup-export-{conversation.service.today().isoformat()}.json"
 
 
+def exports_of(conversation: Conversation) -> Path:
+    """The console's exports/ folder in the data folder, made as the console makes it."""
+    folder = Path(conversation.repo.files_dir()).parent / "exports"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
 def test_an_export_replaces_a_symbolic_link_instead_of_writing_through_it(
     console: tuple[Console, io.StringIO],
     conversation: Conversation,
@@ -59,7 +66,7 @@ def test_an_export_replaces_a_symbolic_link_instead_of_writing_through_it(
     victim = tmp_path / "elsewhere" / "precious.txt"
     victim.parent.mkdir()
     victim.write_text("precious")
-    link = tmp_path / export_name(conversation)
+    link = exports_of(conversation) / export_name(conversation)
     link.symlink_to(victim)
     terminal.handle("/export")
     assert f"saved {link}" in out.getvalue()
@@ -76,7 +83,7 @@ def test_an_export_over_an_existing_file_is_owner_only(
 ) -> None:
     terminal, _ = console
     monkeypatch.chdir(tmp_path)
-    target = tmp_path / export_name(conversation)
+    target = exports_of(conversation) / export_name(conversation)
     target.write_text("old")
     target.chmod(0o644)
     terminal.handle("/export")

@@ -127,13 +127,14 @@ async def test_admin_grants_and_revokes_access(harness: Harness) -> None:
     welcome = (await newcomer.say("/start"))[0]
     assert "Your role: officer." in welcome.text
     users = (await admin.say("/users"))[0].text
-    assert f"{STRANGER} · officer" in users and f"{ADMIN} · admin" in users
+    # the newcomer's name, as Telegram gave it, is kept on their first message
+    assert f"{STRANGER} · officer · User {STRANGER}" in users and f"{ADMIN} · admin" in users
 
     assert "revoked" in (await admin.say(f"/revoke {STRANGER}"))[0].text
     assert (await newcomer.say("/start"))[0].text == REFUSAL
     assert harness.repo is not None
     audit = [e["action"] for e in harness.repo.audit_log() if e["target"] == str(STRANGER)]
-    assert audit == ["put_user", "delete_user"]
+    assert audit == ["put_user", "put_user", "delete_user"]  # grant, name, revoke
 
 
 async def test_officers_cannot_manage_users(harness: Harness) -> None:

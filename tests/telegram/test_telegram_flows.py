@@ -56,7 +56,11 @@ async def test_full_communication_by_text_and_taps(harness: Harness) -> None:
     assert review.text.startswith("Review · New communication · AL BDI 1/2017")
     assert "Jane Doe" in review.text  # the owner, in a private chat
     card = only(await p.tap("Save"))
-    assert card.text.startswith("AL BDI 1/2017\nChecklist saved.\nStatus: open")
+    assert card.text.startswith(
+        "AL BDI 1/2017\nChecklist saved.\nI will remind you on Thu 13 Jul 2017 if no reply is "
+        "recorded.\nNext due: Thu 13 Jul 2017 · Reply due from the addressee (in 59 days)\n"
+        "Status: open"
+    )
 
     # A reply arrives: recorded from the case card.
     await p.tap("Reply received", card)
@@ -230,9 +234,9 @@ async def test_cases_list_pages_and_case_card_buttons(harness: Harness) -> None:
         await admin.tap("AL allegation letter")
         await admin.say(f"Other actor {n}")
     listing = only(await admin.say("/cases"))
-    assert listing.text.startswith("Open cases · page 1/2")
+    assert listing.text.startswith("Open cases · 9 · page 1/2\nDraft AL · draft · User 100\n")
     page2 = only(await admin.tap("Next »", listing))
-    assert page2.text.startswith("Open cases · page 2/2")
+    assert page2.text.startswith("Open cases · 9 · page 2/2")
     card = only(await admin.tap(page2.buttons[0][0], page2))
     assert "Next step:" in card.text
     assert any(label == "Attach a file" for label, _ in card.buttons)

@@ -132,9 +132,14 @@ async def test_digest_lists_overdue_items_by_owner_once_a_day(
     await run_job(harness, "digest")
     (digest,) = [s.text for s in harness.stub.sent_to(ADMIN) if s.text.startswith("Digest")]
     assert digest.startswith("Digest · Mon 15 May 2017")
-    assert f"Overdue (1):\n  Owner {OFFICER}:\n    • AL BDI 1/2017: Reply due" in digest
+    # owners by the name Telegram gave them (the stub's first name is "User ID")
+    assert f"User {OFFICER}: 1 overdue, 0 due soon\n  • AL BDI 1/2017: Reply due" in digest
     assert "AL BDI 2/2017: Reply due from the addressee, due Wed 17 May 2017" in digest
-    assert f"Due in the next 7 days (1):\n  Owner {OFFICER2}:" in digest
+    assert f"User {OFFICER2}: 0 overdue, 1 due soon" in digest
+    # one message and the full list as a spreadsheet
+    assert len(harness.stub.sent_to(ADMIN)) == 1
+    (sheet,) = [upload for chat, upload in harness.stub.documents if chat == ADMIN]
+    assert sheet.filename == "digest-2017-05-15.xlsx" and sheet.data.startswith(b"PK")
     await run_job(harness, "digest")
     await harness.restart()
     await run_job(harness, "catch-up")

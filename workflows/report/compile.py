@@ -133,10 +133,13 @@ def first_record(cases: Iterable[Case]) -> date | None:
 
 def file_stem(report: Report) -> str:
     """Files named for what they hold: the period, then the mandate and State if one,
-    e.g. "followup-report-2017-01-01-2017-12-31-BDI" or "...-WGAD"."""
+    e.g. "followup-report-2017-01-01-2017-12-31-BDI" or "...-WGAD"; a variant that names
+    victims says CONFIDENTIAL, so it is never mistaken for (or saved over) the ordinary one."""
     parts = ["followup-report", report.start.isoformat(), report.end.isoformat()]
     if report.scope.mandate:
         parts.append(re.sub(r"[^A-Za-z0-9]+", "-", report.scope.mandate).strip("-"))
     if report.scope.state:
         parts.append(report.scope.state)
+    if report.confidential:
+        parts.append("CONFIDENTIAL")
     return "-".join(parts)
