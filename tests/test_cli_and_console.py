@@ -67,7 +67,7 @@ def test_outputs_go_to_an_owner_only_exports_folder_and_the_path_is_printed(
     assert stat.S_IMODE(exports.stat().st_mode) == 0o700
     assert stat.S_IMODE(json_file.stat().st_mode) == 0o600
     docx = bot("report", "--period", "2017", "--format", "docx", "--data-dir", str(data_dir))
-    (report,) = exports.glob("report-*.docx")
+    (report,) = exports.glob("followup-report-2017-01-01-2017-12-31.docx")  # named for it
     assert docx.returncode == 0 and str(report) in docx.stderr
     backed = bot("backup", "--data-dir", str(data_dir))
     (archive,) = exports.glob("followup-backup-*.tar.gz")
