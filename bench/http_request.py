@@ -1,4 +1,4 @@
-"""Benchmark: CPU per Bot API call, python-telegram-bot's HTTPXRequest vs our StreamRequest.
+"""Benchmark: CPU per Bot API call, python-telegram-bot's HTTPXRequest vs our AiohttpRequest.
 
 Run from the project root:  .venv/bin/python bench/http_request.py [--calls 3000] [--rounds 3]
 
@@ -6,30 +6,15 @@ The Bot API stand-in of the tests (tests/telegram/botapi_stub.py) runs in a chil
 this process's CPU time (`time.process_time()`) is the client's alone. Each round makes
 `--calls` `Bot.send_message` calls from 50 concurrent tasks through `telegram.Bot` with:
 
-- httpx: `HTTPXRequest(connection_pool_size=16)`, PTB's default stack;
-- stream: `StreamRequest(connection_pool_size=16)` (bot/telegram/http11.py);
+- httpx: `HTTPXRequest(connection_pool_size=16)`, python-telegram-bot's default stack;
+- aiohttp: `AiohttpRequest(16)` (bot/telegram/aiohttp_request.py);
 - none: a request object that answers at once without any I/O: what python-telegram-bot
   itself costs per call (building the request, encoding the form as a client must, parsing
   the answer into a Message).
 
 "HTTP CPU/call" is a row's CPU/call minus the "none" row's: the cost of the HTTP layer.
-Rounds alternate the clients; the table shows the median round of each.
-
-Measured on the 2-core x86_64 VM, Python 3.11.7, python-telegram-bot 22.8 / httpx 0.28.1,
-3000 calls x 3 rounds (median round shown), other engineers' jobs running (load about 1):
-
-    client   wall s   calls/s   CPU ms/call   HTTP CPU ms/call   stub CPU ms/call  errors
-    httpx      5.88       510          1.70               1.60               0.21       0
-    stream     0.90      3319          0.19               0.10               0.10       0
-    none       0.31      9563          0.10               0.00                  -       0
-
-A second run minutes later (load 1.2): httpx 1.99 ms/call (HTTP layer 1.85), stream 0.26
-(0.11), none 0.15. So the HTTP layer costs about 0.1 ms of CPU per call with StreamRequest
-against 1.6-1.9 ms with HTTPXRequest (16x less), and a whole `send_message` about 0.2 ms
-instead of 1.7-2.0 ms (8x less); python-telegram-bot's own work (Message.de_json above all)
-is now half of what is left. httpx is CPU-bound here (about 500 calls/s on one core); with
-StreamRequest the client could do about 4000/s. The stand-in also spends less CPU per call
-serving StreamRequest (0.10 against 0.21 ms; not investigated).
+Rounds alternate the clients; the table shows the median round of each. Results are in
+bench/README.md ("Which HTTP client").
 """
 
 from __future__ import annotations
@@ -54,7 +39,7 @@ import telegram  # noqa: E402
 from botapi_stub import TOKEN, BotApiStub  # noqa: E402
 from telegram.request import BaseRequest, HTTPXRequest, RequestData  # noqa: E402
 
-from bot.telegram.http11 import StreamRequest  # noqa: E402
+from bot.telegram.aiohttp_request import AiohttpRequest  # noqa: E402
 
 CONCURRENCY = 50
 POOL = 16
@@ -99,7 +84,7 @@ class NullRequest(BaseRequest):
 
 CLIENTS: dict[str, Callable[[], BaseRequest]] = {
     "httpx": lambda: HTTPXRequest(connection_pool_size=POOL, pool_timeout=10),
-    "stream": lambda: StreamRequest(connection_pool_size=POOL, pool_timeout=10),
+    "aiohttp": lambda: AiohttpRequest(POOL, timeout=10),
     "none": NullRequest,
 }
 
@@ -178,7 +163,7 @@ async def main(calls: int, rounds: int) -> None:
                 result = await one_round(client, base_url, calls, child.pid)
                 results.append(result)
                 print(
-                    f"  round {n + 1} {client:6} {result.wall:6.2f} s wall, "
+                    f"  round {n + 1} {client:7} {result.wall:6.2f} s wall, "
                     f"{1000 * result.cpu / calls:.3f} ms CPU/call, {result.errors} errors",
                     flush=True,
                 )

@@ -8,30 +8,34 @@ Bot API address differs (TELEGRAM_API_BASE_URL).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import signal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
-from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.settings import Settings
 from bot.telegram import buttons, errors, files, guard, logs, menu, text
+from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.bridge import Bridge
-from bot.telegram.http11 import StreamRequest, proxy_configured
-from bot.telegram.inbox import Deliveries, InboxBot
+from bot.telegram.inbox import Deliveries
 from bot.telegram.jobs import Scheduler
 from bot.telegram.ordering import PerUserOrder
+from bot.telegram.polling import Polling
 from bot.telegram.retry import RetryingRateLimiter
-from bot.telegram.webhook import WebhookServer
 from storage.inbox import Inbox
 from storage.repository import Repository, StorageError
 from workflows import dates
 from workflows.cases import CaseService
 from workflows.conversation import Conversation
+
+if TYPE_CHECKING:  # imported when used: aiohttp.web is needed in webhook mode only
+    from bot.telegram.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +44,14 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 #: Updates processed at once (different users; one user's run in order).
 CONCURRENT_UPDATES = 256
 #: HTTP connections to the Bot API. Telegram takes about 30 messages/s, so a few suffice
-#: (16 keep up with that at a round trip of half a second); PTB's default of 256 would only
-#: hold sockets open. With httpx, the pool is scanned on every request (bench/README.md).
+#: (16 keep up with that at a round trip of half a second).
 CONNECTIONS = 16
+App = Application[Any, Any, Any, Any, Any, Any]
 
 
-def build_application(settings: Settings, service: CaseService) -> Application:
-    """Handlers in order: the guard first (group -1), then text, files, taps, anything else."""
+def build_application(settings: Settings, service: CaseService) -> App:
+    """Handlers in order: the guard first (group -1), then text, files, taps, anything else.
+    Updates come from `run_telegram` (polling or webhook), or from tests' `process_update`."""
     ensure_admins(service.repo, settings.admins)
     conversation = Conversation(service)
     bridge = Bridge(conversation)
@@ -54,29 +59,29 @@ def build_application(settings: Settings, service: CaseService) -> Application:
     policy = files.FilePolicy.of(settings.file_types, settings.max_file_bytes)
 
     # Every update is recorded in the inbox before Telegram is told to forget it, and
-    # handled at least once, even across a kill (bot.telegram.inbox). That takes our own
-    # bot class, so the bot is built here with what ApplicationBuilder would give it.
+    # handled at least once, even across a kill (bot.telegram.inbox).
     deliveries = Deliveries(Inbox(settings.data_dir), bridge)
-    bot = InboxBot(
-        deliveries,
-        settings.token,
-        base_url=settings.api_base_url,
-        base_file_url=settings.api_file_url,
-        request=http_request(settings.api_base_url, CONNECTIONS),
-        get_updates_request=http_request(settings.api_base_url, 1),  # one long poll at a time
-        rate_limiter=RetryingRateLimiter(settings.send_rate),
-    )
 
-    async def post_init(app: Application) -> None:
-        await deliveries.replay(app)  # before polling starts: what a killed process held
+    async def post_init(app: App) -> None:
+        await deliveries.replay(app)  # before updates are fetched: what a killed process held
         await menu.set_commands(app.bot, service.repo)
         settle_memory()
 
+    async def post_shutdown(app: App) -> None:
+        await deliveries.close()
+
     app = (
         ApplicationBuilder()
-        .bot(bot)
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url)
+        .request(AiohttpRequest(CONNECTIONS))
+        .get_updates_request(AiohttpRequest(1))  # unused: bot.telegram.polling asks itself
+        .rate_limiter(RetryingRateLimiter(settings.send_rate))
+        .updater(None)  # updates come from bot.telegram.polling or .webhook
         .concurrent_updates(PerUserOrder(CONCURRENT_UPDATES, deliveries))
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
         .build()
     )
     app.add_handler(guard.handler(bridge), group=-1)
@@ -87,16 +92,8 @@ def build_application(settings: Settings, service: CaseService) -> Application:
     app.add_error_handler(errors.on_error)
     scheduler.install(app)
     app.bot_data["scheduler"] = scheduler
+    app.bot_data["deliveries"] = deliveries
     return app
-
-
-def http_request(api_base_url: str, connections: int) -> BaseRequest:
-    """Our lean HTTP/1.1 client (bot.telegram.http11: a tenth of httpx's CPU per call), or
-    python-telegram-bot's httpx one when the environment sets a proxy, which only httpx
-    supports."""
-    if proxy_configured(api_base_url):
-        return HTTPXRequest(connection_pool_size=connections)
-    return StreamRequest(connection_pool_size=connections)
 
 
 def settle_memory() -> None:
@@ -130,40 +127,77 @@ def run_telegram(settings: Settings, service: CaseService) -> int:
         return 2
     api = urlsplit(settings.api_base_url).netloc
     try:
-        if settings.webhook:
-            asyncio.run(_serve_webhook(app, settings))
-        else:
-            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        asyncio.run(_serve(app, settings))
     except InvalidToken:
         logs.fail("Cannot start: Telegram refused TELEGRAM_BOT_TOKEN (check it with @BotFather)")
         return 2
-    except TelegramError as exc:  # its text may echo the request path, token and all
+    except TelegramError as exc:
         logs.fail(f"Cannot start: the Bot API at {api} failed: {exc}")
         return 1
     return 0
 
 
-async def _serve_webhook(app: Application, settings: Settings) -> None:
-    """What `run_polling` does, with our webhook receiver instead of the updater."""
-    assert settings.webhook is not None
+async def _serve(app: App, settings: Settings) -> None:
+    """What python-telegram-bot's `run_polling` does, with our receiver instead of its
+    Updater: its hooks (post_init, post_stop, post_shutdown) run where it runs them."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    server = WebhookServer(app, settings.webhook)
-    async with app:
-        if app.post_init:
-            await app.post_init(app)
-        await app.bot.set_webhook(
-            settings.webhook.url,
-            secret_token=settings.webhook.secret,
-            allowed_updates=ALLOWED_UPDATES,
-        )
-        await app.start()
-        port = await server.start()
-        log.info("receiving updates on port %d", port)
-        try:
-            await stop.wait()
-        finally:
-            await server.close()
-            await app.stop()
+    receiver: WebhookServer | Polling
+    if settings.webhook:
+        from bot.telegram.webhook import WebhookServer
+
+        receiver = WebhookServer(app, settings.webhook)
+        assert isinstance(app.update_processor, PerUserOrder)
+        app.update_processor.finished = receiver.finished  # its 200 waits for this
+    else:
+        receiver = Polling(app, app.bot_data["deliveries"], ALLOWED_UPDATES)
+    try:
+        async with app:  # initialize, then shutdown however this ends
+            if app.post_init:
+                await app.post_init(app)
+            # Updates first, then the jobs (as run_polling does): the start-up catch-up of
+            # reminders must not hold up the first batch of users' messages.
+            receiving = asyncio.ensure_future(_receive(app, receiver, settings, stop))
+            try:
+                await app.start()
+                await receiving
+            finally:
+                receiving.cancel()
+                await app.stop()  # handles what was received, unless cancelled
+                await receiver.close()  # confirms the last batch, or answers the last posts
+                if app.post_stop:
+                    await app.post_stop(app)
+    finally:
+        if app.post_shutdown:
+            await app.post_shutdown(app)
+
+
+async def _receive(
+    app: App, receiver: WebhookServer | Polling, settings: Settings, stop: asyncio.Event
+) -> None:
+    if isinstance(receiver, Polling):
+        polling = asyncio.ensure_future(receiver.run())
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        polling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling  # raises what stopped it (a refused token)
+        return
+    from bot.telegram.webhook import TELEGRAM_CONNECTIONS
+
+    assert settings.webhook is not None
+    await app.bot.set_webhook(
+        settings.webhook.url,
+        secret_token=settings.webhook.secret,
+        allowed_updates=ALLOWED_UPDATES,
+        max_connections=TELEGRAM_CONNECTIONS,
+    )
+    port = await receiver.start()
+    log.info("receiving updates on %s port %d", settings.webhook.listen, port)
+    try:
+        await stop.wait()
+    finally:
+        receiver.stop_listening()

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram import Bot, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
+#: User text may hold links; a preview would fetch and display them in the chat.
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 NOT_SAVED = (
     "Not saved: the bot could not write to its data folder. Your earlier answers are safe; "
     "please try again in a moment."
@@ -45,8 +47,6 @@ NOT_READ = (
 #: Conversation calls in flight at once; beyond the few long reads that step aside, they
 #: wait for the repository's lock in turn anyway.
 CHAT_THREADS = 16
-#: User text may hold links; a preview would fetch and display them in the chat.
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 class Bridge:
@@ -118,24 +118,19 @@ class Bridge:
 
 async def _deliver(bot: Bot, chat_id: int, reply: Reply) -> None:
     """HTML messages (the keyboard on the last), then any files as documents. The rate
-    limiter retries what fails on the way (see `retry`)."""
+    limiter retries what fails on the way (see `retry`). Parse mode and link previews are
+    set here, the one place replies are sent, rather than as python-telegram-bot `Defaults`:
+    with `Defaults` the SIGKILL test's users got a seventh of the work done (bench/README)."""
     for message in render.messages(reply):
-        await _send_html(bot, chat_id, message.html, message.keyboard)
+        await bot.send_message(
+            chat_id,
+            message.html,
+            parse_mode=ParseMode.HTML,
+            reply_markup=message.keyboard,
+            link_preview_options=NO_PREVIEW,
+        )
     for attachment in reply.files:
         await bot.send_document(chat_id, attachment.data, filename=attachment.name)
-
-
-async def _send_html(
-    bot: Bot, chat_id: int, html: str, keyboard: InlineKeyboardMarkup | None
-) -> None:
-    """`bot.send_message(chat_id, html, parse_mode=HTML, ...)` minus one step: building a
-    `Message` from Telegram's answer, which nothing here reads and which was 13% of the bot's
-    CPU under load (bench/README.md). `Bot._post` is what `send_message` calls itself, so
-    defaults, the rate limiter, retries and the mapping of errors all still apply; the
-    private name is safe because python-telegram-bot is pinned (and every test sends)."""
-    data = {"chat_id": chat_id, "text": html, "parse_mode": ParseMode.HTML,
-            "reply_markup": keyboard, "link_preview_options": NO_PREVIEW}  # fmt: skip
-    await bot._post("sendMessage", data)
 
 
 async def _tell(bot: Bot, user_id: str, reply: Reply) -> None:

@@ -7,9 +7,10 @@ forget them. A process killed meanwhile loses them for good, and the users get n
 
 So the bot keeps its own durable record, the inbox (`storage.inbox`, in the data folder):
 
-- `InboxBot.get_updates` (polling) writes each batch to the inbox, one flush per batch,
-  *before* returning it to the `Updater`: nothing can confirm a batch before it is on disk.
-  The webhook receiver (`bot.telegram.webhook`) does the same before it answers 200.
+- The polling loop (`bot.telegram.polling`) writes each batch to the inbox, one flush per
+  batch, before its next getUpdates call confirms it: nothing can confirm a batch before it
+  is on disk. (The webhook needs no inbox: it answers Telegram's post only once the update
+  has been handled, so Telegram posts again whatever a killed process held.)
 - `PerUserOrder` (`bot.telegram.ordering`) asks `Deliveries.take` before it handles an
   update and calls `Deliveries.finish` after: the inbox gets a done mark (no flush needed:
   a lost mark only means the update is handled again, which is idempotent).
@@ -17,9 +18,8 @@ So the bot keeps its own durable record, the inbox (`storage.inbox`, in the data
   the application's queue, before polling starts.
 
 An update can therefore arrive twice: replayed from the inbox and sent again by Telegram
-(it was never confirmed), or sent again after it was handled. The returned batch is never
-trimmed (an empty batch would stop the `Updater` from moving its offset, and Telegram would
-send the same batch forever); duplicates are skipped when they reach `PerUserOrder`: one
+(it was never confirmed), or sent again after it was handled. Duplicates are skipped when
+they reach `PerUserOrder`: one
 copy is taken, the others are dropped while it is in hand or once it is done. A delivery
 counts as the same only if its id and its message (or tap) match, because after a quiet week
 Telegram numbers updates from a random, possibly lower, value.
@@ -37,8 +37,7 @@ from collections import OrderedDict
 from typing import Any
 
 from telegram import Update
-from telegram._utils.types import JSONDict
-from telegram.ext import Application, ExtBot
+from telegram.ext import Application
 
 from bot.telegram.bridge import Bridge
 from storage.inbox import Inbox
@@ -51,6 +50,7 @@ log = logging.getLogger(__name__)
 REMEMBER = 10_000
 
 Key = tuple[int, str]
+JSONDict = dict[str, Any]
 #: The kinds of update that carry a message (the bot asks only for messages and taps).
 _MESSAGE_KINDS = ("message", "edited_message", "channel_post", "edited_channel_post")
 
@@ -179,32 +179,3 @@ class Deliveries:
         if self._marking is not None:
             await self._marking
         await self.bridge.call_value(self.inbox.close)
-
-
-class InboxBot(ExtBot[Any]):
-    """The application's bot: each getUpdates batch is recorded in the inbox before it is
-    returned, so before the `Updater` can confirm it with its next call."""
-
-    def __init__(self, deliveries: Deliveries, token: str, **kwargs: Any) -> None:
-        super().__init__(token, **kwargs)
-        self._deliveries = deliveries
-
-    @property
-    def deliveries(self) -> Deliveries:
-        return self._deliveries
-
-    async def _post(self, endpoint: str, data: JSONDict | None = None, **kwargs: Any) -> Any:
-        """Every Bot API call goes through here; a getUpdates batch is recorded in the inbox,
-        as Telegram sent it, before it is returned (so before the `Updater` can confirm it
-        with its next call). Recording the raw batch, rather than after `get_updates` built
-        `Update`s from it, spares a `to_dict()` of each update (7% of the CPU under load)."""
-        result = await super()._post(endpoint, data, **kwargs)
-        if endpoint == "getUpdates" and result:
-            await self._deliveries.receive(result)  # all of them: see the module docstring
-        return result
-
-    async def shutdown(self) -> None:
-        try:
-            await super().shutdown()
-        finally:
-            await self._deliveries.close()

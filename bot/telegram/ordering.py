@@ -7,15 +7,17 @@ order, while 200 users still proceed in parallel.
 This is also the one place every update passes through on its way to the handlers, so with
 `deliveries` (the inbox, see `bot.telegram.inbox`) it skips a copy of an update that is
 already in hand or handled, and marks each update done in the inbox once it has been handled
-(successfully, or with an error the error handler dealt with). Updates the guard refuses
-(strangers, groups) are handled too, by refusing them, so they are marked done as well.
+(successfully, or with an error the error handler dealt with), and it calls `finished` then
+(the webhook answers Telegram's post at that moment). Updates the guard refuses (strangers,
+groups) are handled too, by refusing them, so they are marked done as well. An update
+cancelled at shutdown is neither: it is handled again after the restart.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -28,17 +30,20 @@ class PerUserOrder(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int, deliveries: Deliveries | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self.deliveries = deliveries
+        self.finished: Callable[[Update], None] | None = None
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        deliveries = self.deliveries
-        if deliveries is None or not isinstance(update, Update):
+        if not isinstance(update, Update):
             await self._in_order(update, coroutine)
             return
-        if not deliveries.take(update):
+        deliveries = self.deliveries
+        if deliveries is not None and not deliveries.take(update):
             if inspect.iscoroutine(coroutine):
                 coroutine.close()  # never started: no "never awaited" warning
+            if self.finished is not None:
+                self.finished(update)  # a copy was handled: that is what Telegram waits for
             return
         handled = False
         try:
@@ -48,7 +53,10 @@ class PerUserOrder(BaseUpdateProcessor):
             handled = True  # a bug, already logged by PTB: handling it again would fail again
             raise
         finally:  # not handled: cancelled at shutdown; it stays pending in the inbox
-            deliveries.finish(update, handled=handled)
+            if deliveries is not None:
+                deliveries.finish(update, handled=handled)
+            if handled and self.finished is not None:
+                self.finished(update)
 
     async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = update.effective_user if isinstance(update, Update) else None

@@ -27,6 +27,7 @@ import html
 import itertools
 import json
 import re
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -183,8 +184,9 @@ class BotApiStub:
         self.on_delivered: Callable[[list[int]], None] | None = None
 
     # ---- lifetime -----------------------------------------------------------------------
-    async def start(self) -> BotApiStub:
-        self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
+    async def start(self, tls: ssl.SSLContext | None = None) -> BotApiStub:
+        """Listen on a free loopback port; over TLS with `tls` (a server context)."""
+        self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0, ssl=tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -327,7 +329,8 @@ class BotApiStub:
         if not path.startswith(prefix):
             return _json(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
         method = path[len(prefix) :]
-        params = self._params(headers, body)
+        query = dict(parse_qsl(urlsplit(target).query, keep_blank_values=True))
+        params = self._decoded(query) | self._params(headers, body)
         call = Call(method, params, time.monotonic())
         self.calls.append(call)
         faults = self._faults.get(method, [])
@@ -361,10 +364,15 @@ class BotApiStub:
             return dict(json.loads(body or b"{}"))
         if content_type.startswith("multipart/"):
             return _multipart(content_type, body)
-        params: dict[str, Any] = dict(parse_qsl(body.decode(), keep_blank_values=True))
-        for key in JSON_FIELDS & params.keys():
-            params[key] = json.loads(params[key])
-        return params
+        return self._decoded(dict(parse_qsl(body.decode(), keep_blank_values=True)))
+
+    @staticmethod
+    def _decoded(form: dict[str, Any]) -> dict[str, Any]:
+        """Form fields (or a query string, which the Bot API reads as well) with the fields
+        python-telegram-bot sends as JSON decoded."""
+        for key in JSON_FIELDS & form.keys():
+            form[key] = json.loads(form[key])
+        return form
 
     def _download(self, path: str) -> tuple[int, str, bytes, None]:
         prefix = f"/file/bot{self.token}/"

@@ -62,6 +62,8 @@ class Harness:
     async def stop(self) -> None:
         if self.app is not None:
             await self.app.shutdown()
+            if self.app.post_shutdown is not None:  # as python -m bot does
+                await self.app.post_shutdown(self.app)
             self.app = None
         if self.repo is not None:
             self.repo.close()

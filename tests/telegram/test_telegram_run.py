@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import os
 import signal
 import socket
 import sys
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-import httpx
+import aiohttp
 import pytest
 from botapi_stub import TOKEN, BotApiStub, message
 from clocks import MovableClock
@@ -18,7 +22,8 @@ from telegram_harness import ADMIN, Harness, until
 
 from bot.__main__ import main
 from bot.settings import Webhook
-from bot.telegram.webhook import SECRET_HEADER, WebhookServer
+from bot.telegram.ordering import PerUserOrder
+from bot.telegram.webhook import MAX_CONNECTIONS, SECRET_HEADER, WebhookServer
 from storage.inbox import INBOX_FILE
 from workflows.conversation import ADMIN_COMMANDS, COMMANDS
 
@@ -95,17 +100,18 @@ async def test_webhook_mode_end_to_end(stub: BotApiStub, tmp_path: Path) -> None
         await until(lambda: bool(stub.called("setWebhook")))
         url = f"http://127.0.0.1:{port}/telegram/update"
         update = {"update_id": 1, **message(ADMIN, text="/help")}
-        async with httpx.AsyncClient() as client:
+        async with aiohttp.ClientSession() as client:
             for _ in range(100):  # the listener opens just after setWebhook
                 try:
                     answer = await client.post(
                         url, json=update, headers={SECRET_HEADER: "s3cret-token_1"}
                     )
                     break
-                except httpx.ConnectError:
+                except aiohttp.ClientConnectionError:
                     await asyncio.sleep(0.05)
-            assert answer.status_code == 200
-        await until(lambda: bool(stub.sent_to(ADMIN)))
+            assert answer.status == 200
+        # The 200 came once the update was handled: its answer had already been sent.
+        assert stub.sent_to(ADMIN)
     finally:
         code, stderr = await stop(process)
 
@@ -117,36 +123,70 @@ async def test_webhook_mode_end_to_end(stub: BotApiStub, tmp_path: Path) -> None
     assert "s3cret-token_1" not in stderr and SECRET_PART not in stderr
 
 
-async def test_webhook_receiver_checks_every_request(harness: Harness, clock: MovableClock) -> None:
+@contextlib.asynccontextmanager
+async def webhook_server(harness: Harness, clock: MovableClock) -> AsyncIterator[str]:
+    """The webhook receiver on a free port, feeding the harness's application; its URL."""
     assert harness.app is not None
     clock.instant += timedelta(days=5)  # a Saturday: no digest goes out when the jobs start
     hook = Webhook("https://bot.example.org/hook", "right", listen="127.0.0.1", port=0)
     server = WebhookServer(harness.app, hook)
+    assert isinstance(harness.app.update_processor, PerUserOrder)
+    harness.app.update_processor.finished = server.finished  # as bot.app._serve does
     port = await server.start()
     await harness.app.start()
-    url = f"http://127.0.0.1:{port}/hook"
-    update = {"update_id": 7, **message(ADMIN, text="/start")}
     try:
-        async with httpx.AsyncClient() as client:
-            assert (await client.post(url, json=update)).status_code == 403
-            wrong = {SECRET_HEADER: "wrong"}
-            assert (await client.post(url, json=update, headers=wrong)).status_code == 403
-            right = {SECRET_HEADER: "right"}
-            assert (await client.post(url + "x", json=update, headers=right)).status_code == 404
-            assert (await client.get(url, headers=right)).status_code == 405
-            garbage = await client.post(url, content=b"{not json", headers=right)
-            assert garbage.status_code == 400
-            huge = await client.post(url, content=b"x" * (2 << 20), headers=right)
-            assert huge.status_code == 413
-            odd = {**update, "update_id": "7"}  # readable by PTB, not an update id
-            assert (await client.post(url, json=odd, headers=right)).status_code == 400
-            assert harness.stub.sent == []
-            assert (await client.post(url, json=update, headers=right)).status_code == 200
-            await until(lambda: bool(harness.stub.sent))
+        yield f"http://127.0.0.1:{port}/hook"
     finally:
         await harness.app.stop()
         await server.close()
-    assert "Your role: admin." in harness.stub.sent[0].text
+
+
+async def test_webhook_receiver_checks_every_request(harness: Harness, clock: MovableClock) -> None:
+    update = {"update_id": 7, **message(ADMIN, text="/start")}
+    async with webhook_server(harness, clock) as url, aiohttp.ClientSession() as client:
+
+        async def status(method: str, to: str, **kwargs: Any) -> int:
+            async with client.request(method, to, **kwargs) as answer:
+                return answer.status
+
+        assert await status("POST", url, json=update) == 403
+        assert await status("POST", url, json=update, headers={SECRET_HEADER: "wrong"}) == 403
+        right = {SECRET_HEADER: "right"}
+        assert await status("POST", url + "x", json=update, headers=right) == 404
+        assert await status("GET", url, headers=right) == 405
+        assert await status("POST", url, data=b"{not json", headers=right) == 400
+        assert await status("POST", url, data=io.BytesIO(b"x" * (2 << 20)), headers=right) == 413
+        odd = {**update, "update_id": "7"}  # readable by PTB, not an update id
+        assert await status("POST", url, json=odd, headers=right) == 400
+        assert harness.stub.sent == []
+        assert await status("POST", url, json=update, headers=right) == 200
+        assert "Your role: admin." in harness.stub.sent[0].text  # handled before the 200
+
+
+async def test_idle_connections_cannot_starve_the_webhook(
+    harness: Harness, clock: MovableClock
+) -> None:
+    """1,100 connections that never send a request (the attack of issue 11) while Telegram
+    posts a genuine update: the oldest idle ones are closed to make room, and the update is
+    handled and answered at once."""
+    update = {"update_id": 8, **message(ADMIN, text="/start")}
+    async with webhook_server(harness, clock) as url:
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        idle = [await asyncio.open_connection("127.0.0.1", port) for _ in range(1_100)]
+        try:
+            async with aiohttp.ClientSession() as client, asyncio.timeout(5):
+                answer = await client.post(url, json=update, headers={SECRET_HEADER: "right"})
+                assert answer.status == 200
+            assert "Your role: admin." in harness.stub.sent[0].text
+            # Only the newest MAX_CONNECTIONS idle ones may still be open.
+            closed = 0
+            for reader, _ in idle[: len(idle) - MAX_CONNECTIONS]:
+                async with asyncio.timeout(5):
+                    closed += await reader.read() == b""
+            assert closed == len(idle) - MAX_CONNECTIONS
+        finally:
+            for _, writer in idle:
+                writer.close()
 
 
 def no_settings(monkeypatch: pytest.MonkeyPatch) -> None:

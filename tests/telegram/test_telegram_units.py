@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import shutil
+import ssl
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from botapi_stub import TOKEN, parse_html
+import telegram
+from botapi_stub import TOKEN, BotApiStub, parse_html
 from hypothesis import given
 from hypothesis import strategies as st
-from telegram.request import HTTPXRequest
 
 from bot import filetypes
-from bot.app import http_request
 from bot.settings import Settings, Webhook, load_settings
 from bot.telegram import render
-from bot.telegram.http11 import StreamRequest
+from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.logs import REDACTED, RedactingFormatter
 from workflows.views import Button, Reply
 
+ROOT = Path(__file__).resolve().parents[2]
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=700)
 #: Plain text of every kind: markup characters, entities, emoji, long words, blank lines.
 TRICKY = st.lists(
@@ -130,13 +136,63 @@ def test_the_token_never_reaches_a_log_line() -> None:
     assert line.count(REDACTED) == 2
 
 
-def test_the_bot_speaks_http_through_our_client_unless_a_proxy_is_set(
-    monkeypatch: pytest.MonkeyPatch,
+async def test_the_bot_api_is_reached_through_the_proxy_the_environment_names(
+    stub: BotApiStub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+    """HTTP_PROXY applies with no special path: the stand-in plays the proxy here (it reads
+    the path of an absolute request URL), for an API host that does not even resolve."""
+    for name in ("ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy", "http_proxy"):
         monkeypatch.delenv(name, raising=False)
-    assert isinstance(http_request("https://api.telegram.org/bot", 4), StreamRequest)
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.org:3128")
-    assert isinstance(http_request("https://api.telegram.org/bot", 4), HTTPXRequest)
-    monkeypatch.setenv("NO_PROXY", "api.telegram.org")
-    assert isinstance(http_request("https://api.telegram.org/bot", 4), StreamRequest)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{stub.port}")
+    bot = telegram.Bot(stub.token, base_url="http://api.invalid/bot", request=AiohttpRequest(2))
+    async with bot:
+        assert (await bot.get_me()).username == "followup_test_bot"
+    through_proxy = len(stub.called("getMe"))
+    assert through_proxy > 0
+    monkeypatch.setenv("NO_PROXY", "api.invalid")  # now straight to a host that does not exist
+    bot = telegram.Bot(stub.token, base_url="http://api.invalid/bot", request=AiohttpRequest(2))
+    with pytest.raises(telegram.error.NetworkError):
+        await bot.initialize()
+    await bot.shutdown()
+    assert len(stub.called("getMe")) == through_proxy
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+async def test_the_bot_api_certificate_is_checked_against_ssl_cert_file(tmp_path: Path) -> None:
+    """A Bot API server whose certificate only SSL_CERT_FILE vouches for (a company's own CA,
+    a self-hosted server): trusted when the variable names it, refused otherwise. Run in a
+    fresh interpreter, since the trusted certificates are read when aiohttp is imported."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)  # fmt: skip
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    stub = await BotApiStub().start(tls)
+    program = (
+        "import asyncio, telegram\n"
+        "from bot.telegram.aiohttp_request import AiohttpRequest\n"
+        f"bot = telegram.Bot({stub.token!r}, base_url='https://127.0.0.1:{stub.port}/bot',\n"
+        "                   request=AiohttpRequest(1))\n"
+        "async def main():\n"
+        "    async with bot:\n"
+        "        print(bot.username)\n"
+        "asyncio.run(main())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SSL_CERT")}
+
+    async def run(**extra: str) -> tuple[int, str]:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", program, env=env | extra, cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        out, _ = await asyncio.wait_for(child.communicate(), 60)
+        return child.returncode or 0, out.decode()
+
+    try:
+        trusted, refused = await run(SSL_CERT_FILE=str(cert)), await run()
+    finally:
+        await stub.close()
+    assert trusted == (0, "followup_test_bot\n")
+    assert refused[0] != 0 and "CERTIFICATE_VERIFY_FAILED" in refused[1]
