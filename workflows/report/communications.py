@@ -6,7 +6,8 @@ It belongs to the period by its date sent. Replies and publication are as known 
 cut-off, the day the report is compiled (`frame.today`). Each figure counts:
 
 - sent; followup_letters and followup_share; joint (two or more mandates; older records:
-  typed JAL/JUA/JOL) and joint_share; urgent: UA (older records: JUA).
+  typed JAL/JUA/JOL, kept as `joint` by the upgrade) and joint_share; urgent: UA (older
+  records: JUA).
 - states_addressed / other_actors_addressed: distinct States (by code) and other actors (by
   name, accent- and case-insensitive) among the addressees.
 - replies: letters of the period with a reply by the cut-off. reply_period_ended: letters
@@ -46,6 +47,7 @@ from workflows.report.facts import (
     actions,
     addressees,
     day,
+    is_joint,
     mandates,
     replied_on,
     sent_on,
@@ -82,7 +84,7 @@ class _Tally:
         self.sent += 1
         self.replies += letter.replied is not None
         self.in_time += letter.in_time
-        self.joint += _is_joint(letter.case)
+        self.joint += is_joint(letter.case)
         if letter.due < cutoff:
             self.ended += 1
             self.ended_replied += letter.replied is not None and letter.replied <= cutoff
@@ -328,11 +330,6 @@ def _tallies(frame: Frame, letters: list[_Letter]) -> Tallies:
                 by_actor[key] = _Tally(_actor_name(actor), actor.get("code", ""), actor["kind"])
             by_actor[key].add(letter, cutoff)
     return by_type, by_actor, by_month, by_mandate
-
-
-def _is_joint(case: Case) -> bool:
-    answers = intake(case)
-    return len(answers.get("mandates") or []) >= 2 or answers.get("comm_type") in JOINT_TYPES
 
 
 def _dated(action: dict[str, Any], frame: Frame) -> bool:

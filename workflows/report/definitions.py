@@ -29,7 +29,8 @@ DEFINITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("communications", ("followup_letters", "followup_share"),
      "Of those, letters that follow up an earlier communication, and their share (%)."),
     ("communications", ("joint", "joint_share"),
-     "Of those, letters sent by two or more mandates (joint), and their share (%)."),
+     "Of those, letters sent by two or more mandates (joint; older records typed JAL, "
+     "JUA or JOL count as joint even when one mandate is named), and their share (%)."),
     ("communications", ("urgent",), "Of those, urgent appeals (UA)."),
     ("communications", ("states_addressed", "other_actors_addressed"),
      "Distinct States (by UN name) and distinct other actors (companies, international "

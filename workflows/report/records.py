@@ -18,6 +18,7 @@ from workflows.report.facts import (
     actions,
     addressees,
     events,
+    is_joint,
     is_reprisal,
     mandates,
     replied_on,
@@ -82,7 +83,7 @@ def _communication(case: Case, frame: Frame, references: dict[str, str]) -> tupl
     return (
         *_common(case, frame),
         JOINT_TYPES.get(comm_type, comm_type),
-        "yes" if len(mandates(case)) >= 2 or comm_type in JOINT_TYPES else "",
+        "yes" if is_joint(case) else "",
         "; ".join(a.get("name", "") for a in actors),
         "; ".join(a.get("code", "") for a in actors),
         "; ".join(mandates(case)),
