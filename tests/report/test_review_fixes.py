@@ -6,6 +6,8 @@ before December 2017 (sent + 60 days) has passed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.report.fixture import END, START, TODAY, communication
 from workflows.report import compile_report
 
@@ -20,3 +22,45 @@ def test_upgraded_joint_letter_with_one_mandate_counts_as_joint() -> None:
     assert report.value("communications", "joint_share") == 50.0
     joint = report.records.columns.index("Joint (two or more mandates)")
     assert [row[joint] for row in report.records.rows] == ["yes", ""]
+
+
+def _reply_unknown_letters() -> list[dict[str, Any]]:
+    """#3 answered; #4 made by the upgrade, reply status unknown, no reply; #5 made by the
+    upgrade but answered since; #6 an ordinary letter never answered. All sent March-April
+    2017: reply periods over by the cut-off."""
+    unknown = {"reply_unknown": True}
+    return [
+        communication(3, "AL IRN 1/2017", "2017-03-10", reply="2017-05-02"),
+        communication(4, "AL TUR 1/2017", "2017-03-10", links=unknown),
+        communication(5, "AL BRA 1/2017", "2017-03-10", reply="2017-06-01", links=unknown),
+        communication(6, "AL MEX 1/2017", "2017-04-10"),
+    ]
+
+
+def test_letters_with_reply_status_unknown_stay_out_of_reply_rates() -> None:
+    report = compile_report(_reply_unknown_letters(), START, END, today=TODAY)
+    figure = lambda key: report.value("communications", key)  # noqa: E731
+    assert figure("sent") == 4
+    assert figure("replies") == 2  # #3, #5
+    # #4 is left out: #3, #5 (answered, #5 counted normally) and #6 (not) -> 2 of 3.
+    assert figure("reply_period_ended") == 3
+    assert figure("replied_of_ended") == 2
+    assert figure("reply_rate") == 66.7
+    # Deadline 10 March + 60 days = 9 May: #3 (2 May) in time, #5 (1 June) late -> 1 in
+    # time of the 3 ended = 33.3 %.
+    assert figure("replies_in_time") == 1
+    assert figure("in_time_rate") == 33.3
+    assert figure("awaiting_reply") == 1  # #6 only, not #4
+    by_state = report.table("comm_by_addressee")
+    assert by_state.column("Reply period ended") == [1, 1, 1, 0]  # TUR (#4) last, 0 ended
+    assert by_state.column("Addressee")[-1] == "Türkiye"
+
+
+def test_letters_with_reply_status_unknown_are_not_still_without_reply() -> None:
+    # Period June-December 2017: the previous joint report window is 1 March-31 May 2017,
+    # which holds the four letters; still without reply: #6 only (#4 unknown, left out).
+    start = START.replace(month=6)
+    report = compile_report(_reply_unknown_letters(), start, END, today=TODAY)
+    assert report.value("communications", "outstanding_previous") == 1
+    windows = report.table("comm_windows")
+    assert windows.rows[0][2:4] == (4, 1)  # sent 4, still without reply 1

@@ -18,6 +18,9 @@ cut-off, the day the report is compiled (`frame.today`). Each figure counts:
 - replies_in_time: first reply on or before the deadline; in_time_rate: of the letters
   whose reply period has ended, answered in time.
 - awaiting_reply: no reply and the deadline before the cut-off.
+- Letters the upgrade made with their reply status unknown (`reply_unknown`) and no reply
+  recorded since are left out of reply_period_ended, replied_of_ended, the rates,
+  awaiting_reply and the "still without reply" counts (as from non-cooperation).
 - replies_received: every reply dated in the period, to letters of any date, by kind.
 - outstanding_previous: sent in the window of the previous joint communications report and
   still without a reply; the windows table goes back WINDOWS_SHOWN windows, cumulatively,
@@ -85,7 +88,7 @@ class _Tally:
         self.replies += letter.replied is not None
         self.in_time += letter.in_time
         self.joint += is_joint(letter.case)
-        if letter.due < cutoff:
+        if letter.due < cutoff and not letter.unknown:
             self.ended += 1
             self.ended_replied += letter.replied is not None and letter.replied <= cutoff
             self.ended_in_time += letter.in_time
@@ -108,6 +111,11 @@ class _Letter:
     def in_time(self) -> bool:
         return self.replied is not None and self.replied <= self.due
 
+    @property
+    def unknown(self) -> bool:
+        """Reply status unknown (see `_reply_unknown`)."""
+        return self.replied is None and _reply_unknown(self.case)
+
 
 def communications_section(
     frame: Frame, comms: list[Case], flagged: dict[str, list[str]]
@@ -120,7 +128,11 @@ def communications_section(
     overall = _Tally("all")
     for letter in letters:
         overall.add(letter, cutoff)
-    awaiting = [letter for letter in letters if letter.replied is None and letter.due < cutoff]
+    awaiting = [
+        letter
+        for letter in letters
+        if letter.replied is None and letter.due < cutoff and not letter.unknown
+    ]
     windows = previous_windows(frame.start, _first_record(comms), WINDOWS_SHOWN)
     outstanding = [
         c
@@ -129,6 +141,7 @@ def communications_section(
         and (d := sent_on(c))
         and windows[0].start <= d <= windows[0].end
         and replied_on(c) is None
+        and not _reply_unknown(c)
     ]
     followups = sum(bool(letter.case.get("follows")) for letter in letters)
     published = sum(
@@ -271,7 +284,8 @@ def _windows_table(windows: list[SessionWindow], comms: list[Case], cutoff: date
         if sent is None or sent < first or (window := window_containing(sent)) not in counts:
             continue
         counts[window][0] += 1
-        counts[window][1] += not ((r := replied_on(case)) and r <= cutoff)
+        waiting = not ((r := replied_on(case)) and r <= cutoff)
+        counts[window][1] += waiting and not _reply_unknown(case)
     rows, total = [], 0
     for window in windows:
         sent_count, waiting = counts[window]
@@ -330,6 +344,13 @@ def _tallies(frame: Frame, letters: list[_Letter]) -> Tallies:
                 by_actor[key] = _Tally(_actor_name(actor), actor.get("code", ""), actor["kind"])
             by_actor[key].add(letter, cutoff)
     return by_type, by_actor, by_month, by_mandate
+
+
+def _reply_unknown(case: Case) -> bool:
+    """A letter the schema-3 upgrade made from an older record to several addressees: an old
+    reply could not be credited to it, so "no reply" on it means "not known", and it stays
+    out of reply rates and the counts of letters without reply unless a reply is recorded."""
+    return bool(case.get("reply_unknown")) and replied_on(case) is None
 
 
 def _dated(action: dict[str, Any], frame: Frame) -> bool:

@@ -40,7 +40,10 @@ DEFINITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      "several replies counts once)."),
     ("communications", ("reply_period_ended", "replied_of_ended"),
      "Letters of the period whose 60-day reply period (or a mandate's own) had ended by "
-     "the cut-off, and of those the ones answered by then."),
+     "the cut-off, and of those the ones answered by then. Letters made from an older "
+     "record to several addressees, whose reply status is unknown (an old reply could not "
+     "be credited to one addressee), are left out unless a reply is recorded on them; so "
+     "are they from the rates and the letters awaiting or still without reply."),
     ("communications", ("reply_rate",),
      "Answered / reply period ended, in %. Letters still within their reply period are "
      "left out; shown as a dash when no letter's reply period has ended."),
@@ -48,16 +51,18 @@ DEFINITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      "Letters whose first reply came on or before the reply deadline; the rate is over "
      "the letters whose reply period has ended."),
     ("communications", ("awaiting_reply",),
-     "Letters of the period past their reply deadline without any reply at the cut-off."),
+     "Letters of the period past their reply deadline without any reply at the cut-off "
+     "(letters whose reply status is unknown left out)."),
     ("communications", ("replies_received",),
      "Every reply dated in the period, whatever the date of the letter (an addressee may "
      "reply more than once); the table gives them by kind (substantive, partial, "
      "acknowledgement only, rejection)."),
     ("communications", ("outstanding_previous",),
      "Letters sent in the window of the previous joint communications report and still "
-     "without reply. Windows by date sent: 1 June-30 November (March session), 1 December-"
-     "end of February (June session), 1 March-31 May (September session). No window "
-     "before the first letter on record is shown."),
+     "without reply (letters whose reply status is unknown left out). Windows by date "
+     "sent: 1 June-30 November (March session), 1 December-end of February (June session), "
+     "1 March-31 May (September session). No window before the first letter on record "
+     "is shown."),
     ("communications", ("statements",),
      "Press releases and public statements on communications, dated in the period."),
     ("communications", ("letters_published",),
