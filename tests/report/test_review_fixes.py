@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.report.fixture import END, START, TODAY, communication
+from tests.report.fixture import END, START, TODAY, communication, reprisal
 from workflows.report import compile_report
 
 
@@ -64,3 +64,43 @@ def test_letters_with_reply_status_unknown_are_not_still_without_reply() -> None
     assert report.value("communications", "outstanding_previous") == 1
     windows = report.table("comm_windows")
     assert windows.rows[0][2:4] == (4, 1)  # sent 4, still without reply 1
+
+
+def _group(*letters: dict[str, Any]) -> list[dict[str, Any]]:
+    ids = [letter["id"] for letter in letters]
+    for letter in letters:
+        letter["group"] = ids
+    return list(letters)
+
+
+def test_reprisal_allegation_to_several_addressees_counts_once() -> None:
+    theme = ("reprisal",)
+    same = reprisal("2017-05-01", "pending", "ongoing", victims="Li Wei")
+    # A: #7 IRN + #8 TUR, the reprisal theme copied to each -> 1.
+    # B: #9 EGY has a reprisal record, #10 IND only the theme -> 1 (one incident).
+    # C: #11 COL and #12 MEX record different reprisals (other date, other person) -> 2.
+    # D: #13 PHL and #14 HND carry the same record, copied -> 1.
+    # Flagged 1 + 1 + 2 + 1 = 5. Incidents: B 1 + C 2 + D 1 = 4.
+    letters = [
+        *_group(communication(7, "AL IRN 1/2017", "2017-03-10", themes=theme),
+                communication(8, "AL TUR 1/2017", "2017-03-10", themes=theme)),
+        *_group(communication(9, "AL EGY 1/2017", "2017-04-10"),
+                communication(10, "AL IND 1/2017", "2017-04-10", themes=theme)),
+        *_group(communication(11, "AL COL 1/2017", "2017-04-20"),
+                communication(12, "AL MEX 1/2017", "2017-04-20")),
+        *_group(communication(13, "AL PHL 1/2017", "2017-04-25"),
+                communication(14, "AL HND 1/2017", "2017-04-25")),
+    ]  # fmt: skip
+    letters[2]["runs"].append(same)
+    letters[4]["runs"].append(reprisal("2017-05-02", "named", "resolved", victims="Ana Souza"))
+    letters[5]["runs"].append(reprisal("2017-06-09", "refused", "ongoing", victims="Li Wei"))
+    letters[6]["runs"].append(same)
+    letters[7]["runs"].append(same)
+    report = compile_report(letters, START, END, today=TODAY)
+    assert report.value("reprisals", "flagged_communications") == 5
+    assert report.value("reprisals", "flagged") == 5
+    assert report.value("reprisals", "incidents") == 4
+    # B, D pending; C: named (given) and refused.
+    assert report.value("reprisals", "consent_pending") == 2
+    assert report.value("reprisals", "consent_given") == 1
+    assert report.value("reprisals", "consent_refused") == 1

@@ -146,10 +146,13 @@ DEFINITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      "settings (non_cooperation_count, non_cooperation_windows)."),
     ("reprisals", ("flagged", "flagged_communications", "flagged_visits"),
      "Communications sent and visits requested or made in the period that involve "
-     "intimidation or reprisals, or with a reprisal dated in the period."),
+     "intimidation or reprisals, or with a reprisal dated in the period. One allegation "
+     "sent to several addressees (one letter each) counts once, unless its letters record "
+     "different reprisals (another date, description or persons): then once for each."),
     ("reprisals", ("incidents", "consent_given", "consent_refused", "consent_pending"),
      "Reprisals recorded with the reprisal checklist, dated in the period, by the "
-     "person's consent to a referral."),
+     "person's consent to a referral (the same reprisal recorded on several letters of "
+     "one allegation counts once)."),
     ("reprisals", ("referred_asg", "referred_hc", "referred_president"),
      "Referrals dated in the period to the Assistant Secretary-General (senior official on "
      "reprisals), the High Commissioner and the President of the Council."),
