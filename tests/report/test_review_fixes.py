@@ -6,10 +6,23 @@ before December 2017 (sent + 60 days) has passed.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from tests.report.fixture import END, START, TODAY, communication, reprisal
+from tests.report.fixture import (
+    END,
+    START,
+    TODAY,
+    communication,
+    reprisal,
+    response,
+    state,
+    versioned,
+    visit_v2,
+)
+from workflows.deadlines import Rules
 from workflows.report import compile_report
+from workflows.report import visit_outcomes as vo
 
 
 def test_upgraded_joint_letter_with_one_mandate_counts_as_joint() -> None:
@@ -104,3 +117,22 @@ def test_reprisal_allegation_to_several_addressees_counts_once() -> None:
     assert report.value("reprisals", "consent_pending") == 2
     assert report.value("reprisals", "consent_given") == 1
     assert report.value("reprisals", "consent_refused") == 1
+
+
+def test_a_visit_after_the_last_decision_makes_the_request_accepted() -> None:
+    # W21 Egypt: requested January 2015, postponed 1 June 2015, visited 10 May 2016.
+    # W22 Egypt: requested January 2015, visited 1 March 2015, declined 1 June 2015 (the
+    # State refused a further visit): the decision after the visit stands.
+    egypt = state("EGY")
+    visited = versioned("visit_conducted", 2, visited_from="2016-05-10", visited_to="2016-05-20")
+    postponed = visit_v2(21, egypt, requested="2015-01-10",
+                         later=(response("postponed", "2015-06-01"), visited))  # fmt: skip
+    earlier = versioned("visit_conducted", 2, visited_from="2015-03-01", visited_to="2015-03-05")
+    declined = visit_v2(22, egypt, requested="2015-01-10",
+                        later=(earlier, response("declined", "2015-06-01")))  # fmt: skip
+    rules = Rules()
+    # At the end of 2015, before the visit: postponed; at the end of 2016: accepted on the
+    # first day of the visit.
+    assert vo.outcome(postponed, date(2015, 12, 31), rules) == ("postponed", date(2015, 6, 1))
+    assert vo.outcome(postponed, date(2016, 12, 31), rules) == ("accepted", date(2016, 5, 10))
+    assert vo.outcome(declined, date(2016, 12, 31), rules) == ("declined", date(2015, 6, 1))

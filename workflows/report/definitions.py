@@ -81,9 +81,9 @@ DEFINITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("visits", ("requests_accepted", "requests_postponed", "requests_declined",
                 "requests_awaiting", "requests_no_response"),
      "The outcome of each of those requests at the end of the period, from the State's "
-     "latest decision: accepted (or visited), postponed, declined; awaiting a decision; "
-     "no response (nothing from the State within 12 months of the request). They add up "
-     "to the requests."),
+     "latest decision: accepted (or visited after the latest decision), postponed, "
+     "declined; awaiting a decision; no response (nothing from the State within 12 months "
+     "of the request). They add up to the requests."),
     ("visits", ("responses",),
      "Requests (of any year) on which the State gave a response dated in the period, each "
      "request counted once however many responses it had."),
