@@ -284,8 +284,8 @@ def _windows_table(windows: list[SessionWindow], comms: list[Case], cutoff: date
         if sent is None or sent < first or (window := window_containing(sent)) not in counts:
             continue
         counts[window][0] += 1
-        waiting = not ((r := replied_on(case)) and r <= cutoff)
-        counts[window][1] += waiting and not _reply_unknown(case)
+        unanswered = not ((r := replied_on(case)) and r <= cutoff)
+        counts[window][1] += unanswered and not _reply_unknown(case)
     rows, total = [], 0
     for window in windows:
         sent_count, waiting = counts[window]

@@ -56,15 +56,16 @@ def outcome(case: Case, end: date, rules: Rules) -> tuple[str, date | None]:
     """A request's outcome as at `end` (a key of OUTCOMES) and the day it was decided."""
     known = [e for e in _until(case, end) if e["event"] in STATE_RESPONSES]
     decisions = [e for e in known if e["event"] not in ACKNOWLEDGED]
+    kind = _kind(decisions[-1]["event"]) if decisions else None
     decided = day(decisions[-1]["event_date"]) if decisions else None
     visited = [d for v in visits(case) if (d := day(v["visited_from"])) and d <= end]
-    # A visit after the last decision is the State's acceptance in deed: a request
-    # postponed in 2015 and visited in 2016 was accepted.
+    # A visit after a postponement or refusal is the State's acceptance in deed: a request
+    # postponed in 2015 and visited in 2016 was accepted (on the visit's first day).
     after = [d for d in visited if decided is None or d > decided]
-    if after:
+    if after and kind != "accepted":
         return "accepted", min(after)
-    if decisions:
-        return _kind(decisions[-1]["event"]), decided
+    if kind:
+        return kind, decided
     requested = requested_on(case)
     if not known and requested and add_months(requested, rules.no_response_months) <= end:
         return "no_response", None
