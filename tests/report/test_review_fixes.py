@@ -136,3 +136,18 @@ def test_a_visit_after_the_last_decision_makes_the_request_accepted() -> None:
     assert vo.outcome(postponed, date(2015, 12, 31), rules) == ("postponed", date(2015, 6, 1))
     assert vo.outcome(postponed, date(2016, 12, 31), rules) == ("accepted", date(2016, 5, 10))
     assert vo.outcome(declined, date(2016, 12, 31), rules) == ("declined", date(2015, 6, 1))
+
+
+def test_a_statement_recorded_on_each_letter_of_a_group_counts_once_per_date() -> None:
+    # #15 BDI + #16 MMR (one allegation): the press release of 1 May on both -> 1; a second
+    # statement on #15 on 1 July -> 2; #17 CHN, alone, also 1 May -> 3.
+    may, july = ("statement", "2017-05-01"), ("statement", "2017-07-01")
+    letters = [
+        *_group(communication(15, "AL BDI 1/2017", "2017-03-10", actions=(may, july)),
+                communication(16, "AL MMR 1/2017", "2017-03-10", actions=(may,))),
+        communication(17, "AL CHN 1/2017", "2017-03-10", actions=(may,)),
+    ]  # fmt: skip
+    report = compile_report(letters, START, END, today=TODAY)
+    assert report.value("communications", "statements") == 3
+    assert report.value("activities", "statements") == 3
+    assert report.value("activities", "total") == 3  # nothing else in these letters

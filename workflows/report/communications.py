@@ -25,7 +25,8 @@ cut-off, the day the report is compiled (`frame.today`). Each figure counts:
 - outstanding_previous: sent in the window of the previous joint communications report and
   still without a reply; the windows table goes back WINDOWS_SHOWN windows, cumulatively,
   never to a window that ended before the first letter on record.
-- statements: press releases and public statements dated in the period.
+- statements: press releases and public statements dated in the period, one per group of
+  letters and date.
 - letters_published / public_replies / replies_published: publication on the
   communications website.
 - non_cooperating: the count rule of persistent non-cooperation (see noncooperation.py).
@@ -38,7 +39,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from workflows.actors import state_by_code
 from workflows.answers import COMM_TYPES
@@ -47,13 +47,13 @@ from workflows.references import JOINT_TYPES
 from workflows.report.facts import (
     Case,
     Frame,
-    actions,
     addressees,
     day,
     is_joint,
     mandates,
     replied_on,
     sent_on,
+    statements,
 )
 from workflows.report.model import DASH, Figure, Section, Table, rate
 from workflows.report.periods import (
@@ -159,7 +159,6 @@ def communications_section(
         sum(bool(a.get("reply_published")) for a in public_replies),
     )
     received = _replies_received(frame, comms)
-    statements = sum(_dated(a, frame) for c in comms for a in actions(c, "statement"))
     states = [t for t in by_actor.values() if t.kind == "state"]
     others = [t for t in by_actor.values() if t.kind != "state"]
     previous = windows[0].name if windows else "none in the record"
@@ -192,7 +191,7 @@ def communications_section(
             f"Still without reply from the previous joint report ({previous})",
             len(outstanding) if windows else None,
         ),
-        Figure("statements", "Press releases and public statements", statements),
+        Figure("statements", "Press releases and public statements", statements(comms, frame)),
         Figure("letters_published", "Letters published", published),
         Figure("public_replies", "Replies not kept confidential", public),
         Figure("replies_published", "of which published", replies_out),
@@ -351,10 +350,6 @@ def _reply_unknown(case: Case) -> bool:
     reply could not be credited to it, so "no reply" on it means "not known", and it stays
     out of reply rates and the counts of letters without reply unless a reply is recorded."""
     return bool(case.get("reply_unknown")) and replied_on(case) is None
-
-
-def _dated(action: dict[str, Any], frame: Frame) -> bool:
-    return day(action["action_date"]) in frame
 
 
 def _actor_key(actor: dict[str, str]) -> tuple[str, str]:

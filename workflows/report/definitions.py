@@ -64,7 +64,9 @@ DEFINITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      "1 March-31 May (September session). No window before the first letter on record "
      "is shown."),
     ("communications", ("statements",),
-     "Press releases and public statements on communications, dated in the period."),
+     "Press releases and public statements on communications, dated in the period (one "
+     "recorded on each letter of an allegation sent to several addressees counts once "
+     "per date)."),
     ("communications", ("letters_published",),
      "Letters of the period recorded as published on the communications website."),
     ("communications", ("public_replies", "replies_published"),
@@ -128,7 +130,8 @@ DEFINITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("activities", ("followup_letters", "statements", "followup_reports", "followup_visits",
                     "recommendations_assessed", "total"),
      "Follow-up activities in OHCHR's sense, each by its own date in the period: follow-up "
-     "letters sent, press releases and public statements, follow-up reports and visits "
+     "letters sent, press releases and public statements (once per allegation and date), "
+     "follow-up reports and visits "
      "after a country visit, visit recommendations whose follow-up was assessed."),
     ("deadlines", ("due", "done", "overdue", "not_yet_due"),
      "Every deadline that fell in the period (reply, early check on urgent appeals, "

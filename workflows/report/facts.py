@@ -93,6 +93,20 @@ def mandates(case: Case) -> list[str]:
     return list(intake(case).get("mandates") or [])
 
 
+def statements(comms: list[Case], frame: Frame) -> int:
+    """Press releases and public statements dated in the period, one per group of letters
+    (one allegation sent to several addressees) and date: a statement recorded on each
+    letter of a group is one statement."""
+    return len(
+        {
+            (frozenset([case["id"], *(case.get("group") or ())]), on)
+            for case in comms
+            for action in actions(case, "statement")
+            if (on := day(action["action_date"])) in frame
+        }
+    )
+
+
 def is_joint(case: Case) -> bool:
     """Two or more mandates; an older record typed JAL/JUA/JOL; or a letter the upgrade made
     from one (`joint` on the case), which may name a single mandate but was sent as joint."""
