@@ -6,6 +6,8 @@ before December 2017 (sent + 60 days) has passed.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from typing import Any
 
@@ -23,6 +25,7 @@ from tests.report.fixture import (
 from workflows.deadlines import Rules
 from workflows.report import compile_report
 from workflows.report import visit_outcomes as vo
+from workflows.report.csv_writer import write_csv
 
 
 def test_upgraded_joint_letter_with_one_mandate_counts_as_joint() -> None:
@@ -151,3 +154,26 @@ def test_a_statement_recorded_on_each_letter_of_a_group_counts_once_per_date() -
     assert report.value("communications", "statements") == 3
     assert report.value("activities", "statements") == 3
     assert report.value("activities", "total") == 3  # nothing else in these letters
+
+
+def _csv_rows(report: Any) -> list[list[str]]:
+    stream = io.BytesIO()
+    write_csv(report, stream)
+    return list(csv.reader(io.StringIO(stream.getvalue().decode("utf-8-sig"))))
+
+
+def test_which_cases_involve_reprisals_is_only_in_the_confidential_csv() -> None:
+    # #18 flagged (theme "reprisal"), #19 not: the confidential CSV says "yes", "" in its
+    # Reprisal flagged column; the default CSV has no such column (and one fewer cell a row).
+    letters = [
+        communication(18, "AL IRN 1/2017", "2017-03-10", themes=("reprisal",)),
+        communication(19, "AL TUR 1/2017", "2017-03-10"),
+    ]
+    plain = _csv_rows(compile_report(letters, START, END, today=TODAY))
+    named = _csv_rows(compile_report(letters, START, END, today=TODAY, confidential=True))
+    assert "Reprisal flagged" not in plain[0]
+    assert {len(row) for row in plain} == {len(plain[0])}
+    column = named[0].index("Reprisal flagged")
+    assert [row[column] for row in named[1:]] == ["yes", ""]
+    # The confidential CSV has the reprisal column and the confidential answers besides.
+    assert len(named[0]) == len(plain[0]) + 2

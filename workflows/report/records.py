@@ -39,6 +39,8 @@ COLUMNS = (
     "End-of-mission statement", "Report symbol", "Report presented",
 )  # fmt: skip
 CONFIDENTIAL_COLUMN = "Confidential answers"
+#: Which cases involve reprisals is shown only in the confidential variant (reprisals.py).
+REPRISAL_COLUMN = "Reprisal flagged"
 
 
 def records_table(
@@ -49,7 +51,11 @@ def records_table(
     standing = {**from_cases(visit_cases), **frame.standing}
     rows += [_visit(c, standing, frame) for c in visit_cases]
     columns: tuple[str, ...] = COLUMNS
-    if confidential:
+    if not confidential:
+        hidden = COLUMNS.index(REPRISAL_COLUMN)
+        columns = tuple(c for i, c in enumerate(COLUMNS) if i != hidden)
+        rows = [row[:hidden] + row[hidden + 1 :] for row in rows]
+    else:
         columns = (*COLUMNS, CONFIDENTIAL_COLUMN)
         cases = [c for c in comms if sent_on(c) in frame] + visit_cases
         rows = [
