@@ -3,7 +3,8 @@ Procedures did after a communication or a visit), each counted by its own date i
 
 - followup_letters: follow-up letters sent (communications that follow up an earlier one;
   an older record's "follow-up letter" action counts when no linked letter stands for it).
-- statements: press releases and public statements on communications.
+- statements: press releases and public statements on communications (one per group of
+  letters and date: recorded on each letter of one allegation, it is one statement).
 - followup_reports / followup_visits: follow-up reports presented and follow-up visits made
   after a country visit.
 - recommendations_assessed: visit recommendations whose follow-up was assessed.
@@ -13,7 +14,7 @@ Procedures did after a communication or a visit), each counted by its own date i
 from __future__ import annotations
 
 from workflows.deadlines import answers_of
-from workflows.report.facts import Case, Frame, actions, day, sent_on
+from workflows.report.facts import Case, Frame, actions, day, sent_on, statements
 from workflows.report.model import Figure, Section, Table
 
 
@@ -25,7 +26,6 @@ def activities_section(frame: Frame, comms: list[Case], visit_cases: list[Case])
         if not c.get("followups")
         for a in actions(c, "letter")
     )
-    statements = sum(day(a["action_date"]) in frame for c in comms for a in actions(c, "statement"))
     kinds = [
         f.get("followup_kind")
         for c in visit_cases
@@ -39,7 +39,7 @@ def activities_section(frame: Frame, comms: list[Case], visit_cases: list[Case])
     )
     counts = (
         ("followup_letters", "Follow-up letters sent", linked + unlinked),
-        ("statements", "Press releases and public statements", statements),
+        ("statements", "Press releases and public statements", statements(comms, frame)),
         ("followup_reports", "Follow-up reports presented", kinds.count("report")),
         ("followup_visits", "Follow-up visits", kinds.count("visit")),
         ("recommendations_assessed", "Visit recommendations followed up (assessed)", assessed),

@@ -6,7 +6,8 @@ It belongs to the period by its date sent. Replies and publication are as known 
 cut-off, the day the report is compiled (`frame.today`). Each figure counts:
 
 - sent; followup_letters and followup_share; joint (two or more mandates; older records:
-  typed JAL/JUA/JOL) and joint_share; urgent: UA (older records: JUA).
+  typed JAL/JUA/JOL, kept as `joint` by the upgrade) and joint_share; urgent: UA (older
+  records: JUA).
 - states_addressed / other_actors_addressed: distinct States (by code) and other actors (by
   name, accent- and case-insensitive) among the addressees.
 - replies: letters of the period with a reply by the cut-off. reply_period_ended: letters
@@ -17,11 +18,15 @@ cut-off, the day the report is compiled (`frame.today`). Each figure counts:
 - replies_in_time: first reply on or before the deadline; in_time_rate: of the letters
   whose reply period has ended, answered in time.
 - awaiting_reply: no reply and the deadline before the cut-off.
+- Letters the upgrade made with their reply status unknown (`reply_unknown`) and no reply
+  recorded since are left out of reply_period_ended, replied_of_ended, the rates,
+  awaiting_reply and the "still without reply" counts (as from non-cooperation).
 - replies_received: every reply dated in the period, to letters of any date, by kind.
 - outstanding_previous: sent in the window of the previous joint communications report and
   still without a reply; the windows table goes back WINDOWS_SHOWN windows, cumulatively,
   never to a window that ended before the first letter on record.
-- statements: press releases and public statements dated in the period.
+- statements: press releases and public statements dated in the period, one per group of
+  letters and date.
 - letters_published / public_replies / replies_published: publication on the
   communications website.
 - non_cooperating: the count rule of persistent non-cooperation (see noncooperation.py).
@@ -34,7 +39,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from workflows.actors import state_by_code
 from workflows.answers import COMM_TYPES
@@ -43,12 +47,13 @@ from workflows.references import JOINT_TYPES
 from workflows.report.facts import (
     Case,
     Frame,
-    actions,
     addressees,
     day,
+    is_joint,
     mandates,
     replied_on,
     sent_on,
+    statements,
 )
 from workflows.report.model import DASH, Figure, Section, Table, rate
 from workflows.report.periods import (
@@ -82,8 +87,8 @@ class _Tally:
         self.sent += 1
         self.replies += letter.replied is not None
         self.in_time += letter.in_time
-        self.joint += _is_joint(letter.case)
-        if letter.due < cutoff:
+        self.joint += is_joint(letter.case)
+        if letter.due < cutoff and not letter.unknown:
             self.ended += 1
             self.ended_replied += letter.replied is not None and letter.replied <= cutoff
             self.ended_in_time += letter.in_time
@@ -106,6 +111,11 @@ class _Letter:
     def in_time(self) -> bool:
         return self.replied is not None and self.replied <= self.due
 
+    @property
+    def unknown(self) -> bool:
+        """Reply status unknown (see `_reply_unknown`)."""
+        return self.replied is None and _reply_unknown(self.case)
+
 
 def communications_section(
     frame: Frame, comms: list[Case], flagged: dict[str, list[str]]
@@ -118,7 +128,11 @@ def communications_section(
     overall = _Tally("all")
     for letter in letters:
         overall.add(letter, cutoff)
-    awaiting = [letter for letter in letters if letter.replied is None and letter.due < cutoff]
+    awaiting = [
+        letter
+        for letter in letters
+        if letter.replied is None and letter.due < cutoff and not letter.unknown
+    ]
     windows = previous_windows(frame.start, _first_record(comms), WINDOWS_SHOWN)
     outstanding = [
         c
@@ -127,6 +141,7 @@ def communications_section(
         and (d := sent_on(c))
         and windows[0].start <= d <= windows[0].end
         and replied_on(c) is None
+        and not _reply_unknown(c)
     ]
     followups = sum(bool(letter.case.get("follows")) for letter in letters)
     published = sum(
@@ -144,7 +159,6 @@ def communications_section(
         sum(bool(a.get("reply_published")) for a in public_replies),
     )
     received = _replies_received(frame, comms)
-    statements = sum(_dated(a, frame) for c in comms for a in actions(c, "statement"))
     states = [t for t in by_actor.values() if t.kind == "state"]
     others = [t for t in by_actor.values() if t.kind != "state"]
     previous = windows[0].name if windows else "none in the record"
@@ -177,7 +191,7 @@ def communications_section(
             f"Still without reply from the previous joint report ({previous})",
             len(outstanding) if windows else None,
         ),
-        Figure("statements", "Press releases and public statements", statements),
+        Figure("statements", "Press releases and public statements", statements(comms, frame)),
         Figure("letters_published", "Letters published", published),
         Figure("public_replies", "Replies not kept confidential", public),
         Figure("replies_published", "of which published", replies_out),
@@ -269,7 +283,8 @@ def _windows_table(windows: list[SessionWindow], comms: list[Case], cutoff: date
         if sent is None or sent < first or (window := window_containing(sent)) not in counts:
             continue
         counts[window][0] += 1
-        counts[window][1] += not ((r := replied_on(case)) and r <= cutoff)
+        unanswered = not ((r := replied_on(case)) and r <= cutoff)
+        counts[window][1] += unanswered and not _reply_unknown(case)
     rows, total = [], 0
     for window in windows:
         sent_count, waiting = counts[window]
@@ -330,13 +345,11 @@ def _tallies(frame: Frame, letters: list[_Letter]) -> Tallies:
     return by_type, by_actor, by_month, by_mandate
 
 
-def _is_joint(case: Case) -> bool:
-    answers = intake(case)
-    return len(answers.get("mandates") or []) >= 2 or answers.get("comm_type") in JOINT_TYPES
-
-
-def _dated(action: dict[str, Any], frame: Frame) -> bool:
-    return day(action["action_date"]) in frame
+def _reply_unknown(case: Case) -> bool:
+    """A letter the schema-3 upgrade made from an older record to several addressees: an old
+    reply could not be credited to it, so "no reply" on it means "not known", and it stays
+    out of reply rates and the counts of letters without reply unless a reply is recorded."""
+    return bool(case.get("reply_unknown")) and replied_on(case) is None
 
 
 def _actor_key(actor: dict[str, str]) -> tuple[str, str]:

@@ -29,7 +29,8 @@ DEFINITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("communications", ("followup_letters", "followup_share"),
      "Of those, letters that follow up an earlier communication, and their share (%)."),
     ("communications", ("joint", "joint_share"),
-     "Of those, letters sent by two or more mandates (joint), and their share (%)."),
+     "Of those, letters sent by two or more mandates (joint; older records typed JAL, "
+     "JUA or JOL count as joint even when one mandate is named), and their share (%)."),
     ("communications", ("urgent",), "Of those, urgent appeals (UA)."),
     ("communications", ("states_addressed", "other_actors_addressed"),
      "Distinct States (by UN name) and distinct other actors (companies, international "
@@ -39,7 +40,10 @@ DEFINITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      "several replies counts once)."),
     ("communications", ("reply_period_ended", "replied_of_ended"),
      "Letters of the period whose 60-day reply period (or a mandate's own) had ended by "
-     "the cut-off, and of those the ones answered by then."),
+     "the cut-off, and of those the ones answered by then. Letters made from an older "
+     "record to several addressees, whose reply status is unknown (an old reply could not "
+     "be credited to one addressee), are left out unless a reply is recorded on them; so "
+     "are they from the rates and the letters awaiting or still without reply."),
     ("communications", ("reply_rate",),
      "Answered / reply period ended, in %. Letters still within their reply period are "
      "left out; shown as a dash when no letter's reply period has ended."),
@@ -47,18 +51,22 @@ DEFINITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      "Letters whose first reply came on or before the reply deadline; the rate is over "
      "the letters whose reply period has ended."),
     ("communications", ("awaiting_reply",),
-     "Letters of the period past their reply deadline without any reply at the cut-off."),
+     "Letters of the period past their reply deadline without any reply at the cut-off "
+     "(letters whose reply status is unknown left out)."),
     ("communications", ("replies_received",),
      "Every reply dated in the period, whatever the date of the letter (an addressee may "
      "reply more than once); the table gives them by kind (substantive, partial, "
      "acknowledgement only, rejection)."),
     ("communications", ("outstanding_previous",),
      "Letters sent in the window of the previous joint communications report and still "
-     "without reply. Windows by date sent: 1 June-30 November (March session), 1 December-"
-     "end of February (June session), 1 March-31 May (September session). No window "
-     "before the first letter on record is shown."),
+     "without reply (letters whose reply status is unknown left out). Windows by date "
+     "sent: 1 June-30 November (March session), 1 December-end of February (June session), "
+     "1 March-31 May (September session). No window before the first letter on record "
+     "is shown."),
     ("communications", ("statements",),
-     "Press releases and public statements on communications, dated in the period."),
+     "Press releases and public statements on communications, dated in the period (one "
+     "recorded on each letter of an allegation sent to several addressees counts once "
+     "per date)."),
     ("communications", ("letters_published",),
      "Letters of the period recorded as published on the communications website."),
     ("communications", ("public_replies", "replies_published"),
@@ -75,9 +83,9 @@ DEFINITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("visits", ("requests_accepted", "requests_postponed", "requests_declined",
                 "requests_awaiting", "requests_no_response"),
      "The outcome of each of those requests at the end of the period, from the State's "
-     "latest decision: accepted (or visited), postponed, declined; awaiting a decision; "
-     "no response (nothing from the State within 12 months of the request). They add up "
-     "to the requests."),
+     "latest decision: accepted (or visited after the latest decision), postponed, "
+     "declined; awaiting a decision; no response (nothing from the State within 12 months "
+     "of the request). They add up to the requests."),
     ("visits", ("responses",),
      "Requests (of any year) on which the State gave a response dated in the period, each "
      "request counted once however many responses it had."),
@@ -122,7 +130,8 @@ DEFINITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("activities", ("followup_letters", "statements", "followup_reports", "followup_visits",
                     "recommendations_assessed", "total"),
      "Follow-up activities in OHCHR's sense, each by its own date in the period: follow-up "
-     "letters sent, press releases and public statements, follow-up reports and visits "
+     "letters sent, press releases and public statements (once per allegation and date), "
+     "follow-up reports and visits "
      "after a country visit, visit recommendations whose follow-up was assessed."),
     ("deadlines", ("due", "done", "overdue", "not_yet_due"),
      "Every deadline that fell in the period (reply, early check on urgent appeals, "
@@ -140,10 +149,13 @@ DEFINITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      "settings (non_cooperation_count, non_cooperation_windows)."),
     ("reprisals", ("flagged", "flagged_communications", "flagged_visits"),
      "Communications sent and visits requested or made in the period that involve "
-     "intimidation or reprisals, or with a reprisal dated in the period."),
+     "intimidation or reprisals, or with a reprisal dated in the period. One allegation "
+     "sent to several addressees (one letter each) counts once, unless its letters record "
+     "different reprisals (another date, description or persons): then once for each."),
     ("reprisals", ("incidents", "consent_given", "consent_refused", "consent_pending"),
      "Reprisals recorded with the reprisal checklist, dated in the period, by the "
-     "person's consent to a referral."),
+     "person's consent to a referral (the same reprisal recorded on several letters of "
+     "one allegation counts once)."),
     ("reprisals", ("referred_asg", "referred_hc", "referred_president"),
      "Referrals dated in the period to the Assistant Secretary-General (senior official on "
      "reprisals), the High Commissioner and the President of the Council."),

@@ -15,6 +15,7 @@ from typing import Any
 from workflows.actors import display_name
 from workflows.dates import parse_iso
 from workflows.deadlines import Rules, answers_of, intake, rules_for
+from workflows.references import JOINT_TYPES
 
 Case = Mapping[str, Any]
 
@@ -90,6 +91,31 @@ def addressees(case: Case) -> list[dict[str, str]]:
 
 def mandates(case: Case) -> list[str]:
     return list(intake(case).get("mandates") or [])
+
+
+def statements(comms: list[Case], frame: Frame) -> int:
+    """Press releases and public statements dated in the period, one per group of letters
+    (one allegation sent to several addressees) and date: a statement recorded on each
+    letter of a group is one statement."""
+    return len(
+        {
+            (frozenset([case["id"], *(case.get("group") or ())]), on)
+            for case in comms
+            for action in actions(case, "statement")
+            if (on := day(action["action_date"])) in frame
+        }
+    )
+
+
+def is_joint(case: Case) -> bool:
+    """Two or more mandates; an older record typed JAL/JUA/JOL; or a letter the upgrade made
+    from one (`joint` on the case), which may name a single mandate but was sent as joint."""
+    answers = intake(case)
+    return (
+        bool(case.get("joint"))
+        or len(answers.get("mandates") or []) >= 2
+        or answers.get("comm_type") in JOINT_TYPES
+    )
 
 
 def in_scope(case: Case, mandate: str | None, state: str | None) -> bool:

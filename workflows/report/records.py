@@ -18,6 +18,7 @@ from workflows.report.facts import (
     actions,
     addressees,
     events,
+    is_joint,
     is_reprisal,
     mandates,
     replied_on,
@@ -38,6 +39,8 @@ COLUMNS = (
     "End-of-mission statement", "Report symbol", "Report presented",
 )  # fmt: skip
 CONFIDENTIAL_COLUMN = "Confidential answers"
+#: Which cases involve reprisals is shown only in the confidential variant (reprisals.py).
+REPRISAL_COLUMN = "Reprisal flagged"
 
 
 def records_table(
@@ -48,7 +51,11 @@ def records_table(
     standing = {**from_cases(visit_cases), **frame.standing}
     rows += [_visit(c, standing, frame) for c in visit_cases]
     columns: tuple[str, ...] = COLUMNS
-    if confidential:
+    if not confidential:
+        hidden = COLUMNS.index(REPRISAL_COLUMN)
+        columns = tuple(c for i, c in enumerate(COLUMNS) if i != hidden)
+        rows = [row[:hidden] + row[hidden + 1 :] for row in rows]
+    else:
         columns = (*COLUMNS, CONFIDENTIAL_COLUMN)
         cases = [c for c in comms if sent_on(c) in frame] + visit_cases
         rows = [
@@ -82,7 +89,7 @@ def _communication(case: Case, frame: Frame, references: dict[str, str]) -> tupl
     return (
         *_common(case, frame),
         JOINT_TYPES.get(comm_type, comm_type),
-        "yes" if len(mandates(case)) >= 2 or comm_type in JOINT_TYPES else "",
+        "yes" if is_joint(case) else "",
         "; ".join(a.get("name", "") for a in actors),
         "; ".join(a.get("code", "") for a in actors),
         "; ".join(mandates(case)),

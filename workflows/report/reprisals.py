@@ -8,10 +8,13 @@ communication's "reprisal" theme and its follow-up actions "referral to the ASG"
 request's reprisal concern or allegations during a visit (visit checklists version 1).
 
 - flagged_communications: communications sent in the period and flagged (theme "reprisal"
-  or a version-1 escalation), or with a reprisal dated in the period.
+  or a version-1 escalation), or with a reprisal dated in the period; one per group (one
+  allegation sent to several addressees is one case), unless its letters record different
+  reprisals (see `_allegations`).
 - flagged_visits: visits requested in the period with a reprisal concern, visited in it with
   reprisal allegations (version 1), or with a reprisal dated in the period. flagged = both.
-- incidents: reprisals recorded with the reprisal checklist, dated in the period;
+- incidents: reprisals recorded with the reprisal checklist, dated in the period (a record
+  copied to several letters of one group counted once);
   consent_given / consent_refused / consent_pending: their consent to referral.
 - referred_asg: referrals to the Assistant Secretary-General dated in the period (a
   reprisal's referral, or a version-1 follow-up action on a case whose reprisals record no
@@ -30,6 +33,7 @@ Names, and which cases, only in the confidential variant.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -65,13 +69,16 @@ def reprisals_section(
     # Incidents, referrals and submissions live in reprisal checklists and follow-up
     # actions: the few cases that have any are picked out once, not searched per figure.
     every = [c for c in (*comms, *cases_of_visits) if _has_escalations(c)]
-    incidents = [r for c in every for r in reprisals(c) if day(r["incident_date"]) in frame]
+    incidents = _distinct(
+        (c, r) for c in every for r in reprisals(c) if day(r["incident_date"]) in frame
+    )
     submissions = _submissions(every, frame)
     consent = [r.get("consent") for r in incidents]
     outcome = [r.get("outcome") for r in incidents]
     figures = (
-        Figure("flagged", "Cases flagged", len(flagged_comms) + len(flagged_visits)),
-        Figure("flagged_communications", "Communications flagged", len(flagged_comms)),
+        Figure("flagged", "Cases flagged", _allegations(flagged_comms) + len(flagged_visits)),
+        Figure("flagged_communications", "Communications flagged",
+               _allegations(flagged_comms)),
         Figure("flagged_visits", "Visits flagged", len(flagged_visits)),
         Figure("incidents", "Reprisals recorded", len(incidents)),
         Figure("consent_given", "… the person consented to a referral",
@@ -110,6 +117,37 @@ _OUTCOME_LABELS = {
 
 
 _ESCALATIONS = frozenset({"reprisal", "communication_followup"})
+
+
+def _group_of(case: Case) -> frozenset[str]:
+    """The letters of one allegation sent to several addressees (the case alone if none)."""
+    return frozenset([case["id"], *(case.get("group") or ())])
+
+
+def _incident(record: dict[str, Any]) -> tuple[str, ...]:
+    """What makes two reprisal records one incident: same date, description and persons
+    (a record copied to each letter of a group is the same incident)."""
+    return tuple(str(record.get(k) or "") for k in ("incident_date", "incident", "victims"))
+
+
+def _allegations(letters: list[Case]) -> int:
+    """Flagged letters, one per group: the letters to each addressee of one allegation are
+    one case. A group counts more than once only when its letters record different
+    reprisals (different incidents): then once per distinct set of incidents recorded on a
+    letter, letters without a reprisal record (flagged by theme) adding none."""
+    found: dict[frozenset[str], set[frozenset[tuple[str, ...]]]] = {}
+    for case in letters:
+        recorded = frozenset(_incident(r) for r in reprisals(case))
+        found.setdefault(_group_of(case), set()).add(recorded)
+    return sum(len(sets - {frozenset()}) or 1 for sets in found.values())
+
+
+def _distinct(found: Iterable[tuple[Case, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Reprisal records, a record copied to several letters of one group counted once."""
+    seen: dict[tuple[frozenset[str], tuple[str, ...]], dict[str, Any]] = {}
+    for case, record in found:
+        seen.setdefault((_group_of(case), _incident(record)), record)
+    return list(seen.values())
 
 
 def _has_escalations(case: Case) -> bool:

@@ -1,11 +1,12 @@
 """Where a visit request stands on a given day: OHCHR's outcomes, read from the events.
 
 One outcome per request, whatever the number of events: the State's latest decision on or
-before the day (accepted, postponed, declined); a visit that took place counts as accepted
-even if no acceptance was logged; with no decision, the request is "awaiting" until the
-no-response period (rule ``no_response_months``, 12 by default) has run from the request
-date, then "no response". No response is never an event: version 1 of the checklist let
-staff enter one, and those entries are ignored here (the dates decide).
+before the day (accepted, postponed, declined); a visit that took place after that decision
+(or with none) counts as accepted even if no acceptance was logged; with neither, the
+request is "awaiting" until the no-response period (rule ``no_response_months``, 12 by
+default) has run from the request date, then "no response". No response is never an
+event: version 1 of the checklist let staff enter one, and those entries are ignored here
+(the dates decide).
 
 Both vocabularies are read: version 2 (accepted, postponed, declined, mh_accepted,
 mh_declined) and version 1 (acknowledged, accepted, proposed, agreed, declined, postponed,
@@ -55,12 +56,16 @@ def outcome(case: Case, end: date, rules: Rules) -> tuple[str, date | None]:
     """A request's outcome as at `end` (a key of OUTCOMES) and the day it was decided."""
     known = [e for e in _until(case, end) if e["event"] in STATE_RESPONSES]
     decisions = [e for e in known if e["event"] not in ACKNOWLEDGED]
-    if decisions:
-        last = decisions[-1]
-        return _kind(last["event"]), day(last["event_date"])
+    kind = _kind(decisions[-1]["event"]) if decisions else None
+    decided = day(decisions[-1]["event_date"]) if decisions else None
     visited = [d for v in visits(case) if (d := day(v["visited_from"])) and d <= end]
-    if visited:
-        return "accepted", min(visited)
+    # A visit after a postponement or refusal is the State's acceptance in deed: a request
+    # postponed in 2015 and visited in 2016 was accepted (on the visit's first day).
+    after = [d for d in visited if decided is None or d > decided]
+    if after and kind != "accepted":
+        return "accepted", min(after)
+    if kind:
+        return kind, decided
     requested = requested_on(case)
     if not known and requested and add_months(requested, rules.no_response_months) <= end:
         return "no_response", None
