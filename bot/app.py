@@ -15,9 +15,10 @@ import signal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from telegram import Update
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.settings import Settings
 from bot.telegram import buttons, errors, files, guard, logs, menu, text
@@ -46,6 +47,11 @@ CONCURRENT_UPDATES = 256
 #: HTTP connections to the Bot API. Telegram takes about 30 messages/s, so a few suffice
 #: (16 keep up with that at a round trip of half a second).
 CONNECTIONS = 16
+#: Every message is HTML (every interpolated value is escaped: bot.telegram.render); user text
+#: may hold links, and a preview would fetch and display them in the chat.
+DEFAULTS = Defaults(
+    parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+)
 App = Application[Any, Any, Any, Any, Any, Any]
 
 
@@ -78,6 +84,7 @@ def build_application(settings: Settings, service: CaseService) -> App:
         .request(AiohttpRequest(CONNECTIONS))
         .get_updates_request(AiohttpRequest(1))  # unused: bot.telegram.polling asks itself
         .rate_limiter(RetryingRateLimiter(settings.send_rate))
+        .defaults(DEFAULTS)
         .updater(None)  # updates come from bot.telegram.polling or .webhook
         .concurrent_updates(PerUserOrder(CONCURRENT_UPDATES, deliveries))
         .post_init(post_init)

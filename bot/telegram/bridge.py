@@ -19,8 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
-from telegram import Bot, LinkPreviewOptions, Update
-from telegram.constants import ParseMode
+from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden
 
 from bot.telegram import render
@@ -34,8 +33,6 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
-#: User text may hold links; a preview would fetch and display them in the chat.
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 NOT_SAVED = (
     "Not saved: the bot could not write to its data folder. Your earlier answers are safe; "
     "please try again in a moment."
@@ -117,18 +114,11 @@ class Bridge:
 
 
 async def _deliver(bot: Bot, chat_id: int, reply: Reply) -> None:
-    """HTML messages (the keyboard on the last), then any files as documents. The rate
-    limiter retries what fails on the way (see `retry`). Parse mode and link previews are
-    set here, the one place replies are sent, rather than as python-telegram-bot `Defaults`:
-    with `Defaults` the SIGKILL test's users got a seventh of the work done (bench/README)."""
+    """HTML messages (the keyboard on the last), then any files as documents. HTML parse mode
+    and no link previews are the application's defaults (bot.app); the rate limiter retries
+    what fails on the way (see `retry`)."""
     for message in render.messages(reply):
-        await bot.send_message(
-            chat_id,
-            message.html,
-            parse_mode=ParseMode.HTML,
-            reply_markup=message.keyboard,
-            link_preview_options=NO_PREVIEW,
-        )
+        await bot.send_message(chat_id, message.html, reply_markup=message.keyboard)
     for attachment in reply.files:
         await bot.send_document(chat_id, attachment.data, filename=attachment.name)
 
