@@ -205,24 +205,22 @@ def non_cooperating_states(
     what was recorded (a reply recorded on one of them still answers its chain).
     """
     letters = {
-        case["id"]: case
+        case["id"]: _letter(case, rules)
         for case in cases
         if case.get("kind") == "communication" and case.get("status") != "draft"
-    }
-    chains: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
-    for case in letters.values():
-        root = _chain_root(case, letters)
-        for actor in intake(case).get("addressees") or []:
-            if actor.get("kind") == "state":
-                chains.setdefault((actor["code"], root), []).append(case)
+    }  # a few fields per letter, not the cases: a branch's record is thousands of them
+    chains: dict[tuple[str, str], list[_Letter]] = {}
+    for case_id, letter in letters.items():
+        root = _chain_root(case_id, letters)
+        for code in letter.states:
+            chains.setdefault((code, root), []).append(letter)
     history: dict[str, list[tuple[date, str, bool]]] = {}
     for (code, root), members in chains.items():
-        replied = any(has_reply(case) for case in members)
-        counted = [case for case in members if replied or not case.get("reply_unknown")]
-        passed = [due for case in counted if (due := reply_due(case, rules)) and due < today]
+        replied = any(letter.replied for letter in members)
+        counted = [letter for letter in members if replied or not letter.unknown]
+        passed = [letter.due for letter in counted if letter.due and letter.due < today]
         if passed:
-            reference = letters[root].get("reference") or root
-            history.setdefault(code, []).append((max(passed), reference, replied))
+            history.setdefault(code, []).append((max(passed), letters[root].reference, replied))
     found: dict[str, list[str]] = {}
     for code, entries in history.items():
         latest = sorted(entries)[-rules.non_cooperation_count :]
@@ -231,13 +229,41 @@ def non_cooperating_states(
     return found
 
 
-def _chain_root(case: Mapping[str, Any], letters: Mapping[str, Mapping[str, Any]]) -> str:
+@dataclass(frozen=True)
+class _Letter:
+    """What non-cooperation reads of one letter."""
+
+    follows: str | None
+    reference: str
+    states: tuple[str, ...]
+    replied: bool
+    unknown: bool
+    due: date | None
+
+
+def _letter(case: Mapping[str, Any], rules: Rules) -> _Letter:
+    follows = case.get("follows")
+    return _Letter(
+        follows=follows if isinstance(follows, str) else None,
+        reference=case.get("reference") or str(case["id"]),
+        states=tuple(
+            actor["code"]
+            for actor in intake(case).get("addressees") or []
+            if actor.get("kind") == "state"
+        ),
+        replied=has_reply(case),
+        unknown=bool(case.get("reply_unknown")),
+        due=reply_due(case, rules),
+    )
+
+
+def _chain_root(case_id: str, letters: Mapping[str, _Letter]) -> str:
     """The id of the letter a chain of follow-up letters started with (a cycle, which no
     checklist makes, stops at the letter met twice)."""
-    seen = {case["id"]}
-    parent = case.get("follows")
-    while isinstance(parent, str) and parent in letters and parent not in seen:
+    seen = {case_id}
+    parent = letters[case_id].follows
+    while parent is not None and parent in letters and parent not in seen:
         seen.add(parent)
-        case = letters[parent]
-        parent = case.get("follows")
-    return str(case["id"])
+        case_id = parent
+        parent = letters[parent].follows
+    return case_id

@@ -69,10 +69,10 @@ def write_xlsx_table(
     sheet = workbook.active
     assert sheet is not None
     sheet.title = title[:31]  # Excel's limit for a sheet name
-    for values in (columns, *rows):
-        sheet.append([None if v is None else v for v in values])
-        for cell in sheet[sheet.max_row]:
-            _as_text_if_formula_like(cell)
+    for row, values in enumerate((columns, *rows), start=1):
+        # cell by cell at known places: sheet[sheet.max_row] scans the sheet every row
+        for column, value in enumerate(values, start=1):
+            _as_text_if_formula_like(sheet.cell(row=row, column=column, value=value))
     workbook.save(stream)
 
 
