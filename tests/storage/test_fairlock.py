@@ -9,6 +9,17 @@ import pytest
 from storage.fairlock import FairLock
 
 
+def queued(lock: FairLock, threads: int) -> None:
+    """Wait for other threads to take their place in the queue: what is waited for is
+    another thread's step, never time itself (bounded, so a bug fails instead of hanging)."""
+    pause = threading.Event()
+    for _ in range(10_000):
+        if lock.waiting() == threads:
+            return
+        pause.wait(0.001)
+    raise AssertionError(f"{lock.waiting()} threads queued, expected {threads}")
+
+
 def test_reentrant_and_only_the_owner_releases() -> None:
     lock = FairLock()
     with lock, lock:
@@ -29,7 +40,8 @@ def test_a_waiter_gets_the_lock_while_the_owner_steps_aside_at_any_depth() -> No
     with lock, lock:
         thread = threading.Thread(target=waiter)
         thread.start()
-        assert not got_in.wait(0.05)  # held: the waiter queues (a bounded check, not a sleep)
+        queued(lock, 1)
+        assert not got_in.is_set()  # held: the waiter queues
         with lock.stepped_aside():
             assert got_in.wait(10)
         assert lock.held()
@@ -51,8 +63,7 @@ def test_waiters_are_served_in_the_order_they_came() -> None:
         thread = threading.Thread(target=take, args=(n,))
         thread.start()
         threads.append(thread)
-        while lock._next_ticket != n + 2:  # each has taken its ticket before the next starts
-            threading.Event().wait(0.001)
+        queued(lock, n + 1)  # each has taken its ticket before the next starts
     with lock.stepped_aside():  # the owner queues behind all five
         pass
     assert order == [0, 1, 2, 3, 4]
@@ -98,8 +109,7 @@ def test_a_waiter_interrupted_in_the_queue_does_not_jam_the_lock() -> None:
     assert interrupted.wait(10)  # it took ticket 1 and gave it up
     second = threading.Thread(target=next_waiter, daemon=True)
     second.start()
-    while lock._next_ticket != 3:  # the second has its ticket (2)
-        threading.Event().wait(0.001)
+    queued(lock, 1)  # the second has its ticket (the first gave its own up)
     lock.release()
     assert got_in.wait(10)
     second.join(10)
