@@ -1,19 +1,24 @@
 """Kill a restore at random instants: the data folder holds the old data or the new, whole.
 
 A restore over a folder of a few cases brings in a backup of a few thousand. Each cycle
-starts the restore in a child process and SIGKILLs it after a random delay spread over a
-whole restore's duration (unpacking, opening the staged folder, the swap, the clean-up).
+starts the restore in a child process and SIGKILLs it at a point of its progress, read from
+the disk rather than guessed from the clock: at random moments of the unpacking (so many
+staged case files), once everything is staged (opening the staged folder, the swap), and
+once the swap has happened (the clean-up).
 The folder, opened afterwards, must have either every old case or every restored one, never
 a mix and never none; what the kill left beside it is gone after that open.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
 import shutil
 import subprocess
 import sys
-import time
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,6 +59,25 @@ def _ids(data_dir: Path) -> set[str]:
         repo.close()
 
 
+def _staged_cases(target: Path) -> int:
+    """Case files in the restore's staging folder beside `target` (0 before it exists)."""
+    for staging in target.parent.glob(f".{target.name}.restore-*"):
+        with contextlib.suppress(FileNotFoundError):  # renamed away meanwhile
+            return len(os.listdir(staging / "cases"))
+    return 0
+
+
+def _until(process: subprocess.Popen[bytes], reached: Callable[[], bool]) -> None:
+    """Wait for the restore to get so far (or to end): a step of another process, so this
+    polls the disk; bounded, so a restore that stalls fails the test."""
+    pause = threading.Event()
+    for _ in range(24_000):
+        if reached() or process.poll() is not None:
+            return
+        pause.wait(0.005)
+    raise AssertionError("the restore made no progress in 120 s")
+
+
 def _restore(archive: Path, target: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-c", RESTORE, str(archive), str(target)],
@@ -82,9 +106,7 @@ def test_a_restore_killed_at_any_instant_leaves_the_old_data_or_the_new(
     old_ids = _ids(old)
     target = tmp_path / "live"
     shutil.copytree(old, target)
-    started = time.monotonic()
     assert _restore(archive, target).wait(timeout=120) == 0
-    duration = time.monotonic() - started
     new_ids = _ids(target)
     assert len(new_ids) == NEW
 
@@ -94,7 +116,13 @@ def test_a_restore_killed_at_any_instant_leaves_the_old_data_or_the_new(
         shutil.rmtree(target)
         shutil.copytree(old, target)
         process = _restore(archive, target)
-        time.sleep(duration * (cycle + rng.random()) / CYCLES)  # spread over the restore
+        if cycle < CYCLES - 2:  # spread over the unpacking
+            staged = int(NEW * (cycle + rng.random()) / (CYCLES - 2))
+            _until(process, lambda n=staged: _staged_cases(target) >= n)
+        elif cycle == CYCLES - 2:  # all staged: opening it, or swapping it in
+            _until(process, lambda: _staged_cases(target) >= NEW)
+        else:  # swapped: cleaning up what it replaced
+            _until(process, lambda: any(target.parent.glob(f".{target.name}.replaced-*")))
         process.kill()
         process.wait()
         found = _ids(target)
