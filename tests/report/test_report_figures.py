@@ -16,11 +16,15 @@ from fixture import END, START, TODAY, VICTIMS, cases, cid, communication, run
 
 from workflows.deadlines import load_rules
 from workflows.report import Report, compile_report, summary_text
+from workflows.standing import from_cases
 
 
 @pytest.fixture(scope="module")
 def report() -> Report:
-    return compile_report(cases(), START, END, today=TODAY)
+    # Standing invitations come from the setting; a folder whose version-1 requests answered
+    # the old question has them lifted into it once, at the upgrade (workflows.upgrade).
+    return compile_report(cases(), START, END, today=TODAY,
+                          standing_invitations=from_cases(cases()))  # fmt: skip
 
 
 def test_communications_figures(report: Report) -> None:
@@ -249,7 +253,7 @@ def test_visit_figures(report: Report) -> None:
         "invitations_accepted": 0,
         "invitations_declined": 0,
         # Version 1 recorded a standing invitation on Brazil's (V2) and Mexico's (V8)
-        # requests, without its date.
+        # requests, without its date (lifted into the setting at the upgrade).
         "standing_all": 2,
         "standing_invitations": 1,  # of V2-V4 only Brazil has one (version 1 answer)
         "standing_not_honoured": 0,  # Brazil accepted
@@ -526,3 +530,11 @@ def test_an_empty_period_is_all_zeros() -> None:
     assert report.value("communications", "sent") == 0
     assert report.value("communications", "reply_rate") is None
     assert "Reply rate (letters whose reply period has ended): \N{EN DASH}" in summary_text(report)
+
+
+def test_a_standing_invitation_removed_from_the_record_is_not_reported() -> None:
+    # Brazil's and Mexico's version-1 requests still say "yes", but the record (the setting
+    # an admin edits with /standing) no longer holds them: the report follows the record.
+    report = compile_report(cases(), START, END, today=TODAY, standing_invitations={})
+    assert report.table("standing_all").rows == ()
+    assert report.value("visits", "standing_invitations") == 0

@@ -26,7 +26,6 @@ from workflows.report.facts import (
     visits,
 )
 from workflows.report.model import Table
-from workflows.standing import from_cases
 
 COLUMNS = (
     "Communication or visit", "Reference", "Case id", "Owner", "Owner's user id", "Status",
@@ -48,8 +47,7 @@ def records_table(
 ) -> Table:
     references = {c["id"]: c.get("reference") or c["id"] for c in comms}
     rows = [_communication(c, frame, references) for c in comms if sent_on(c) in frame]
-    standing = {**from_cases(visit_cases), **frame.standing}
-    rows += [_visit(c, standing, frame) for c in visit_cases]
+    rows += [_visit(c, frame) for c in visit_cases]
     columns: tuple[str, ...] = COLUMNS
     if not confidential:
         hidden = COLUMNS.index(REPRISAL_COLUMN)
@@ -110,7 +108,8 @@ def _communication(case: Case, frame: Frame, references: dict[str, str]) -> tupl
     )
 
 
-def _visit(case: Case, standing: dict[str, Any], frame: Frame) -> tuple[Any, ...]:
+def _visit(case: Case, frame: Frame) -> tuple[Any, ...]:
+    standing = frame.standing
     answers = intake(case)
     state = (addressees(case) or [{}])[0]
     last = (events(case) or [{}])[-1]

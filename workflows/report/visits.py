@@ -47,7 +47,7 @@ the end of the period (see visit_outcomes):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -68,7 +68,6 @@ from workflows.report.facts import (
 )
 from workflows.report.model import DASH, Figure, Section, Table
 from workflows.report.periods import long_date
-from workflows.standing import from_cases
 
 Label = Callable[[str], str]
 
@@ -92,7 +91,7 @@ def visits_section(
     invited = [c for c in cases if vo.invited_on(c) in frame]
     answers = [(c, e) for c in cases for e in events(c) if e["event"] in vo.MH_ANSWERS
                and _on(e, frame)]  # fmt: skip
-    standing = _standing(frame, cases)
+    standing = frame.standing  # the per-State record (old answers lifted at the upgrade)
     standing_rows = _standing_rows(frame, requests, outcomes, standing)
     extended = _extended_rows(standing, universe)
     conducted = [(c, v) for c in cases for v in visits(c) if day(v["visited_from"]) in frame]
@@ -254,16 +253,11 @@ def _event_label(registry: Registry) -> Label:
     return lambda value: labels.get(value, value)
 
 
-def _standing(frame: Frame, cases: list[Case]) -> dict[str, Any]:
-    """Standing invitations by code: the per-State record, else a v1 request's answer."""
-    return {**from_cases(cases), **frame.standing}
-
-
 def _standing_rows(
     frame: Frame,
     requests: list[Case],
     outcomes: dict[str, tuple[str, date | None]],
-    standing: dict[str, dict[str, Any]],
+    standing: Mapping[str, Mapping[str, Any]],
 ) -> list[tuple[Any, ...]]:
     by_code: dict[str, list[Case]] = {}
     for case in requests:
@@ -278,7 +272,7 @@ def _standing_rows(
 
 
 def _extended_rows(
-    standing: dict[str, dict[str, Any]], universe: Sequence[str]
+    standing: Mapping[str, Mapping[str, Any]], universe: Sequence[str]
 ) -> list[tuple[str, str, str]]:
     """Every State in scope with a standing invitation, by UN name, with its date."""
     rows = []
