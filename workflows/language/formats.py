@@ -1,0 +1,48 @@
+"""Dates and numbers as each language writes them, from Babel's CLDR data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_date as _babel_date
+from babel.numbers import format_decimal, format_percent
+
+from workflows.language.current import current
+
+# With the weekday, so a day/month mix-up shows at a glance: "Mon 15 May 2017",
+# "lun. 15 mai 2017", "lun 15 de mayo de 2017".
+_DAY_PATTERNS = {
+    "en": "EEE d MMM y",
+    "fr": "EEE d MMM y",
+    "es": "EEE d 'de' MMMM 'de' y",
+}
+# Without it, for tables and documents: "15 May 2017", "15 mai 2017", "15 de mayo de 2017".
+_PLAIN_PATTERNS = {"en": "d MMM y", "fr": "d MMM y", "es": "d 'de' MMMM 'de' y"}
+
+
+def day(d: date, lang: str | None = None) -> str:
+    """A date echoed back to the user, weekday first."""
+    lang = lang or current()
+    return _babel_date(d, _DAY_PATTERNS[lang], locale=lang)
+
+
+def plain_date(d: date, lang: str | None = None) -> str:
+    """A date in a table or a document."""
+    lang = lang or current()
+    return _babel_date(d, _PLAIN_PATTERNS[lang], locale=lang)
+
+
+def month_year(d: date, lang: str | None = None) -> str:
+    """"March 2021", "mars 2021", "marzo de 2021"."""
+    lang = lang or current()
+    return _babel_date(d, "LLLL y" if lang != "es" else "LLLL 'de' y", locale=lang)
+
+
+def number(n: float, lang: str | None = None) -> str:
+    """"1,234", "1 234", "1234" (Spanish groups only from five digits)."""
+    return format_decimal(n, locale=lang or current())
+
+
+def percent(fraction: float, lang: str | None = None) -> str:
+    """A share with one decimal: "47.5 %" as each language writes it."""
+    return format_percent(fraction, "#,##0.0 %", locale=lang or current())
