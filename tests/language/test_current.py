@@ -6,14 +6,21 @@ from datetime import date
 
 import pytest
 
-from workflows.language import _, current, from_telegram, ngettext, use
-from workflows.language import formats
+from workflows.language import _, current, formats, from_telegram, ngettext, use
 
 
 @pytest.mark.parametrize(
     ("code", "lang"),
-    [("fr", "fr"), ("fr-CA", "fr"), ("es-419", "es"), ("ES", "es"), ("de", "en"), (None, "en"),
-     ("", "en"), ("en-GB", "en")],
+    [
+        ("fr", "fr"),
+        ("fr-CA", "fr"),
+        ("es-419", "es"),
+        ("ES", "es"),
+        ("de", "en"),
+        (None, "en"),
+        ("", "en"),
+        ("en-GB", "en"),
+    ],
 )
 def test_telegram_language_code_picks_one_of_the_three(code, lang):
     assert from_telegram(code) == lang

@@ -53,7 +53,7 @@ def _(message: str) -> str:
     return translations(_current.get()).gettext(message)
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention extractors look for
+def N_(message: str) -> str:
     """Mark ``message`` for translation without translating it yet (translate with ``_``)."""
     return message
 

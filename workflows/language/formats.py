@@ -33,13 +33,13 @@ def plain_date(d: date, lang: str | None = None) -> str:
 
 
 def month_year(d: date, lang: str | None = None) -> str:
-    """"March 2021", "mars 2021", "marzo de 2021"."""
+    """ "March 2021", "mars 2021", "marzo de 2021"."""
     lang = lang or current()
     return _babel_date(d, "LLLL y" if lang != "es" else "LLLL 'de' y", locale=lang)
 
 
 def number(n: float, lang: str | None = None) -> str:
-    """"1,234", "1 234", "1234" (Spanish groups only from five digits)."""
+    """ "1,234", "1 234", "1234" (Spanish groups only from five digits)."""
     return format_decimal(n, locale=lang or current())
 
 

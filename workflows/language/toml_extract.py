@@ -12,9 +12,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 # What the user reads. Ids, values, types and expressions are code and never translated.
-TEXT_KEYS = frozenset(
-    {"title", "label", "prompt", "help", "constraint_message", "pattern_message"}
-)
+TEXT_KEYS = frozenset({"title", "label", "prompt", "help", "constraint_message", "pattern_message"})
 
 
 def extract_toml(
