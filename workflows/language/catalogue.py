@@ -26,7 +26,7 @@ def po_files(lang: str) -> list[Path]:
 @functools.cache
 def translations(lang: str) -> NullTranslations:
     """All domains of ``lang`` merged into one gettext object (English: none needed)."""
-    merged: NullTranslations | None = None
+    merged: Translations | None = None
     for path in po_files(lang):
         with path.open("rb") as f:
             catalog = read_po(f, locale=lang, domain=path.stem)

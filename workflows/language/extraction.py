@@ -15,7 +15,9 @@ from workflows.language.domains import Domain
 _COMMENT_TAGS = ("Translators:",)
 
 
-def _messages(path: Path, method: str) -> Iterator[tuple[int, object, list[str], object]]:
+def _messages(
+    path: Path, method: str
+) -> Iterator[tuple[int, str | tuple[str, ...], list[str], str | None]]:
     with path.open("rb") as f:
         yield from extract(method, f, comment_tags=_COMMENT_TAGS, strip_comment_tags=True)
 
