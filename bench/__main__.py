@@ -44,7 +44,7 @@ from typing import Any
 
 from bench import Row, table
 from storage.tinydb_repo import open_repository
-from workflows.checklist import Registry
+from workflows.checklists.model import Registry
 from workflows.demo import windows, write_demo
 from workflows.demo.timeline import GENEVA
 
@@ -304,8 +304,8 @@ def _telegram(data: Data, tmp: Path) -> list[Row]:
 def _catch_up(folder: Path) -> None:
     """Record as sent every reminder due by now, as a bot running since the data end would
     have: otherwise the bot under test spends its first minute on a thousand reminders."""
-    from workflows.alerts import AlertService
-    from workflows.cases import CaseService
+    from workflows.cases.service import CaseService
+    from workflows.deadlines.alerts import AlertService
 
     with open_repository(folder) as repo:
         alerts = AlertService(CaseService(repo, Registry.from_folder()))

@@ -10,11 +10,11 @@ import sys
 from bot.cli import parser, run_parsed
 from bot.settings import Settings, SettingsError, load_settings
 from storage.repository import StorageError
-from workflows.cases import CaseService
-from workflows.checklist import ChecklistError, Registry
-from workflows.conversation import Conversation
-from workflows.export import EXPORTS_DIR
-from workflows.upgrade import open_data
+from workflows.cases.service import CaseService
+from workflows.chat.conversation import Conversation
+from workflows.checklists.model import ChecklistError, Registry
+from workflows.records.export import EXPORTS_DIR
+from workflows.records.upgrade import open_data
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,17 +38,17 @@ from bot.terminal import printable
 from storage.atomic import make_private_dirs
 from storage.repository import StorageError
 from storage.tinydb_repo import TinyDBRepository
-from workflows import standing
-from workflows.actors import resolve_state, state_by_code, suggest_states
-from workflows.checklist import ChecklistError, Registry
-from workflows.dates import DateParseError, parse_date, today_in
-from workflows.deadlines import load_rules
-from workflows.export import EXPORTS_DIR
-from workflows.mandates import match_mandate
+from workflows.cases import standing
+from workflows.checklists.model import ChecklistError, Registry
+from workflows.deadlines.rules import load_rules
+from workflows.records.export import EXPORTS_DIR
+from workflows.records.upgrade import open_data
+from workflows.reference.actors import resolve_state, state_by_code, suggest_states
+from workflows.reference.dates import DateParseError, parse_date, today_in
+from workflows.reference.mandates import match_mandate
 from workflows.report import Report, compile_report, file_stem, summary_text
 from workflows.report.audit import record_confidential_request
 from workflows.report.periods import Period, PeriodError, long_date, parse_period
-from workflows.upgrade import open_data
 
 SUBCOMMANDS = ("report", "import", "export", "backup", "restore", "demo")
 
@@ -216,7 +216,7 @@ def _render(report: Report, fmt: str, chart_by: str, stream: BinaryIO) -> None:
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
-    from workflows.spreadsheet_import import ImportFileError, columns, import_file
+    from workflows.records.spreadsheet_import import ImportFileError, columns, import_file
 
     registry = Registry.from_folder()
     if args.columns:
@@ -242,7 +242,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from workflows.export import export_json
+    from workflows.records.export import export_json
 
     registry = Registry.from_folder()
     now = datetime.now(UTC)
@@ -260,7 +260,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _backup(args: argparse.Namespace, settings: Settings) -> int:
-    from workflows.export import backup
+    from workflows.records.export import backup
 
     now = datetime.now(UTC)
     if args.out is not None and str(args.out) == "-":
@@ -276,7 +276,7 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _restore(args: argparse.Namespace, settings: Settings) -> int:
-    from workflows.export import RestoreError, restore
+    from workflows.records.export import RestoreError, restore
 
     actor = getattr(args, "actor", None) or _login()
     try:

@@ -21,8 +21,8 @@ from fixture import VICTIMS, cases, copy_of, fill
 from storage import swap
 from storage.repository import DataDirLocked
 from storage.tinydb_repo import TinyDBRepository, open_repository
-from workflows.checklist import Registry
-from workflows.export import MANIFEST, RestoreError, backup, export_json, restore
+from workflows.checklists.model import Registry
+from workflows.records.export import MANIFEST, RestoreError, backup, export_json, restore
 
 NOW = datetime(2018, 2, 1, 9, 0, tzinfo=UTC)
 

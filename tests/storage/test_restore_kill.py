@@ -25,14 +25,14 @@ from pathlib import Path
 import pytest
 
 from storage.tinydb_repo import open_repository
-from workflows.export import backup
+from workflows.records.export import backup
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD, NEW = 5, 2500
 CYCLES = 8
 SEED = 20261201
 RESTORE = (
-    "import sys; from pathlib import Path; from workflows.export import restore; "
+    "import sys; from pathlib import Path; from workflows.records.export import restore; "
     "restore(Path(sys.argv[1]), Path(sys.argv[2]), actor='kill-test', force=True)"
 )
 

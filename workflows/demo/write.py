@@ -18,8 +18,8 @@ from typing import Any
 
 from storage.repository import Case
 from storage.tinydb_repo import TinyDBRepository
-from workflows.checklist import Registry
-from workflows.deadlines import answers_of, has_reply, intake
+from workflows.checklists.model import Registry
+from workflows.deadlines.rules import answers_of, has_reply, intake
 from workflows.demo.generate import Demo, generate, windows
 
 DEMO_ACTOR = "demo"

@@ -37,9 +37,9 @@ from storage.atomic import make_private_dirs
 from storage.layout import META_FILE, case_ids_on_disk, case_path, read_case_file
 from storage.lock import LOCK_FILE, DataDirLock
 from storage.repository import Repository, StorageError
-from workflows.checklist import Registry
+from workflows.checklists.model import Registry
+from workflows.records.upgrade import open_data
 from workflows.report.confidential import redacted
-from workflows.upgrade import open_data
 
 EXPORT_FORMAT = "followup-bot export"
 BACKUP_FORMAT = "followup-bot backup"
