@@ -43,9 +43,10 @@ from pathlib import Path
 from typing import Any
 
 from bench import Row, table
+from bot.wiring import write_demo_folder as write_demo
 from storage.tinydb_repo import open_repository
 from workflows.checklists.model import Registry
-from workflows.demo import windows, write_demo
+from workflows.demo import windows
 from workflows.demo.timeline import GENEVA
 
 YEARS, SEED = 14, 1

@@ -27,10 +27,10 @@ from bot.filetypes import DEFAULT_TYPES, FilePolicy, clean_name, identify
 from bot.terminal import printable
 from storage.atomic import atomic_write_bytes, make_private_dirs
 from storage.files import store_file
+from storage.layout import EXPORTS_DIR
 from storage.repository import ReadFailed, Repository, StorageError
 from workflows.chat.conversation import Chat, Conversation
 from workflows.chat.views import Attachment, Button, Reply
-from workflows.records.export import EXPORTS_DIR
 
 CONSOLE_USER = "console"
 NOT_NOW = (
