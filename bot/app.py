@@ -31,9 +31,9 @@ from bot.telegram.polling import Polling
 from bot.telegram.retry import RetryingRateLimiter
 from storage.inbox import Inbox
 from storage.repository import Repository, StorageError
-from workflows import dates
-from workflows.cases import CaseService
-from workflows.conversation import Conversation
+from workflows.cases.service import CaseService
+from workflows.chat.conversation import Conversation
+from workflows.reference import dates
 
 if TYPE_CHECKING:  # imported when used: aiohttp.web is needed in webhook mode only
     from bot.telegram.webhook import WebhookServer

@@ -27,28 +27,26 @@ import errno
 import getpass
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
+from bot import wiring
 from bot.settings import Settings, SettingsError, load_settings
 from bot.terminal import printable
 from storage.atomic import make_private_dirs
+from storage.layout import EXPORTS_DIR
 from storage.repository import StorageError
 from storage.tinydb_repo import TinyDBRepository
-from workflows import standing
-from workflows.actors import resolve_state, state_by_code, suggest_states
-from workflows.checklist import ChecklistError, Registry
-from workflows.dates import DateParseError, parse_date, today_in
-from workflows.deadlines import load_rules
-from workflows.export import EXPORTS_DIR
-from workflows.mandates import match_mandate
+from workflows.cases import standing
+from workflows.checklists.model import ChecklistError
+from workflows.reference.actors import resolve_state, state_by_code, suggest_states
+from workflows.reference.dates import DateParseError, parse_date, today_in
+from workflows.reference.mandates import match_mandate
 from workflows.report import Report, compile_report, file_stem, summary_text
 from workflows.report.audit import record_confidential_request
 from workflows.report.periods import Period, PeriodError, long_date, parse_period
-from workflows.upgrade import open_data
 
 SUBCOMMANDS = ("report", "import", "export", "backup", "restore", "demo")
 
@@ -165,14 +163,14 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         period = Period(RECORD_START, today, f"{who}: the whole record to {today.isoformat()}")
     else:
         period = _period(args, today, settings.timezone)
-    registry = Registry.from_folder()
-    with _repository(settings) as repo:
+    with wiring.opened(settings) as domain:
+        repo = domain.repo
         actor = _actor(args, repo, confidential=args.confidential)
         report = compile_report(
             repo.iter_cases(), period.start, period.end, today=today, label=period.label,
-            mandate=mandate, state=state, rules=load_rules(),
+            mandate=mandate, state=state, rules=domain.rules,
             overrides=repo.get_setting("deadline_overrides", {}),
-            confidential=args.confidential, registry=registry,
+            confidential=args.confidential, registry=domain.registry,
             standing_invitations=standing.invitations(repo), users=repo.list_users(),
             from_first_record=profile,
         )  # fmt: skip
@@ -216,22 +214,22 @@ def _render(report: Report, fmt: str, chart_by: str, stream: BinaryIO) -> None:
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
-    from workflows.spreadsheet_import import ImportFileError, columns, import_file
+    from workflows.records.spreadsheet_import import ImportFileError, columns, import_file
 
-    registry = Registry.from_folder()
     if args.columns:
         print("kind (communication | visit), owner (user id), then:")
-        for kind, names in columns(registry).items():
+        for kind, names in columns(wiring.registry()).items():
             print(f"{kind}:")
             print("\n".join(f"  {name:<22} {meaning}" for name, meaning in names))
         return 0
     if args.file is None:
         raise CliError("name the .csv or .xlsx file to import (or --columns)")
     now = datetime.now(UTC)
-    with _repository(settings) as repo:
+    with wiring.opened(settings) as domain:
+        repo = domain.repo
         try:
             result = import_file(
-                args.file, repo, registry, actor=_actor(args, repo), now=now,
+                args.file, repo, domain.registry, actor=_actor(args, repo), now=now,
                 today=today_in(settings.timezone, now), tz=settings.timezone,
                 owner=args.owner, kind=args.kind, dry_run=args.dry_run,
             )  # fmt: skip
@@ -242,16 +240,16 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from workflows.export import export_json
+    from workflows.records.export import export_json
 
-    registry = Registry.from_folder()
     now = datetime.now(UTC)
     variant = "-CONFIDENTIAL" if args.confidential else ""
     out = _destination(args.out, settings, f"export{variant}-{now:%Y%m%dT%H%M%SZ}.json")
-    with _repository(settings) as repo:
+    with wiring.opened(settings) as domain:
+        repo = domain.repo
         actor = _actor(args, repo, confidential=args.confidential)
         count = _write(out, lambda stream: export_json(
-            repo, stream, registry=registry, actor=actor, now=now,
+            repo, stream, registry=domain.registry, actor=actor, now=now,
             confidential=args.confidential,
         ))  # fmt: skip
     if out is not None:
@@ -260,14 +258,15 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _backup(args: argparse.Namespace, settings: Settings) -> int:
-    from workflows.export import backup
+    from storage.backup import backup
 
     now = datetime.now(UTC)
     if args.out is not None and str(args.out) == "-":
         raise CliError("a backup is written to a file: give --out FILE or leave it out")
     target = _destination(args.out, settings, f"followup-backup-{now:%Y%m%dT%H%M%SZ}.tar.gz")
     assert target is not None
-    with _repository(settings) as repo:
+    with wiring.opened(settings) as domain:
+        repo = domain.repo
         info = backup(repo, target, now=now)
         detail = {"files": info.files, "cases": info.cases, "bytes": info.size}
         repo.audit(actor=_actor(args, repo), action="backup", target=target.name, detail=detail)
@@ -276,11 +275,11 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _restore(args: argparse.Namespace, settings: Settings) -> int:
-    from workflows.export import RestoreError, restore
+    from storage.restore import RestoreError
 
     actor = getattr(args, "actor", None) or _login()
     try:
-        cases = restore(args.archive, settings.data_dir, actor=actor, force=args.force)
+        cases = wiring.restore_backup(args.archive, settings, actor=actor, force=args.force)
     except RestoreError as exc:
         raise CliError(str(exc)) from exc
     print(f"Restored {cases} cases into {settings.data_dir}")
@@ -289,7 +288,7 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     """Synthetic records for trying the bot and its report; refused on a folder with cases."""
-    from workflows.demo import DemoError, write_demo
+    from workflows.demo import DemoError
 
     today = today_in(settings.timezone, datetime.now(UTC))
     if args.today:
@@ -298,8 +297,10 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         except DateParseError as exc:
             raise CliError(str(exc)) from exc
     try:
-        summary = write_demo(settings.data_dir, years=args.years, seed=args.seed, today=today,
-                             actor=getattr(args, "actor", None) or _login())  # fmt: skip
+        summary = wiring.write_demo_folder(
+            settings.data_dir, years=args.years, seed=args.seed, today=today,
+            actor=getattr(args, "actor", None) or _login(),
+        )  # fmt: skip
     except (DemoError, ValueError) as exc:
         raise CliError(str(exc)) from exc
     print(f"{summary.line()} Written to {settings.data_dir}.")
@@ -307,16 +308,6 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # ---- helpers -----------------------------------------------------------------------------
-
-
-@contextmanager
-def _repository(settings: Settings) -> Iterator[TinyDBRepository]:
-    """Open the data folder for one command and always release it."""
-    repo = open_data(settings.data_dir, tz=settings.timezone)
-    try:
-        yield repo
-    finally:
-        repo.close()
 
 
 def _login() -> str:

@@ -27,10 +27,10 @@ from bot.filetypes import DEFAULT_TYPES, FilePolicy, clean_name, identify
 from bot.terminal import printable
 from storage.atomic import atomic_write_bytes, make_private_dirs
 from storage.files import store_file
+from storage.layout import EXPORTS_DIR
 from storage.repository import ReadFailed, Repository, StorageError
-from workflows.conversation import Chat, Conversation
-from workflows.export import EXPORTS_DIR
-from workflows.views import Attachment, Button, Reply
+from workflows.chat.conversation import Chat, Conversation
+from workflows.chat.views import Attachment, Button, Reply
 
 CONSOLE_USER = "console"
 NOT_NOW = (

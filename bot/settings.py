@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot import filetypes
-from workflows.dates import DEFAULT_TZ, canonical_tz
+from workflows.reference.dates import DEFAULT_TZ, canonical_tz
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILES = "https://api.telegram.org/file/bot"

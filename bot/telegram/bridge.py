@@ -25,9 +25,9 @@ from telegram.error import BadRequest, Forbidden
 from bot.telegram import render
 from bot.telegram.quiet import QuietPeriod
 from storage.repository import ReadFailed, Repository, StorageError
-from workflows.cases import Clock
-from workflows.conversation import REFUSAL, Chat, Conversation
-from workflows.views import Reply
+from workflows.cases.service import Clock
+from workflows.chat.conversation import REFUSAL, Chat, Conversation
+from workflows.chat.views import Reply
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")

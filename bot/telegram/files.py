@@ -20,8 +20,8 @@ from bot.filetypes import FilePolicy, FileType
 from bot.telegram.bridge import Bridge, chat_id_of, chat_of
 from bot.telegram.retry import with_retries
 from storage.files import store_file
-from workflows.conversation import Chat
-from workflows.views import Reply
+from workflows.chat.conversation import Chat
+from workflows.chat.views import Reply
 
 NOT_NOW = (
     "I only keep a file when a question asks for one, or after you tap “Attach a file” "

@@ -24,7 +24,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from bot.telegram.bridge import Bridge, chat_id_of
 from bot.telegram.quiet import QuietPeriod
-from workflows.conversation import REFUSAL
+from workflows.chat.conversation import REFUSAL
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import ContextTypes, MessageHandler, filters
 
 from bot.telegram.bridge import Bridge, chat_id_of, chat_of
-from workflows.views import Reply
+from workflows.chat.views import Reply
 
 UNREADABLE = (
     "I can read typed answers, button taps and documents (PDF, Word or images). "

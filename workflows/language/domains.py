@@ -24,17 +24,11 @@ class Domain:
 DOMAINS: tuple[Domain, ...] = (
     Domain(
         "report",
-        (("workflows/report/**/*.py", "python"), ("workflows/reporting.py", "python")),
+        (("workflows/report/**/*.py", "python"),),
     ),
     Domain(
         "deadlines",
-        (
-            ("workflows/deadlines/**/*.py", "python"),
-            ("workflows/alerts.py", "python"),
-            ("workflows/due.py", "python"),
-            ("workflows/reminders.py", "python"),
-            ("workflows/deadlines.py", "python"),
-        ),
+        (("workflows/deadlines/**/*.py", "python"),),
     ),
     Domain(
         "checklists",

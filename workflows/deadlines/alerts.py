@@ -18,13 +18,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from storage.repository import Case
-from workflows import reminders
-from workflows.actors import display_name
-from workflows.cases import CaseService
-from workflows.dates import format_date
-from workflows.deadlines import Deadline, deadlines, non_cooperating_states
+from workflows.cases.service import CaseService
+from workflows.chat.views import Attachment, Button, Reply
+from workflows.deadlines import reminders
+from workflows.deadlines.rules import Deadline, deadlines, non_cooperating_states
+from workflows.reference.actors import display_name
+from workflows.reference.dates import format_date
 from workflows.report.sheets import write_xlsx_table
-from workflows.views import Attachment, Button, Reply
 
 SNOOZE_DAYS = 7
 DIGEST_HORIZON_DAYS = 7

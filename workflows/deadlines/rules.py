@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from workflows.dates import parse_iso
+from workflows.reference.dates import parse_iso
 
 RULES_FILE = Path(__file__).parent / "deadline_rules.toml"
 URGENT_TYPES = frozenset({"UA", "JUA"})  # JUA: a joint urgent appeal in older records

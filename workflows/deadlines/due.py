@@ -1,8 +1,8 @@
 """What is due next on a case, in words: the card's due line, its next step, and the
 promise made on saving a checklist ("I will remind you on ... if no reply is recorded").
 
-Everything is derived from the case's deadlines (`workflows.deadlines`) and its reminder
-record (`workflows.reminders`), never stored, so it moves with the answers.
+Everything is derived from the case's deadlines (`workflows.deadlines.rules`) and its reminder
+record (`workflows.deadlines.reminders`), never stored, so it moves with the answers.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from workflows import reminders
-from workflows.dates import format_date
-from workflows.deadlines import Deadline, Rules, deadlines
+from workflows.deadlines import reminders
+from workflows.deadlines.rules import Deadline, Rules, deadlines
+from workflows.reference.dates import format_date
 
 #: What each rule waits for, as the end of "if ... is recorded".
 WAITS_FOR = {
