@@ -14,6 +14,7 @@ from workflows.cases import CaseService
 from workflows.checklist import ChecklistError, Registry
 from workflows.conversation import Conversation
 from workflows.export import EXPORTS_DIR
+from workflows.language import _
 from workflows.upgrade import open_data
 
 
@@ -22,14 +23,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command:
         return run_parsed(args)
     if args.actor and not args.console:
-        print("--as is for --console (or a command); the bot serves everyone.", file=sys.stderr)
+        print(_("--as is for --console (or a command); the bot serves everyone."), file=sys.stderr)
         return 2
     try:
         settings = load_settings(console=args.console, data_dir=args.data_dir, webhook=args.webhook)
         registry = Registry.from_folder()
         repo = open_data(settings.data_dir, registry=registry, tz=settings.timezone)
     except (SettingsError, ChecklistError, StorageError) as exc:
-        print(f"Cannot start: {exc}", file=sys.stderr)
+        print(_("Cannot start: {reason}").format(reason=exc), file=sys.stderr)
         return 2
     try:
         service = CaseService(repo, registry, tz=settings.timezone)
@@ -50,8 +51,8 @@ def _console(conversation: Conversation, settings: Settings, args: argparse.Name
         ensure_console_user(conversation.repo)
     elif conversation.repo.get_user(args.actor) is None:
         users = ", ".join(u["id"] for u in conversation.repo.list_users())
-        print(f"--as {args.actor}: no such user in this data folder. Users: {users}",
-              file=sys.stderr)  # fmt: skip
+        problem = _("--as {id}: no such user in this data folder. Users: {users}")
+        print(problem.format(id=args.actor, users=users), file=sys.stderr)
         return 2
     policy = FilePolicy.of(settings.file_types, settings.max_file_bytes)
     console = Console(conversation, sys.stdout, policy, user_id=args.actor,

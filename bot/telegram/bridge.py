@@ -27,17 +27,18 @@ from bot.telegram.quiet import QuietPeriod
 from storage.repository import ReadFailed, Repository, StorageError
 from workflows.cases import Clock
 from workflows.conversation import REFUSAL, Chat, Conversation
+from workflows.language import N_, _
 from workflows.views import Reply
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
-NOT_SAVED = (
+NOT_SAVED = N_(
     "Not saved: the bot could not write to its data folder. Your earlier answers are safe; "
     "please try again in a moment."
 )
-NOT_READ = (
+NOT_READ = N_(
     "The bot could not read its data folder just now; nothing was changed. "
     "Please try again in a moment."
 )
@@ -74,10 +75,10 @@ class Bridge:
             return await self.call_shared(method, *args, **kwargs)
         except ReadFailed:
             log.exception("storage read failure; the user was told to try again")
-            return [Reply(NOT_READ, error=True)]
+            return [Reply(_(NOT_READ), error=True)]
         except StorageError:
             log.exception("storage failure; the user was told the change was not saved")
-            return [Reply(NOT_SAVED, error=True)]
+            return [Reply(_(NOT_SAVED), error=True)]
 
     async def call_value(self, method: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run any storage-touching call on the storage thread and return its result."""
