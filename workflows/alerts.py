@@ -199,8 +199,7 @@ class AlertService:
             text = _("Persistent non-cooperation (no reply to the last {count} letters):")
             lines.append(text.format(count=count))
             lines += [
-                f"  {display_name({'code': code, 'kind': 'state'})} ({code}): {', '.join(refs)}"
-                for code, refs in sorted(flagged.items())[:NAMED_STATES]
+                _state_line(code, refs) for code, refs in sorted(flagged.items())[:NAMED_STATES]
             ]
             if (more := len(flagged) - NAMED_STATES) > 0:
                 text = ngettext("and {n} more State", "and {n} more States", more)
@@ -223,6 +222,13 @@ class AlertService:
         return sorted(
             u["id"] for u in self.repo.list_users() if u["role"] == "admin" or u.get("digest")
         )
+
+
+def _state_line(code: str, references: list[str]) -> str:
+    """ "  Iran (Islamic Republic of) (IRN): AL IRN 1/2016, AL IRN 2/2016, AL IRN 3/2016"."""
+    state = display_name({"code": code, "kind": "state"})
+    text = _("{state} ({code}): {references}")
+    return "  " + text.format(state=state, code=code, references=", ".join(references))
 
 
 def _overdue(days: int) -> str:
@@ -273,13 +279,16 @@ def _summary(user_id: str, items: list[tuple[Case, reminders.Reminder]], today: 
     )
     lines = [
         opening.format(n=len(items), cases=cases),
-        *(f"  {title}: {count}" for title, count in sorted(kinds.items())),
+        *(
+            "  " + _("{deadline}: {count}").format(deadline=title, count=count)
+            for title, count in sorted(kinds.items())
+        ),
         _("The most overdue:"),
     ]
     buttons = []
     for case, reminder in items[:SUMMARY_NAMES]:
         days = (today - reminder.deadline.due).days
-        lines.append(f"  • {case['label']}: {reminder.deadline.title}, {_overdue(days)}")
+        lines.append("  • " + _item(case, reminder.deadline.title, _overdue(days)))
         buttons.append(Button(case["label"][:40], f"c:{case['id']}"))
     lines.append(_("The next reminder of each comes on its usual day; /cases lists your cases."))
     (first_case, first), *rest = items
@@ -345,10 +354,15 @@ def digest_lines(
         head = _("{name}: {overdue} overdue, {soon} due soon")
         lines.append(head.format(name=name, overdue=len(late), soon=len(items) - len(late)))
         for case, deadline in recent[:PER_OWNER]:
-            lines.append(f"  • {case['label']}: {deadline.title}, {_when(deadline.due, today)}")
+            lines.append("  • " + _item(case, deadline.title, _when(deadline.due, today)))
         if old_here:
             lines.append("  • " + _("{n} more than a year overdue").format(n=old_here))
     return lines
+
+
+def _item(case: Mapping[str, Any], deadline: str, when: str) -> str:
+    """One listed item: "UA BDI 1/2017: Reply due from the addressee, 2 days overdue"."""
+    return _("{case}: {deadline}, {when}").format(case=case["label"], deadline=deadline, when=when)
 
 
 def _when(due: date, today: date) -> str:
