@@ -167,7 +167,7 @@ def test_the_cards_due_line_next_step_and_promise_in_french(
     )
     assert promise == (
         f"«{NB}Vérification anticipée d'un appel urgent{NB}»{NB}: 54 jours de retard. Je vous "
-        "le rappellerai aujourd'hui si aucune réponse ni mesure de suivi n'est enregistrée."
+        "enverrai un rappel aujourd'hui si aucune réponse ni mesure de suivi n'est enregistrée."
     )
 
 
@@ -183,7 +183,7 @@ def test_the_promise_on_saving_in_spanish(conversation: Conversation) -> None:
         promise = due.reminder_promise(case, rules, today)
         line = due.due_line(case, rules, today)
     assert promise == (
-        "Se lo recordaré el vie 14 de julio de 2017 si no se registra ninguna respuesta."
+        "Le enviaré un recordatorio el vie 14 de julio de 2017 si no se registra ninguna respuesta."
     )
     assert line == (
         "Próximo vencimiento: vie 14 de julio de 2017 · Respuesta pendiente del destinatario "
