@@ -27,7 +27,7 @@ from bot.telegram.quiet import QuietPeriod
 from storage.repository import ReadFailed, Repository, StorageError
 from workflows.cases import Clock
 from workflows.conversation import REFUSAL, Chat, Conversation
-from workflows.language import N_, _
+from workflows.language import LANGUAGES, N_, _, use
 from workflows.views import Reply
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ class Bridge:
     async def send(self, bot: Bot, chat_id: int, replies: list[Reply]) -> None:
         """Each reply in order: to this chat, or to the user it names (`Reply.to`). A
         refusal (the conversation's answer to a stranger) only once per quiet period."""
-        if [r.text for r in replies] != [REFUSAL]:
+        if not (len(replies) == 1 and replies[0].text in _refusals()):
             self.strangers.forget(chat_id)
         elif not self.strangers.may_answer(chat_id):
             return
@@ -112,6 +112,17 @@ class Bridge:
                 await _deliver(bot, chat_id, reply)
             else:
                 await _tell(bot, reply.to, reply)
+
+
+@functools.cache
+def _refusals() -> frozenset[str]:
+    """The conversation's refusal in every language: a stranger's language is a guess from
+    their Telegram app, so any of them is the refusal that is sent once per quiet period."""
+    found = set()
+    for lang in LANGUAGES:
+        with use(lang):
+            found.add(_(REFUSAL))
+    return frozenset(found)
 
 
 async def _deliver(bot: Bot, chat_id: int, reply: Reply) -> None:

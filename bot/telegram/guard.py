@@ -84,4 +84,4 @@ async def _refuse(
     if update.callback_query is not None:
         await update.callback_query.answer()
     if strangers.may_answer(chat_id_of(update)):
-        await context.bot.send_message(chat_id_of(update), REFUSAL)
+        await context.bot.send_message(chat_id_of(update), _(REFUSAL))
