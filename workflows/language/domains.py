@@ -54,7 +54,8 @@ def files(domain: Domain) -> list[tuple[Path, str]]:
     earlier domain claims is left out (workflows/alerts.py is "deadlines", not "chat")."""
     earlier = DOMAINS[: DOMAINS.index(domain)] if domain in DOMAINS else ()
     claimed = {path for other in earlier for path in _matched(other)}
-    return sorted((path, method) for path, method in _matched(domain).items() if path not in claimed)
+    own = _matched(domain).items()
+    return sorted((path, method) for path, method in own if path not in claimed)
 
 
 def _matched(domain: Domain) -> dict[Path, str]:
