@@ -14,7 +14,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-from test_alerts import log_communication
+from test_alerts import LETTER, log_communication
 from test_conversation import say
 
 from workflows import due
@@ -189,3 +189,29 @@ def test_the_promise_on_saving_in_spanish(conversation: Conversation) -> None:
         "Próximo vencimiento: vie 14 de julio de 2017 · Respuesta pendiente del destinatario "
         "(dentro de 60 días)"
     )
+
+
+def test_the_catch_up_summary_in_french(conversation: Conversation) -> None:
+    """Two urgent appeals of officer 2 sent 15 March 2017: each has its early check (22
+    March, 54 days overdue), its reply and its letter's publication (14 May) due, so 6
+    reminders on 2 cases, more than 3: one summary."""
+    log_communication(conversation)
+    second = [("UA BDI 2/2017" if m == "#UA BDI 1/2017" else m) for m in LETTER]
+    say(conversation, Chat("2"), *second, "#Save")
+    with use("fr"):
+        (summary,) = conversation.alerts.pending()
+    lines = summary.reply.text.split("\n")
+    assert lines[0] == (
+        "6 rappels sont arrivés à échéance pour 2 dossiers pendant que le bot était "
+        "indisponible ou du fait de dossiers tout juste importés. Chacun est "
+        f"enregistré{NB}; aucun ne vous parviendra deux fois{NB}:"
+    )
+    for title in ("Vérification anticipée d'un appel urgent", "Réponse attendue du destinataire",
+                  "Publier la lettre"):  # fmt: skip
+        assert f"  {title}{NB}: 2" in lines
+    assert f"Les plus en retard{NB}:" in lines
+    assert (
+        f"  • UA BDI 1/2017{NB}: Vérification anticipée d'un appel urgent, 54 jours de retard"
+        in lines
+    )
+    assert summary.reply.title == "Rappels · rattrapage"
