@@ -15,6 +15,7 @@ from storage.layout import EXPORTS_DIR
 from storage.repository import StorageError
 from workflows.chat.conversation import Conversation
 from workflows.checklists.model import ChecklistError
+from workflows.language import _
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command:
         return run_parsed(args)
     if args.actor and not args.console:
-        print("--as is for --console (or a command); the bot serves everyone.", file=sys.stderr)
+        print(_("--as is for --console (or a command); the bot serves everyone."), file=sys.stderr)
         return 2
     with ExitStack() as stack:
         try:
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             domain = stack.enter_context(wiring.opened(settings))
         except (SettingsError, ChecklistError, StorageError) as exc:
-            print(f"Cannot start: {exc}", file=sys.stderr)
+            print(_("Cannot start: {reason}").format(reason=exc), file=sys.stderr)
             return 2
         if args.console:
             return _console(Conversation(domain.service), settings, args)
@@ -48,8 +49,8 @@ def _console(conversation: Conversation, settings: Settings, args: argparse.Name
         ensure_console_user(conversation.repo)
     elif conversation.repo.get_user(args.actor) is None:
         users = ", ".join(u["id"] for u in conversation.repo.list_users())
-        print(f"--as {args.actor}: no such user in this data folder. Users: {users}",
-              file=sys.stderr)  # fmt: skip
+        problem = _("--as {id}: no such user in this data folder. Users: {users}")
+        print(problem.format(id=args.actor, users=users), file=sys.stderr)
         return 2
     policy = FilePolicy.of(settings.file_types, settings.max_file_bytes)
     console = Console(conversation, sys.stdout, policy, user_id=args.actor,

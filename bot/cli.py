@@ -1,24 +1,6 @@
-"""The follow-up bot and its tools on a data folder.
-
-    python -m bot                       the Telegram bot (TELEGRAM_BOT_TOKEN)
-    python -m bot --console [--as ID]   the same chat in this terminal, as any user of the bot
-    python -m bot report --period 2017 --format docx
-    python -m bot report --period "last session window" --state Burundi
-    python -m bot report --period 2017 --format csv --out - | head
-    python -m bot import records.xlsx --owner 11111111    (import --columns: what columns)
-    python -m bot export
-    python -m bot backup
-    python -m bot restore backup.tar.gz --data-dir /srv/followup/data
-    python -m bot demo --years 10 --seed 1 --data-dir demo-data
-
-Reports, exports and backups are written to the data folder's owner-only exports/ folder
-(the path is printed) unless --out names a file, or - for standard output; a report's text
-summary is printed. Each command takes the data folder's lock, as the bot does, so it is
-refused while the bot runs on the same folder (stop it first; in Telegram /report and
-/export work meanwhile). `--as` must name a user of the bot; confidential variants
-(`--confidential`) require an admin and are audit-logged under that id. Exit status: 0 done,
-1 done with rows not imported (or output cut short by a closed pipe), 2 refused.
-"""
+"""The data tools of `python -m bot` (report, import, export, backup, restore, demo) and the
+one parser of every option and subcommand; what each does for its user is `USAGE`, which
+`python -m bot --help` prints in the user's language."""
 
 from __future__ import annotations
 
@@ -41,6 +23,7 @@ from storage.repository import StorageError
 from storage.tinydb_repo import TinyDBRepository
 from workflows.cases import standing
 from workflows.checklists.model import ChecklistError
+from workflows.language import N_, _, ngettext
 from workflows.reference.actors import resolve_state, state_by_code, suggest_states
 from workflows.reference.dates import DateParseError, parse_date, today_in
 from workflows.reference.mandates import match_mandate
@@ -50,7 +33,31 @@ from workflows.report.periods import Period, PeriodError, long_date, parse_perio
 
 SUBCOMMANDS = ("report", "import", "export", "backup", "restore", "demo")
 
-OUT_HELP = "file to write, or - for standard output (default: a new file in DATA_DIR/exports/)"
+# Translators: keep the command lines (python -m bot ...) and option names as they are.
+USAGE = N_("""The follow-up bot and its tools on a data folder.
+
+    python -m bot                       the Telegram bot (TELEGRAM_BOT_TOKEN)
+    python -m bot --console [--as ID]   the same chat in this terminal, as any user of the bot
+    python -m bot report --period 2017 --format docx
+    python -m bot report --period "last session window" --state Burundi
+    python -m bot report --period 2017 --format csv --out - | head
+    python -m bot import records.xlsx --owner 11111111    (import --columns: what columns)
+    python -m bot export
+    python -m bot backup
+    python -m bot restore backup.tar.gz --data-dir /srv/followup/data
+    python -m bot demo --years 10 --seed 1 --data-dir demo-data
+
+Reports, exports and backups are written to the data folder's owner-only exports/ folder
+(the path is printed) unless --out names a file, or - for standard output; a report's text
+summary is printed. Each command takes the data folder's lock, as the bot does, so it is
+refused while the bot runs on the same folder (stop it first; in Telegram /report and
+/export work meanwhile). `--as` must name a user of the bot; confidential variants
+(`--confidential`) require an admin and are audit-logged under that id. Exit status: 0 done,
+1 done with rows not imported (or output cut short by a closed pipe), 2 refused.
+""")
+OUT_HELP = N_("file to write, or - for standard output (default: a new file in DATA_DIR/exports/)")
+DATA_DIR_HELP = N_("data folder (default: $FOLLOWUP_DATA_DIR or ./data)")
+CONFIDENTIAL_HELP = N_("include names of victims (admins only, audit-logged)")
 FORMATS = ("text", "docx", "csv", "png")
 T = TypeVar("T")
 
@@ -83,68 +90,66 @@ def parser() -> argparse.ArgumentParser:
     """The one parser of `python -m bot`: the bot's own options and every subcommand, so
     `python -m bot --help` lists them all."""
     top = argparse.ArgumentParser(
-        prog="python -m bot", description=__doc__,
+        prog="python -m bot", description=_(USAGE),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
-    top.add_argument("--console", action="store_true", help="chat in this terminal, no token")
+    top.add_argument("--console", action="store_true", help=_("chat in this terminal, no token"))
     top.add_argument(
-        "--webhook", action="store_true", help="receive updates by webhook (TELEGRAM_WEBHOOK_*)"
+        "--webhook", action="store_true", help=_("receive updates by webhook (TELEGRAM_WEBHOOK_*)")
     )
-    top.add_argument("--data-dir", help="data folder (default: $FOLLOWUP_DATA_DIR or ./data)")
+    top.add_argument("--data-dir", help=_(DATA_DIR_HELP))
     top.add_argument("--as", dest="actor",
-                     help="with --console: act as this user (their role applies)")  # fmt: skip
-    commands = top.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+                     help=_("with --console: act as this user (their role applies)"))  # fmt: skip
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", title=_("commands"))
     # SUPPRESS: an option left out after the command keeps the value given before it
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", default=argparse.SUPPRESS,
-                        help="data folder (default: $FOLLOWUP_DATA_DIR or ./data)")  # fmt: skip
+    common.add_argument("--data-dir", default=argparse.SUPPRESS, help=_(DATA_DIR_HELP))
     common.add_argument("--as", dest="actor", default=argparse.SUPPRESS,
-                        help="your user id in the bot, recorded in the audit log")  # fmt: skip
+                        help=_("your user id in the bot, recorded in the audit log"))  # fmt: skip
 
-    report = commands.add_parser("report", parents=[common], help="the standardised report")
-    report.add_argument("--period", help='e.g. "2016", "last year", "March 2018 session"')
-    report.add_argument("--from", dest="start", help="first day, e.g. 2017-01-01")
-    report.add_argument("--to", dest="end", help="last day (default: today)")
-    report.add_argument("--mandate", help="one mandate, e.g. WGAD")
-    report.add_argument("--state", help="one State, e.g. Burundi or BDI")
+    report = commands.add_parser("report", parents=[common], help=_("the standardised report"))
+    # Translators: keep the quoted periods in English: they are what --period reads.
+    report.add_argument("--period", help=_('e.g. "2016", "last year", "March 2018 session"'))
+    report.add_argument("--from", dest="start", help=_("first day, e.g. 2017-01-01"))
+    report.add_argument("--to", dest="end", help=_("last day (default: today)"))
+    report.add_argument("--mandate", help=_("one mandate, e.g. WGAD"))
+    report.add_argument("--state", help=_("one State, e.g. Burundi or BDI"))
     report.add_argument("--format", choices=FORMATS, default="text")
     report.add_argument("--chart-by", choices=("state", "month"), default="state")
     report.add_argument("--out", type=Path,
-                        help="file to write, a folder (the file is then named for the period, "
-                        "mandate and State), or - for standard output (default: a new file in "
-                        "DATA_DIR/exports/)")  # fmt: skip
-    report.add_argument("--confidential", action="store_true",
-                        help="include names of victims (admins only, audit-logged)")  # fmt: skip
+                        help=_("file to write, a folder (the file is then named for the period, "
+                               "mandate and State), or - for standard output (default: a new "
+                               "file in DATA_DIR/exports/)"))  # fmt: skip
+    report.add_argument("--confidential", action="store_true", help=_(CONFIDENTIAL_HELP))
     report.set_defaults(run=_report)
 
-    load = commands.add_parser("import", parents=[common], help="load a CSV or XLSX file")
+    load = commands.add_parser("import", parents=[common], help=_("load a CSV or XLSX file"))
     load.add_argument("file", type=Path, nargs="?")
-    load.add_argument("--owner", help="owner of rows without an owner column")
+    load.add_argument("--owner", help=_("owner of rows without an owner column"))
     load.add_argument("--kind", choices=("communication", "visit"),
-                      help="kind of rows without a kind column")  # fmt: skip
-    load.add_argument("--dry-run", action="store_true", help="check every row, import nothing")
-    load.add_argument("--columns", action="store_true", help="list the columns and exit")
+                      help=_("kind of rows without a kind column"))  # fmt: skip
+    load.add_argument("--dry-run", action="store_true", help=_("check every row, import nothing"))
+    load.add_argument("--columns", action="store_true", help=_("list the columns and exit"))
     load.set_defaults(run=_import)
 
-    export = commands.add_parser("export", parents=[common], help="everything as JSON")
-    export.add_argument("--out", type=Path, help=OUT_HELP)
-    export.add_argument("--confidential", action="store_true",
-                        help="include names of victims (admins only, audit-logged)")  # fmt: skip
+    export = commands.add_parser("export", parents=[common], help=_("everything as JSON"))
+    export.add_argument("--out", type=Path, help=_(OUT_HELP))
+    export.add_argument("--confidential", action="store_true", help=_(CONFIDENTIAL_HELP))
     export.set_defaults(run=_export)
 
-    snapshot = commands.add_parser("backup", parents=[common], help="snapshot the data folder")
-    snapshot.add_argument("--out", type=Path, help=OUT_HELP)
+    snapshot = commands.add_parser("backup", parents=[common], help=_("snapshot the data folder"))
+    snapshot.add_argument("--out", type=Path, help=_(OUT_HELP))
     snapshot.set_defaults(run=_backup)
 
-    restore = commands.add_parser("restore", parents=[common], help="restore a snapshot")
+    restore = commands.add_parser("restore", parents=[common], help=_("restore a snapshot"))
     restore.add_argument("archive", type=Path)
-    restore.add_argument("--force", action="store_true", help="replace a folder holding data")
+    restore.add_argument("--force", action="store_true", help=_("replace a folder holding data"))
     restore.set_defaults(run=_restore)
 
-    demo = commands.add_parser("demo", parents=[common], help="fill a folder with demo data")
-    demo.add_argument("--years", type=int, default=10, help="years of records (default 10)")
-    demo.add_argument("--seed", type=int, default=1, help="same seed, same data (default 1)")
-    demo.add_argument("--today", help="the data's last day (default: today)")
+    demo = commands.add_parser("demo", parents=[common], help=_("fill a folder with demo data"))
+    demo.add_argument("--years", type=int, default=10, help=_("years of records (default 10)"))
+    demo.add_argument("--seed", type=int, default=1, help=_("same seed, same data (default 1)"))
+    demo.add_argument("--today", help=_("the data's last day (default: today)"))
     demo.set_defaults(run=_demo)
     return top
 
@@ -160,7 +165,8 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     if profile:  # a State's or a mandate's profile: the whole record, from its first item
         known = state_by_code(state) if state else None
         who = known.name if known else state or mandate
-        period = Period(RECORD_START, today, f"{who}: the whole record to {today.isoformat()}")
+        label = _("{who}: the whole record to {date}").format(who=who, date=today.isoformat())
+        period = Period(RECORD_START, today, label)
     else:
         period = _period(args, today, settings.timezone)
     with wiring.opened(settings) as domain:
@@ -186,7 +192,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         out = _destination(out, settings, name, screen=args.format == "text")
     _write(out, lambda stream: _render(report, args.format, args.chart_by, stream))
     if out is not None:
-        print(f"Wrote {out} ({report.label})", file=sys.stderr)
+        print(_("Wrote {path} ({label})").format(path=out, label=report.label), file=sys.stderr)
     return 0
 
 
@@ -217,13 +223,15 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     from workflows.records.spreadsheet_import import ImportFileError, columns, import_file
 
     if args.columns:
-        print("kind (communication | visit), owner (user id), then:")
+        # Translators: "kind", "owner", "communication" and "visit" are column names and
+        # values of the spreadsheet: keep them in English.
+        print(_("kind (communication | visit), owner (user id), then:"))
         for kind, names in columns(wiring.registry()).items():
             print(f"{kind}:")
             print("\n".join(f"  {name:<22} {meaning}" for name, meaning in names))
         return 0
     if args.file is None:
-        raise CliError("name the .csv or .xlsx file to import (or --columns)")
+        raise CliError(_("name the .csv or .xlsx file to import (or --columns)"))
     now = datetime.now(UTC)
     with wiring.opened(settings) as domain:
         repo = domain.repo
@@ -235,7 +243,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             )  # fmt: skip
         except (ImportFileError, OSError) as exc:
             raise CliError(str(exc)) from exc
-    print(("Dry run, nothing saved. " if args.dry_run else "") + printable(result.summary()))
+    dry = _("Dry run, nothing saved.") + " " if args.dry_run else ""
+    print(dry + printable(result.summary()))
     return 1 if result.problems else 0
 
 
@@ -253,7 +262,8 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
             confidential=args.confidential,
         ))  # fmt: skip
     if out is not None:
-        print(f"Exported {count} cases to {out}", file=sys.stderr)
+        text = ngettext("Exported {n} case to {path}", "Exported {n} cases to {path}", count)
+        print(text.format(n=count, path=out), file=sys.stderr)
     return 0
 
 
@@ -262,7 +272,7 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
 
     now = datetime.now(UTC)
     if args.out is not None and str(args.out) == "-":
-        raise CliError("a backup is written to a file: give --out FILE or leave it out")
+        raise CliError(_("a backup is written to a file: give --out FILE or leave it out"))
     target = _destination(args.out, settings, f"followup-backup-{now:%Y%m%dT%H%M%SZ}.tar.gz")
     assert target is not None
     with wiring.opened(settings) as domain:
@@ -270,7 +280,12 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
         info = backup(repo, target, now=now)
         detail = {"files": info.files, "cases": info.cases, "bytes": info.size}
         repo.audit(actor=_actor(args, repo), action="backup", target=target.name, detail=detail)
-    print(f"Backed up {info.cases} cases ({info.files} files) to {target}")
+    text = ngettext(
+        "Backed up {n} case ({files} files) to {path}",
+        "Backed up {n} cases ({files} files) to {path}",
+        info.cases,
+    )
+    print(text.format(n=info.cases, files=info.files, path=target))
     return 0
 
 
@@ -282,7 +297,8 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
         cases = wiring.restore_backup(args.archive, settings, actor=actor, force=args.force)
     except RestoreError as exc:
         raise CliError(str(exc)) from exc
-    print(f"Restored {cases} cases into {settings.data_dir}")
+    text = ngettext("Restored {n} case into {path}", "Restored {n} cases into {path}", cases)
+    print(text.format(n=cases, path=settings.data_dir))
     return 0
 
 
@@ -303,7 +319,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         )  # fmt: skip
     except (DemoError, ValueError) as exc:
         raise CliError(str(exc)) from exc
-    print(f"{summary.line()} Written to {settings.data_dir}.")
+    print(_("{summary} Written to {path}.").format(summary=summary.line(), path=settings.data_dir))
     return 0
 
 
@@ -323,44 +339,49 @@ def _actor(args: argparse.Namespace, repo: TinyDBRepository, confidential: bool 
     actor = getattr(args, "actor", None)
     user = repo.get_user(actor) if actor else None
     if actor and user is None:
-        raise CliError(f"--as {actor}: no such user in this data folder (see /users)")
+        raise CliError(
+            _("--as {id}: no such user in this data folder (see /users)").format(id=actor)
+        )
     if not confidential:
         return actor or _login()
     if user is None or user.get("role") != "admin":
-        raise CliError("--confidential needs --as USER_ID of an admin of the bot")
+        raise CliError(_("--confidential needs --as USER_ID of an admin of the bot"))
     return str(actor)
 
 
 def _period(args: argparse.Namespace, today: date, tz: str) -> Period:
     if args.period:
         if args.start or args.end:
-            raise CliError("give either --period or --from/--to, not both")
+            raise CliError(_("give either --period or --from/--to, not both"))
         return parse_period(args.period, today, tz)
     if not args.start:
-        raise CliError('which period? --period "last year" or --from 2017-01-01 --to 2017-12-31')
+        # Translators: keep "last year" in English: it is what --period reads.
+        raise CliError(_('which period? --period "last year" or --from 2017-01-01 --to 2017-12-31'))
     try:
         start = parse_date(args.start, today, tz)
         end = parse_date(args.end, today, tz) if args.end else today
     except DateParseError as exc:
         raise CliError(str(exc)) from exc
     if end < start:
-        raise CliError("--to is before --from")
+        raise CliError(_("--to is before --from"))
     return Period(start, end, f"{long_date(start)} \N{EN DASH} {long_date(end)}")
 
 
 def _mandate(text: str) -> str:
     found = match_mandate(text)
     if len(found) != 1:
-        names = ", ".join(m.short_name for m in found) or "none"
-        raise CliError(f"--mandate {text!r} must name exactly one mandate (matches: {names})")
+        names = ", ".join(m.short_name for m in found) or _("none")
+        problem = _("--mandate {text} must name exactly one mandate (matches: {names})")
+        raise CliError(problem.format(text=repr(text), names=names))
     return found[0].short_name
 
 
 def _state(text: str) -> str:
     state = resolve_state(text)
     if state is None:
-        close = ", ".join(a.name for a in suggest_states(text)) or "none"
-        raise CliError(f"--state {text!r} is not a State I know (close: {close})")
+        close = ", ".join(a.name for a in suggest_states(text)) or _("none")
+        problem = _("--state {text} is not a State I know (close: {close})")
+        raise CliError(problem.format(text=repr(text), close=close))
     return state.code
 
 
@@ -390,8 +411,10 @@ def _write(out: Path | None, write: Callable[[BinaryIO], T]) -> T:
         fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise CliError(f"{out} is a symbolic link; give the path of the file itself") from None
-        raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
+            problem = _("{path} is a symbolic link; give the path of the file itself")
+            raise CliError(problem.format(path=out)) from None
+        problem = _("cannot write {path}: {reason}")
+        raise CliError(problem.format(path=out, reason=exc.strerror or exc)) from None
     os.fchmod(fd, 0o600)
     with os.fdopen(fd, "wb") as stream:
         return write(stream)
