@@ -2,9 +2,11 @@
 
     python -m bot                       the Telegram bot (TELEGRAM_BOT_TOKEN)
     python -m bot --console [--as ID]   the same chat in this terminal, as any user of the bot
+    python -m bot --console --lang fr   ... in French (or es; default: that user's language)
     python -m bot report --period 2017 --format docx
     python -m bot report --period "last session window" --state Burundi
     python -m bot report --period 2017 --format csv --out - | head
+    python -m bot report --period 2017 --format docx --lang es   (en, fr or es; default en)
     python -m bot import records.xlsx --owner 11111111    (import --columns: what columns)
     python -m bot export
     python -m bot backup
@@ -44,6 +46,7 @@ from workflows.checklist import ChecklistError, Registry
 from workflows.dates import DateParseError, parse_date, today_in
 from workflows.deadlines import load_rules
 from workflows.export import EXPORTS_DIR
+from workflows.language import DEFAULT, LANGUAGES, use
 from workflows.mandates import match_mandate
 from workflows.report import Report, compile_report, file_stem, summary_text
 from workflows.report.audit import record_confidential_request
@@ -71,7 +74,8 @@ def run_parsed(args: argparse.Namespace) -> int:
     output quietly: no traceback, and nothing more is written to the closed pipe."""
     try:
         settings = load_settings(console=True, data_dir=args.data_dir)
-        return int(args.run(args, settings))
+        with use(getattr(args, "lang", None) or DEFAULT):  # a report in the asker's language
+            return int(args.run(args, settings))
     except (CliError, SettingsError, StorageError, ChecklistError, PeriodError) as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)
         return 2
@@ -95,6 +99,9 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--data-dir", help="data folder (default: $FOLLOWUP_DATA_DIR or ./data)")
     top.add_argument("--as", dest="actor",
                      help="with --console: act as this user (their role applies)")  # fmt: skip
+    top.add_argument("--lang", choices=LANGUAGES,
+                     help="with --console: the session's language (default: the user's own); "
+                     "with report or export: the output's (default en)")  # fmt: skip
     commands = top.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     # SUPPRESS: an option left out after the command keeps the value given before it
     common = argparse.ArgumentParser(add_help=False)
@@ -102,8 +109,13 @@ def parser() -> argparse.ArgumentParser:
                         help="data folder (default: $FOLLOWUP_DATA_DIR or ./data)")  # fmt: skip
     common.add_argument("--as", dest="actor", default=argparse.SUPPRESS,
                         help="your user id in the bot, recorded in the audit log")  # fmt: skip
+    # Reports and exports are written in the language of whoever asks (States, dates, words).
+    speaking = argparse.ArgumentParser(add_help=False)
+    speaking.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS,
+                          help="language of the output: en, fr or es (default en)")  # fmt: skip
 
-    report = commands.add_parser("report", parents=[common], help="the standardised report")
+    report = commands.add_parser("report", parents=[common, speaking],
+                                 help="the standardised report")  # fmt: skip
     report.add_argument("--period", help='e.g. "2016", "last year", "March 2018 session"')
     report.add_argument("--from", dest="start", help="first day, e.g. 2017-01-01")
     report.add_argument("--to", dest="end", help="last day (default: today)")
@@ -128,7 +140,7 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--columns", action="store_true", help="list the columns and exit")
     load.set_defaults(run=_import)
 
-    export = commands.add_parser("export", parents=[common], help="everything as JSON")
+    export = commands.add_parser("export", parents=[common, speaking], help="everything as JSON")
     export.add_argument("--out", type=Path, help=OUT_HELP)
     export.add_argument("--confidential", action="store_true",
                         help="include names of victims (admins only, audit-logged)")  # fmt: skip

@@ -15,6 +15,7 @@ from typing import Any
 
 from workflows import engine
 from workflows.access import User, can_edit, sees_confidential
+from workflows.actors import display_name
 from workflows.answers import AnswerContext, display
 from workflows.checklist import Checklist, Registry
 from workflows.references import JOINT_TYPES
@@ -149,7 +150,7 @@ def _from(case: dict[str, Any], run: dict[str, Any]) -> str:
     if run["checklist"] != "communication_reply" or not case.get("runs"):
         return ""
     actors = case["runs"][0]["answers"].get("addressees") or []
-    return f" from {actors[0]['name']}" if len(actors) == 1 else ""
+    return f" from {display_name(actors[0])}" if len(actors) == 1 else ""
 
 
 def _value(q: Any, run: dict[str, Any], confidential: bool) -> str:

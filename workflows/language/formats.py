@@ -32,6 +32,17 @@ def plain_date(d: date, lang: str | None = None) -> str:
     return _babel_date(d, _PLAIN_PATTERNS[lang], locale=lang)
 
 
+# With the month in full, as a report or a letter writes it: "1 June 2017", "1 juin 2017",
+# "1 de junio de 2017".
+_LONG_PATTERNS = {"en": "d MMMM y", "fr": "d MMMM y", "es": "d 'de' MMMM 'de' y"}
+
+
+def long_date(d: date, lang: str | None = None) -> str:
+    """A date in running text or a report, the month in full."""
+    lang = lang or current()
+    return _babel_date(d, _LONG_PATTERNS[lang], locale=lang)
+
+
 def month_year(d: date, lang: str | None = None) -> str:
     """ "March 2021", "mars 2021", "marzo de 2021"."""
     lang = lang or current()
