@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from storage.repository import Repository
-from workflows.language import DEFAULT, LANGUAGES, N_, _, language_name, use
+from workflows.language import DEFAULT, LANGUAGES, N_, _, current, language_name, use
 from workflows.text import fold
 from workflows.views import Button, Reply
 
@@ -65,7 +65,7 @@ def command(repo: Repository, user: dict[str, Any], arg: str) -> Reply:
             return Reply(_("Choose English, Français or Español."), _buttons(), error=True)
         return choose(repo, user, chosen)
     text = _("Current language: {language}. In which language should I write to you?").format(
-        language=language_name(language_of(user))
+        language=language_name(current())
     )
     return Reply(text, _buttons())
 
