@@ -23,6 +23,7 @@ from workflows.conversation import Chat, Conversation
 from workflows.dates import format_date
 from workflows.language import use
 from workflows.mandates import load_mandates, match_mandate
+from workflows.report.model import Figure, format_cell
 from workflows.report.periods import long_date, parse_period, session_window
 from workflows.user_language import at_first_contact, language_of, speaking
 
@@ -71,6 +72,15 @@ def test_month_names_in_periods_follow_the_current_language() -> None:
         assert ranged == "1 mars 2017 \N{EN DASH} 31 mai 2017"
     with use("es"):
         assert parse_period("June 2017", today).label == "junio de 2017"
+
+
+def test_report_numbers_take_the_languages_decimal_sign() -> None:
+    rate, count = Figure("rate", "Reply rate", 47.5, "%"), Figure("sent", "Sent", 1234)
+    assert (rate.shown(), count.shown(), format_cell(0.15)) == ("47.5%", "1234", "0.1")
+    with use("fr"):
+        assert (rate.shown(), count.shown(), format_cell(0.15)) == (f"47,5{NBSP}%", "1234", "0,1")
+    with use("es"):
+        assert rate.shown() == f"47,5{NBSP}%"
 
 
 # ---- names -----------------------------------------------------------------------------------

@@ -35,8 +35,10 @@ def test_report_lang_writes_dates_and_states_in_that_language(
     english = report(data_dir, capsys, *YEAR_2017)
     assert "1 January 2017 \N{EN DASH} 31 December 2017" in english
     assert report(data_dir, capsys, *YEAR_2017, "--lang", "en") == english  # the default
+    assert ": 55.3%\n" in english  # a rate of the fixture, as English shows it
     french = report(data_dir, capsys, *YEAR_2017, "--lang", "fr")
     assert "1 janvier 2017 \N{EN DASH} 31 décembre 2017" in french
+    assert ": 55,3\N{NO-BREAK SPACE}%\n" in french and "55.3" not in french
     spanish = report(data_dir, capsys, "--period", "June 2017", "--lang", "es")
     assert "junio de 2017" in spanish
 

@@ -6,7 +6,7 @@ import functools
 from datetime import date
 
 from babel.dates import format_date as _babel_format_date
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol
 
 from workflows.language.current import current
 
@@ -55,6 +55,18 @@ def month_year(d: date, lang: str | None = None) -> str:
     """ "March 2021", "mars 2021", "marzo de 2021"."""
     lang = lang or current()
     return _babel_date(d, "LLLL y" if lang != "es" else "LLLL 'de' y", locale=lang)
+
+
+def decimal(n: float, lang: str | None = None) -> str:
+    """One decimal, no grouping: "63.2", "63,2" (a report's rates and averages). Rounded as
+    Python rounds (Babel rounds 0.15 up, Python's float down), so English stays as it was;
+    only the decimal sign is the language's (CLDR)."""
+    return f"{n:.1f}".replace(".", get_decimal_symbol(lang or current()))
+
+
+def percent_sign(lang: str | None = None) -> str:
+    """What follows a rate: "%" in English, a no-break space and "%" in French and Spanish."""
+    return "%" if (lang or current()) == "en" else "\N{NO-BREAK SPACE}%"
 
 
 def number(n: float, lang: str | None = None) -> str:
