@@ -35,7 +35,7 @@ from bot.telegram.quiet import QuietPeriod
 from storage.repository import ReadFailed, Repository, StorageError
 from workflows.cases import Clock
 from workflows.conversation import REFUSAL, Chat, Conversation
-from workflows.language import N_, _, from_telegram, use
+from workflows.language import LANGUAGES, N_, _, from_telegram, use
 from workflows.user_language import speaking
 from workflows.views import Reply
 
@@ -139,7 +139,7 @@ class Bridge:
     async def send(self, bot: Bot, chat_id: int, replies: list[Reply]) -> None:
         """Each reply in order: to this chat, or to the user it names (`Reply.to`). A
         refusal (the conversation's answer to a stranger) only once per quiet period."""
-        if [r.text for r in replies] != [REFUSAL]:
+        if not _is_refusal(replies):
             self.strangers.forget(chat_id)
         elif not self.strangers.may_answer(chat_id):
             return
@@ -148,6 +148,18 @@ class Bridge:
                 await _deliver(bot, chat_id, reply)
             else:
                 await _tell(bot, reply.to, reply)
+
+
+def _is_refusal(replies: list[Reply]) -> bool:
+    """Whether `replies` is the conversation's one sentence to a stranger, in whichever
+    language their app asked for (the send itself does not know it)."""
+    if len(replies) != 1:
+        return False
+    refusals = set()
+    for lang in LANGUAGES:
+        with use(lang):
+            refusals.add(_(REFUSAL))
+    return replies[0].text in refusals
 
 
 def _in_context(method: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Callable[[], T]:
