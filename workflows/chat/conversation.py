@@ -34,7 +34,8 @@ from workflows.chat.views import (
 from workflows.checklists import engine
 from workflows.deadlines import due
 from workflows.deadlines.alerts import AlertService, user_names
-from workflows.people import access
+from workflows.language import N_, use
+from workflows.people import access, user_language
 from workflows.people.admin import admin_command, confirm_rule, user_id_problem
 from workflows.report.chat import ReportChat
 
@@ -55,6 +56,7 @@ COMMANDS = (
     ("digest", "what is overdue or due this week; /digest on|off to get it daily"),
     ("assign", "hand a case over: /assign REF USER_ID"),
     ("standing", "standing invitations; /standing Türkiye 1 March 2001 records one"),
+    ("language", N_("the language I write to you in: English, Français, Español")),
 )
 ADMIN_COMMANDS = (
     ("grant", "give access: /grant USER_ID admin|officer|viewer [NAME]"),
@@ -81,12 +83,15 @@ class Chat:
     update_id): it lets a message delivered twice be recognised and applied once. `name` is
     the person's name as the transport knows it (Telegram's first and last name): kept in
     their user record if it has none, so the digest can say whose items are whose.
+    `language` is the transport's idea of the person's language (Telegram's language_code,
+    as "en", "fr" or "es"): kept in their record at first contact (workflows.people.user_language).
     """
 
     user_id: str
     private: bool = True
     update_id: int | None = None
     name: str | None = None
+    language: str | None = None
 
 
 class Conversation:
@@ -118,11 +123,16 @@ class Conversation:
             return self._tap(chat, user, token)
 
     def _user(self, chat: Chat) -> access.User | None:
-        """The user record, given the transport's name for them once if it has none."""
-        user = self.repo.get_user(chat.user_id)
+        """The user record, given the transport's name and language for them once if it has
+        none."""
+        found = self.repo.get_user(chat.user_id)
+        if found is None:
+            return None
+        user = user_language.at_first_contact(found, chat.language)
         name = " ".join((chat.name or "").split())[:80]
-        if user is not None and name and not user.get("name"):
+        if name and not user.get("name"):
             user = {**user, "name": name}
+        if user != found:
             self.repo.put_user(user, actor=chat.user_id)
         return user
 
@@ -199,6 +209,8 @@ class Conversation:
                 return [self._digest(user, arg.strip().lower())]
             case "assign":
                 return self._assign(chat, user, arg.split())
+            case "language":
+                return [user_language.command(self.repo, user, arg.strip())]
             case "standing":
                 today, now = self.service.today(), self.service.clock.now()
                 may_record = access.can_create(user)
@@ -309,7 +321,9 @@ class Conversation:
         if target is None or target["role"] not in ("officer", "admin"):
             return [Reply(f"User {new_owner} is not an officer or admin.", error=True)]
         self.service.assign(case, new_owner, chat.user_id)
-        told = Reply(f"{case['label']} is now yours (handed over by {chat.user_id}).", to=new_owner)
+        with use(user_language.language_of(target)):  # in the receiver's language
+            told = Reply(f"{case['label']} is now yours (handed over by {chat.user_id}).",
+                         to=new_owner)  # fmt: skip
         return [Reply(f"{case['label']} now belongs to {new_owner}; I am telling them."), told]
 
     def _cancel(self, chat: Chat, user: access.User) -> list[Reply]:
@@ -421,6 +435,8 @@ class Conversation:
             return [self._cases(chat, user, None, int(rest) if _NUMBER.fullmatch(rest) else 0)]
         if kind == "r":
             return self.reports.tap(user, rest, chat.private, chat.update_id)
+        if kind == user_language.TOKEN:
+            return [user_language.choose(self.repo, user, rest)]
         if kind == "ru" and user["role"] == "admin":
             return [confirm_rule(self.service, chat.user_id, rest)]
         if kind == "fp":

@@ -144,7 +144,7 @@ def _set_rule(service: CaseService, actor: str, mandate: str, setting: str, numb
     if not found:
         return Reply(f"No mandate is called {mandate!r}. {RULE_USAGE}", error=True)
     typed = fold(" ".join(mandate.split()))
-    exact = [m for m in found if typed in (fold(m.short_name), fold(m.title))]
+    exact = [m for m in found if typed in (fold(m.short_name), *map(fold, m.titles()))]
     if len(exact) == 1:
         return apply_rule(service, actor, exact[0].short_name, setting, int(number))
     candidates = [m.short_name for m in found[:MAX_GUESSES]]
@@ -156,7 +156,7 @@ def _set_rule(service: CaseService, actor: str, mandate: str, setting: str, numb
         f"changed until you choose. The change: {change}.",
         buttons=[
             *(
-                Button(f"Yes: {m.short_name} ({m.title})"[:60], f"ru:{n}")
+                Button(f"Yes: {m.short_name} ({m.shown_title()})"[:60], f"ru:{n}")
                 for n, m in enumerate(found[:MAX_GUESSES])
             ),
             Button("No, change nothing", "ru:no"),
