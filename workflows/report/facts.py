@@ -15,6 +15,7 @@ from typing import Any
 from workflows.actors import display_name
 from workflows.dates import parse_iso
 from workflows.deadlines import Rules, answers_of, intake, rules_for
+from workflows.language import _
 from workflows.references import JOINT_TYPES
 
 Case = Mapping[str, Any]
@@ -46,7 +47,9 @@ class Frame:
         name = self.users.get(str(owner or ""))
         if name:
             return name
-        return f"user {owner} (no name recorded)" if owner else "no owner"
+        if owner:
+            return _("user {id} (no name recorded)").format(id=owner)
+        return _("no owner")
 
     @property
     def rules_of(self) -> Callable[[Case], Rules]:

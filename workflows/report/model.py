@@ -10,6 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from babel.numbers import format_decimal
+
+from workflows.language import DEFAULT, _, current
+from workflows.language.formats import number, percent
+
 Cell = str | int | float | None
 #: Between the ends of a range, and for "no value": written as an escape, so that linters
 #: and reviewers never mistake it for a hyphen.
@@ -41,6 +46,8 @@ class Figure:
     unit: str = ""  # "" for counts, "%" for rates
 
     def shown(self) -> str:
+        if self.unit == "%" and self.value is not None and current() != DEFAULT:
+            return percent(self.value / 100)  # "65,0 %": each language's own spacing
         return format_cell(self.value) + (self.unit if self.value is not None else "")
 
 
@@ -68,8 +75,14 @@ class Scope:
     state_name: str | None = None
 
     def describe(self) -> str:
-        mandate = f"mandate {self.mandate}" if self.mandate else "all mandates"
-        state = f"{self.state_name} ({self.state})" if self.state else "all States and other actors"
+        mandate = (
+            _("mandate {mandate}").format(mandate=self.mandate)
+            if self.mandate
+            else _("all mandates")
+        )
+        state = (
+            f"{self.state_name} ({self.state})" if self.state else _("all States and other actors")
+        )
         return f"{mandate}; {state}"
 
 
@@ -96,11 +109,18 @@ class Report:
 
 
 def format_cell(value: Cell) -> str:
-    """How a cell reads in every output: integers plain, rates to one decimal, None blank."""
+    """How a cell reads in every output: integers plain, rates to one decimal, None blank.
+
+    English reads as it always has ("1234", "65.0"); French and Spanish group and separate
+    as their readers expect ("1 234", "65,0"), from Babel's CLDR data."""
     if value is None:
         return DASH
+    if current() == DEFAULT:
+        return f"{value:.1f}" if isinstance(value, float) else str(value)
     if isinstance(value, float):
-        return f"{value:.1f}"
+        return format_decimal(value, "#,##0.0", locale=current())  # one decimal, as in English
+    if type(value) is int:
+        return number(value)
     return str(value)
 
 
