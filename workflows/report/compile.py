@@ -105,7 +105,7 @@ def _annex(comms: list[Case], visits: list[Case], frame: Frame, registry: Regist
 
     cases = [c for c in comms if sent_on(c) in frame] + visits
     rows = tuple(
-        (case.get("reference") or case.get("label", ""), _(title), _(question), str(value))
+        (case.get("reference") or case.get("label", ""), title, question, str(value))
         for case in cases
         for title, question, value in confidential_answers(case, registry)
     )

@@ -54,8 +54,7 @@ def deadlines_section(frame: Frame, cases: list[Case]) -> Section:
         found = _fell(case, frame)
         for deadline in found:
             if deadline.due in frame:
-                # The deadline's own title, translated here if its module left it English.
-                tally = rules.setdefault(deadline.rule, _Rule(_(deadline.title))).counts
+                tally = rules.setdefault(deadline.rule, _Rule(deadline.title)).counts
                 tally["due"] += 1
                 tally[_state(deadline.met, deadline.due, frame.today)] += 1
         if case.get("status") == "open":

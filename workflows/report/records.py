@@ -88,8 +88,7 @@ def records_table(
             (
                 *row,
                 "; ".join(
-                    f"{_(label)}: {value}"
-                    for _title, label, value in confidential_answers(c, registry)
+                    f"{label}: {value}" for _, label, value in confidential_answers(c, registry)
                 ),
             )
             for row, c in zip(rows, cases, strict=True)

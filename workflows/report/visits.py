@@ -263,7 +263,7 @@ def _event_label(registry: Registry) -> Label:
     for version in (1, 2):
         question = registry.get("visit_response", version).question("event")
         labels.update({c.value: c.label for c in question.choices} if question else {})
-    return lambda value: _(labels.get(value, value))  # the checklists' words, translated
+    return lambda value: labels.get(value, value)
 
 
 def _standing_rows(
