@@ -43,7 +43,7 @@ from datetime import date
 from workflows.actors import state_by_code
 from workflows.answers import COMM_TYPES
 from workflows.deadlines import answers_of, intake, non_cooperating_states, reply_due
-from workflows.language import N_, _
+from workflows.language import N_, _, pgettext
 from workflows.references import JOINT_TYPES
 from workflows.report.facts import (
     Case,
@@ -421,5 +421,5 @@ def _outstanding_table(outstanding: list[Case], frame: Frame, window: str) -> Ta
         rows.append((case.get("reference") or case["id"], names, long_date(sent), long_date(due)))
     title = _("Still without reply from the previous joint report ({window})").format(window=window)
     return Table("comm_outstanding", title,
-                 (_("Reference"), _("Addressees"), _("Sent"), _("Reply due")),
+                 (_("Reference"), _("Addressees"), pgettext("date", "Sent"), _("Reply due")),
                  tuple(rows))  # fmt: skip
