@@ -83,7 +83,7 @@ class Scope:
         state = (
             f"{self.state_name} ({self.state})" if self.state else _("all States and other actors")
         )
-        return f"{mandate}; {state}"
+        return _("{mandate}; {state}").format(mandate=mandate, state=state)
 
 
 @dataclass(frozen=True)

@@ -97,10 +97,19 @@ def records_table(
     return Table("records", _("Communications and visits"), columns, tuple(rows))
 
 
+#: A case's kind and status as the reader's language names them (stored values are keys).
+_WORDS = {"communication": N_("communication"), "visit": N_("visit"), "open": N_("open"),
+          "closed": N_("closed"), "draft": N_("draft")}  # fmt: skip
+
+
 def _common(case: Case, frame: Frame) -> tuple[Any, ...]:
-    return (case.get("kind"), case.get("reference") or "", case.get("id"),
+    return (_word(case.get("kind")), case.get("reference") or "", case.get("id"),
             frame.owner_name(case.get("owner")), case.get("owner"),
-            case.get("status"))  # fmt: skip
+            _word(case.get("status")))  # fmt: skip
+
+
+def _word(key: Any) -> Any:
+    return _(_WORDS[key]) if key in _WORDS else key
 
 
 def _communication(case: Case, frame: Frame, references: dict[str, str]) -> tuple[Any, ...]:
