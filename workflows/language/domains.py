@@ -43,7 +43,12 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         "chat",
         (("workflows/**/*.py", "python"),),
-        excludes=("workflows/report/**", "workflows/demo/**", "workflows/language/**"),
+        excludes=(
+            "workflows/report/**",
+            "workflows/reporting.py",  # the report domain's (until it moves under report/)
+            "workflows/demo/**",
+            "workflows/language/**",
+        ),
     ),
     Domain("bot", (("bot/**/*.py", "python"),)),
 )
