@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from workflows.dates import (
+from workflows.language import DEFAULT, N_, _, current
+from workflows.language.formats import month_year, plain_date
+from workflows.reference.dates import (
     DEFAULT_TZ,
     MAX_YEAR,
     MIN_YEAR,
     DateParseError,
     parse_date,
 )
-from workflows.language import DEFAULT, N_, _, current
-from workflows.language.formats import month_year, plain_date
 from workflows.report.model import DASH
 
 __all__ = [

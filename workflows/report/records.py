@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.checklist import Registry
-from workflows.deadlines import answers_of, intake, notice_days, reply_due
+from workflows.cases.references import JOINT_TYPES
+from workflows.checklists.model import Registry
+from workflows.deadlines.rules import answers_of, intake, notice_days, reply_due
 from workflows.language import N_, _
-from workflows.references import JOINT_TYPES
 from workflows.report.confidential import confidential_answers
 from workflows.report.facts import (
     Case,

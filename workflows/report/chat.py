@@ -19,11 +19,13 @@ import io
 from datetime import date
 from typing import Any
 
-from workflows import standing
-from workflows.actors import resolve_state
-from workflows.cases import CaseService
+from workflows.cases import standing
+from workflows.cases.search import search
+from workflows.cases.service import CaseService
+from workflows.chat.views import Attachment, Button, Reply, case_list
 from workflows.language import N_, _, ngettext
-from workflows.mandates import match_mandate
+from workflows.reference.actors import resolve_state
+from workflows.reference.mandates import match_mandate
 from workflows.report import (
     PeriodError,
     Report,
@@ -37,8 +39,6 @@ from workflows.report import (
 )
 from workflows.report.audit import record_confidential_request
 from workflows.report.definitions import definitions_text
-from workflows.search import search
-from workflows.views import Attachment, Button, Reply, case_list
 
 #: Buttons: (label, translated where shown; the phrase the period parser reads, as data).
 PERIODS = ((N_("This year"), "this year"), (N_("Last year"), "last year"),
@@ -249,7 +249,7 @@ class ReportChat:
         if user["role"] != "admin" or not private:
             text = _("Only an admin, in a private chat, can export the data.")
             return [Reply(text, error=True)]
-        from workflows.export import export_json
+        from workflows.records.export import export_json
 
         stream = io.BytesIO()
         with self.repo.stepped_aside():
