@@ -36,7 +36,7 @@ NBSP = "\N{NO-BREAK SPACE}"
 
 HEADINGS = {
     "fr": ["Communications", "Visites de pays", "Activités de suivi",
-           "Délais et charge de travail", "Absence persistante de coopération", "Représailles",
+           "Délais et charge de travail", "Non-coopération persistante", "Représailles",
            "Mode de calcul des chiffres"],
     "es": ["Comunicaciones", "Visitas a países", "Actividades de seguimiento",
            "Plazos y carga de trabajo", "Falta de cooperación persistente", "Represalias",
