@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from typing import BinaryIO, Literal
 
-from workflows.language import DEFAULT, N_, _, current
-from workflows.language.formats import percent
+from workflows.language import DEFAULT, N_, _, current, formats
 from workflows.report.model import Report
 
 MAX_STATES = 25
@@ -83,4 +82,6 @@ def write_chart(report: Report, stream: BinaryIO, by: Literal["state", "month"] 
 
 def _bar_value(rate: float) -> str:
     """A bar's value: "65.0 %" in English as always, else as the language writes a share."""
-    return f"{rate:.1f} %" if current() == DEFAULT else percent(rate / 100)
+    return (
+        f"{rate:.1f} %" if current() == DEFAULT else formats.decimal(rate) + formats.percent_sign()
+    )
