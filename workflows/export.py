@@ -38,6 +38,7 @@ from storage.layout import META_FILE, case_ids_on_disk, case_path, read_case_fil
 from storage.lock import LOCK_FILE, DataDirLock
 from storage.repository import Repository, StorageError
 from workflows.checklist import Registry
+from workflows.language import _
 from workflows.report.confidential import redacted
 from workflows.upgrade import open_data
 
@@ -259,13 +260,17 @@ def _check_target(data_dir: Path, force: bool) -> None:
         return
     if not (data_dir / META_FILE).is_file():
         raise RestoreError(
-            f"{data_dir} is not empty and is not a bot data folder (no {META_FILE}); "
-            "restore into an empty folder"
+            _(
+                "{folder} is not empty and is not a bot data folder (no {meta}); "
+                "restore into an empty folder"
+            ).format(folder=data_dir, meta=META_FILE)
         )
     if not force:
         raise RestoreError(
-            f"{data_dir} already holds data; restore into an empty folder, "
-            "or pass --force to replace it"
+            _(
+                "{folder} already holds data; restore into an empty folder, "
+                "or pass --force to replace it"
+            ).format(folder=data_dir)
         )
 
 
@@ -276,11 +281,11 @@ def _open_staged(staging: Path, archive: Path, actor: str, force: bool) -> int:
         try:
             read_case_file(case_path(staging, case_id))
         except StorageError as exc:
-            raise RestoreError(f"the backup cannot be opened: {exc}") from exc
+            raise RestoreError(_("the backup cannot be opened: {error}").format(error=exc)) from exc
     try:
         repo = open_data(staging)  # re-indexes the restored case files, upgrades old ones
     except StorageError as exc:
-        raise RestoreError(f"the backup cannot be opened: {exc}") from exc
+        raise RestoreError(_("the backup cannot be opened: {error}").format(error=exc)) from exc
     try:
         cases = len(repo.list_cases())
         detail = {"cases": cases, "replaced": force}
@@ -308,13 +313,17 @@ def _unpack(archive: Path, staging: Path) -> None:
                 name = _safe_name(member)
                 if member.size > budget:
                     raise RestoreError(
-                        f"{name} would take {member.size:,} bytes, more than the {budget:,} "
-                        "left on the data folder's disk: not restoring"
+                        _(
+                            "{file} would take {size} bytes, more than the {free} "
+                            "left on the data folder's disk: not restoring"
+                        ).format(file=name, size=f"{member.size:,}", free=f"{budget:,}")
                     )
                 budget -= member.size
                 seen[name] = _extract(tar, member, staging / name)
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-        raise RestoreError(f"{archive.name} is not a readable backup: {exc}") from exc
+        raise RestoreError(
+            _("{file} is not a readable backup: {error}").format(file=archive.name, error=exc)
+        ) from exc
     _check_manifest(manifest, seen)
 
 
@@ -334,32 +343,42 @@ def _extract(tar: tarfile.TarFile, member: tarfile.TarInfo, path: Path) -> str:
 
 def _check_manifest(manifest: dict[str, Any] | None, seen: dict[str, str]) -> None:
     if manifest is None:
-        raise RestoreError("no backup manifest: this is not a backup made by the bot")
+        raise RestoreError(_("no backup manifest: this is not a backup made by the bot"))
     expected: dict[str, str] = manifest["files"]
     for name, digest in seen.items():
         if name not in expected:
-            raise RestoreError(f"{name} is in the archive but not in its manifest")
+            raise RestoreError(
+                _("{file} is in the archive but not in its manifest").format(file=name)
+            )
         if digest != expected[name]:
-            raise RestoreError(f"{name} does not match its checksum: damaged archive")
+            raise RestoreError(
+                _("{file} does not match its checksum: damaged archive").format(file=name)
+            )
     missing = set(expected) - set(seen)
     if missing:
-        raise RestoreError(f"the archive lacks {len(missing)} file(s), e.g. {min(missing)}")
+        raise RestoreError(
+            _("the archive lacks {n} file(s), e.g. {file}").format(
+                n=len(missing), file=min(missing)
+            )
+        )
 
 
 def _manifest(tar: tarfile.TarFile, member: tarfile.TarInfo) -> dict[str, Any]:
     if member.size > _MANIFEST_MAX:
-        raise RestoreError("the backup manifest is implausibly large")
+        raise RestoreError(_("the backup manifest is implausibly large"))
     handle = tar.extractfile(member)
     try:
         manifest = json.loads(handle.read()) if handle else None
     except ValueError:
         manifest = None
     if not isinstance(manifest, dict) or manifest.get("format") != BACKUP_FORMAT:
-        raise RestoreError("the manifest is not a followup-bot backup manifest")
+        raise RestoreError(_("the manifest is not a followup-bot backup manifest"))
     if manifest.get("version") != 1:
-        raise RestoreError(f"backup version {manifest.get('version')} is not supported")
+        raise RestoreError(
+            _("backup version {version} is not supported").format(version=manifest.get("version"))
+        )
     if not isinstance(manifest.get("files"), dict):
-        raise RestoreError("the manifest does not list the files")
+        raise RestoreError(_("the manifest does not list the files"))
     return manifest
 
 
@@ -373,5 +392,5 @@ def _safe_name(member: tarfile.TarInfo) -> str:
         or not path.parts
         or path.as_posix() == LOCK_FILE
     ):
-        raise RestoreError(f"refusing archive member {member.name!r}")
+        raise RestoreError(_("refusing archive member {name}").format(name=repr(member.name)))
     return path.as_posix()
