@@ -141,6 +141,7 @@ def _revoke(repo: Repository, actor: str, user_id: str) -> Reply:
 
 
 def _in_words(setting: str, value: object) -> str:
+    # Translators: joins the rungs of the reminder ladder: "3, then 7".
     number = _(", then ").join(map(str, value)) if isinstance(value, tuple | list) else value
     words = _(RULE_WORDS[setting]) if setting in RULE_WORDS else setting + " {n}"
     return words.format(n=number) + f" ({setting})"

@@ -446,15 +446,14 @@ def _check_rules(q: Question, value: Any, ctx: AnswerContext) -> None:
 
 
 def _example(q: Question) -> str:
-    return _(
-        {
-            "date": N_("For example 15/03/2017, 15 March 2017 or yesterday."),
-            "actor": N_("For example Burundi or BDI."),
-            "mandate": N_("For example WGAD, SR HRDs."),
-            "number": N_("For example 12."),
-            "yesno": N_("Answer yes or no."),
-        }.get(q.type, N_("Choose one of the options."))
-    )
+    example = {
+        "date": N_("For example 15/03/2017, 15 March 2017 or yesterday."),
+        "actor": N_("For example Burundi or BDI."),
+        "mandate": N_("For example WGAD, SR HRDs."),
+        "number": N_("For example 12."),
+        "yesno": N_("Answer yes or no."),
+    }.get(q.type, N_("Choose one of the options."))
+    return _(example)
 
 
 def display(q: Question, value: Any) -> str:

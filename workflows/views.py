@@ -126,7 +126,8 @@ def case_card(
             _("Earlier reference: {references}").format(references=", ".join(case["aliases"]))
         )
     for heading, letters in links or []:
-        lines.append(f"{heading}: " + "; ".join(name for _, name in letters))
+        names = "; ".join(name for _, name in letters)
+        lines.append(_("{heading}: {letters}").format(heading=heading, letters=names))
     for index, run in enumerate(case["runs"]):
         checklist = registry.get(run["checklist"], run["version"])
         state = {"done": _("saved"), "review": _("to review")}.get(run["status"], _("in progress"))
