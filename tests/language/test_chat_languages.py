@@ -139,7 +139,7 @@ def test_a_case_card_reads_in_the_users_language(conversation, lang, lines, butt
     say(conversation, Chat("2"), *COMMUNICATION)
     with use(lang):
         card = conversation.text(Chat("2"), "/case UA BDI 1/2017")[0]
-    status = {"fr": "Statut : ouvert · responsable 2", "es": "Estado: abierto · responsable 2"}
+    status = {"fr": "Statut : ouvert · responsable 2", "es": "Situación: abierto · responsable 2"}
     assert card.title == "UA BDI 1/2017"
     assert status[lang] in card.text.splitlines()
     for line in lines:
