@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.conversation import Chat, Conversation
+from workflows.chat.conversation import Chat, Conversation
+from workflows.chat.views import Reply
 from workflows.language import use
-from workflows.views import Reply
 
 COMMUNICATION = (
     "/new", "@communication", "@UA", "Burundi, Shell plc", "@other", "15/03/2017",
@@ -159,3 +159,15 @@ def test_yes_no_buttons_and_the_saved_note_follow_the_language(conversation):
         other = next(b.token for b in reply.buttons if b.token.endswith(":other"))
         reply = conversation.tap(chat, other)[-1]
         assert reply.text.splitlines()[0] == "Guardado: Burundi (BDI), Shell plc (otro actor)"
+
+
+@pytest.mark.parametrize(
+    ("lang", "refusal"),
+    [
+        ("fr", "Nous regrettons, mais ce bot est réservé au personnel autorisé."),
+        ("es", "Lo sentimos, este bot está reservado al personal autorizado."),
+    ],
+)
+def test_a_stranger_is_refused_in_their_language(conversation, lang, refusal):
+    with use(lang):
+        assert conversation.text(Chat("999"), "/start") == [Reply(refusal)]

@@ -18,14 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.repository import Case
-from workflows import access, due, engine, listing, standing
-from workflows.admin import admin_command, confirm_rule, user_id_problem
-from workflows.alerts import AlertService, user_names
-from workflows.cases import INTAKE, CaseService
-from workflows.language import N_, _
-from workflows.reporting import ReportChat
-from workflows.search import find_case, lookup
-from workflows.views import (
+from workflows.cases import listing, standing
+from workflows.cases.search import find_case, lookup
+from workflows.cases.service import INTAKE, CaseService
+from workflows.chat.views import (
     Button,
     Reply,
     case_card,
@@ -35,6 +31,13 @@ from workflows.views import (
     question_reply,
     review_reply,
 )
+from workflows.checklists import engine
+from workflows.deadlines import due
+from workflows.deadlines.alerts import AlertService, user_names
+from workflows.language import N_, _
+from workflows.people import access
+from workflows.people.admin import admin_command, confirm_rule, user_id_problem
+from workflows.report.chat import ReportChat
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +70,6 @@ RECENT_UPDATES = 50
 _KEPT = N_("Its answers are kept: open the case (/case or /cases) and tap Continue to go on.")
 #: How many matches `/case` offers as buttons when it finds several.
 CHOICES = 6
-# Stays English here: the transport compares replies with it (marked so it can show translated).
 REFUSAL = N_("Sorry, this bot is only for authorised staff.")
 STALE = N_("This question was already answered.")
 
@@ -589,4 +591,4 @@ def help_text(user: access.User | None = None) -> str:
 def _refuse(chat: Chat) -> list[Reply]:
     """One short sentence for someone not on the list, revealing nothing; logged by id only."""
     log.info("refused user %s (not authorised)", chat.user_id)
-    return [Reply(REFUSAL)]
+    return [Reply(_(REFUSAL))]

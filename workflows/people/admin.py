@@ -6,13 +6,13 @@ import re
 from dataclasses import asdict, fields
 
 from storage.repository import Repository
-from workflows.access import ROLES
-from workflows.cases import CaseService
-from workflows.deadlines import Rules
+from workflows.cases.service import CaseService
+from workflows.chat.views import Button, Reply
+from workflows.deadlines.rules import Rules
 from workflows.language import N_, _
-from workflows.mandates import match_mandate
-from workflows.text import fold
-from workflows.views import Button, Reply
+from workflows.people.access import ROLES
+from workflows.reference.mandates import match_mandate
+from workflows.reference.text import fold
 
 #: Marked for translation; shown with `_()` in the language of whoever asks.
 USAGE = {
