@@ -48,7 +48,8 @@ def test_a_reminder_in_french(conversation: Conversation) -> None:
     )
     assert reply.title == "Rappel · UA BDI 1/2017 (Burundi)"
     assert [b.label for b in reply.buttons] == [
-        "Réponse reçue", "Lettre de suivi envoyée", "Reporter de 7 jours", "Aucune mesure nécessaire",
+        "Réponse reçue", "Lettre de suivi envoyée", "Reporter de 7 jours",
+        "Aucune mesure nécessaire",
     ]  # fmt: skip
 
 
