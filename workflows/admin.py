@@ -7,6 +7,7 @@ from dataclasses import asdict, fields
 
 from storage.repository import Repository
 from workflows.access import ROLES
+from workflows.buttons_data import ButtonData, Kind
 from workflows.cases import CaseService
 from workflows.deadlines import Rules
 from workflows.mandates import match_mandate
@@ -156,10 +157,12 @@ def _set_rule(service: CaseService, actor: str, mandate: str, setting: str, numb
         f"changed until you choose. The change: {change}.",
         buttons=[
             *(
-                Button(f"Yes: {m.short_name} ({m.title})"[:60], f"ru:{n}")
+                Button.of(
+                    f"Yes: {m.short_name} ({m.title})"[:60], ButtonData(Kind.RULE, value=str(n))
+                )
                 for n, m in enumerate(found[:MAX_GUESSES])
             ),
-            Button("No, change nothing", "ru:no"),
+            Button.of("No, change nothing", ButtonData(Kind.RULE, value="no")),
         ],
         error=True,
     )

@@ -20,6 +20,7 @@ from typing import Any
 from storage.repository import Case
 from workflows import reminders
 from workflows.actors import display_name
+from workflows.buttons_data import ButtonData, Kind
 from workflows.cases import CaseService
 from workflows.dates import format_date
 from workflows.deadlines import Deadline, deadlines, non_cooperating_states
@@ -238,12 +239,13 @@ def reminder_reply(case: Mapping[str, Any], deadline: Deadline, today: date) -> 
     text = f"{deadline.title}: due {format_date(deadline.due)} ({when})."
     label, checklist = RECORD_BUTTON[deadline.rule]
     buttons = [
-        Button(label, _record_token(case, deadline.rule, checklist)),
-        Button("Snooze 7 days", f"z:{case['id']}:{deadline.rule}"),
-        Button("No action needed", f"x:{case['id']}:{deadline.rule}"),
+        Button.of(label, _record_button(case, deadline.rule, checklist)),
+        Button.of("Snooze 7 days", ButtonData(Kind.SNOOZE, case["id"], name=deadline.rule)),
+        Button.of("No action needed", ButtonData(Kind.DISMISS, case["id"], name=deadline.rule)),
     ]
     if deadline.rule == "reply":
-        buttons.insert(1, Button("Follow-up letter sent", f"s:{case['id']}:communication_followup"))
+        followup = ButtonData(Kind.START, case["id"], name="communication_followup")
+        buttons.insert(1, Button.of("Follow-up letter sent", followup))
     return Reply(text, buttons=buttons, title=f"Reminder · {_describe(case)}")
 
 
@@ -262,7 +264,7 @@ def _summary(user_id: str, items: list[tuple[Case, reminders.Reminder]], today: 
     for case, reminder in items[:SUMMARY_NAMES]:
         days = (today - reminder.deadline.due).days
         lines.append(f"  • {case['label']}: {reminder.deadline.title}, {_overdue(days)}")
-        buttons.append(Button(case["label"][:40], f"c:{case['id']}"))
+        buttons.append(Button.of(case["label"][:40], ButtonData(Kind.CARD, case["id"])))
     lines.append("The next reminder of each comes on its usual day; /cases lists your cases.")
     (first_case, first), *rest = items
     also = tuple((case["id"], reminder.key) for case, reminder in rest)
@@ -270,7 +272,7 @@ def _summary(user_id: str, items: list[tuple[Case, reminders.Reminder]], today: 
     return Outgoing(user_id, reply, first_case["id"], first.key, also)
 
 
-def _record_token(case: Mapping[str, Any], rule: str, checklist: str) -> str:
+def _record_button(case: Mapping[str, Any], rule: str, checklist: str) -> ButtonData:
     """Start the checklist that records what the rule waits for; a reply's publication is
     an answer of that reply, so its button opens the first unpublished reply at it."""
     if rule == "reply_publication":
@@ -278,8 +280,8 @@ def _record_token(case: Mapping[str, Any], rule: str, checklist: str) -> str:
             answers = run["answers"]
             public = answers.get("reply_confidential") is False
             if run["checklist"] == checklist and public and not answers.get("reply_published"):
-                return f"e:{case['id']}:{index}:reply_published"
-    return f"s:{case['id']}:{checklist}"
+                return ButtonData(Kind.EDIT, case["id"], index, "reply_published")
+    return ButtonData(Kind.START, case["id"], name=checklist)
 
 
 def _describe(case: Mapping[str, Any]) -> str:

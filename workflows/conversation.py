@@ -21,6 +21,7 @@ from storage.repository import Case
 from workflows import access, due, engine, listing, standing
 from workflows.admin import admin_command, confirm_rule, user_id_problem
 from workflows.alerts import AlertService, user_names
+from workflows.buttons_data import ButtonData, Kind, unpack
 from workflows.cases import INTAKE, CaseService
 from workflows.reporting import ReportChat
 from workflows.search import find_case, lookup
@@ -212,8 +213,8 @@ class Conversation:
         return Reply(
             "What do you want to log?",
             buttons=[
-                Button("Communication", "n:communication"),
-                Button("Country visit", "n:visit"),
+                Button.of("Communication", ButtonData(Kind.NEW, name="communication")),
+                Button.of("Country visit", ButtonData(Kind.NEW, name="visit")),
             ],
         )
 
@@ -253,7 +254,7 @@ class Conversation:
         more = f" The first {CHOICES} are here; /find {reference} lists all." * (
             len(found) > CHOICES
         )
-        buttons = [Button(e["label"][:40], f"c:{e['id']}") for e in shown]
+        buttons = [Button.of(e["label"][:40], ButtonData(Kind.CARD, e["id"])) for e in shown]
         return [Reply(f"{len(found)} cases match “{reference}”. Which one?{more}", buttons)]
 
     def _card(self, chat: Chat, user: access.User, case: Case) -> Reply:
@@ -411,85 +412,86 @@ class Conversation:
 
     # ---- button taps ----------------------------------------------------------------
     def _tap(self, chat: Chat, user: access.User, token: str) -> list[Reply]:
-        kind, _, rest = token.partition(":")
-        if kind == "n":
-            return self._create(chat, user, rest)
-        if kind == "p":
-            return [self._cases(chat, user, None, int(rest) if _NUMBER.fullmatch(rest) else 0)]
-        if kind == "r":
-            return self.reports.tap(user, rest, chat.private, chat.update_id)
-        if kind == "ru" and user["role"] == "admin":
-            return [confirm_rule(self.service, chat.user_id, rest)]
-        if kind == "fp":
-            query = (self.repo.get_session(chat.user_id) or {}).get("find", "")
-            page = int(rest) if _NUMBER.fullmatch(rest) else 0
-            return [self.reports.find(user, query, page, chat.private)]
-        parts = rest.split(":", 3)
-        case = self.repo.get_case(parts[0]) if parts[0] else None
+        data = unpack(token)
+        if data is None:
+            return [Reply("That button is out of date.", error=True)]
+        match data.kind:
+            case Kind.NEW:
+                return self._create(chat, user, data.name)
+            case Kind.PAGE:
+                return [self._cases(chat, user, None, data.page)]
+            case Kind.REPORT_PERIOD | Kind.REPORT_SCOPE:
+                return self.reports.tap(user, data, chat.private, chat.update_id)
+            case Kind.RULE if user["role"] == "admin":
+                return [confirm_rule(self.service, chat.user_id, data.value)]
+            case Kind.FIND_PAGE:
+                query = (self.repo.get_session(chat.user_id) or {}).get("find", "")
+                return [self.reports.find(user, query, data.page, chat.private)]
+        case = self.repo.get_case(data.case) if data.case else None
         if case is None or case.get("deleted") or not access.can_view(user, case):
             return [Reply("That case is not available to you.", error=True)]
-        if kind == "c":
+        if data.kind == Kind.CARD:
             return [self._card(chat, user, case)]
         if not access.can_edit(user, case):
             return [Reply("You can read this case but not change it.", error=True)]
-        return self._tap_case(chat, user, case, kind, parts[1:])
+        return self._tap_case(chat, user, case, data)
 
-    def _tap_case(
-        self, chat: Chat, user: access.User, case: Case, kind: str, args: list[str]
-    ) -> list[Reply]:
-        if kind == "s" and args:
-            return self._start_run(chat, user, case, args[0])
-        if kind == "f":
-            self.repo.put_session(chat.user_id, {"case": case["id"], "run": None, "attach": True})
-            return [Reply(f"Send the file to attach to {case['label']} (PDF, Word or image).")]
-        if kind == "ed":
-            return [edit_menu(case, self.service.registry)]
-        if kind in ("dc", "dy", "dd", "dz"):
-            return self._discard(chat, user, case, kind, args)
-        if kind == "z" and args:
-            return [self.alerts.snooze(case, args[0], chat.user_id)]
-        if kind == "x" and args:
-            self.repo.put_session(chat.user_id, {"case": case["id"], "dismiss": args[0]})
-            return [Reply("Why is no action needed? Reply in one line (or /cancel).")]
-        index = int(args[0]) if args and _NUMBER.fullmatch(args[0]) else -1
+    def _tap_case(self, chat: Chat, user: access.User, case: Case, data: ButtonData) -> list[Reply]:
+        match data.kind:
+            case Kind.START:
+                return self._start_run(chat, user, case, data.name)
+            case Kind.ATTACH:
+                self.repo.put_session(
+                    chat.user_id, {"case": case["id"], "run": None, "attach": True}
+                )
+                return [Reply(f"Send the file to attach to {case['label']} (PDF, Word or image).")]
+            case Kind.EDIT_MENU:
+                return [edit_menu(case, self.service.registry)]
+            case Kind.DISCARD | Kind.DISCARD_YES | Kind.DELETE | Kind.DELETE_YES:
+                return self._discard(chat, user, case, data)
+            case Kind.SNOOZE:
+                return [self.alerts.snooze(case, data.name, chat.user_id)]
+            case Kind.DISMISS:
+                self.repo.put_session(chat.user_id, {"case": case["id"], "dismiss": data.name})
+                return [Reply("Why is no action needed? Reply in one line (or /cancel).")]
+        index = data.run  # what is left: REVIEW, EDIT, SAVE, ANSWER
         if not 0 <= index < len(case["runs"]):
             return [Reply("That button is out of date.", error=True)]
         run = case["runs"][index]
-        if kind == "rv":
+        if data.kind == Kind.REVIEW:
             return self._step(chat, user, case, index, engine.Review())
-        if kind == "e" and len(args) == 2:
-            return self._step(chat, user, case, index, engine.Edit(args[1]))
-        if kind == "sv" and run["status"] == "review":
+        if data.kind == Kind.EDIT:
+            return self._step(chat, user, case, index, engine.Edit(data.name))
+        if data.kind == Kind.SAVE and run["status"] == "review":
             return self._step(chat, user, case, index, engine.Pick(engine.SAVE))
-        if kind == "a" and len(args) == 3 and _is_current(run, args[1]):
-            return self._step(chat, user, case, index, engine.Pick(args[2]))
+        if data.kind == Kind.ANSWER and _is_current(run, data.name):
+            return self._step(chat, user, case, index, engine.Pick(data.value))
         return [Reply(STALE, error=True), *self._resume_at(chat, user, case)]
 
-    def _discard(
-        self, chat: Chat, user: access.User, case: Case, kind: str, args: list[str]
-    ) -> list[Reply]:
-        """Discard an unfinished section or delete a draft: asked first (dc, dd), done on
-        Yes (dy, dz) by the owner or an admin (the caller checked `can_edit`), audited."""
+    def _discard(self, chat: Chat, user: access.User, case: Case, data: ButtonData) -> list[Reply]:
+        """Discard an unfinished section or delete a draft: asked first (DISCARD, DELETE),
+        done on Yes by the owner or an admin (the caller checked `can_edit`), audited."""
         cid = case["id"]
-        if kind in ("dd", "dz"):
+        if data.kind in (Kind.DELETE, Kind.DELETE_YES):
             if case["status"] != "draft":
                 return [Reply("Only a draft can be deleted; close the case instead.", error=True)]
-            if kind == "dd":
-                yes = Button("Yes, delete the draft", f"dz:{cid}")
+            if data.kind == Kind.DELETE:
+                yes = Button.of("Yes, delete the draft", ButtonData(Kind.DELETE_YES, cid))
                 return [confirm(f"Delete the draft {case['label']} and every answer in it?",
                                 yes, cid)]  # fmt: skip
             self.service.delete_draft(case, chat.user_id)
             self.repo.put_session(chat.user_id, None)
             return [Reply("Draft deleted. /cases lists your cases.")]
-        index = int(args[0]) if args and _NUMBER.fullmatch(args[0]) else 0
+        index = data.run
         run = case["runs"][index] if 0 < index < len(case["runs"]) else None
         if run is None or run["status"] == "done":
             return [Reply("That button is out of date.", error=True)]
         title = self.service.checklist_of(run).title
-        if kind == "dc":
-            yes = Button("Yes, discard it", f"dy:{cid}:{index}:{run['checklist']}")
+        if data.kind == Kind.DISCARD:
+            yes_data = ButtonData(Kind.DISCARD_YES, cid, index, run["checklist"])
+            yes = Button.of("Yes, discard it", yes_data)
             return [confirm(f"Discard the unfinished “{title}” and its answers?", yes, cid)]
-        if args[1:] != [run["checklist"]]:
+        if data.name != run["checklist"]:
             return [Reply("That button is out of date.", error=True)]
         self.service.discard_run(case, index, chat.user_id)
         self.repo.put_session(chat.user_id, None)

@@ -21,6 +21,7 @@ from typing import Any
 
 from workflows import standing
 from workflows.actors import resolve_state
+from workflows.buttons_data import ButtonData, Kind
 from workflows.cases import CaseService
 from workflows.mandates import match_mandate
 from workflows.report import (
@@ -68,21 +69,21 @@ class ReportChat:
             return self._mandate_profile(user, name, private, update_id)
         if arg:
             return self._period_chosen(user, arg)
-        buttons = [Button(label, f"r:p:{key}") for label, key in PERIODS]
-        buttons.append(Button("Another period…", "r:p:"))
+        buttons = [Button.of(label, ButtonData(Kind.REPORT_PERIOD, value=key))
+                   for label, key in PERIODS]  # fmt: skip
+        buttons.append(Button.of("Another period…", ButtonData(Kind.REPORT_PERIOD)))
         return [Reply("Which period?", buttons=buttons, title="Report")]
 
     def tap(
-        self, user: dict[str, Any], rest: str, private: bool, update_id: int | None = None
+        self, user: dict[str, Any], data: ButtonData, private: bool, update_id: int | None = None
     ) -> list[Reply]:
-        kind, _, value = rest.partition(":")
-        if kind == "p" and value:
-            return self._period_chosen(user, value)
-        if kind == "p":
+        if data.kind == Kind.REPORT_PERIOD and data.value:
+            return self._period_chosen(user, data.value)
+        if data.kind == Kind.REPORT_PERIOD:
             self._ask(user, "period")
             return [Reply("Type the period, e.g. 2016, since 1 June 2017, March 2018 session.")]
-        if kind == "s":
-            return self._scope_chosen(user, value, private, update_id)
+        if data.kind == Kind.REPORT_SCOPE:
+            return self._scope_chosen(user, data.value, private, update_id)
         return [Reply("That button is out of date.", error=True)]
 
     def answer(
@@ -114,9 +115,11 @@ class ReportChat:
             self._ask(user, "period")
             return [Reply(str(exc), error=True)]
         self._ask(user, "scope", period=text)
-        buttons = [Button(label, f"r:s:{key}") for label, key in SCOPES]
+        buttons = [Button.of(label, ButtonData(Kind.REPORT_SCOPE, value=key))
+                   for label, key in SCOPES]  # fmt: skip
         if user["role"] == "admin":
-            buttons.append(Button("All, with confidential names", "r:s:confidential"))
+            confidential = ButtonData(Kind.REPORT_SCOPE, value="confidential")
+            buttons.append(Button.of("All, with confidential names", confidential))
         return [Reply(f"{period.label}. Which cases?", buttons=buttons, title="Report")]
 
     def _scope_chosen(
@@ -231,7 +234,7 @@ class ReportChat:
             found = search(self.repo, text, user, private_chat=private,
                            registry=self.service.registry)  # fmt: skip
         self._session(user, find=text)
-        return case_list(found, page, f"Found for “{text[:40]}”", page_token="fp")
+        return case_list(found, page, f"Found for “{text[:40]}”", page_kind=Kind.FIND_PAGE)
 
     def export(self, user: dict[str, Any], private: bool) -> list[Reply]:
         if user["role"] != "admin" or not private:

@@ -2,9 +2,9 @@
 
 Text here is never escaped or formatted: each transport does that (Telegram escapes
 for HTML, the console prints as is). A button's token is what comes back when it is
-tapped; tokens name the case, run and question they belong to, so a tap on an old
-message can be recognised as stale (see `conversation`). Tokens stay under
-Telegram's 64-byte callback-data limit.
+tapped: `buttons_data` packs it (and checks Telegram's 64-byte limit). Tokens name the
+case, run and question they belong to, so a tap on an old message can be recognised as
+stale (see `conversation`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from workflows import engine
 from workflows.access import User, can_edit, sees_confidential
 from workflows.answers import AnswerContext, display
+from workflows.buttons_data import ButtonData, Kind
 from workflows.checklist import Checklist, Registry
 from workflows.references import JOINT_TYPES
 
@@ -27,6 +28,11 @@ PAGE_SIZE = 6
 class Button:
     label: str
     token: str
+
+    @classmethod
+    def of(cls, label: str, data: ButtonData) -> Button:
+        """The button for `data`, packed (and size-checked) by `buttons_data`."""
+        return cls(label, data.pack())
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,10 @@ def question_reply(
         lines.append(f"Current answer: {display(q, current)}")
     hints = ["/back" if step.progress[0] > 1 else "", "/skip" if not q.required else "", "/cancel"]
     lines.append(" · ".join(h for h in hints if h))
-    buttons = [Button(c.label, f"a:{case['id']}:{index}:{q.id}:{c.value}") for c in step.choices]
+    buttons = [
+        Button.of(c.label, ButtonData(Kind.ANSWER, case["id"], index, q.id, c.value))
+        for c in step.choices
+    ]
     title = f"Question {step.progress[0]} of {step.progress[1]} · {checklist.title}"
     return Reply(text="\n".join(lines), buttons=buttons, title=title)
 
@@ -85,11 +94,11 @@ def review_reply(
     for number, (q, shown) in enumerate(engine.review_lines(checklist, run, ctx), start=1):
         value = "(confidential)" if q.confidential and not show_confidential else shown
         lines.append(f"{number}. {q.label}: {value}")
-        buttons.append(Button(f"Edit {number}", f"e:{case['id']}:{index}:{q.id}"))
+        buttons.append(Button.of(f"Edit {number}", ButtonData(Kind.EDIT, case["id"], index, q.id)))
     for qid, value in engine.orphaned_answers(checklist, run).items():
         lines.append(f"• {qid} (from an earlier version of this checklist): {value}")
     if run["status"] == "review":
-        buttons.insert(0, Button("Save", f"sv:{case['id']}:{index}"))
+        buttons.insert(0, Button.of("Save", ButtonData(Kind.SAVE, case["id"], index)))
         lines.append("Tap Save to finish, or Edit N (type /edit N) to change an answer.")
     title = f"Review · {checklist.title} · {case['label']}"
     return Reply(text="\n".join(lines), buttons=buttons, title=title)
@@ -127,7 +136,11 @@ def case_card(
         lines.append("Files: " + ", ".join(f["name"] for f in case["files"]))
     lines.append(f"Next step: {next_step}")
     buttons = _card_buttons(case, user, registry)
-    buttons += [Button(name[:40], f"c:{case_id}") for _, ls in links or [] for case_id, name in ls]
+    buttons += [
+        Button.of(name[:40], ButtonData(Kind.CARD, case_id))
+        for _, ls in links or []
+        for case_id, name in ls
+    ]
     return Reply(text="\n".join(lines), buttons=buttons, title=case["label"])
 
 
@@ -168,14 +181,26 @@ def _card_buttons(case: dict[str, Any], user: User, registry: Registry) -> list[
     cid = case["id"]
     buttons = []
     if case["status"] == "draft":
-        buttons.append(Button(f"Continue: {_title(registry, case['runs'][0])}", f"rv:{cid}:0"))
+        buttons.append(
+            Button.of(
+                f"Continue: {_title(registry, case['runs'][0])}", ButtonData(Kind.REVIEW, cid, 0)
+            )
+        )
     elif case["status"] == "open":
         unfinished = {run["checklist"] for run in case["runs"] if run["status"] != "done"}
         for checklist in registry.for_kind(case["kind"]):
             if checklist.stage in ("update", "closure"):
                 started = "Continue: " if checklist.id in unfinished else ""
-                buttons.append(Button(f"{started}{checklist.title}", f"s:{cid}:{checklist.id}"))
-    buttons += [Button("Edit…", f"ed:{cid}"), Button("Attach a file", f"f:{cid}")]
+                buttons.append(
+                    Button.of(
+                        f"{started}{checklist.title}",
+                        ButtonData(Kind.START, cid, name=checklist.id),
+                    )
+                )
+    buttons += [
+        Button.of("Edit…", ButtonData(Kind.EDIT_MENU, cid)),
+        Button.of("Attach a file", ButtonData(Kind.ATTACH, cid)),
+    ]
     return buttons
 
 
@@ -186,12 +211,18 @@ def edit_menu(case: dict[str, Any], registry: Registry) -> Reply:
     buttons = []
     for index, run in enumerate(case["runs"]):
         title = _title(registry, run)
-        buttons.append(Button(f"Edit {index + 1}: {title}"[:60], f"rv:{cid}:{index}"))
+        buttons.append(
+            Button.of(f"Edit {index + 1}: {title}"[:60], ButtonData(Kind.REVIEW, cid, index))
+        )
         if index > 0 and run["status"] != "done":
-            buttons.append(Button(f"Discard {index + 1}: {title}"[:60], f"dc:{cid}:{index}"))
+            buttons.append(
+                Button.of(
+                    f"Discard {index + 1}: {title}"[:60], ButtonData(Kind.DISCARD, cid, index)
+                )
+            )
     if case["status"] == "draft":
-        buttons.append(Button("Delete this draft", f"dd:{cid}"))
-    buttons.append(Button("Back to the card", f"c:{cid}"))
+        buttons.append(Button.of("Delete this draft", ButtonData(Kind.DELETE, cid)))
+    buttons.append(Button.of("Back to the card", ButtonData(Kind.CARD, cid)))
     text = "Which section? Unfinished sections can be discarded" + (
         ", and a draft deleted." if case["status"] == "draft" else "."
     )
@@ -200,7 +231,7 @@ def edit_menu(case: dict[str, Any], registry: Registry) -> Reply:
 
 def confirm(question: str, yes: Button, case_id: str) -> Reply:
     """A yes/no question before something that cannot be undone; No goes back to the card."""
-    return Reply(question, buttons=[yes, Button("No, keep it", f"c:{case_id}")])
+    return Reply(question, buttons=[yes, Button.of("No, keep it", ButtonData(Kind.CARD, case_id))])
 
 
 def _title(registry: Registry, run: dict[str, Any]) -> str:
@@ -211,10 +242,10 @@ def case_list(
     entries: list[dict[str, Any]],
     page: int,
     heading: str,
-    page_token: str = "p",
+    page_kind: Kind = Kind.PAGE,
     describe: Callable[[dict[str, Any]], str] | None = None,
 ) -> Reply:
-    """One page of cases, sized for a phone screen; each opens its card. `page_token` names
+    """One page of cases, sized for a phone screen; each opens its card. `page_kind` names
     the list being paged; `describe` gives each case's line (default: label and status)."""
     if not entries:
         return Reply(text="No cases here. /new starts one.", title=heading)
@@ -222,11 +253,11 @@ def case_list(
     page = max(0, min(page, pages - 1))
     shown = entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     lines = [describe(e) if describe else f"{e['label']} · {e['status']}" for e in shown]
-    buttons = [Button(e["label"][:40], f"c:{e['id']}") for e in shown]
+    buttons = [Button.of(e["label"][:40], ButtonData(Kind.CARD, e["id"])) for e in shown]
     if page > 0:
-        buttons.append(Button("« Previous", f"{page_token}:{page - 1}"))
+        buttons.append(Button.of("« Previous", ButtonData(page_kind, page=page - 1)))
     if page < pages - 1:
-        buttons.append(Button("Next »", f"{page_token}:{page + 1}"))
+        buttons.append(Button.of("Next »", ButtonData(page_kind, page=page + 1)))
     return Reply(
         text="\n".join(lines),
         buttons=buttons,
