@@ -28,11 +28,13 @@ from bot.terminal import printable
 from storage.atomic import atomic_write_bytes, make_private_dirs
 from storage.files import store_file
 from storage.repository import ReadFailed, Repository, StorageError
+from workflows.commands import CONSOLE_COMMANDS
 from workflows.conversation import Chat, Conversation
 from workflows.export import EXPORTS_DIR
 from workflows.views import Attachment, Button, Reply
 
 CONSOLE_USER = "console"
+(FILE,) = CONSOLE_COMMANDS
 NOT_NOW = (
     "I only keep a file when a question asks for one, or after you choose “Attach a file” "
     "on a case (/cases)."
@@ -59,7 +61,7 @@ class Console:
         self.conversation = conversation
         self.out = out
         self.policy = policy
-        self.chat = Chat(user_id=user_id or CONSOLE_USER, private=True)
+        self.chat = Chat(user_id=user_id or CONSOLE_USER, private=True, commands=CONSOLE_COMMANDS)
         self.exports = exports or Path(conversation.repo.files_dir()).parent / EXPORTS_DIR
         self.buttons: list[Button] = []
 
@@ -108,8 +110,9 @@ class Console:
         stripped = line.strip()
         if re.fullmatch(r"[0-9]{1,4}", stripped) and 1 <= int(stripped) <= len(self.buttons):
             return self.conversation.tap(self.chat, self.buttons[int(stripped) - 1].token)
-        if stripped.startswith("/file"):
-            return self._send_file(stripped[5:].strip())
+        word, _, rest = stripped.partition(" ")
+        if word == f"/{FILE.name}":
+            return self._send_file(rest.strip())
         return self.conversation.text(self.chat, line)
 
     def _send_file(self, path_text: str) -> list[Reply]:

@@ -65,7 +65,7 @@ def test_64_bytes_pack_and_65_are_refused_where_the_button_is_made() -> None:
     prefix = f"a:{CASE}:1:q:"  # 18 bytes: 46 left
     assert len(prefix) == 18
     fits = ButtonData(Kind.ANSWER, CASE, 1, "q", "é" * 23)  # 23 characters, 46 bytes
-    assert len(fits.pack().encode()) == 64
+    assert len(fits.pack().encode()) == MAX_BYTES == 64
     assert unpack(fits.pack()) == fits
     over = ButtonData(Kind.ANSWER, CASE, 1, "q", "x" + "é" * 23)
     with pytest.raises(ButtonDataError, match="has 65 bytes; Telegram accepts at most 64"):

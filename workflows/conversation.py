@@ -14,15 +14,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from storage.repository import Case
-from workflows import access, due, engine, listing, standing
+from workflows import access, commands, due, engine, listing, standing
 from workflows.admin import admin_command, confirm_rule, user_id_problem
 from workflows.alerts import AlertService, user_names
 from workflows.buttons_data import ButtonData, Kind, unpack
 from workflows.cases import INTAKE, CaseService
+from workflows.commands import Command
+from workflows.language import _
 from workflows.reporting import ReportChat
 from workflows.search import find_case, lookup
 from workflows.views import (
@@ -38,29 +41,6 @@ from workflows.views import (
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (
-    ("start", "welcome and your role"),
-    ("help", "what the bot can do"),
-    ("new", "log a communication or a country visit"),
-    ("cases", "open cases, most urgent first; /cases overdue, mine, visits or Burundi"),
-    ("case", "open a case: /case AL BDI 2/2017, /case Honduras 2019"),
-    ("resume", "show again the question you were on"),
-    ("back", "go back one question"),
-    ("skip", "skip an optional question"),
-    ("cancel", "leave the checklist (answers are kept; Continue on the card goes on)"),
-    ("report", "the follow-up report; /report state Burundi for a State"),
-    ("find", "find cases: /find Burundi, /find reprisal"),
-    ("digest", "what is overdue or due this week; /digest on|off to get it daily"),
-    ("assign", "hand a case over: /assign REF USER_ID"),
-    ("standing", "standing invitations; /standing Türkiye 1 March 2001 records one"),
-)
-ADMIN_COMMANDS = (
-    ("grant", "give access: /grant USER_ID admin|officer|viewer [NAME]"),
-    ("revoke", "remove access: /revoke USER_ID"),
-    ("users", "who has access"),
-    ("rules", "deadline rules; per mandate: /rules WGAD reply_days 90"),
-    ("export", "all data as JSON (no confidential answers)"),
-)
 _NUMBER = re.compile(r"[0-9]{1,4}")
 #: How many applied update ids a case remembers per user (re-deliveries come in a burst).
 RECENT_UPDATES = 50
@@ -79,12 +59,14 @@ class Chat:
     update_id): it lets a message delivered twice be recognised and applied once. `name` is
     the person's name as the transport knows it (Telegram's first and last name): kept in
     their user record if it has none, so the digest can say whose items are whose.
+    `commands` are the transport's own (the console's /file), listed after the chat's.
     """
 
     user_id: str
     private: bool = True
     update_id: int | None = None
     name: str | None = None
+    commands: tuple[Command, ...] = ()
 
 
 class Conversation:
@@ -162,50 +144,51 @@ class Conversation:
 
     # ---- commands -------------------------------------------------------------------
     def _command(self, chat: Chat, user: access.User, text: str) -> list[Reply]:
-        name, _, arg = text[1:].partition(" ")
+        name, _sep, arg = text[1:].partition(" ")
         name = name.split("@")[0].lower()
-        match name:
-            case "start":
-                return [Reply(_welcome(user), title="Follow-up bot")]
-            case "help":
-                return [Reply(help_text(user), title="Commands")]
-            case "new":
-                return [self._new_menu(user)]
-            case "cases":
-                return [self._cases(chat, user, arg.strip(), 0)]
-            case "case":
-                return self._open_reference(chat, user, arg.strip())
-            case "resume":
-                return self._resume(chat, user)
-            case "cancel":
-                return self._cancel(chat, user)
-            case "skip":
-                return self._answer(chat, user, engine.Skip())
-            case "back":
-                return self._answer(chat, user, engine.Back())
-            case "review":
-                return self._answer(chat, user, engine.Review())
-            case "edit":
-                return self._edit_number(chat, user, arg.strip())
-            case "report":
-                return self.reports.start(user, arg.strip(), chat.private, chat.update_id)
-            case "find":
-                return [self.reports.find(user, arg, 0, chat.private)]
-            case "export" if user["role"] == "admin":
-                return self.reports.export(user, chat.private)
-            case "digest":
-                return [self._digest(user, arg.strip().lower())]
-            case "assign":
-                return self._assign(chat, user, arg.split())
-            case "standing":
-                today, now = self.service.today(), self.service.clock.now()
-                may_record = access.can_create(user)
-                return [
-                    standing.command(self.repo, user["id"], arg.split(), today, now, may_record)
-                ]
-            case "grant" | "revoke" | "users" | "rules" if user["role"] == "admin":
-                return [admin_command(self.service, chat.user_id, name, arg.split())]
-        return [Reply(f"I do not know /{name}.\n{help_text(user)}", error=True)]
+        command = commands.find(name, user["role"])
+        if command is None:
+            return [Reply(f"I do not know /{name}.\n{help_text(user, chat)}", error=True)]
+        return self._routes()[command.name](chat, user, arg)
+
+    def _routes(self) -> dict[str, Callable[[Chat, access.User, str], list[Reply]]]:
+        """What each command of `commands.COMMANDS` does (a test holds the two together);
+        `commands.find` has already checked the user's role."""
+        return {
+            "start": lambda chat, user, arg: [Reply(_welcome(user, chat), title="Follow-up bot")],
+            "help": lambda chat, user, arg: [Reply(help_text(user, chat), title="Commands")],
+            "new": lambda chat, user, arg: [self._new_menu(user)],
+            "cases": lambda chat, user, arg: [self._cases(chat, user, arg.strip(), 0)],
+            "case": lambda chat, user, arg: self._open_reference(chat, user, arg.strip()),
+            "resume": lambda chat, user, arg: self._resume(chat, user),
+            "cancel": lambda chat, user, arg: self._cancel(chat, user),
+            "skip": lambda chat, user, arg: self._answer(chat, user, engine.Skip()),
+            "back": lambda chat, user, arg: self._answer(chat, user, engine.Back()),
+            "review": lambda chat, user, arg: self._answer(chat, user, engine.Review()),
+            "edit": lambda chat, user, arg: self._edit_number(chat, user, arg.strip()),
+            "report": lambda chat, user, arg: self.reports.start(
+                user, arg.strip(), chat.private, chat.update_id
+            ),
+            "find": lambda chat, user, arg: [self.reports.find(user, arg, 0, chat.private)],
+            "export": lambda chat, user, arg: self.reports.export(user, chat.private),
+            "digest": lambda chat, user, arg: [self._digest(user, arg.strip().lower())],
+            "assign": lambda chat, user, arg: self._assign(chat, user, arg.split()),
+            "standing": self._standing,
+            "grant": self._admin("grant"),
+            "revoke": self._admin("revoke"),
+            "users": self._admin("users"),
+            "rules": self._admin("rules"),
+        }
+
+    def _admin(self, name: str) -> Callable[[Chat, access.User, str], list[Reply]]:
+        return lambda chat, user, arg: [
+            admin_command(self.service, chat.user_id, name, arg.split())
+        ]
+
+    def _standing(self, chat: Chat, user: access.User, arg: str) -> list[Reply]:
+        today, now = self.service.today(), self.service.clock.now()
+        may_record = access.can_create(user)
+        return [standing.command(self.repo, user["id"], arg.split(), today, now, may_record)]
 
     def _new_menu(self, user: access.User) -> Reply:
         if not access.can_create(user):
@@ -350,7 +333,7 @@ class Conversation:
         if session.get("report") and isinstance(inp, engine.Text):
             return self.reports.answer(user, inp.text, chat.private, chat.update_id)
         if case is None or session.get("run") is None:
-            return [Reply(f"You are not in a checklist right now.\n{help_text()}")]
+            return [Reply(f"You are not in a checklist right now.\n{help_text(None, chat)}")]
         if not access.can_edit(user, case):
             return [Reply("You can read this case but not change it.", error=True)]
         return self._step(chat, user, case, session["run"], inp)
@@ -543,18 +526,19 @@ def _is_current(run: dict[str, Any], qid: str) -> bool:
     return run["status"] == "in_progress" and run.get("position") == qid
 
 
-def _welcome(user: access.User) -> str:
+def _welcome(user: access.User, chat: Chat) -> str:
     return (
         "I help you follow up communications and country visits: log them in a short "
         "checklist, record replies and follow-up, and find any case again.\n"
-        f"Your role: {user['role']}.\n\n{help_text(user)}"
+        f"Your role: {user['role']}.\n\n{help_text(user, chat)}"
     )
 
 
-def help_text(user: access.User | None = None) -> str:
-    """Commands this user can use (admins also see user management)."""
-    commands = COMMANDS + (ADMIN_COMMANDS if user and user["role"] == "admin" else ())
-    return "\n".join(f"/{name} - {what}" for name, what in commands)
+def help_text(user: access.User | None = None, chat: Chat | None = None) -> str:
+    """The commands this user can use (admins also see user management), then those of the
+    transport they are on (`chat.commands`), as `commands` declares them."""
+    shown = commands.listed(user["role"] if user else None, chat.commands if chat else ())
+    return "\n".join(f"/{c.name} - {_(c.description)}" for c in shown)
 
 
 def _refuse(chat: Chat) -> list[Reply]:
