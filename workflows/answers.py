@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from workflows.actors import Actor, display_name, other_actor, resolve_state, suggest_states
-from workflows.checklist import Choice, Question
+from workflows.checklist import Choice, Question, QuestionType
 from workflows.dates import DateParseError, format_date, parse_date, parse_iso
 from workflows.mandates import match_mandate, parse_mandates
 from workflows.references import (
@@ -79,9 +79,9 @@ VALIDATOR_INPUTS: dict[str, frozenset[str]] = {
 
 def parse_answer(q: Question, text: str, ctx: AnswerContext) -> Parsed | NeedsConfirmation:
     """Parse `text` for question `q` (file questions take `Attach`, not text)."""
-    if q.type != "text" and not text.strip():
+    if q.type != QuestionType.TEXT and not text.strip():
         raise AnswerError(f"This needs an answer. {_example(q)}")
-    parsed = _PARSERS[q.type](q, text, ctx)
+    parsed = PARSERS[q.type](q, text, ctx)
     if isinstance(parsed, Parsed):
         _check_rules(q, parsed.value, ctx)
     return parsed
@@ -421,32 +421,35 @@ def display(q: Question, value: Any) -> str:
     if value is None:
         return "—"
     match q.type:
-        case "yesno":
+        case QuestionType.YESNO:
             return "Yes" if value else "No"
-        case "choice":
+        case QuestionType.CHOICE:
             return q.choice_label(value)
-        case "multi":
+        case QuestionType.MULTI:
             return ", ".join(q.choice_label(v) for v in value)
-        case "date":
+        case QuestionType.DATE:
             return format_date(parse_iso(value))
-        case "actor":
+        case QuestionType.ACTOR:
             actors = value if isinstance(value, list) else [value]
             return ", ".join(_actor_label(Actor(**{**a, "name": display_name(a)})) for a in actors)
-        case "mandate":
+        case QuestionType.MANDATE:
             return ", ".join(value)
-        case "file":
+        case QuestionType.FILE:
             return f"{value['name']} ({max(1, round(value['size'] / 1024))} KB)"
     return str(value)
 
 
-_PARSERS: dict[str, Callable[[Question, str, AnswerContext], Parsed | NeedsConfirmation]] = {
-    "text": _text,
-    "yesno": _yesno,
-    "choice": _choice,
-    "multi": _multi,
-    "date": _date,
-    "number": _number,
-    "actor": _actor,
-    "mandate": _mandate,
-    "file": _file,
+#: One parser per question type (a test checks none is missing).
+PARSERS: dict[
+    QuestionType, Callable[[Question, str, AnswerContext], Parsed | NeedsConfirmation]
+] = {
+    QuestionType.TEXT: _text,
+    QuestionType.YESNO: _yesno,
+    QuestionType.CHOICE: _choice,
+    QuestionType.MULTI: _multi,
+    QuestionType.DATE: _date,
+    QuestionType.NUMBER: _number,
+    QuestionType.ACTOR: _actor,
+    QuestionType.MANDATE: _mandate,
+    QuestionType.FILE: _file,
 }

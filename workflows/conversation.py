@@ -24,6 +24,7 @@ from workflows.admin import admin_command, confirm_rule, user_id_problem
 from workflows.alerts import AlertService, user_names
 from workflows.buttons_data import ButtonData, Kind, unpack
 from workflows.cases import INTAKE, CaseService
+from workflows.checklist import QuestionType
 from workflows.commands import Command
 from workflows.language import _
 from workflows.reporting import ReportChat
@@ -140,7 +141,7 @@ class Conversation:
             if run["status"] != "in_progress" or not run.get("position"):
                 return False
             question = self.service.checklist_of(run).question(run["position"])
-            return question is not None and question.type == "file"
+            return question is not None and question.type == QuestionType.FILE
 
     # ---- commands -------------------------------------------------------------------
     def _command(self, chat: Chat, user: access.User, text: str) -> list[Reply]:

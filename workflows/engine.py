@@ -39,7 +39,7 @@ from workflows.answers import (
     parse_answer,
     suggest,
 )
-from workflows.checklist import Checklist, Choice, Question
+from workflows.checklist import Checklist, Choice, Question, QuestionType
 
 SAVE = "save"
 #: The value of the button that takes a question's suggestion: a short token, since the
@@ -162,7 +162,7 @@ def handle(checklist: Checklist, run: dict[str, Any], inp: Input, ctx: AnswerCon
             return _answer_text(checklist, run, question, value, ctx)
         case Text(text=text):
             return _answer_text(checklist, run, question, text, ctx)
-        case Attach(meta=meta) if question.type == "file":
+        case Attach(meta=meta) if question.type == QuestionType.FILE:
             return _store(checklist, run, question, Parsed(meta, meta.get("name", "file")), ctx)
         case Attach():
             return _ask(checklist, run, ctx, ["This question does not take a file."], error=True)
@@ -307,9 +307,9 @@ def _ask(
 
 
 def _choices(q: Question, run: dict[str, Any], ctx: AnswerContext) -> tuple[Choice, ...]:
-    if q.type == "yesno":
+    if q.type == QuestionType.YESNO:
         return YES_NO
-    if q.type == "choice":
+    if q.type == QuestionType.CHOICE:
         return q.choices
     if q.suggest:
         suggestion = suggest(q.suggest, ctx.names, ctx)

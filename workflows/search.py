@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from storage.repository import INDEX_FIELDS, Case, Repository
 from workflows.access import User, can_view, sees_confidential
 from workflows.actors import resolve_state
-from workflows.checklist import Question, Registry
+from workflows.checklist import Question, QuestionType, Registry
 from workflows.references import Reference, canonical, parse_reference
 from workflows.report.facts import is_reprisal
 from workflows.text import fold
@@ -34,7 +34,10 @@ from workflows.text import fold
 REPRISAL_WORDS = frozenset(
     {"reprisal", "reprisals", "intimidation", "represailles", "represalias", "represalia"}
 )
-SEARCHED_TYPES = frozenset({"text", "actor", "multi", "choice", "mandate"})
+SEARCHED_TYPES = frozenset(
+    {QuestionType.TEXT, QuestionType.ACTOR, QuestionType.MULTI, QuestionType.CHOICE,
+     QuestionType.MANDATE}
+)  # fmt: skip
 MAX_QUERY = 200
 _WORD = re.compile(r"\w+")
 _YEAR = re.compile(r"(?:19[9]|20[0-9])[0-9]")
@@ -192,7 +195,7 @@ def _texts(question: Question, value: Any) -> list[str]:
     for item in values:
         if isinstance(item, dict):
             texts += [str(item.get("name", "")), str(item.get("code", ""))]
-        elif question.type in ("choice", "multi"):
+        elif question.type in (QuestionType.CHOICE, QuestionType.MULTI):
             texts += [str(item), question.choice_label(str(item))]
         else:
             texts.append(str(item))

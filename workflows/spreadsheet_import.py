@@ -62,7 +62,7 @@ from workflows.cases import (
     followup_case,
     letter_for,
 )
-from workflows.checklist import Checklist, Registry
+from workflows.checklist import Checklist, QuestionType, Registry
 from workflows.deadlines import load_rules, rules_for
 from workflows.references import canonical, split_references
 
@@ -148,7 +148,7 @@ def _marks(question: Any, first: bool) -> str:
 
 
 def _importable(checklist: Checklist) -> list[Any]:
-    return [q for q in checklist.questions if q.type != "file" and not q.confidential]
+    return [q for q in checklist.questions if q.type != QuestionType.FILE and not q.confidential]
 
 
 # ---- reading ----------------------------------------------------------------------------
@@ -523,14 +523,14 @@ def _with_later(checklist: Checklist, failed: str, values: dict[str, str], first
     """The first problem, then each later required column that is empty and always asked."""
     ids = [q.id for q in checklist.questions]
     later = [q for q in checklist.questions[ids.index(failed) + 1 :]
-             if q.required and q.when is None and not q.confidential and q.type != "file"
+             if q.required and q.when is None and not q.confidential and q.type != QuestionType.FILE
              and not values.get(q.id)]  # fmt: skip
     return "; ".join([first, *(f"{q.id} is required ({q.label})" for q in later)])
 
 
 def _answer(checklist: Checklist, step: engine.Step, raw: str, ctx: AnswerContext) -> engine.Step:
     assert step.question is not None
-    text, marked = _others(raw) if step.question.type == "actor" else (raw, set())
+    text, marked = _others(raw) if step.question.type == QuestionType.ACTOR else (raw, set())
     step = engine.handle(checklist, step.run, engine.Text(text), ctx)
     if step.run.get("pending"):
         step = _confirm_others(checklist, step, marked, ctx)

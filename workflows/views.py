@@ -17,7 +17,7 @@ from workflows import engine
 from workflows.access import User, can_edit, sees_confidential
 from workflows.answers import AnswerContext, display
 from workflows.buttons_data import ButtonData, Kind
-from workflows.checklist import Checklist, Registry
+from workflows.checklist import Checklist, QuestionType, Registry
 from workflows.references import JOINT_TYPES
 
 #: Cases per page: what fits a phone screen with their buttons.
@@ -63,7 +63,7 @@ def question_reply(
     q = step.question
     assert q is not None and step.progress is not None
     lines = [q.prompt]
-    if q.type == "multi":
+    if q.type == QuestionType.MULTI:
         lines += [f"{n}. {c.label}" for n, c in enumerate(q.choices, start=1)]
     if q.help:
         lines.append(q.help)
