@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from storage.repository import Case
+from workflows import question_ids as qids
 from workflows import reminders
 from workflows.actors import display_name
 from workflows.buttons_data import ButtonData, Kind
@@ -278,8 +279,8 @@ def _record_button(case: Mapping[str, Any], rule: str, checklist: str) -> Button
     if rule == "reply_publication":
         for index, run in enumerate(case.get("runs") or []):
             answers = run["answers"]
-            public = answers.get("reply_confidential") is False
-            if run["checklist"] == checklist and public and not answers.get("reply_published"):
+            public = answers.get(qids.REPLY_CONFIDENTIAL) is False
+            if run["checklist"] == checklist and public and not answers.get(qids.REPLY_PUBLISHED):
                 return ButtonData(Kind.EDIT, case["id"], index, "reply_published")
     return ButtonData(Kind.START, case["id"], name=checklist)
 
@@ -287,7 +288,7 @@ def _record_button(case: Mapping[str, Any], rule: str, checklist: str) -> Button
 def _describe(case: Mapping[str, Any]) -> str:
     answers = case["runs"][0]["answers"] if case.get("runs") else {}
     if case["kind"] == "communication":
-        names = ", ".join(display_name(a) for a in answers.get("addressees") or [])
+        names = ", ".join(display_name(a) for a in answers.get(qids.ADDRESSEES) or [])
         return f"{case['label']} ({names})" if names else case["label"]
     return case["label"]
 
@@ -360,5 +361,7 @@ def digest_sheet(items: list[Item], today: date, names: Mapping[str, str]) -> At
 
 def _addressees(case: Mapping[str, Any]) -> str:
     answers = case["runs"][0]["answers"] if case.get("runs") else {}
-    actors = answers.get("addressees") or ([answers["state"]] if answers.get("state") else [])
+    actors = answers.get(qids.ADDRESSEES) or (
+        [answers[qids.STATE]] if answers.get(qids.STATE) else []
+    )
     return ", ".join(display_name(a) for a in actors)

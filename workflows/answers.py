@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from workflows import question_ids as qids
 from workflows.actors import Actor, display_name, other_actor, resolve_state, suggest_states
 from workflows.checklist import Choice, Question, QuestionType
 from workflows.dates import DateParseError, format_date, parse_date, parse_iso
@@ -73,7 +74,7 @@ class AnswerContext:
 #: given before is checked again and, if it no longer fits, cleared so it is asked again:
 #: a reference per addressee must follow the addressees, the type and the year sent.
 VALIDATOR_INPUTS: dict[str, frozenset[str]] = {
-    "reference": frozenset({"addressees", "comm_type", "date_sent"}),
+    "reference": frozenset({qids.ADDRESSEES, qids.COMM_TYPE, qids.DATE_SENT}),
 }
 
 
@@ -280,19 +281,19 @@ def _reference(text: str, ctx: AnswerContext) -> Parsed:
     references = [_one_reference(piece) for piece in split_references(text)]
     if not references:
         raise AnswerError(f"A reference looks like {_FORM}.")
-    actors = _actors(ctx.names.get("addressees"))
+    actors = _actors(ctx.names.get(qids.ADDRESSEES))
     if actors and len(references) != len(actors):
         wanted = ", ".join(series_of(a) for a in actors)
         raise AnswerError(
             f"Each addressee gets its own letter and reference: give {len(actors)}, "
             f"separated by commas, in the series {wanted}."
         )
-    expected = _current_type(ctx.names.get("comm_type"))
+    expected = _current_type(ctx.names.get(qids.COMM_TYPE))
     for reference in references:
         if expected and reference.type != expected:
             raise AnswerError(f"This is an {expected}: every reference must start {expected}.")
     ordered = _in_addressee_order(references, actors) if actors else references
-    sent = ctx.names.get("date_sent")
+    sent = ctx.names.get(qids.DATE_SENT)
     _check_year(ordered, parse_iso(sent).year if sent else None, "the letter was sent")
     return _free(ordered, ctx)
 
@@ -303,10 +304,10 @@ def _followup_reference(text: str, ctx: AnswerContext) -> Parsed:
     if len(pieces) != 1:
         raise AnswerError(f"Give the follow-up letter's one reference: {_FORM}.")
     reference = _one_reference(pieces[0])
-    codes = [series_of(a) for a in _actors(ctx.names.get("addressees"))]
+    codes = [series_of(a) for a in _actors(ctx.names.get(qids.ADDRESSEES))]
     if codes and reference.series not in codes:
         raise AnswerError(f"A follow-up letter is numbered in the series {', '.join(codes)}.")
-    when = ctx.names.get("action_date")
+    when = ctx.names.get(qids.ACTION_DATE)
     _check_year([reference], parse_iso(when).year if when else None, "the follow-up was sent")
     return _free([reference], ctx)
 
@@ -366,8 +367,8 @@ def suggest(kind: str, names: Mapping[str, Any], ctx: AnswerContext) -> str | No
 
 def suggest_reference(names: Mapping[str, Any], ctx: AnswerContext) -> str | None:
     """The next free number in each addressee's series for the year sent, one per letter."""
-    kind, sent = _current_type(names.get("comm_type")), names.get("date_sent")
-    actors = _actors(names.get("addressees"))
+    kind, sent = _current_type(names.get(qids.COMM_TYPE)), names.get(qids.DATE_SENT)
+    actors = _actors(names.get(qids.ADDRESSEES))
     if not (kind and sent and actors):
         return None
     year = parse_iso(sent).year
@@ -382,8 +383,8 @@ def suggest_reference(names: Mapping[str, Any], ctx: AnswerContext) -> str | Non
 
 
 def _suggest_followup(names: Mapping[str, Any], ctx: AnswerContext) -> str | None:
-    kind, when = _current_type(names.get("comm_type")), names.get("action_date")
-    actors = _actors(names.get("addressees"))
+    kind, when = _current_type(names.get(qids.COMM_TYPE)), names.get(qids.ACTION_DATE)
+    actors = _actors(names.get(qids.ADDRESSEES))
     if not (kind and when and actors):
         return None
     year, series = parse_iso(when).year, series_of(actors[0])

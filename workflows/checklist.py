@@ -19,6 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from workflows import question_ids
 from workflows.expressions import Expression, ExpressionError
 
 
@@ -263,7 +264,16 @@ class Registry:
 
     @classmethod
     def from_folder(cls, folder: Path = BUILTIN_DIR) -> Registry:
-        return cls([load_checklist(p) for p in sorted(folder.glob("*.toml"))])
+        """Every checklist in `folder`, checked against the question ids the code reads."""
+        registry = cls([load_checklist(p) for p in sorted(folder.glob("*.toml"))])
+        versions: dict[str, list[tuple[int, str, list[str]]]] = {}
+        for c in registry._all.values():
+            versions.setdefault(c.id, []).append((c.version, c.source, [q.id for q in c.questions]))
+        try:
+            question_ids.check(versions)
+        except question_ids.MissingQuestion as exc:
+            raise ChecklistError(str(exc)) from None
+        return registry
 
     def get(self, checklist_id: str, version: int) -> Checklist:
         return self._all[(checklist_id, version)]

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from storage.repository import INDEX_FIELDS, Case, Repository
+from workflows import question_ids as qids
 from workflows.access import User, can_view, sees_confidential
 from workflows.actors import resolve_state
 from workflows.checklist import Question, QuestionType, Registry
@@ -165,7 +166,9 @@ def _has_words(haystack: set[str], words: list[str]) -> bool:
 def _codes(case: Case) -> set[str]:
     runs = case.get("runs") or []
     answers = runs[0]["answers"] if runs else {}
-    actors = answers.get("addressees") or ([answers["state"]] if answers.get("state") else [])
+    actors = answers.get(qids.ADDRESSEES) or (
+        [answers[qids.STATE]] if answers.get(qids.STATE) else []
+    )
     return {a.get("code") for a in actors if a.get("kind") == "state"}
 
 

@@ -51,6 +51,7 @@ from typing import Any
 
 from storage.repository import Case, Repository
 from workflows import engine
+from workflows import question_ids as qids
 from workflows.actors import resolve_state, suggest_states
 from workflows.answers import ANSWER_OTHER_ACTOR, AnswerContext
 from workflows.cases import (
@@ -392,10 +393,15 @@ def _normal(reference: str) -> str:
 def _key(case: Case) -> tuple[Any, ...]:
     answers = case["runs"][0]["answers"]
     if case["kind"] == "communication":
-        reference = str(answers.get("reference") or "")
+        reference = str(answers.get(qids.REFERENCE) or "")
         return ("communication", canonical(reference) or _normal(reference))
-    state = (answers.get("state") or {}).get("code")
-    return ("visit", state, answers.get("request_date"), tuple(sorted(answers.get("mandates", []))))
+    state = (answers.get(qids.STATE) or {}).get("code")
+    return (
+        "visit",
+        state,
+        answers.get(qids.REQUEST_DATE),
+        tuple(sorted(answers.get(qids.MANDATES, []))),
+    )
 
 
 def _build(
@@ -437,10 +443,12 @@ def _build(
     }
     names: dict[str, Any] = {}
     if case_kind == "visit":  # columns a row made for visit checklists version 1 lacks
-        if not values.get("origin"):
-            values["origin"] = "request"  # every visit was a request then
-        if values.get("event") in ("accepted", "mh_accepted") and not values.get("dates_agreed"):
-            values["dates_agreed"] = "yes" if values.get("visit_start") else "no"
+        if not values.get(qids.ORIGIN):
+            values[qids.ORIGIN] = "request"  # every visit was a request then
+        if values.get(qids.EVENT) in ("accepted", "mh_accepted") and not values.get(
+            qids.DATES_AGREED
+        ):
+            values[qids.DATES_AGREED] = "yes" if values.get(qids.VISIT_START) else "no"
     for position, checklist_id in enumerate(KINDS[case_kind]):
         checklist = registry.latest(checklist_id)
         mine = {q.id: values.pop(q.id) for q in _importable(checklist) if q.id in values}
@@ -468,8 +476,8 @@ def _build(
 def _made_from(case: Case, registry: Registry) -> list[Case]:
     """As the chat does on saving: one letter per addressee, follow-up letters as cases."""
     answers = case["runs"][0]["answers"]
-    actors = answers.get("addressees") or []
-    references = split_references(answers.get("reference") or "")
+    actors = answers.get(qids.ADDRESSEES) or []
+    references = split_references(answers.get(qids.REFERENCE) or "")
     made: list[Case] = []
     if len(actors) > 1:
         if len(case["runs"]) > 1:
@@ -484,7 +492,7 @@ def _made_from(case: Case, registry: Registry) -> list[Case]:
         case["group"] = ids
     version = registry.latest(COMMUNICATION_INTAKE).version
     for index, run in enumerate(case["runs"]):
-        if run["checklist"] == FOLLOWUP and run["answers"].get("action_type") == "letter":
+        if run["checklist"] == FOLLOWUP and run["answers"].get(qids.ACTION_TYPE) == "letter":
             letter_id = derived_id(case["id"], f"followup:{index}")
             made.append(followup_case(case, letter_id, run["answers"], version))
             case["followups"] = [*(case.get("followups") or []), letter_id]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflows import engine
+from workflows import question_ids as qids
 from workflows.access import User, can_edit, sees_confidential
 from workflows.answers import AnswerContext, display
 from workflows.buttons_data import ButtonData, Kind
@@ -150,8 +151,8 @@ def communication_kind(case: dict[str, Any]) -> str:
     if case.get("kind") != "communication" or not runs:
         return ""
     answers = runs[0]["answers"]
-    kind = str(answers.get("comm_type") or "")
-    joint = len(answers.get("mandates") or []) >= 2 or kind in JOINT_TYPES or case.get("joint")
+    kind = str(answers.get(qids.COMM_TYPE) or "")
+    joint = len(answers.get(qids.MANDATES) or []) >= 2 or kind in JOINT_TYPES or case.get("joint")
     kind = JOINT_TYPES.get(kind, kind)
     follow = " (follow-up letter)" if case.get("follows") else ""
     return f"{'joint ' if joint and kind else ''}{kind}{follow}"
@@ -161,7 +162,7 @@ def _from(case: dict[str, Any], run: dict[str, Any]) -> str:
     """ " from Burundi" on a reply: a letter has one addressee, so its replies are theirs."""
     if run["checklist"] != "communication_reply" or not case.get("runs"):
         return ""
-    actors = case["runs"][0]["answers"].get("addressees") or []
+    actors = case["runs"][0]["answers"].get(qids.ADDRESSEES) or []
     return f" from {actors[0]['name']}" if len(actors) == 1 else ""
 
 
