@@ -1,6 +1,6 @@
 """The command menu reaches Telegram (through PTB's real request layer, to the stand-in)
-in English by default and once per other language, its descriptions translated, for the
-staff and for each admin's chat."""
+in English by default before the first update, then once per other language from a job
+just after start, its descriptions translated, for the staff and for each admin's chat."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ async def test_the_menu_is_set_by_default_and_in_french_and_spanish(
     harness: Harness, stub: BotApiStub
 ) -> None:
     assert harness.app is not None and harness.repo is not None
-    await menu.set_commands(harness.app.bot, harness.repo)
+    assert harness.app.job_queue is not None
+    await menu.set_commands(harness.app.bot, harness.repo)  # before the first update
+    (job,) = harness.app.job_queue.get_jobs_by_name("translated menus")  # just after start
+    await job.run(harness.app)
 
     calls = [(c.params.get("language_code"), c.params["scope"], c.params["commands"])
              for c in stub.called("setMyCommands")]  # fmt: skip
