@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workflows.answers import PARSERS
-from workflows.checklist import ChecklistError, QuestionType, Registry, load_checklist
+from workflows.checklists.answers import PARSERS
+from workflows.checklists.model import ChecklistError, QuestionType, Registry, load_checklist
 
 HEAD = """
 [checklist]

@@ -7,8 +7,8 @@ from __future__ import annotations
 import io
 
 from bot.console import Console
+from workflows.chat.conversation import Chat, Conversation
 from workflows.commands import COMMANDS, CONSOLE_COMMANDS
-from workflows.conversation import Chat, Conversation
 from workflows.language import use
 
 ADMIN_ONLY = {"grant", "revoke", "users", "rules", "export"}

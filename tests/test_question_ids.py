@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from workflows import question_ids
-from workflows.checklist import BUILTIN_DIR, ChecklistError, Registry
+from workflows.checklists.model import BUILTIN_DIR, ChecklistError, Registry
 
 
 def copy_of_the_shipped_checklists(tmp_path: Path) -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workflows.access import ROLES
+from workflows.people.access import ROLES
 from workflows.language import N_
 
 #: Everyone on the list.

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
-from workflows.views import Button, Reply
+from workflows.chat.views import Button, Reply
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
 #: A title is a heading ("Question 4 of 12 · New communication"); longer ones are cut.

@@ -24,7 +24,7 @@ from bot.telegram import render
 from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.logs import REDACTED, RedactingFormatter
 from workflows import buttons_data
-from workflows.views import Button, Reply
+from workflows.chat.views import Button, Reply
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=700)

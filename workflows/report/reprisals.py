@@ -38,7 +38,7 @@ from datetime import date
 from typing import Any
 
 from workflows import question_ids as qids
-from workflows.checklist import Registry
+from workflows.checklists.model import Registry
 from workflows.report.confidential import confidential_answers
 from workflows.report.facts import (
     Case,

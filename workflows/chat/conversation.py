@@ -19,17 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.repository import Case
-from workflows import access, commands, due, engine, listing, standing
-from workflows.admin import admin_command, confirm_rule, user_id_problem
-from workflows.alerts import AlertService, user_names
+from workflows import commands
 from workflows.buttons_data import ButtonData, Kind, unpack
-from workflows.cases import INTAKE, CaseService
-from workflows.checklist import QuestionType
-from workflows.commands import Command
-from workflows.language import _
-from workflows.reporting import ReportChat
-from workflows.search import find_case, lookup
-from workflows.views import (
+from workflows.cases import listing, standing
+from workflows.cases.search import find_case, lookup
+from workflows.cases.service import INTAKE, CaseService
+from workflows.chat.views import (
     Button,
     Reply,
     case_card,
@@ -39,6 +34,15 @@ from workflows.views import (
     question_reply,
     review_reply,
 )
+from workflows.checklists import engine
+from workflows.checklists.model import QuestionType
+from workflows.commands import Command
+from workflows.deadlines import due
+from workflows.deadlines.alerts import AlertService, user_names
+from workflows.language import _
+from workflows.people import access
+from workflows.people.admin import admin_command, confirm_rule, user_id_problem
+from workflows.report.chat import ReportChat
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from workflows import question_ids
-from workflows.expressions import Expression, ExpressionError
+from workflows.checklists.expressions import Expression, ExpressionError
 
 
 class QuestionType(StrEnum):
@@ -45,7 +45,7 @@ STAGES = frozenset({"intake", "update", "closure"})
 _STAGE_ORDER = {"intake": 0, "update": 1, "closure": 2}
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 _CHOICE_VALUE = re.compile(r"^[A-Za-z0-9_.-]{1,16}$")
-BUILTIN_DIR = Path(__file__).parent / "checklists"
+BUILTIN_DIR = Path(__file__).parent
 
 
 class ChecklistError(ValueError):

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflows import engine
 from workflows import question_ids as qids
-from workflows.access import User, can_edit, sees_confidential
-from workflows.answers import AnswerContext, display
 from workflows.buttons_data import ButtonData, Kind
-from workflows.checklist import Checklist, QuestionType, Registry
-from workflows.references import JOINT_TYPES
+from workflows.cases.references import JOINT_TYPES
+from workflows.checklists import engine
+from workflows.checklists.answers import AnswerContext, display
+from workflows.checklists.model import Checklist, QuestionType, Registry
+from workflows.people.access import User, can_edit, sees_confidential
 
 #: Cases per page: what fits a phone screen with their buttons.
 PAGE_SIZE = 6
