@@ -16,6 +16,7 @@ EVERY_KIND = {
     Kind.REPORT_PERIOD: (ButtonData(Kind.REPORT_PERIOD, value="this year"), "r:p:this year"),
     Kind.REPORT_SCOPE: (ButtonData(Kind.REPORT_SCOPE, value="confidential"), "r:s:confidential"),
     Kind.RULE: (ButtonData(Kind.RULE, value="no"), "ru:no"),
+    Kind.LANGUAGE: (ButtonData(Kind.LANGUAGE, value="fr"), "lg:fr"),
     Kind.CARD: (ButtonData(Kind.CARD, CASE), f"c:{CASE}"),
     Kind.START: (
         ButtonData(Kind.START, CASE, name="communication_reply"),

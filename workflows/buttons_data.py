@@ -34,6 +34,7 @@ class Kind(StrEnum):
     REPORT_PERIOD = "r:p"  # value: a period ("" = "Another period…", typed next)
     REPORT_SCOPE = "r:s"  # value: all, mandate, state or confidential
     RULE = "ru"  # value: which guessed mandate ("0", "1"...) or "no"
+    LANGUAGE = "lg"  # value: the language chosen with /language (en, fr, es)
     CARD = "c"  # case: open its card
     START = "s"  # case, name: the update or closure checklist to start
     ATTACH = "f"  # case: the next document sent is attached to it
@@ -58,6 +59,7 @@ FIELDS: dict[Kind, tuple[str, ...]] = {
     Kind.REPORT_PERIOD: ("value",),
     Kind.REPORT_SCOPE: ("value",),
     Kind.RULE: ("value",),
+    Kind.LANGUAGE: ("value",),
     Kind.CARD: ("case",),
     Kind.START: ("case", "name"),
     Kind.ATTACH: ("case",),

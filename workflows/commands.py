@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workflows.people.access import ROLES
 from workflows.language import N_
+from workflows.people.access import ROLES
 
 #: Everyone on the list.
 STAFF = frozenset(ROLES)
@@ -49,6 +49,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("digest", N_("what is overdue or due this week; /digest on|off to get it daily")),
     Command("assign", N_("hand a case over: /assign REF USER_ID")),
     Command("standing", N_("standing invitations; /standing Türkiye 1 March 2001 records one")),
+    Command("language", N_("the language I write to you in: English, Français, Español")),
     Command("grant", N_("give access: /grant USER_ID admin|officer|viewer [NAME]"), ADMINS),
     Command("revoke", N_("remove access: /revoke USER_ID"), ADMINS),
     Command("users", N_("who has access"), ADMINS),

@@ -80,8 +80,10 @@ def urgency(entry: Mapping[str, Any]) -> tuple[int, str, str]:
 def state_of(entry: Mapping[str, Any]) -> str:
     """The State's UN name, from the index alone ("" for a draft or another actor)."""
     label = str(entry.get("label") or "")
-    if entry.get("kind") == "visit":
-        return label.removeprefix("Visit to ").split(" (")[0] if label.startswith("Visit") else ""
+    if entry.get("kind") == "visit":  # the stored label names the State in English
+        name = label.removeprefix("Visit to ").split(" (")[0] if label.startswith("Visit") else ""
+        state = resolve_state(name) if name else None
+        return state.name if state else name  # in the current language
     reference = parse_reference(str(entry.get("reference") or ""))
     if reference is None:
         return ""

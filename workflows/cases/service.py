@@ -37,6 +37,7 @@ from workflows.checklists.answers import AnswerContext
 from workflows.checklists.model import Checklist, Registry
 from workflows.deadlines import reminders
 from workflows.deadlines.rules import Rules, load_rules, rules_for
+from workflows.language import DEFAULT, use
 from workflows.reference.actors import display_name
 from workflows.reference.dates import DEFAULT_TZ, today_in
 
@@ -436,7 +437,8 @@ def _describe(
 
 def derive(case: Case, registry: Registry, rules: Rules) -> None:
     """Recompute the indexed summary fields from the answers; call before every save."""
-    _label(case)
+    with use(DEFAULT):  # the label is stored and shown to all: in the reference language
+        _label(case)
     case["status"] = _status(case, registry)
     case["next_alert"] = _iso(reminders.next_alert(case, rules))
     case["next_due"] = _iso(reminders.next_due(case, rules))

@@ -39,8 +39,8 @@ from workflows.checklists.model import QuestionType
 from workflows.commands import Command
 from workflows.deadlines import due
 from workflows.deadlines.alerts import AlertService, user_names
-from workflows.language import _
-from workflows.people import access
+from workflows.language import _, use
+from workflows.people import access, user_language
 from workflows.people.admin import admin_command, confirm_rule, user_id_problem
 from workflows.report.chat import ReportChat
 
@@ -64,6 +64,8 @@ class Chat:
     update_id): it lets a message delivered twice be recognised and applied once. `name` is
     the person's name as the transport knows it (Telegram's first and last name): kept in
     their user record if it has none, so the digest can say whose items are whose.
+    `language` is the transport's idea of the person's language (Telegram's language_code,
+    as "en", "fr" or "es"): kept in their record at first contact (workflows.people.user_language).
     `commands` are the transport's own (the console's /file), listed after the chat's.
     """
 
@@ -72,6 +74,7 @@ class Chat:
     update_id: int | None = None
     name: str | None = None
     commands: tuple[Command, ...] = ()
+    language: str | None = None
 
 
 class Conversation:
@@ -103,11 +106,16 @@ class Conversation:
             return self._tap(chat, user, token)
 
     def _user(self, chat: Chat) -> access.User | None:
-        """The user record, given the transport's name for them once if it has none."""
-        user = self.repo.get_user(chat.user_id)
+        """The user record, given the transport's name and language for them once if it has
+        none."""
+        found = self.repo.get_user(chat.user_id)
+        if found is None:
+            return None
+        user = user_language.at_first_contact(found, chat.language)
         name = " ".join((chat.name or "").split())[:80]
-        if user is not None and name and not user.get("name"):
+        if name and not user.get("name"):
             user = {**user, "name": name}
+        if user != found:
             self.repo.put_user(user, actor=chat.user_id)
         return user
 
@@ -178,6 +186,9 @@ class Conversation:
             "export": lambda chat, user, arg: self.reports.export(user, chat.private),
             "digest": lambda chat, user, arg: [self._digest(user, arg.strip().lower())],
             "assign": lambda chat, user, arg: self._assign(chat, user, arg.split()),
+            "language": lambda chat, user, arg: [
+                user_language.command(self.repo, user, arg.strip())
+            ],
             "standing": self._standing,
             "grant": self._admin("grant"),
             "revoke": self._admin("revoke"),
@@ -295,7 +306,9 @@ class Conversation:
         if target is None or target["role"] not in ("officer", "admin"):
             return [Reply(f"User {new_owner} is not an officer or admin.", error=True)]
         self.service.assign(case, new_owner, chat.user_id)
-        told = Reply(f"{case['label']} is now yours (handed over by {chat.user_id}).", to=new_owner)
+        with use(user_language.language_of(target)):  # in the receiver's language
+            told = Reply(f"{case['label']} is now yours (handed over by {chat.user_id}).",
+                         to=new_owner)  # fmt: skip
         return [Reply(f"{case['label']} now belongs to {new_owner}; I am telling them."), told]
 
     def _cancel(self, chat: Chat, user: access.User) -> list[Reply]:
@@ -410,6 +423,8 @@ class Conversation:
                 return [self._cases(chat, user, None, data.page)]
             case Kind.REPORT_PERIOD | Kind.REPORT_SCOPE:
                 return self.reports.tap(user, data, chat.private, chat.update_id)
+            case Kind.LANGUAGE:
+                return [user_language.choose(self.repo, user, data.value)]
             case Kind.RULE if user["role"] == "admin":
                 return [confirm_rule(self.service, chat.user_id, data.value)]
             case Kind.FIND_PAGE:

@@ -20,6 +20,7 @@ from workflows.checklists import engine
 from workflows.checklists.answers import AnswerContext, display
 from workflows.checklists.model import Checklist, QuestionType, Registry
 from workflows.people.access import User, can_edit, sees_confidential
+from workflows.reference.actors import display_name
 
 #: Cases per page: what fits a phone screen with their buttons.
 PAGE_SIZE = 6
@@ -163,7 +164,7 @@ def _from(case: dict[str, Any], run: dict[str, Any]) -> str:
     if run["checklist"] != "communication_reply" or not case.get("runs"):
         return ""
     actors = case["runs"][0]["answers"].get(qids.ADDRESSEES) or []
-    return f" from {actors[0]['name']}" if len(actors) == 1 else ""
+    return f" from {display_name(actors[0])}" if len(actors) == 1 else ""
 
 
 def _value(q: Any, run: dict[str, Any], confidential: bool) -> str:

@@ -33,6 +33,7 @@ from workflows.reference.actors import (
     other_actor,
     resolve_state,
     suggest_states,
+    un_name,
 )
 from workflows.reference.dates import DateParseError, format_date, parse_date, parse_iso
 from workflows.reference.mandates import match_mandate, parse_mandates
@@ -247,13 +248,14 @@ def _actors_parsed(q: Question, actors: list[Actor]) -> Parsed:
 
 
 def _actor_dict(actor: Actor) -> dict[str, str]:
-    return {"code": actor.code, "name": actor.name, "kind": actor.kind}
+    """What is stored: a State under its English UN name, whatever language it was typed in."""
+    name = (un_name(actor.code) if actor.kind == "state" else None) or actor.name
+    return {"code": actor.code, "name": name, "kind": actor.kind}
 
 
 def _actor_label(actor: Actor) -> str:
-    return (
-        f"{actor.name} ({actor.code})" if actor.kind == "state" else f"{actor.name} (other actor)"
-    )
+    name = display_name(_actor_dict(actor))  # in the reader's language
+    return f"{name} ({actor.code})" if actor.kind == "state" else f"{name} (other actor)"
 
 
 def _mandate(q: Question, text: str, ctx: AnswerContext) -> Parsed:

@@ -145,7 +145,7 @@ def _set_rule(service: CaseService, actor: str, mandate: str, setting: str, numb
     if not found:
         return Reply(f"No mandate is called {mandate!r}. {RULE_USAGE}", error=True)
     typed = fold(" ".join(mandate.split()))
-    exact = [m for m in found if typed in (fold(m.short_name), fold(m.title))]
+    exact = [m for m in found if typed in (fold(m.short_name), *map(fold, m.titles()))]
     if len(exact) == 1:
         return apply_rule(service, actor, exact[0].short_name, setting, int(number))
     candidates = [m.short_name for m in found[:MAX_GUESSES]]
@@ -158,7 +158,8 @@ def _set_rule(service: CaseService, actor: str, mandate: str, setting: str, numb
         buttons=[
             *(
                 Button.of(
-                    f"Yes: {m.short_name} ({m.title})"[:60], ButtonData(Kind.RULE, value=str(n))
+                    f"Yes: {m.short_name} ({m.shown_title()})"[:60],
+                    ButtonData(Kind.RULE, value=str(n)),
                 )
                 for n, m in enumerate(found[:MAX_GUESSES])
             ),

@@ -37,6 +37,8 @@ import dateparser
 import dateparser.conf
 import dateparser.languages.loader
 
+from workflows.language import formats
+
 __all__ = [
     "DEFAULT_TZ",
     "EXAMPLES",
@@ -87,8 +89,6 @@ _MONTHS = (
     "November",
     "December",
 )
-_MONTH_ABBR = tuple(m[:3] for m in _MONTHS)
-_WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 # An optional clock time after a numeric date is ignored (only the date is stored).
 _TIME = (
@@ -146,12 +146,14 @@ def today_in(tz: str, now: datetime) -> date:
 
 
 def format_date(d: date) -> str:
-    """Unambiguous English echo, e.g. "Mon 15 May 2017".
+    """Unambiguous echo in the current language: "Mon 15 May 2017", "lun. 15 mai 2017",
+    "lun 15 de mayo de 2017".
 
-    Built from fixed tables rather than strftime so the output never depends on the
-    process locale, and the weekday lets the user spot a day/month mix-up at a glance.
+    From Babel's CLDR data (workflows.language.formats) rather than strftime, so the output
+    never depends on the process locale; the weekday lets the user spot a day/month mix-up
+    at a glance.
     """
-    return f"{_WEEKDAY_ABBR[d.weekday()]} {d.day} {_MONTH_ABBR[d.month - 1]} {d.year}"
+    return formats.day(d)
 
 
 def parse_iso(s: str) -> date:
@@ -184,11 +186,14 @@ def parse_date(text: str, today: date, tz: str = DEFAULT_TZ, *, past: bool = Fal
 
 
 def warm_up() -> None:
-    """Load dateparser's data for our languages now: it loads them on first use, which would
-    otherwise make the first date anyone types after a start take a few hundred ms longer."""
+    """Load dateparser's data for our languages now, and Babel's for showing dates in them:
+    both load on first use, which would otherwise make the first date anyone types or sees
+    after a start take a few hundred ms longer."""
     for text in ("yesterday", "3 mars 2024", "next week"):
         with contextlib.suppress(DateParseError):
             parse_date(text, date(2024, 6, 1))
+    for lang in ("en", "fr", "es"):
+        formats.day(date(2024, 6, 1), lang)
 
 
 def _parse_date(text: str, today: date, tz: str, past: bool) -> date:
@@ -284,7 +289,7 @@ def _read_tokens(tokens: list[str], today: date, past: bool, text: str) -> tuple
     found = _calendar_date(tokens[1:] if weekday else tokens, today, past, text)
     if found is not None and weekday and found[0].weekday() != _WEEKDAY_NAMES.index(weekday):
         raise DateParseError(
-            f'"{_shown(text)}": {found[0].day} {_MONTHS[found[0].month - 1]} {found[0].year} '
+            f'"{_shown(text)}": {formats.long_date(found[0])} '
             f"is a {_WEEKDAY_NAMES[found[0].weekday()].capitalize()}, not a "
             f"{weekday.capitalize()}. Which did you mean? Try {EXAMPLES}.",
             "invalid",
@@ -333,13 +338,21 @@ def _weekday(today: date, weekday: int, ahead: bool) -> date:
     return today - timedelta(days=(today.weekday() - weekday - 1) % 7 + 1)
 
 
+def _example(day: int, month: int, year: int) -> str:
+    """ "3 March 2017" in the current language (a day the month lacks: as typed)."""
+    try:
+        return formats.long_date(date(year, month, day))
+    except ValueError:
+        return f"{day} {_MONTHS[month - 1]} {year}"
+
+
 def _most_recent(day: int, month: int, today: date, past: bool, text: str) -> date:
     """A day and month without a year: the most recent such day, for a question about the
     past ("3 March" typed on 15 May 2017 is 3 March 2017; typed on 1 March, 3 March 2016)."""
     if not past:
         raise DateParseError(
-            f'"{_shown(text)}" has no year. Which year? For example {day} '
-            f"{_MONTHS[month - 1]} {today.year}. Try {EXAMPLES}.",
+            f'"{_shown(text)}" has no year. Which year? For example '
+            f"{_example(day, month, today.year)}. Try {EXAMPLES}.",
             "incomplete",
         )
     for year in range(today.year, today.year - 8, -1):  # 29 February: a leap year within 8
@@ -422,7 +435,7 @@ def _build(year: int, month: int, day: int, text: str) -> date:
         pass
     if 1 <= year <= 9999:
         last = _days_in_month(year, month)
-        why = f"{_MONTHS[month - 1]} {year} has {last} days"
+        why = f"{formats.month_year(date(year, month, 1))} has {last} days"
     else:
         why = f"{year} is not a usable year"
     raise DateParseError(f'"{_shown(text)}" is not a valid date: {why}. Try {EXAMPLES}.', "invalid")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from workflows.language import formats
+
 Cell = str | int | float | None
 #: Between the ends of a range, and for "no value": written as an escape, so that linters
 #: and reviewers never mistake it for a hyphen.
@@ -41,7 +43,11 @@ class Figure:
     unit: str = ""  # "" for counts, "%" for rates
 
     def shown(self) -> str:
-        return format_cell(self.value) + (self.unit if self.value is not None else "")
+        """The figure as read, in the current language ("47.5%", "47,5 %")."""
+        if self.value is None:
+            return format_cell(None)
+        unit = formats.percent_sign() if self.unit == "%" else self.unit
+        return format_cell(self.value) + unit
 
 
 @dataclass(frozen=True)
@@ -96,11 +102,12 @@ class Report:
 
 
 def format_cell(value: Cell) -> str:
-    """How a cell reads in every output: integers plain, rates to one decimal, None blank."""
+    """How a cell reads in every output but the CSV (which keeps the raw values): integers
+    plain, rates to one decimal with the current language's decimal sign, None a dash."""
     if value is None:
         return DASH
     if isinstance(value, float):
-        return f"{value:.1f}"
+        return formats.decimal(value)
     return str(value)
 
 

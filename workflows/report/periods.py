@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
+from workflows.language import formats
 from workflows.reference.dates import (
     DEFAULT_TZ,
     MAX_YEAR,
@@ -60,6 +61,9 @@ _RANGE = re.compile(
 )
 
 
+_SESSION_MONTHS = {"March": 3, "June": 6, "September": 9}
+
+
 class PeriodError(ValueError):
     """The text is not a period; ``str(e)`` is a re-ask naming what works."""
 
@@ -87,7 +91,9 @@ class SessionWindow:
 
     @property
     def name(self) -> str:
-        return f"{self.session} {self.year} session"
+        """ "March 2018 session", the month and year in the current language."""
+        month = date(self.year, _SESSION_MONTHS[self.session], 1)
+        return f"{formats.month_year(month)} session"
 
     def period(self) -> Period:
         span = f"sent {long_date(self.start)} {DASH} {long_date(self.end)}"
@@ -95,8 +101,9 @@ class SessionWindow:
 
 
 def long_date(day: date) -> str:
-    """ "1 June 2017": how dates read on a report (no weekday, no locale)."""
-    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+    """ "1 June 2017", "1 juin 2017", "1 de junio de 2017": how dates read on a report (no
+    weekday), in the current language."""
+    return formats.long_date(day)
 
 
 def _end_of_february(year: int) -> date:
@@ -184,7 +191,7 @@ def _fixed(words: str, today: date) -> Period | None:
     if (match := re.fullmatch(r"([a-z]+)\s+(\d{4})", words)) and match[1] in _MONTHS:
         month, year = _MONTHS[match[1]], _year(match[2])
         last = calendar.monthrange(year, month)[1]
-        label = f"{calendar.month_name[month]} {year}"
+        label = formats.month_year(date(year, month, 1))
         return Period(date(year, month, 1), date(year, month, last), label)
     return None
 
