@@ -33,7 +33,8 @@ def _speaks(conversation: Conversation, user_id: str, lang: str) -> None:
 
 
 def _reply_reminder(conversation: Conversation, lang: str):
-    log_communication(conversation)
+    with use("en"):  # the letter is logged by tapping the chat's English button labels
+        log_communication(conversation)
     _speaks(conversation, "2", lang)
     found = [o for o in conversation.alerts.pending() if o.key.split("|")[1] == "reply"]
     assert len(found) == 1

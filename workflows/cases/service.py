@@ -37,7 +37,7 @@ from workflows.checklists.answers import AnswerContext
 from workflows.checklists.model import Checklist, Registry
 from workflows.deadlines import reminders
 from workflows.deadlines.rules import Rules, load_rules, rules_for
-from workflows.language import DEFAULT, use
+from workflows.language import DEFAULT, _, use
 from workflows.reference.actors import display_name
 from workflows.reference.dates import DEFAULT_TZ, today_in
 
@@ -185,14 +185,18 @@ class CaseService:
         references = split_references(answers.get(qids.REFERENCE) or "")
         if len(references) != max(len(actors), 1):
             return self._ask_reference_again(
-                case, actor, f"Each addressee gets its own reference: give {len(actors)}."
+                case,
+                actor,
+                _("Each addressee gets its own reference: give {n}.").format(n=len(actors)),
             )
         ids = [case["id"], *(derived_id(case["id"], ref) for ref in references[1:])]
         for reference in references:
             holder = self.repo.case_by_reference(reference)
             if holder is not None and holder["id"] not in ids:
                 return self._ask_reference_again(
-                    case, actor, f"{reference} is already used by another case."
+                    case,
+                    actor,
+                    _("{reference} is already used by another case.").format(reference=reference),
                 )
         if len(actors) < 2:
             return None
@@ -294,9 +298,9 @@ class CaseService:
         reference)]) for the rest of its group, the letter it follows up, its follow-ups."""
         found = []
         for heading, ids in (
-            ("Same allegations, one letter per addressee", case.get("group") or []),
-            ("Follows up", [case["follows"]] if case.get("follows") else []),
-            ("Follow-up letters", case.get("followups") or []),
+            (_("Same allegations, one letter per addressee"), case.get("group") or []),
+            (_("Follows up"), [case["follows"]] if case.get("follows") else []),
+            (_("Follow-up letters"), case.get("followups") or []),
         ):
             letters = []
             for other_id in ids:

@@ -6,7 +6,7 @@ import functools
 from datetime import date
 
 from babel.dates import format_date as _babel_format_date
-from babel.numbers import format_decimal, format_percent, get_decimal_symbol
+from babel.numbers import format_decimal, get_decimal_symbol
 
 from workflows.language.current import current
 
@@ -17,8 +17,6 @@ _DAY_PATTERNS = {
     "fr": "EEE d MMM y",
     "es": "EEE d 'de' MMMM 'de' y",
 }
-# Without it, for tables and documents: "15 May 2017", "15 mai 2017", "15 de mayo de 2017".
-_PLAIN_PATTERNS = {"en": "d MMM y", "fr": "d MMM y", "es": "d 'de' MMMM 'de' y"}
 
 
 @functools.lru_cache(maxsize=16384)
@@ -32,12 +30,6 @@ def day(d: date, lang: str | None = None) -> str:
     """A date echoed back to the user, weekday first."""
     lang = lang or current()
     return _babel_date(d, _DAY_PATTERNS[lang], locale=lang)
-
-
-def plain_date(d: date, lang: str | None = None) -> str:
-    """A date in a table or a document."""
-    lang = lang or current()
-    return _babel_date(d, _PLAIN_PATTERNS[lang], locale=lang)
 
 
 # With the month in full, as a report or a letter writes it: "1 June 2017", "1 juin 2017",
@@ -72,8 +64,3 @@ def percent_sign(lang: str | None = None) -> str:
 def number(n: float, lang: str | None = None) -> str:
     """ "1,234", "1 234", "1234" (Spanish groups only from five digits)."""
     return format_decimal(n, locale=lang or current())
-
-
-def percent(fraction: float, lang: str | None = None) -> str:
-    """A share with one decimal: "47.5 %" as each language writes it."""
-    return format_percent(fraction, "#,##0.0 %", locale=lang or current())

@@ -51,7 +51,7 @@ from typing import Any
 
 import pycountry
 
-from workflows.language import current
+from workflows.language import _, current
 from workflows.reference.text import fold
 
 __all__ = [
@@ -415,7 +415,9 @@ def other_actor(name: str) -> Actor:
     tidy = " ".join(name.split()) if isinstance(name, str) else ""
     tidy = "".join(ch for ch in tidy if ch.isprintable())
     if not tidy:
-        raise ValueError("An other actor needs a name.")
+        raise ValueError(_("An other actor needs a name."))
     if len(tidy) > _MAX_OTHER_NAME:
-        raise ValueError(f"That name is too long (more than {_MAX_OTHER_NAME} characters).")
+        raise ValueError(
+            _("That name is too long (more than {n} characters).").format(n=_MAX_OTHER_NAME)
+        )
     return Actor(code=OTHER_CODE, name=tidy, kind="other")

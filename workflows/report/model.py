@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from workflows.language import formats
+from workflows.language import DEFAULT, _, current, formats
 
 Cell = str | int | float | None
 #: Between the ends of a range, and for "no value": written as an escape, so that linters
@@ -74,9 +74,15 @@ class Scope:
     state_name: str | None = None
 
     def describe(self) -> str:
-        mandate = f"mandate {self.mandate}" if self.mandate else "all mandates"
-        state = f"{self.state_name} ({self.state})" if self.state else "all States and other actors"
-        return f"{mandate}; {state}"
+        mandate = (
+            _("mandate {mandate}").format(mandate=self.mandate)
+            if self.mandate
+            else _("all mandates")
+        )
+        state = (
+            f"{self.state_name} ({self.state})" if self.state else _("all States and other actors")
+        )
+        return _("{mandate}; {state}").format(mandate=mandate, state=state)
 
 
 @dataclass(frozen=True)
@@ -103,11 +109,18 @@ class Report:
 
 def format_cell(value: Cell) -> str:
     """How a cell reads in every output but the CSV (which keeps the raw values): integers
-    plain, rates to one decimal with the current language's decimal sign, None a dash."""
+    plain, rates to one decimal, None a dash.
+
+    English reads as it always has ("1234", "65.0"); French and Spanish group and separate
+    as their readers expect ("1 234", "65,0"), from Babel's CLDR data."""
     if value is None:
         return DASH
+    if current() == DEFAULT:
+        return f"{value:.1f}" if isinstance(value, float) else str(value)
     if isinstance(value, float):
-        return formats.decimal(value)
+        return formats.decimal(value)  # the same digits as English, the language's sign
+    if type(value) is int:
+        return formats.number(value)
     return str(value)
 
 
