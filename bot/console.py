@@ -31,10 +31,10 @@ from storage.atomic import atomic_write_bytes, make_private_dirs
 from storage.files import store_file
 from storage.layout import EXPORTS_DIR
 from storage.repository import ReadFailed, Repository, StorageError
-from workflows.buttons_data import Kind, unpack
+from workflows.chat.buttons_data import Kind, unpack
+from workflows.chat.commands import CONSOLE_COMMANDS
 from workflows.chat.conversation import Chat, Conversation
 from workflows.chat.views import Attachment, Button, Reply
-from workflows.commands import CONSOLE_COMMANDS
 from workflows.language import N_, _, use
 from workflows.people.user_language import language_of
 from workflows.people.user_language import parse as parse_language

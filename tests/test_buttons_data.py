@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.buttons_data import FIELDS, MAX_BYTES, ButtonData, ButtonDataError, Kind, unpack
+from workflows.chat.buttons_data import FIELDS, MAX_BYTES, ButtonData, ButtonDataError, Kind, unpack
 
 CASE = "c0123456789"
 #: One button of each kind, with the data the bot has always sent for it.

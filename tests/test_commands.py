@@ -1,4 +1,4 @@
-"""Commands are declared once (workflows.commands): the router handles exactly those,
+"""Commands are declared once (workflows.chat.commands): the router handles exactly those,
 /help lists what each role may use (with /review and /edit), the console adds its /file,
 and a role's commands are unknown to everyone else."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 import io
 
 from bot.console import Console
+from workflows.chat.commands import COMMANDS, CONSOLE_COMMANDS
 from workflows.chat.conversation import Chat, Conversation
-from workflows.commands import COMMANDS, CONSOLE_COMMANDS
 from workflows.language import use
 
 ADMIN_ONLY = {"grant", "revoke", "users", "rules", "export"}

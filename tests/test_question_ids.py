@@ -1,4 +1,4 @@
-"""The question ids the code reads (workflows/question_ids.py) are checked when a folder of
+"""The question ids the code reads (workflows/checklists/question_ids.py) are checked when a folder of
 checklists is loaded: a file that lacks one stops start-up naming the file and the id."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows import question_ids
+from workflows.checklists import question_ids
 from workflows.checklists.model import BUILTIN_DIR, ChecklistError, Registry
 
 
@@ -36,7 +36,7 @@ def test_a_checklist_folder_missing_an_id_fails_at_load_naming_it(tmp_path: Path
         Registry.from_folder(folder)
     assert str(raised.value) == (
         "communication_reply.toml: no question 'reply_date', which the code reads from "
-        "communication_reply answers (workflows/question_ids.py)"
+        "communication_reply answers (workflows/checklists/question_ids.py)"
     )
 
 

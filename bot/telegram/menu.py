@@ -20,7 +20,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.telegram.jobs import JOB_KWARGS
 from storage.repository import Repository
-from workflows import commands
+from workflows.chat import commands
 from workflows.language import DEFAULT, LANGUAGES, _, use
 
 log = logging.getLogger(__name__)

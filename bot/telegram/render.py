@@ -109,7 +109,7 @@ def _pieces(text: str, width: int) -> Iterator[tuple[str, str]]:
 
 def inline_keyboard(buttons: list[Button]) -> InlineKeyboardMarkup | None:
     """Buttons whose callback data is the conversation's token (packed, and checked against
-    Telegram's 64 bytes, by `workflows.buttons_data`)."""
+    Telegram's 64 bytes, by `workflows.chat.buttons_data`)."""
     if not buttons:
         return None
     rows: list[list[InlineKeyboardButton]] = []

@@ -20,8 +20,8 @@ from telegram_harness import ADMIN, GROUP, OFFICER, OFFICER2, STRANGER, Harness,
 
 from bot.telegram.guard import PRIVATE_ONLY
 from bot.telegram.jobs import Scheduler
+from workflows.chat.commands import COMMANDS
 from workflows.chat.conversation import REFUSAL
-from workflows.commands import COMMANDS
 
 SUPERGROUP = -1001234567890
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

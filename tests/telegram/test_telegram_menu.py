@@ -8,7 +8,7 @@ from botapi_stub import BotApiStub
 from telegram_harness import ADMIN, Harness
 
 from bot.telegram import menu
-from workflows.commands import COMMANDS
+from workflows.chat.commands import COMMANDS
 
 
 async def test_the_menu_is_set_by_default_and_in_french_and_spanish(

@@ -23,7 +23,7 @@ from bot.settings import Settings, Webhook, load_settings
 from bot.telegram import render
 from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.logs import REDACTED, RedactingFormatter
-from workflows import buttons_data
+from workflows.chat import buttons_data
 from workflows.chat.views import Button, Reply
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from storage.repository import INDEX_FIELDS, Case, Repository
-from workflows import question_ids as qids
 from workflows.cases.references import Reference, canonical, parse_reference
+from workflows.checklists import question_ids as qids
 from workflows.checklists.model import Question, QuestionType, Registry
 from workflows.people.access import User, can_view, sees_confidential
 from workflows.reference.actors import resolve_state

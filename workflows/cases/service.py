@@ -30,9 +30,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from storage.repository import Case, Repository
-from workflows import question_ids as qids
 from workflows.cases.references import parse_reference, split_references
 from workflows.checklists import engine
+from workflows.checklists import question_ids as qids
 from workflows.checklists.answers import AnswerContext
 from workflows.checklists.model import Checklist, Registry
 from workflows.deadlines import reminders

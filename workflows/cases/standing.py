@@ -22,8 +22,8 @@ from datetime import date, datetime
 from typing import Any
 
 from storage.repository import Repository
-from workflows import question_ids as qids
 from workflows.chat.views import Reply
+from workflows.checklists import question_ids as qids
 from workflows.language import N_, _
 from workflows.reference.actors import display_name, resolve_state, state_by_code
 from workflows.reference.dates import DateParseError, format_date, parse_date, parse_iso

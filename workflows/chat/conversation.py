@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.repository import Case
-from workflows import commands
-from workflows.buttons_data import ButtonData, Kind, unpack
 from workflows.cases import listing, standing
 from workflows.cases.search import find_case, lookup
 from workflows.cases.service import INTAKE, CaseService
+from workflows.chat import commands
+from workflows.chat.buttons_data import ButtonData, Kind, unpack
+from workflows.chat.commands import Command
 from workflows.chat.views import (
     Button,
     Reply,
@@ -36,7 +37,6 @@ from workflows.chat.views import (
 )
 from workflows.checklists import engine
 from workflows.checklists.model import QuestionType
-from workflows.commands import Command
 from workflows.deadlines import due
 from workflows.deadlines.alerts import AlertService, user_names
 from workflows.language import N_, _, use

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflows import question_ids as qids
-from workflows.buttons_data import ButtonData, Kind
 from workflows.cases.references import JOINT_TYPES
+from workflows.chat.buttons_data import ButtonData, Kind
 from workflows.checklists import engine
+from workflows.checklists import question_ids as qids
 from workflows.checklists.answers import AnswerContext, display
 from workflows.checklists.model import Checklist, QuestionType, Registry
 from workflows.language import _, pgettext

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from workflows import question_ids as qids
 from workflows.cases.references import (
     JOINT_TYPES,
     TYPES,
@@ -26,6 +25,7 @@ from workflows.cases.references import (
     series_of,
     split_references,
 )
+from workflows.checklists import question_ids as qids
 from workflows.checklists.model import Choice, Question, QuestionType
 from workflows.language import N_, _
 from workflows.reference.actors import (

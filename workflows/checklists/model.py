@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from workflows import question_ids
+from workflows.checklists import question_ids
 from workflows.checklists.expressions import Expression, ExpressionError
 
 

@@ -18,10 +18,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from storage.repository import Case
-from workflows import question_ids as qids
-from workflows.buttons_data import ButtonData, Kind
 from workflows.cases.service import CaseService
+from workflows.chat.buttons_data import ButtonData, Kind
 from workflows.chat.views import Attachment, Button, Reply
+from workflows.checklists import question_ids as qids
 from workflows.deadlines import reminders
 from workflows.deadlines.rules import Deadline, deadlines, non_cooperating_states
 from workflows.language import N_, _, ngettext, use

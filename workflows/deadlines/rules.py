@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from workflows import question_ids as qids
+from workflows.checklists import question_ids as qids
 from workflows.language import N_, _
 from workflows.reference.dates import parse_iso
 

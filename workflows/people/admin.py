@@ -6,8 +6,8 @@ import re
 from dataclasses import asdict, fields
 
 from storage.repository import Repository
-from workflows.buttons_data import ButtonData, Kind
 from workflows.cases.service import CaseService
+from workflows.chat.buttons_data import ButtonData, Kind
 from workflows.chat.views import Button, Reply
 from workflows.deadlines.rules import Rules
 from workflows.language import N_, _

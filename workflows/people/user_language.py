@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from storage.repository import Repository
-from workflows.buttons_data import ButtonData, Kind
+from workflows.chat.buttons_data import ButtonData, Kind
 from workflows.chat.views import Button, Reply
 from workflows.language import DEFAULT, LANGUAGES, N_, _, current, language_name, use
 from workflows.reference.text import fold

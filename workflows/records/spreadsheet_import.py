@@ -50,7 +50,6 @@ from pathlib import Path
 from typing import Any
 
 from storage.repository import Case, Repository
-from workflows import question_ids as qids
 from workflows.cases.references import canonical, split_references
 from workflows.cases.service import (
     COMMUNICATION_INTAKE,
@@ -62,6 +61,7 @@ from workflows.cases.service import (
     letter_for,
 )
 from workflows.checklists import engine
+from workflows.checklists import question_ids as qids
 from workflows.checklists.answers import ANSWER_OTHER_ACTOR, AnswerContext
 from workflows.checklists.model import Checklist, QuestionType, Registry
 from workflows.deadlines.rules import load_rules, rules_for

@@ -47,7 +47,6 @@ from typing import Any
 from storage.migrations import UPGRADE_NOTE, CaseUpgrade, peek_setting
 from storage.repository import Case, Repository
 from storage.tinydb_repo import TinyDBRepository
-from workflows import question_ids as qids
 from workflows.cases import standing
 from workflows.cases.references import JOINT_TYPES, Reference, parse_reference, series_of
 from workflows.cases.service import (
@@ -60,6 +59,7 @@ from workflows.cases.service import (
     derived_id,
     followup_case,
 )
+from workflows.checklists import question_ids as qids
 from workflows.checklists.model import Registry
 from workflows.deadlines import reminders
 from workflows.deadlines.rules import Rules, deadlines, load_rules, rules_for

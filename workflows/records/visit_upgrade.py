@@ -30,7 +30,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from workflows import question_ids as qids
+from workflows.checklists import question_ids as qids
 
 #: Questions of the version-2 request; a run positioned elsewhere is sent back to the review.
 _V2_REQUEST = frozenset(

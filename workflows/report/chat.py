@@ -19,10 +19,10 @@ import io
 from datetime import date
 from typing import Any
 
-from workflows.buttons_data import ButtonData, Kind
 from workflows.cases import standing
 from workflows.cases.search import search
 from workflows.cases.service import CaseService
+from workflows.chat.buttons_data import ButtonData, Kind
 from workflows.chat.views import Attachment, Button, Reply, case_list
 from workflows.language import N_, _, ngettext
 from workflows.reference.actors import resolve_state

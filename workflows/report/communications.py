@@ -40,8 +40,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from workflows import question_ids as qids
 from workflows.cases.references import JOINT_TYPES
+from workflows.checklists import question_ids as qids
 from workflows.checklists.answers import COMM_TYPES
 from workflows.deadlines.rules import answers_of, intake, non_cooperating_states, reply_due
 from workflows.language import N_, _, pgettext

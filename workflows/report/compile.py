@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from workflows import question_ids as qids
+from workflows.checklists import question_ids as qids
 from workflows.checklists.model import Registry
 from workflows.deadlines.rules import Rules, intake, load_rules
 from workflows.language import _

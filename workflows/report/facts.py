@@ -12,8 +12,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from workflows import question_ids as qids
 from workflows.cases.references import JOINT_TYPES
+from workflows.checklists import question_ids as qids
 from workflows.deadlines.rules import Rules, answers_of, intake, rules_for
 from workflows.language import _
 from workflows.reference.actors import display_name

@@ -16,7 +16,7 @@ leaves them out.
 
 from __future__ import annotations
 
-from workflows import question_ids as qids
+from workflows.checklists import question_ids as qids
 from workflows.deadlines.rules import has_reply, intake, reply_due
 from workflows.language import _
 from workflows.reference.actors import state_by_code

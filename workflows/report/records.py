@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows import question_ids as qids
 from workflows.cases.references import JOINT_TYPES
+from workflows.checklists import question_ids as qids
 from workflows.checklists.model import Registry
 from workflows.deadlines.rules import answers_of, intake, notice_days, reply_due
 from workflows.language import N_, _

@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from workflows import question_ids as qids
+from workflows.checklists import question_ids as qids
 from workflows.checklists.model import Registry
 from workflows.language import N_, _
 from workflows.report.confidential import confidential_answers

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from workflows import question_ids as qids
+from workflows.checklists import question_ids as qids
 from workflows.deadlines.rules import Rules, add_months, intake
 from workflows.language import N_
 from workflows.report.facts import Case, day, events, requested_on, visits

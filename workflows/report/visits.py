@@ -51,7 +51,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from workflows import question_ids as qids
+from workflows.checklists import question_ids as qids
 from workflows.checklists.model import Registry
 from workflows.deadlines.rules import add_months, answers_of, intake, notice_days
 from workflows.language import N_, _

@@ -136,12 +136,12 @@ def check(versions: Mapping[str, Iterable[tuple[int, str, Iterable[str]]]]) -> N
             if qid not in latest:
                 raise MissingQuestion(
                     f"{source}: no question {qid!r}, which the code reads from "
-                    f"{checklist} answers (workflows/question_ids.py)"
+                    f"{checklist} answers (workflows/checklists/question_ids.py)"
                 )
         anywhere = {qid for _, _, ids in installed for qid in ids}
         for qid in FORMER.get(checklist, ()):
             if qid not in anywhere:
                 raise MissingQuestion(
                     f"no version of {checklist} has the question {qid!r}, which the code "
-                    "reads from older answers (workflows/question_ids.py)"
+                    "reads from older answers (workflows/checklists/question_ids.py)"
                 )
