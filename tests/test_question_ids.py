@@ -1,5 +1,5 @@
-"""The question ids the code reads (workflows/checklists/question_ids.py) are checked when a folder of
-checklists is loaded: a file that lacks one stops start-up naming the file and the id."""
+"""The question ids the code reads (workflows/checklists/question_ids.py) are checked when a
+folder of checklists is loaded: a file that lacks one stops start-up naming the file and the id."""
 
 from __future__ import annotations
 
