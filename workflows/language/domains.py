@@ -45,7 +45,7 @@ DOMAINS: tuple[Domain, ...] = (
 
 def files(domain: Domain) -> list[tuple[Path, str]]:
     """The files of ``domain`` with their extraction method, in a stable order; a file an
-    earlier domain claims is left out (workflows/alerts.py is "deadlines", not "chat")."""
+    earlier domain claims is left out (workflows/deadlines/alerts.py is "deadlines", not "chat")."""
     earlier = DOMAINS[: DOMAINS.index(domain)] if domain in DOMAINS else ()
     claimed = {path for other in earlier for path in _matched(other)}
     own = _matched(domain).items()
