@@ -324,7 +324,7 @@ class Conversation:
         """ "“Reply received” on AL BDI 2/2017": a section of a case, as /cancel and /resume
         name it."""
         runs = case["runs"]
-        title = self.service.checklist_of(runs[index]).title if 0 <= index < len(runs) else ""
+        title = self.service.checklist_of(runs[index]).shown_title if 0 <= index < len(runs) else ""
         return f"“{title}” on {case['label']}" if title else case["label"]
 
     def _edit_number(self, chat: Chat, user: access.User, arg: str) -> list[Reply]:
@@ -485,7 +485,7 @@ class Conversation:
         run = case["runs"][index] if 0 < index < len(case["runs"]) else None
         if run is None or run["status"] == "done":
             return [Reply("That button is out of date.", error=True)]
-        title = self.service.checklist_of(run).title
+        title = self.service.checklist_of(run).shown_title
         if kind == "dc":
             yes = Button("Yes, discard it", f"dy:{cid}:{index}:{run['checklist']}")
             return [confirm(f"Discard the unfinished “{title}” and its answers?", yes, cid)]

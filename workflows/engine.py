@@ -224,7 +224,7 @@ def _recheck_dependents(
             parse_answer(other, str(run["answers"][other.id]), ctx)
         except AnswerError as exc:
             del run["answers"][other.id]
-            notes.append(f"{other.label or other.id} must be given again: {exc}")
+            notes.append(f"{other.shown_label or other.id} must be given again: {exc}")
     return notes
 
 

@@ -123,7 +123,7 @@ def columns(registry: Registry) -> dict[str, list[tuple[str, str]]]:
     found: dict[str, list[tuple[str, str]]] = {}
     for kind, checklist_ids in KINDS.items():
         found[kind] = [
-            (q.id, f"{c.title}: {q.label}{_marks(q, first=position == 0)}")
+            (q.id, f"{c.shown_title}: {q.shown_label}{_marks(q, first=position == 0)}")
             for position, c in enumerate(registry.latest(cid) for cid in checklist_ids)
             for q in _importable(c)
         ]
@@ -503,7 +503,7 @@ def _fill(checklist: Checklist, values: dict[str, str], ctx: AnswerContext) -> d
         raw = values.get(question.id, "")
         if not raw:
             if question.required:
-                problem = f"{question.id} is required ({question.label})"
+                problem = f"{question.id} is required ({question.shown_label})"
                 raise RowError(_with_later(checklist, question.id, values, problem))
             step = engine.handle(checklist, step.run, engine.Skip(), ctx)
             continue
@@ -525,7 +525,7 @@ def _with_later(checklist: Checklist, failed: str, values: dict[str, str], first
     later = [q for q in checklist.questions[ids.index(failed) + 1 :]
              if q.required and q.when is None and not q.confidential and q.type != "file"
              and not values.get(q.id)]  # fmt: skip
-    return "; ".join([first, *(f"{q.id} is required ({q.label})" for q in later)])
+    return "; ".join([first, *(f"{q.id} is required ({q.shown_label})" for q in later)])
 
 
 def _answer(checklist: Checklist, step: engine.Step, raw: str, ctx: AnswerContext) -> engine.Step:

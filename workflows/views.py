@@ -56,18 +56,20 @@ def question_reply(
     """The current question, with where the user is and what they can do."""
     q = step.question
     assert q is not None and step.progress is not None
-    lines = [q.prompt]
+    lines = [q.shown_prompt]
     if q.type == "multi":
-        lines += [f"{n}. {c.label}" for n, c in enumerate(q.choices, start=1)]
+        lines += [f"{n}. {c.shown_label}" for n, c in enumerate(q.choices, start=1)]
     if q.help:
-        lines.append(q.help)
+        lines.append(q.shown_help)
     current = step.run["answers"].get(q.id)
     if current is not None:
         lines.append(f"Current answer: {display(q, current)}")
     hints = ["/back" if step.progress[0] > 1 else "", "/skip" if not q.required else "", "/cancel"]
     lines.append(" · ".join(h for h in hints if h))
-    buttons = [Button(c.label, f"a:{case['id']}:{index}:{q.id}:{c.value}") for c in step.choices]
-    title = f"Question {step.progress[0]} of {step.progress[1]} · {checklist.title}"
+    buttons = [
+        Button(c.shown_label, f"a:{case['id']}:{index}:{q.id}:{c.value}") for c in step.choices
+    ]
+    title = f"Question {step.progress[0]} of {step.progress[1]} · {checklist.shown_title}"
     return Reply(text="\n".join(lines), buttons=buttons, title=title)
 
 
@@ -84,14 +86,14 @@ def review_reply(
     buttons: list[Button] = []
     for number, (q, shown) in enumerate(engine.review_lines(checklist, run, ctx), start=1):
         value = "(confidential)" if q.confidential and not show_confidential else shown
-        lines.append(f"{number}. {q.label}: {value}")
+        lines.append(f"{number}. {q.shown_label}: {value}")
         buttons.append(Button(f"Edit {number}", f"e:{case['id']}:{index}:{q.id}"))
     for qid, value in engine.orphaned_answers(checklist, run).items():
         lines.append(f"• {qid} (from an earlier version of this checklist): {value}")
     if run["status"] == "review":
         buttons.insert(0, Button("Save", f"sv:{case['id']}:{index}"))
         lines.append("Tap Save to finish, or Edit N (type /edit N) to change an answer.")
-    title = f"Review · {checklist.title} · {case['label']}"
+    title = f"Review · {checklist.shown_title} · {case['label']}"
     return Reply(text="\n".join(lines), buttons=buttons, title=title)
 
 
@@ -120,8 +122,8 @@ def case_card(
     for index, run in enumerate(case["runs"]):
         checklist = registry.get(run["checklist"], run["version"])
         state = {"done": "saved", "review": "to review"}.get(run["status"], "in progress")
-        lines.append(f"{index + 1}. {checklist.title}{_from(case, run)} ({state})")
-        lines += [f"   {q.label}: {_value(q, run, confidential)}"
+        lines.append(f"{index + 1}. {checklist.shown_title}{_from(case, run)} ({state})")
+        lines += [f"   {q.shown_label}: {_value(q, run, confidential)}"
                   for q in checklist.questions if q.id in run["answers"]]  # fmt: skip
     if case["files"]:
         lines.append("Files: " + ", ".join(f["name"] for f in case["files"]))
@@ -174,7 +176,9 @@ def _card_buttons(case: dict[str, Any], user: User, registry: Registry) -> list[
         for checklist in registry.for_kind(case["kind"]):
             if checklist.stage in ("update", "closure"):
                 started = "Continue: " if checklist.id in unfinished else ""
-                buttons.append(Button(f"{started}{checklist.title}", f"s:{cid}:{checklist.id}"))
+                buttons.append(
+                    Button(f"{started}{checklist.shown_title}", f"s:{cid}:{checklist.id}")
+                )
     buttons += [Button("Edit…", f"ed:{cid}"), Button("Attach a file", f"f:{cid}")]
     return buttons
 
@@ -204,7 +208,7 @@ def confirm(question: str, yes: Button, case_id: str) -> Reply:
 
 
 def _title(registry: Registry, run: dict[str, Any]) -> str:
-    return registry.get(run["checklist"], run["version"]).title
+    return registry.get(run["checklist"], run["version"]).shown_title
 
 
 def case_list(
