@@ -91,7 +91,7 @@ def test_a_constraint_failure_re_asks_in_spanish(conversation: Conversation) -> 
         conversation.text(chat, "Burundi")
         reply = conversation.text(chat, "15/03/2099")[-1]
     assert reply.error
-    assert reply.text.startswith("La fecha de envío no puede ser posterior a la de hoy.")
+    assert reply.text.startswith("La fecha de envío no puede ser una fecha futura.")
     assert "¿Cuándo se envió?" in reply.text
     assert "Por ejemplo, 15/03/2017, 15 de marzo de 2017 o ayer." in reply.text
     assert "date_sent" not in _first_run(conversation, chat)["answers"]
