@@ -27,13 +27,15 @@ from bot.filetypes import DEFAULT_TYPES, FilePolicy, clean_name, identify
 from bot.terminal import printable
 from storage.atomic import atomic_write_bytes, make_private_dirs
 from storage.files import store_file
+from storage.layout import EXPORTS_DIR
 from storage.repository import ReadFailed, Repository, StorageError
-from workflows.conversation import Chat, Conversation
-from workflows.export import EXPORTS_DIR
-from workflows.views import Attachment, Button, Reply
+from workflows.chat.conversation import Chat, Conversation
+from workflows.chat.views import Attachment, Button, Reply
+from workflows.language import N_, _
 
 CONSOLE_USER = "console"
-NOT_NOW = (
+# Translators: “Attach a file” is the label of a button on a case card.
+NOT_NOW = N_(
     "I only keep a file when a question asks for one, or after you choose “Attach a file” "
     "on a case (/cases)."
 )
@@ -68,7 +70,7 @@ class Console:
         self._print(self._due_reminders())
         for line in self._prompted(lines, interactive):
             self.handle(line.rstrip("\r\n"))
-        self.out.write("Bye. Everything you confirmed is saved.\n")
+        self.out.write(_("Bye. Everything you confirmed is saved.") + "\n")
 
     def _prompted(self, lines: Iterable[str], interactive: bool) -> Iterable[str]:
         for line in lines:
@@ -85,13 +87,15 @@ class Console:
         try:
             mine = [o for o in alerts.pending() if o.to == self.chat.user_id]
         except StorageError as exc:
-            return [Reply(f"Reminders could not be read: {exc}", error=True)]
+            text = _("Reminders could not be read: {reason}").format(reason=exc)
+            return [Reply(text, error=True)]
         for outgoing in mine:
             try:
                 if alerts.claim_outgoing(outgoing):
                     shown.append(outgoing.reply)
             except StorageError as exc:
-                shown.append(Reply(f"A reminder could not be recorded: {exc}", error=True))
+                text = _("A reminder could not be recorded: {reason}").format(reason=exc)
+                shown.append(Reply(text, error=True))
         return shown
 
     def handle(self, line: str) -> None:
@@ -99,10 +103,11 @@ class Console:
         try:
             self._print(self._dispatch(line))
         except ReadFailed as exc:
-            self._print([Reply(f"Could not read the data folder: {exc}. Nothing was changed.",
-                               error=True)])  # fmt: skip
+            text = _("Could not read the data folder: {reason}. Nothing was changed.")
+            self._print([Reply(text.format(reason=exc), error=True)])
         except StorageError as exc:
-            self._print([Reply(f"Not saved: {exc}. Your earlier answers are safe.", error=True)])
+            text = _("Not saved: {reason}. Your earlier answers are safe.")
+            self._print([Reply(text.format(reason=exc), error=True)])
 
     def _dispatch(self, line: str) -> list[Reply]:
         stripped = line.strip()
@@ -117,14 +122,14 @@ class Console:
         needs: it must exist and be an ordinary file (not a folder, a device, or a system
         file such as /proc/self/environ, which holds the bot's environment)."""
         if not path_text:
-            return [Reply("Give the path of a file: /file ~/letters/reply.pdf", error=True)]
+            return [Reply(_("Give the path of a file: /file ~/letters/reply.pdf"), error=True)]
         path = Path(path_text).expanduser()
         name = clean_name(path.name)
         kind = identify(name, None)
         if refusal := self.policy.refusal(kind, None):
             return [Reply(refusal, error=True)]
         if not self.conversation.expects_file(self.chat):
-            return [Reply(NOT_NOW, error=True), *self.conversation.text(self.chat, "/resume")]
+            return [Reply(_(NOT_NOW), error=True), *self.conversation.text(self.chat, "/resume")]
         try:
             data = read_local_file(path, self.policy.max_bytes)
         except LocalFileError as exc:
@@ -145,7 +150,8 @@ class Console:
             self.out.write(printable(render(reply, first=len(buttons) + 1)) + "\n")
             buttons += reply.buttons
             for attachment in reply.files:
-                self.out.write(printable(f"  saved {self._save(attachment)}") + "\n")
+                saved = _("saved {path}").format(path=self._save(attachment))
+                self.out.write(printable("  " + saved) + "\n")
             self.out.write("\n")
         self.buttons = buttons
         self.out.flush()
@@ -186,21 +192,26 @@ def read_local_file(path: Path, max_bytes: int) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise LocalFileError(f"File not found: {path}") from None
+        raise LocalFileError(_("File not found: {path}").format(path=path)) from None
     except PermissionError:
-        raise LocalFileError(f"I may not read {path} (permission denied).") from None
+        problem = _("I may not read {path} (permission denied).")
+        raise LocalFileError(problem.format(path=path)) from None
     except OSError as exc:
-        raise LocalFileError(f"Cannot open {path}: {exc.strerror or exc}.") from None
+        problem = _("Cannot open {path}: {reason}.")
+        raise LocalFileError(problem.format(path=path, reason=exc.strerror or exc)) from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise LocalFileError(f"{path} is a folder. Give the path of one file.")
+            raise LocalFileError(
+                _("{path} is a folder. Give the path of one file.").format(path=path)
+            )
         if not stat.S_ISREG(info.st_mode):
-            raise LocalFileError(f"{path} is not an ordinary file (a device, pipe or socket).")
+            problem = _("{path} is not an ordinary file (a device, pipe or socket).")
+            raise LocalFileError(problem.format(path=path))
         with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(max_bytes + 1)
     finally:
         os.close(fd)
     if len(data) <= max_bytes and len(data) != info.st_size:
-        raise LocalFileError(f"{path} is a system file, not a document.")
+        raise LocalFileError(_("{path} is a system file, not a document.").format(path=path))
     return data

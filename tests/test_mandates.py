@@ -1,4 +1,4 @@
-"""Tests for workflows.mandates: the shipped list and reading mandates from user text."""
+"""Tests for workflows.reference.mandates: the shipped list and reading mandates from user text."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows.mandates import Mandate, load_mandates, match_mandate, parse_mandates
+from workflows.reference.mandates import Mandate, load_mandates, match_mandate, parse_mandates
 
 TORTURE_TITLE = (
     "Special Rapporteur on torture and other cruel, inhuman or degrading treatment or punishment"

@@ -6,8 +6,8 @@ import json
 
 from test_conversation import COMMUNICATION, say
 
-from workflows.conversation import Chat, Conversation
-from workflows.views import Reply
+from workflows.chat.conversation import Chat, Conversation
+from workflows.chat.views import Reply
 
 
 def files_of(reply: Reply) -> dict[str, bytes]:

@@ -25,19 +25,20 @@ from telegram.error import BadRequest, Forbidden
 from bot.telegram import render
 from bot.telegram.quiet import QuietPeriod
 from storage.repository import ReadFailed, Repository, StorageError
-from workflows.cases import Clock
-from workflows.conversation import REFUSAL, Chat, Conversation
-from workflows.views import Reply
+from workflows.cases.service import Clock
+from workflows.chat.conversation import REFUSAL, Chat, Conversation
+from workflows.chat.views import Reply
+from workflows.language import LANGUAGES, N_, _, use
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
-NOT_SAVED = (
+NOT_SAVED = N_(
     "Not saved: the bot could not write to its data folder. Your earlier answers are safe; "
     "please try again in a moment."
 )
-NOT_READ = (
+NOT_READ = N_(
     "The bot could not read its data folder just now; nothing was changed. "
     "Please try again in a moment."
 )
@@ -74,10 +75,10 @@ class Bridge:
             return await self.call_shared(method, *args, **kwargs)
         except ReadFailed:
             log.exception("storage read failure; the user was told to try again")
-            return [Reply(NOT_READ, error=True)]
+            return [Reply(_(NOT_READ), error=True)]
         except StorageError:
             log.exception("storage failure; the user was told the change was not saved")
-            return [Reply(NOT_SAVED, error=True)]
+            return [Reply(_(NOT_SAVED), error=True)]
 
     async def call_value(self, method: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run any storage-touching call on the storage thread and return its result."""
@@ -102,7 +103,7 @@ class Bridge:
     async def send(self, bot: Bot, chat_id: int, replies: list[Reply]) -> None:
         """Each reply in order: to this chat, or to the user it names (`Reply.to`). A
         refusal (the conversation's answer to a stranger) only once per quiet period."""
-        if [r.text for r in replies] != [REFUSAL]:
+        if not (len(replies) == 1 and replies[0].text in _refusals()):
             self.strangers.forget(chat_id)
         elif not self.strangers.may_answer(chat_id):
             return
@@ -111,6 +112,17 @@ class Bridge:
                 await _deliver(bot, chat_id, reply)
             else:
                 await _tell(bot, reply.to, reply)
+
+
+@functools.cache
+def _refusals() -> frozenset[str]:
+    """The conversation's refusal in every language: a stranger's language is a guess from
+    their Telegram app, so any of them is the refusal that is sent once per quiet period."""
+    found = set()
+    for lang in LANGUAGES:
+        with use(lang):
+            found.add(_(REFUSAL))
+    return frozenset(found)
 
 
 async def _deliver(bot: Bot, chat_id: int, reply: Reply) -> None:

@@ -20,10 +20,12 @@ from bot.filetypes import FilePolicy, FileType
 from bot.telegram.bridge import Bridge, chat_id_of, chat_of
 from bot.telegram.retry import with_retries
 from storage.files import store_file
-from workflows.conversation import Chat
-from workflows.views import Reply
+from workflows.chat.conversation import Chat
+from workflows.chat.views import Reply
+from workflows.language import N_, _
 
-NOT_NOW = (
+# Translators: “Attach a file” is the label of a button on a case card.
+NOT_NOW = N_(
     "I only keep a file when a question asks for one, or after you tap “Attach a file” "
     "on a case (/cases)."
 )
@@ -59,7 +61,7 @@ async def _receive(
     assert incoming.kind is not None
     if not await bridge.call_value(bridge.conversation.expects_file, chat):
         resume = await bridge.call(bridge.conversation.text, chat, "/resume")
-        return [Reply(NOT_NOW, error=True), *resume]
+        return [Reply(_(NOT_NOW), error=True), *resume]
     telegram_file = await context.bot.get_file(incoming.file_id)
     data = bytes(await with_retries("file download", telegram_file.download_as_bytearray))
     if refusal := policy.content_refusal(incoming.kind, data):

@@ -24,11 +24,12 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from bot.telegram.bridge import Bridge, chat_id_of
 from bot.telegram.quiet import QuietPeriod
-from workflows.conversation import REFUSAL
+from workflows.chat.conversation import REFUSAL
+from workflows.language import N_, _
 
 log = logging.getLogger(__name__)
 
-PRIVATE_ONLY = (
+PRIVATE_ONLY = N_(
     "To keep case details confidential I only work in a private chat. "
     "Please write to me directly to continue."
 )
@@ -65,14 +66,15 @@ def _refused_by_the_conversation(update: Update) -> bool:
 
 async def _private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.callback_query is not None:
-        await update.callback_query.answer(PRIVATE_ONLY, show_alert=True)
+        await update.callback_query.answer(_(PRIVATE_ONLY), show_alert=True)
         return
     message = update.message
     if message is None or not (message.text or message.document or message.photo):
         return  # joins, pins, stickers: nothing was asked of the bot
-    link = InlineKeyboardButton("Open a private chat", url=f"https://t.me/{context.bot.username}")
+    url = f"https://t.me/{context.bot.username}"
+    link = InlineKeyboardButton(_("Open a private chat"), url=url)
     await context.bot.send_message(
-        chat_id_of(update), PRIVATE_ONLY, reply_markup=InlineKeyboardMarkup([[link]])
+        chat_id_of(update), _(PRIVATE_ONLY), reply_markup=InlineKeyboardMarkup([[link]])
     )
 
 
@@ -82,4 +84,4 @@ async def _refuse(
     if update.callback_query is not None:
         await update.callback_query.answer()
     if strangers.may_answer(chat_id_of(update)):
-        await context.bot.send_message(chat_id_of(update), REFUSAL)
+        await context.bot.send_message(chat_id_of(update), _(REFUSAL))

@@ -24,8 +24,8 @@ from telegram.ext import Application, ContextTypes
 from bot.settings import Schedule
 from bot.telegram.bridge import Bridge
 from storage.repository import StorageError
-from workflows.alerts import AlertService, Outgoing
-from workflows.dates import get_zone
+from workflows.deadlines.alerts import AlertService, Outgoing
+from workflows.reference.dates import get_zone
 
 log = logging.getLogger(__name__)
 

@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 
-from workflows import engine, views
-from workflows.answers import AnswerContext, AnswerError, parse_answer
-from workflows.checklist import BUILTIN_DIR, Checklist, Registry, load_checklist, shown
-from workflows.conversation import Chat, Conversation
+from workflows.chat import views
+from workflows.chat.conversation import Chat, Conversation
+from workflows.chat.views import Reply
+from workflows.checklists import engine
+from workflows.checklists.answers import AnswerContext, AnswerError, parse_answer
+from workflows.checklists.model import BUILTIN_DIR, Checklist, Registry, load_checklist, shown
 from workflows.language import use
 from workflows.report.confidential import confidential_answers
-from workflows.views import Reply
 
 NBSP = "\u00a0"  # French puts a no-break space before "?" and ":"
 TODAY = date(2017, 6, 1)

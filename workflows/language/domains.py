@@ -24,17 +24,11 @@ class Domain:
 DOMAINS: tuple[Domain, ...] = (
     Domain(
         "report",
-        (("workflows/report/**/*.py", "python"), ("workflows/reporting.py", "python")),
+        (("workflows/report/**/*.py", "python"),),
     ),
     Domain(
         "deadlines",
-        (
-            ("workflows/deadlines/**/*.py", "python"),
-            ("workflows/alerts.py", "python"),
-            ("workflows/due.py", "python"),
-            ("workflows/reminders.py", "python"),
-            ("workflows/deadlines.py", "python"),
-        ),
+        (("workflows/deadlines/**/*.py", "python"),),
     ),
     Domain(
         "checklists",
@@ -50,14 +44,23 @@ DOMAINS: tuple[Domain, ...] = (
 
 
 def files(domain: Domain) -> list[tuple[Path, str]]:
-    """The files of ``domain`` with their extraction method, in a stable order."""
+    """The files of ``domain`` with their extraction method, in a stable order; a file an
+    earlier domain claims is left out (workflows/alerts.py is "deadlines", not "chat")."""
+    earlier = DOMAINS[: DOMAINS.index(domain)] if domain in DOMAINS else ()
+    claimed = {path for other in earlier for path in _matched(other)}
+    own = _matched(domain).items()
+    return sorted((path, method) for path, method in own if path not in claimed)
+
+
+def _matched(domain: Domain) -> dict[Path, str]:
+    """Every file the domain's own patterns select, with its extraction method."""
     found: dict[Path, str] = {}
     for pattern, method in domain.sources:
         for path in sorted(ROOT.glob(pattern)):
             rel = path.relative_to(ROOT)
             if not any(rel.match(ex) or _under(rel, ex) for ex in domain.excludes):
                 found.setdefault(path, method)
-    return sorted(found.items())
+    return found
 
 
 def _under(rel: Path, pattern: str) -> bool:

@@ -13,7 +13,7 @@ Procedures did after a communication or a visit), each counted by its own date i
 
 from __future__ import annotations
 
-from workflows.deadlines import answers_of
+from workflows.deadlines.rules import answers_of
 from workflows.report.facts import Case, Frame, actions, day, sent_on, statements
 from workflows.report.model import Figure, Section, Table
 

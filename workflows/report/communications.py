@@ -40,10 +40,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from workflows.actors import state_by_code
-from workflows.answers import COMM_TYPES
-from workflows.deadlines import answers_of, intake, non_cooperating_states, reply_due
-from workflows.references import JOINT_TYPES
+from workflows.cases.references import JOINT_TYPES
+from workflows.checklists.answers import COMM_TYPES
+from workflows.deadlines.rules import answers_of, intake, non_cooperating_states, reply_due
+from workflows.reference.actors import state_by_code
+from workflows.reference.text import fold
 from workflows.report.facts import (
     Case,
     Frame,
@@ -63,7 +64,6 @@ from workflows.report.periods import (
     previous_window,
     window_containing,
 )
-from workflows.text import fold
 
 URGENT = "UA"
 

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from workflows.actors import UN_STATES, state_by_code, states
-from workflows.checklist import Registry
-from workflows.deadlines import Rules, intake, load_rules
+from workflows.checklists.model import Registry
+from workflows.deadlines.rules import Rules, intake, load_rules
+from workflows.reference.actors import UN_STATES, state_by_code, states
 from workflows.report.activities import activities_section
 from workflows.report.communications import communications_section, flagged_states
 from workflows.report.confidential import confidential_answers
@@ -55,7 +55,7 @@ def compile_report(
     `state` is an ISO 3166 alpha-3 code; `mandate` a short name as stored. `today` decides
     what is overdue. `overrides` are the per-mandate deadline overrides (settings key
     "deadline_overrides"), applied exactly as the reminders apply them.
-    `standing_invitations` are the per-State records (workflows.standing.invitations).
+    `standing_invitations` are the per-State records (workflows.cases.standing.invitations).
     `users` are the user records (`repo.list_users()`): owners are shown by name.
     `from_first_record`: a profile ("the whole record"): the period starts on the first
     date on record in scope (a letter sent, a visit requested or offered), not before.

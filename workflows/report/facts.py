@@ -12,10 +12,10 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from workflows.actors import display_name
-from workflows.dates import parse_iso
-from workflows.deadlines import Rules, answers_of, intake, rules_for
-from workflows.references import JOINT_TYPES
+from workflows.cases.references import JOINT_TYPES
+from workflows.deadlines.rules import Rules, answers_of, intake, rules_for
+from workflows.reference.actors import display_name
+from workflows.reference.dates import parse_iso
 
 Case = Mapping[str, Any]
 
@@ -32,7 +32,8 @@ class Frame:
     today: date
     rules: Rules
     overrides: Mapping[str, Any]
-    #: Standing invitations by State code ({"since": ISO date or None}), see workflows.standing.
+    #: Standing invitations by State code ({"since": ISO date or None}),
+    #: see workflows.cases.standing.
     standing: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: Users' names by id (the user record's "name"), to show owners by name.
     users: Mapping[str, str] = field(default_factory=dict)

@@ -1,6 +1,6 @@
 """Section 4 of the report: deadlines and workload.
 
-"Deadlines" are those of `workflows.deadlines` (reply, early check on urgent appeals,
+"Deadlines" are those of `workflows.deadlines.rules` (reply, early check on urgent appeals,
 follow-up letter, publication, visit response, visit report, recommendations), so the
 report and the reminders can never disagree. Every case counts, open or closed: a closed
 case's deadlines count up to the day it was closed (one that would have fallen later never
@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from workflows.deadlines import Deadline, deadlines
+from workflows.deadlines.rules import Deadline, deadlines
 from workflows.report.facts import Case, Frame, closed_on
 from workflows.report.model import Figure, Section, Table
 from workflows.report.periods import long_date

@@ -16,8 +16,8 @@ leaves them out.
 
 from __future__ import annotations
 
-from workflows.actors import state_by_code
-from workflows.deadlines import has_reply, intake, reply_due
+from workflows.deadlines.rules import has_reply, intake, reply_due
+from workflows.reference.actors import state_by_code
 from workflows.report import visit_outcomes as vo
 from workflows.report.facts import Case, Frame, addressees, closed_on, requested_on, sent_on
 from workflows.report.model import Figure, Section, Table

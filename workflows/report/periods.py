@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from workflows.dates import (
+from workflows.reference.dates import (
     DEFAULT_TZ,
     MAX_YEAR,
     MIN_YEAR,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.checklist import Registry
-from workflows.deadlines import answers_of, intake, notice_days, reply_due
-from workflows.references import JOINT_TYPES
+from workflows.cases.references import JOINT_TYPES
+from workflows.checklists.model import Registry
+from workflows.deadlines.rules import answers_of, intake, notice_days, reply_due
 from workflows.report.confidential import confidential_answers
 from workflows.report.facts import (
     Case,

@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from workflows.checklist import Registry
+from workflows.checklists.model import Registry
 from workflows.report.confidential import confidential_answers
 from workflows.report.facts import (
     Case,

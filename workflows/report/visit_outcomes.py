@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from workflows.deadlines import Rules, add_months, intake
+from workflows.deadlines.rules import Rules, add_months, intake
 from workflows.report.facts import Case, day, events, requested_on, visits
 
 #: Events that are the State accepting the visit (v1 "dates proposed" and "dates agreed" too).

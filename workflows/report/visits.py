@@ -51,9 +51,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from workflows.actors import state_by_code
-from workflows.checklist import Registry
-from workflows.deadlines import add_months, answers_of, intake, notice_days
+from workflows.checklists.model import Registry
+from workflows.deadlines.rules import add_months, answers_of, intake, notice_days
+from workflows.reference.actors import state_by_code
 from workflows.report import visit_outcomes as vo
 from workflows.report.facts import (
     Case,

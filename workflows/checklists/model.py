@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workflows.expressions import Expression, ExpressionError
+from workflows.checklists.expressions import Expression, ExpressionError
 from workflows.language import _
 
 QUESTION_TYPES = frozenset(
@@ -32,7 +32,7 @@ STAGES = frozenset({"intake", "update", "closure"})
 _STAGE_ORDER = {"intake": 0, "update": 1, "closure": 2}
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 _CHOICE_VALUE = re.compile(r"^[A-Za-z0-9_.-]{1,16}$")
-BUILTIN_DIR = Path(__file__).parent / "checklists"
+BUILTIN_DIR = Path(__file__).parent
 
 
 class ChecklistError(ValueError):

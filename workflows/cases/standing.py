@@ -22,9 +22,9 @@ from datetime import date, datetime
 from typing import Any
 
 from storage.repository import Repository
-from workflows.actors import display_name, resolve_state, state_by_code
-from workflows.dates import DateParseError, format_date, parse_date, parse_iso
-from workflows.views import Reply
+from workflows.chat.views import Reply
+from workflows.reference.actors import display_name, resolve_state, state_by_code
+from workflows.reference.dates import DateParseError, format_date, parse_date, parse_iso
 
 SETTING = "standing_invitations"
 USAGE = (

@@ -6,8 +6,8 @@ What changed, and what the upgrade does about each:
   the State's invitation). Every version-1 case is a request, so its intake run moves to
   version 2 with ``origin = "request"``. Its two answers that version 2 no longer asks stay
   in the run (the engine keeps and shows answers from an earlier version, never drops them):
-  ``standing_invitation`` (now a fact per State: `workflows.upgrade` lifts it once with
-  :func:`workflows.standing.from_cases` into the setting ``standing_invitations``) and
+  ``standing_invitation`` (now a fact per State: `workflows.records.upgrade` lifts it once with
+  :func:`workflows.cases.standing.from_cases` into the setting ``standing_invitations``) and
   ``reprisal`` (reprisals now have their own checklist; the report still counts the old
   flag).
 - "No response" was an event staff entered; now it follows from the dates. A version-1
@@ -20,9 +20,9 @@ What changed, and what the upgrade does about each:
 
 Pure and idempotent: the input is not modified, and upgrading an upgraded case changes
 nothing. Display names need no rewrite either: States are shown by their UN names looked up
-from the code (workflows.actors.display_name); re-deriving the case (cases.derive) after the
-upgrade refreshes the label kept in the index ("Visit to Syria" -> "Visit to Syrian Arab
-Republic").
+from the code (workflows.reference.actors.display_name); re-deriving the case
+(cases.derive) after the upgrade refreshes the label kept in the index ("Visit to Syria" ->
+"Visit to Syrian Arab Republic").
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from workflows.dates import parse_iso
+from workflows.language import N_, _
+from workflows.reference.dates import parse_iso
 
 RULES_FILE = Path(__file__).parent / "deadline_rules.toml"
 URGENT_TYPES = frozenset({"UA", "JUA"})  # JUA: a joint urgent appeal in older records
@@ -42,13 +43,31 @@ class Rules:
     then_every_days: int = 7
 
 
+#: Each rule's name as staff read it in reminders, the digest, the card and the report.
+TITLES = {
+    "reply": N_("Reply due from the addressee"),
+    "urgent_check": N_("Early check on an urgent appeal"),
+    "followup_letter": N_("Follow-up letter suggested (no reply)"),
+    "letter_publication": N_("Publish the letter"),
+    "reply_publication": N_("Publish the reply"),
+    "visit_no_response": N_("No response to the request"),
+    "visit_report": N_("Report to the Council"),
+    "recommendations": N_("Follow-up on the visit's recommendations"),
+}
+
+
 @dataclass(frozen=True)
 class Deadline:
     case_id: str
     rule: str
     due: date
-    title: str
     met: bool
+
+    @property
+    def title(self) -> str:
+        """The rule's name in the language of whoever reads it: deadlines are computed (by a
+        sweep, say) before anyone knows who will read them, so the name is looked up late."""
+        return _(TITLES[self.rule])
 
 
 def load_rules(path: Path = RULES_FILE) -> Rules:
@@ -116,15 +135,13 @@ def _communication(case: Mapping[str, Any], rules: Rules) -> list[Deadline]:
     replied = has_reply(case)
     actions = [a for a in answers_of(case, "communication_followup") if a.get("action_date")]
     letter = any(a.get("action_type") == "letter" for a in actions) or bool(case.get("followups"))
-    found = [Deadline(case["id"], "reply", due, "Reply due from the addressee", replied)]
+    found = [Deadline(case["id"], "reply", due, replied)]
     found += _publication(case, due, rules)
     if answers.get("comm_type") in URGENT_TYPES:
         early = parse_iso(answers["date_sent"]) + timedelta(days=rules.urgent_check_days)
-        title = "Early check on an urgent appeal"
-        found.append(Deadline(case["id"], "urgent_check", early, title, replied or bool(actions)))
+        found.append(Deadline(case["id"], "urgent_check", early, replied or bool(actions)))
     followup = due + timedelta(days=rules.followup_letter_after_days)
-    title = "Follow-up letter suggested (no reply)"
-    found.append(Deadline(case["id"], "followup_letter", followup, title, replied or letter))
+    found.append(Deadline(case["id"], "followup_letter", followup, replied or letter))
     return found
 
 
@@ -134,7 +151,7 @@ def _publication(case: Mapping[str, Any], reply_ends: date, rules: Rules) -> lis
     are kept per rule): due with the oldest public reply not yet published."""
     published = any(a.get("letter_published") for a in answers_of(case, "communication_published"))
     due = reply_ends + timedelta(days=rules.letter_publication_after_days)
-    found = [Deadline(case["id"], "letter_publication", due, "Publish the letter", published)]
+    found = [Deadline(case["id"], "letter_publication", due, published)]
     public = [
         a
         for a in answers_of(case, "communication_reply")
@@ -144,9 +161,7 @@ def _publication(case: Mapping[str, Any], reply_ends: date, rules: Rules) -> lis
         waiting = [a for a in public if not a.get("reply_published")]
         received = min(parse_iso(a["reply_date"]) for a in waiting or public)
         due = received + timedelta(days=rules.reply_publication_after_days)
-        found.append(
-            Deadline(case["id"], "reply_publication", due, "Publish the reply", not waiting)
-        )
+        found.append(Deadline(case["id"], "reply_publication", due, not waiting))
     return found
 
 
@@ -158,18 +173,15 @@ def _visit(case: Mapping[str, Any], rules: Rules) -> list[Deadline]:
     if requested:
         due = add_months(parse_iso(requested), rules.no_response_months)
         met = bool(visits) or any(e in RESPONSES for e in events)
-        found.append(
-            Deadline(case["id"], "visit_no_response", due, "No response to the request", met)
-        )
+        found.append(Deadline(case["id"], "visit_no_response", due, met))
     if visits:
         ended = parse_iso(visits[-1]["visited_to"])
         reported = any(a.get("presented_on") for a in answers_of(case, "visit_report"))
         due = add_months(ended, rules.report_months)
-        found.append(Deadline(case["id"], "visit_report", due, "Report to the Council", reported))
+        found.append(Deadline(case["id"], "visit_report", due, reported))
         followed = any(a.get("assessed_on") for a in answers_of(case, "visit_recommendation"))
         due = add_months(ended, rules.recommendations_months)
-        title = "Follow-up on the visit's recommendations"
-        found.append(Deadline(case["id"], "recommendations", due, title, followed))
+        found.append(Deadline(case["id"], "recommendations", due, followed))
     return found
 
 

@@ -50,10 +50,8 @@ from pathlib import Path
 from typing import Any
 
 from storage.repository import Case, Repository
-from workflows import engine
-from workflows.actors import resolve_state, suggest_states
-from workflows.answers import ANSWER_OTHER_ACTOR, AnswerContext
-from workflows.cases import (
+from workflows.cases.references import canonical, split_references
+from workflows.cases.service import (
     COMMUNICATION_INTAKE,
     FOLLOWUP,
     OVERRIDES,
@@ -62,9 +60,11 @@ from workflows.cases import (
     followup_case,
     letter_for,
 )
-from workflows.checklist import Checklist, Registry
-from workflows.deadlines import load_rules, rules_for
-from workflows.references import canonical, split_references
+from workflows.checklists import engine
+from workflows.checklists.answers import ANSWER_OTHER_ACTOR, AnswerContext
+from workflows.checklists.model import Checklist, Registry
+from workflows.deadlines.rules import load_rules, rules_for
+from workflows.reference.actors import resolve_state, suggest_states
 
 KINDS = {
     "communication": ("communication_intake", "communication_reply", "communication_published",

@@ -18,13 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.repository import Case
-from workflows import access, due, engine, listing, standing
-from workflows.admin import admin_command, confirm_rule, user_id_problem
-from workflows.alerts import AlertService, user_names
-from workflows.cases import INTAKE, CaseService
-from workflows.reporting import ReportChat
-from workflows.search import find_case, lookup
-from workflows.views import (
+from workflows.cases import listing, standing
+from workflows.cases.search import find_case, lookup
+from workflows.cases.service import INTAKE, CaseService
+from workflows.chat.views import (
     Button,
     Reply,
     case_card,
@@ -34,6 +31,12 @@ from workflows.views import (
     question_reply,
     review_reply,
 )
+from workflows.checklists import engine
+from workflows.deadlines import due
+from workflows.deadlines.alerts import AlertService, user_names
+from workflows.people import access
+from workflows.people.admin import admin_command, confirm_rule, user_id_problem
+from workflows.report.chat import ReportChat
 
 log = logging.getLogger(__name__)
 

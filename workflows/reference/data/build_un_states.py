@@ -4,13 +4,13 @@ Run from the project folder when UNTERM changes a name (rare: "Türkiye" in 2022
 (Kingdom of the)" in 2023)::
 
     .venv/bin/pip install -e '.[un-names]'
-    .venv/bin/python -m workflows.data.build_un_states
+    .venv/bin/python -m workflows.reference.data.build_un_states
 
 hdx-python-country ships the UN OCHA countries and territories table, whose English, French
 and Spanish short names come from UNTERM. Only this script needs it: the bot reads the CSV it
 writes, so the 84 MB the library and its dependencies add to a virtual environment stay out
-of every install (see workflows/actors.py for the measurements). The CSV is committed; review
-its diff like any other change.
+of every install (see workflows/reference/actors.py for the measurements). The CSV is
+committed; review its diff like any other change.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from hdx.location.country import Country
 
-from workflows.actors import UN_STATES
+from workflows.reference.actors import UN_STATES
 
 OUT = Path(__file__).with_name("un_states.csv")
 #: Other names the OCHA table carries for a State (older, ISO and ReliefWeb forms); they only

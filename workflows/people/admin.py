@@ -6,12 +6,12 @@ import re
 from dataclasses import asdict, fields
 
 from storage.repository import Repository
-from workflows.access import ROLES
-from workflows.cases import CaseService
-from workflows.deadlines import Rules
-from workflows.mandates import match_mandate
-from workflows.text import fold
-from workflows.views import Button, Reply
+from workflows.cases.service import CaseService
+from workflows.chat.views import Button, Reply
+from workflows.deadlines.rules import Rules
+from workflows.people.access import ROLES
+from workflows.reference.mandates import match_mandate
+from workflows.reference.text import fold
 
 USAGE = {
     "grant": "Use /grant USER_ID ROLE [NAME] (admin, officer or viewer): /grant 123456 officer Ana",

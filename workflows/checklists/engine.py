@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflows.answers import (
+from workflows.checklists.answers import (
     ANSWER_RETYPE,
     VALIDATOR_INPUTS,
     AnswerContext,
@@ -39,7 +39,7 @@ from workflows.answers import (
     parse_answer,
     suggest,
 )
-from workflows.checklist import Checklist, Choice, Question
+from workflows.checklists.model import Checklist, Choice, Question
 
 SAVE = "save"
 #: The value of the button that takes a question's suggestion: a short token, since the

@@ -1,5 +1,5 @@
 """Bringing cases written by older versions to today's model (data folder schema 3):
-communications here, visits in `workflows.visit_upgrade`.
+communications here, visits in `workflows.records.visit_upgrade`.
 
 Storage applies these once, crash-safely, when a folder is opened (`storage.migrations`):
 each is a pure function from every case of the folder to every case after the change, and
@@ -47,8 +47,9 @@ from typing import Any
 from storage.migrations import UPGRADE_NOTE, CaseUpgrade, peek_setting
 from storage.repository import Case, Repository
 from storage.tinydb_repo import TinyDBRepository
-from workflows import reminders, standing
-from workflows.cases import (
+from workflows.cases import standing
+from workflows.cases.references import JOINT_TYPES, Reference, parse_reference, series_of
+from workflows.cases.service import (
     COMMUNICATION_INTAKE,
     FOLLOWUP,
     OVERRIDES,
@@ -58,11 +59,11 @@ from workflows.cases import (
     derived_id,
     followup_case,
 )
-from workflows.checklist import Registry
-from workflows.dates import DEFAULT_TZ, parse_iso, today_in
-from workflows.deadlines import Rules, deadlines, load_rules, rules_for
-from workflows.references import JOINT_TYPES, Reference, parse_reference, series_of
-from workflows.visit_upgrade import upgrade_visit_case
+from workflows.checklists.model import Registry
+from workflows.deadlines import reminders
+from workflows.deadlines.rules import Rules, deadlines, load_rules, rules_for
+from workflows.records.visit_upgrade import upgrade_visit_case
+from workflows.reference.dates import DEFAULT_TZ, parse_iso, today_in
 
 PUBLICATION_RULES = ("letter_publication", "reply_publication")
 UPGRADE_REASON = "publication was not recorded before the upgrade to one letter per addressee"

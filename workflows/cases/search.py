@@ -23,12 +23,12 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from storage.repository import INDEX_FIELDS, Case, Repository
-from workflows.access import User, can_view, sees_confidential
-from workflows.actors import resolve_state
-from workflows.checklist import Question, Registry
-from workflows.references import Reference, canonical, parse_reference
+from workflows.cases.references import Reference, canonical, parse_reference
+from workflows.checklists.model import Question, Registry
+from workflows.people.access import User, can_view, sees_confidential
+from workflows.reference.actors import resolve_state
+from workflows.reference.text import fold
 from workflows.report.facts import is_reprisal
-from workflows.text import fold
 
 #: Typed alone, these list the cases flagged as involving intimidation or reprisals.
 REPRISAL_WORDS = frozenset(

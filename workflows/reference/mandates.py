@@ -5,8 +5,8 @@ title ("torture"). Joint communications name several, so :func:`parse_mandates` 
 and resolves each item, and it reports what it could not resolve so that the caller can
 re-ask instead of guessing: an item counts as resolved only when exactly one mandate matches.
 
-The list is data (``workflows/data/mandates.csv``: kind,title,short_name,established) so it can
-be updated without code changes; it is read once and cached.
+The list is data (``workflows/reference/data/mandates.csv``: kind, title, short_name,
+established) so it can be updated without code changes; it is read once and cached.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from workflows.text import fold
+from workflows.reference.text import fold
 
 __all__ = [
     "DEFAULT_MANDATES_PATH",

@@ -17,7 +17,7 @@ addressee, each with its own reference; every letter of the group lists the othe
 `group` (case ids). Saving a follow-up letter creates a communication of its own, linked
 both ways: `follows` (the letter it follows up) and `followups` (on the original). An
 upgraded case may also carry `aliases`, the references it had before (found by /case), and
-`reply_unknown` when the upgrade made it (see `workflows.upgrade`).
+`reply_unknown` when the upgrade made it (see `workflows.records.upgrade`).
 """
 
 from __future__ import annotations
@@ -30,13 +30,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from storage.repository import Case, Repository
-from workflows import engine, reminders
-from workflows.actors import display_name
-from workflows.answers import AnswerContext
-from workflows.checklist import Checklist, Registry
-from workflows.dates import DEFAULT_TZ, today_in
-from workflows.deadlines import Rules, load_rules, rules_for
-from workflows.references import parse_reference, split_references
+from workflows.cases.references import parse_reference, split_references
+from workflows.checklists import engine
+from workflows.checklists.answers import AnswerContext
+from workflows.checklists.model import Checklist, Registry
+from workflows.deadlines import reminders
+from workflows.deadlines.rules import Rules, load_rules, rules_for
+from workflows.reference.actors import display_name
+from workflows.reference.dates import DEFAULT_TZ, today_in
 
 OVERRIDES = "deadline_overrides"
 COMMUNICATION_INTAKE = "communication_intake"

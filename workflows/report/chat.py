@@ -19,10 +19,12 @@ import io
 from datetime import date
 from typing import Any
 
-from workflows import standing
-from workflows.actors import resolve_state
-from workflows.cases import CaseService
-from workflows.mandates import match_mandate
+from workflows.cases import standing
+from workflows.cases.search import search
+from workflows.cases.service import CaseService
+from workflows.chat.views import Attachment, Button, Reply, case_list
+from workflows.reference.actors import resolve_state
+from workflows.reference.mandates import match_mandate
 from workflows.report import (
     PeriodError,
     Report,
@@ -36,8 +38,6 @@ from workflows.report import (
 )
 from workflows.report.audit import record_confidential_request
 from workflows.report.definitions import definitions_text
-from workflows.search import search
-from workflows.views import Attachment, Button, Reply, case_list
 
 PERIODS = (("This year", "this year"), ("Last year", "last year"),
            ("Last session window", "last session window"))  # fmt: skip
@@ -236,7 +236,7 @@ class ReportChat:
     def export(self, user: dict[str, Any], private: bool) -> list[Reply]:
         if user["role"] != "admin" or not private:
             return [Reply("Only an admin, in a private chat, can export the data.", error=True)]
-        from workflows.export import export_json
+        from workflows.records.export import export_json
 
         stream = io.BytesIO()
         with self.repo.stepped_aside():

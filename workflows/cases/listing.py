@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from workflows.access import User, can_view
-from workflows.actors import display_name, resolve_state
-from workflows.cases import DELETED_LABEL
-from workflows.dates import format_date
-from workflows.due import timing
-from workflows.references import parse_reference
+from workflows.cases.references import parse_reference
+from workflows.cases.service import DELETED_LABEL
+from workflows.deadlines.due import timing
+from workflows.people.access import User, can_view
+from workflows.reference.actors import display_name, resolve_state
+from workflows.reference.dates import format_date
 
 #: What "due soon" means in `/cases due`: the digest's week.
 SOON_DAYS = 7

@@ -17,11 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from workflows.actors import Actor, display_name, other_actor, resolve_state, suggest_states
-from workflows.checklist import Choice, Question
-from workflows.dates import DateParseError, format_date, parse_date, parse_iso
-from workflows.mandates import match_mandate, parse_mandates
-from workflows.references import (
+from workflows.cases.references import (
     JOINT_TYPES,
     TYPES,
     Reference,
@@ -29,6 +25,16 @@ from workflows.references import (
     series_of,
     split_references,
 )
+from workflows.checklists.model import Choice, Question
+from workflows.reference.actors import (
+    Actor,
+    display_name,
+    other_actor,
+    resolve_state,
+    suggest_states,
+)
+from workflows.reference.dates import DateParseError, format_date, parse_date, parse_iso
+from workflows.reference.mandates import match_mandate, parse_mandates
 
 COMM_TYPES = TYPES
 _SPLIT = re.compile(r"\s*[,;\n]\s*")

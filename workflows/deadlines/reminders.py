@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from workflows.deadlines import Deadline, Rules, deadlines
+from workflows.deadlines.rules import Deadline, Rules, deadlines
 
 RulesOf = Callable[[Mapping[str, Any]], Rules]
 

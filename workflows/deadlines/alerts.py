@@ -18,13 +18,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from storage.repository import Case
-from workflows import reminders
-from workflows.actors import display_name
-from workflows.cases import CaseService
-from workflows.dates import format_date
-from workflows.deadlines import Deadline, deadlines, non_cooperating_states
+from workflows.cases.service import CaseService
+from workflows.chat.views import Attachment, Button, Reply
+from workflows.deadlines import reminders
+from workflows.deadlines.rules import Deadline, deadlines, non_cooperating_states
+from workflows.language import N_, _, ngettext
+from workflows.language.formats import day
+from workflows.reference.actors import display_name
 from workflows.report.sheets import write_xlsx_table
-from workflows.views import Attachment, Button, Reply
 
 SNOOZE_DAYS = 7
 DIGEST_HORIZON_DAYS = 7
@@ -39,14 +40,14 @@ NAMED_STATES = 10
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Which checklist records what a rule is waiting for, for the reminder's first button.
 RECORD_BUTTON = {
-    "reply": ("Reply received", "communication_reply"),
-    "urgent_check": ("Reply received", "communication_reply"),
-    "followup_letter": ("Follow-up letter sent", "communication_followup"),
-    "letter_publication": ("Letter published", "communication_published"),
-    "reply_publication": ("Reply published", "communication_reply"),
-    "visit_no_response": ("Record the State's response", "visit_response"),
-    "visit_report": ("Report presented", "visit_report"),
-    "recommendations": ("Record follow-up", "visit_recommendation"),
+    "reply": (N_("Reply received"), "communication_reply"),
+    "urgent_check": (N_("Reply received"), "communication_reply"),
+    "followup_letter": (N_("Follow-up letter sent"), "communication_followup"),
+    "letter_publication": (N_("Letter published"), "communication_published"),
+    "reply_publication": (N_("Reply published"), "communication_reply"),
+    "visit_no_response": (N_("Record the State's response"), "visit_response"),
+    "visit_report": (N_("Report presented"), "visit_report"),
+    "recommendations": (N_("Record follow-up"), "visit_recommendation"),
 }
 
 
@@ -158,20 +159,21 @@ class AlertService:
     def snooze(self, case: Case, rule: str, actor: str) -> Reply:
         deadline = self._deadline(case, rule)
         if deadline is None:
-            return Reply("Nothing is due on this case any more.", error=True)
+            return Reply(_("Nothing is due on this case any more."), error=True)
         until = self.service.today() + timedelta(days=SNOOZE_DAYS)
         reminders.snooze(case, deadline, until)
         self.service.save(case, actor, "reminder_snoozed", {"rule": rule})
-        return Reply(f"Snoozed: I will remind you again on {format_date(until)}.")
+        return Reply(_("Snoozed: I will remind you again on {date}.").format(date=day(until)))
 
     def dismiss(self, case: Case, rule: str, reason: str, actor: str) -> Reply:
         deadline = self._deadline(case, rule)
         if deadline is None:
-            return Reply("Nothing is due on this case any more.", error=True)
+            return Reply(_("Nothing is due on this case any more."), error=True)
         reminders.dismiss(case, deadline, reason, actor)
         detail = {"rule": rule, "reason": reason}
         self.service.save(case, actor, "reminder_dismissed", detail)
-        return Reply(f"No more reminders for “{deadline.title}” on {case['label']}.")
+        text = _("No more reminders for “{title}” on {case}.")
+        return Reply(text.format(title=deadline.title, case=case["label"]))
 
     def _deadline(self, case: Case, rule: str) -> Deadline | None:
         found = deadlines(case, self.rules_of(case))
@@ -194,20 +196,22 @@ class AlertService:
         flagged = non_cooperating_states(self.repo.iter_cases(), today, self.service.rules)
         if flagged:
             count = self.service.rules.non_cooperation_count
-            lines.append(f"Persistent non-cooperation (no reply to the last {count} letters):")
+            text = _("Persistent non-cooperation (no reply to the last {count} letters):")
+            lines.append(text.format(count=count))
             lines += [
-                f"  {display_name({'code': code, 'kind': 'state'})} ({code}): {', '.join(refs)}"
-                for code, refs in sorted(flagged.items())[:NAMED_STATES]
+                _state_line(code, refs) for code, refs in sorted(flagged.items())[:NAMED_STATES]
             ]
-            if len(flagged) > NAMED_STATES:
-                lines.append(f"  and {len(flagged) - NAMED_STATES} more States")
+            if (more := len(flagged) - NAMED_STATES) > 0:
+                text = ngettext("and {n} more State", "and {n} more States", more)
+                lines.append("  " + text.format(n=more))
         if damaged := self.repo.quarantined():
-            lines.append("Damaged files set aside in the data folder's quarantine/ folder:")
+            lines.append(_("Damaged files set aside in the data folder's quarantine/ folder:"))
             lines += [f"  {name}" for name in damaged[:NAMED_STATES]]
-            if len(damaged) > NAMED_STATES:
-                lines.append(f"  and {len(damaged) - NAMED_STATES} more")
+            if (more := len(damaged) - NAMED_STATES) > 0:
+                # Translators: more damaged files, after a list of their names.
+                lines.append("  " + ngettext("and {n} more", "and {n} more", more).format(n=more))
         text = _fit("\n".join(lines), DIGEST_MAX_CHARS)
-        title = f"Digest · {format_date(today)}"
+        title = _("Digest · {date}").format(date=day(today))
         if not overdue and not soon:
             return Reply(text, title=title)
         sheet = digest_sheet([*overdue, *soon], today, names)
@@ -220,8 +224,15 @@ class AlertService:
         )
 
 
+def _state_line(code: str, references: list[str]) -> str:
+    """ "  Iran (Islamic Republic of) (IRN): AL IRN 1/2016, AL IRN 2/2016, AL IRN 3/2016"."""
+    state = display_name({"code": code, "kind": "state"})
+    text = _("{state} ({code}): {references}")
+    return "  " + text.format(state=state, code=code, references=", ".join(references))
+
+
 def _overdue(days: int) -> str:
-    return f"{days} day{'s' * (days != 1)} overdue"
+    return ngettext("{n} day overdue", "{n} days overdue", days).format(n=days)
 
 
 def recipients(case: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]]) -> list[str]:
@@ -234,39 +245,55 @@ def recipients(case: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]]) 
 
 def reminder_reply(case: Mapping[str, Any], deadline: Deadline, today: date) -> Reply:
     days = (today - deadline.due).days
-    when = "today" if days == 0 else f"{days} day{'s' * (days != 1)} ago"
-    text = f"{deadline.title}: due {format_date(deadline.due)} ({when})."
+    when = _("today") if days == 0 else ngettext("{n} day ago", "{n} days ago", days).format(n=days)
+    text = _("{title}: due {date} ({when}).").format(
+        title=deadline.title, date=day(deadline.due), when=when
+    )
     label, checklist = RECORD_BUTTON[deadline.rule]
+    followup = Button(_("Follow-up letter sent"), f"s:{case['id']}:communication_followup")
+    snooze = ngettext("Snooze {n} day", "Snooze {n} days", SNOOZE_DAYS).format(n=SNOOZE_DAYS)
     buttons = [
-        Button(label, _record_token(case, deadline.rule, checklist)),
-        Button("Snooze 7 days", f"z:{case['id']}:{deadline.rule}"),
-        Button("No action needed", f"x:{case['id']}:{deadline.rule}"),
+        Button(_(label), _record_token(case, deadline.rule, checklist)),
+        Button(snooze, f"z:{case['id']}:{deadline.rule}"),
+        Button(_("No action needed"), f"x:{case['id']}:{deadline.rule}"),
     ]
     if deadline.rule == "reply":
-        buttons.insert(1, Button("Follow-up letter sent", f"s:{case['id']}:communication_followup"))
-    return Reply(text, buttons=buttons, title=f"Reminder · {_describe(case)}")
+        buttons.insert(1, followup)
+    title = _("Reminder · {case}").format(case=_describe(case))
+    return Reply(text, buttons=buttons, title=title)
 
 
 def _summary(user_id: str, items: list[tuple[Case, reminders.Reminder]], today: date) -> Outgoing:
     """One message for many reminders: how many of each kind, and the most overdue by name
     (with a button to open each); every one is recorded as sent, once, like a reminder."""
     items = sorted(items, key=lambda item: (item[1].deadline.due, item[0]["id"]))
-    kinds = Counter(reminder.deadline.title for _, reminder in items)
+    kinds = Counter(reminder.deadline.title for _case, reminder in items)
+    cases = len({c["id"] for c, _reminder in items})
+    # Translators: {n} is always more than 3 (fewer reminders come one by one).
+    opening = ngettext(
+        "{n} reminders came due on {cases} case while the bot was away or with cases just "
+        "imported. Each is recorded, so none comes twice:",
+        "{n} reminders came due on {cases} cases while the bot was away or with cases just "
+        "imported. Each is recorded, so none comes twice:",
+        cases,
+    )
     lines = [
-        f"{len(items)} reminders came due on {len(set(c['id'] for c, _ in items))} cases while "
-        "the bot was away or with cases just imported. Each is recorded, so none comes twice:",
-        *(f"  {title}: {count}" for title, count in sorted(kinds.items())),
-        "The most overdue:",
+        opening.format(n=len(items), cases=cases),
+        *(
+            "  " + _("{deadline}: {count}").format(deadline=title, count=count)
+            for title, count in sorted(kinds.items())
+        ),
+        _("The most overdue:"),
     ]
     buttons = []
     for case, reminder in items[:SUMMARY_NAMES]:
         days = (today - reminder.deadline.due).days
-        lines.append(f"  • {case['label']}: {reminder.deadline.title}, {_overdue(days)}")
+        lines.append("  • " + _item(case, reminder.deadline.title, _overdue(days)))
         buttons.append(Button(case["label"][:40], f"c:{case['id']}"))
-    lines.append("The next reminder of each comes on its usual day; /cases lists your cases.")
+    lines.append(_("The next reminder of each comes on its usual day; /cases lists your cases."))
     (first_case, first), *rest = items
     also = tuple((case["id"], reminder.key) for case, reminder in rest)
-    reply = Reply("\n".join(lines), buttons=buttons, title="Reminders · catching up")
+    reply = Reply("\n".join(lines), buttons=buttons, title=_("Reminders · catching up"))
     return Outgoing(user_id, reply, first_case["id"], first.key, also)
 
 
@@ -292,7 +319,7 @@ def _describe(case: Mapping[str, Any]) -> str:
 
 def user_names(users: list[dict[str, Any]]) -> dict[str, str]:
     """Each user's name as the digest shows it: the name in their record, else their id."""
-    return {u["id"]: str(u.get("name") or f"user {u['id']}") for u in users}
+    return {u["id"]: str(u.get("name") or _("user {id}").format(id=u["id"])) for u in users}
 
 
 Item = tuple[Mapping[str, Any], Deadline]
@@ -304,11 +331,16 @@ def digest_lines(
     """Totals, then per owner (by name, most loaded first) the few most urgent items. Items
     more than a year overdue are counted, not listed: the spreadsheet has every one."""
     if not overdue and not soon:
-        return ["Nothing overdue and nothing due in the next 7 days."]
-    old = sum(1 for _, d in overdue if (today - d.due).days > OLD_DAYS)
-    totals = f"Overdue: {len(overdue)}" + (f" ({old} more than a year overdue)" if old else "")
-    lines = [f"{totals} · due in the next {DIGEST_HORIZON_DAYS} days: {len(soon)}",
-             "Every item is in the attached spreadsheet.", ""]  # fmt: skip
+        text = _("Nothing overdue and nothing due in the next {days} days.")
+        return [text.format(days=DIGEST_HORIZON_DAYS)]
+    old = sum(1 for _case, d in overdue if (today - d.due).days > OLD_DAYS)
+    if old:
+        totals = _("Overdue: {overdue} ({old} more than a year overdue) · due in the next "
+                   "{days} days: {soon}")  # fmt: skip
+    else:
+        totals = _("Overdue: {overdue} · due in the next {days} days: {soon}")
+    counts = {"overdue": len(overdue), "old": old, "days": DIGEST_HORIZON_DAYS, "soon": len(soon)}
+    lines = [totals.format(**counts), _("Every item is in the attached spreadsheet."), ""]
     by_owner: dict[str, list[Item]] = {}
     for item in [*overdue, *soon]:
         by_owner.setdefault(str(item[0]["owner"]), []).append(item)
@@ -318,18 +350,24 @@ def digest_lines(
         recent = sorted((i for i in items if (today - i[1].due).days <= OLD_DAYS),
                         key=lambda i: abs((today - i[1].due).days))  # fmt: skip
         old_here = len(items) - len(recent)
-        head = f"{names.get(owner, f'user {owner}')}: {len(late)} overdue, "
-        lines.append(head + f"{len(items) - len(late)} due soon")
+        name = names.get(owner) or _("user {id}").format(id=owner)
+        head = _("{name}: {overdue} overdue, {soon} due soon")
+        lines.append(head.format(name=name, overdue=len(late), soon=len(items) - len(late)))
         for case, deadline in recent[:PER_OWNER]:
-            lines.append(f"  • {case['label']}: {deadline.title}, {_when(deadline.due, today)}")
+            lines.append("  • " + _item(case, deadline.title, _when(deadline.due, today)))
         if old_here:
-            lines.append(f"  • {old_here} more than a year overdue")
+            lines.append("  • " + _("{n} more than a year overdue").format(n=old_here))
     return lines
+
+
+def _item(case: Mapping[str, Any], deadline: str, when: str) -> str:
+    """One listed item: "UA BDI 1/2017: Reply due from the addressee, 2 days overdue"."""
+    return _("{case}: {deadline}, {when}").format(case=case["label"], deadline=deadline, when=when)
 
 
 def _when(due: date, today: date) -> str:
     days = (today - due).days
-    return _overdue(days) if days > 0 else f"due {format_date(due)}"
+    return _overdue(days) if days > 0 else _("due {date}").format(date=day(due))
 
 
 def _fit(text: str, limit: int) -> str:
@@ -337,10 +375,13 @@ def _fit(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text.rfind("\n", 0, limit - 60)
-    return text[:cut] + "\n… more owners in the attached spreadsheet."
+    return text[:cut] + "\n" + _("… more owners in the attached spreadsheet.")
 
 
-DIGEST_COLUMNS = ("Owner", "Case", "Addressee or State", "Deadline", "Due", "Days overdue")
+DIGEST_COLUMNS = (
+    N_("Owner"), N_("Case"), N_("Addressee or State"), N_("Deadline"), N_("Due"),
+    N_("Days overdue"),
+)  # fmt: skip
 
 
 def digest_sheet(items: list[Item], today: date, names: Mapping[str, str]) -> Attachment:
@@ -352,7 +393,8 @@ def digest_sheet(items: list[Item], today: date, names: Mapping[str, str]) -> At
         for case, deadline in sorted(items, key=lambda item: item[1].due)
     ]  # fmt: skip
     stream = io.BytesIO()
-    write_xlsx_table("Digest", DIGEST_COLUMNS, rows, stream)
+    # Translators: the name of the spreadsheet's sheet (at most 31 characters).
+    write_xlsx_table(_("Digest"), tuple(map(_, DIGEST_COLUMNS)), rows, stream)
     return Attachment(f"digest-{today.isoformat()}.xlsx", stream.getvalue(), XLSX)
 
 

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflows import engine
-from workflows.access import User, can_edit, sees_confidential
-from workflows.answers import AnswerContext, display
-from workflows.checklist import Checklist, Registry
-from workflows.references import JOINT_TYPES
+from workflows.cases.references import JOINT_TYPES
+from workflows.checklists import engine
+from workflows.checklists.answers import AnswerContext, display
+from workflows.checklists.model import Checklist, Registry
+from workflows.people.access import User, can_edit, sees_confidential
 
 #: Cases per page: what fits a phone screen with their buttons.
 PAGE_SIZE = 6
