@@ -1,6 +1,7 @@
 """Entry point: `python -m bot` runs the Telegram bot, `python -m bot --console` a terminal
-chat (`--as USER_ID` to act as any user of the bot), `python -m bot COMMAND` a data tool
-(report, import, export, backup, restore, demo: see `python -m bot --help`)."""
+chat (`--as USER_ID` to act as any user of the bot, `--lang fr` to chat in French), `python -m
+bot COMMAND` a data tool (report, import, export, backup, restore, demo: see `python -m bot
+--help`)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_parsed(args)
     if args.actor and not args.console:
         print(_("--as is for --console (or a command); the bot serves everyone."), file=sys.stderr)
+        return 2
+    if args.lang and not args.console:
+        print(_("--lang is for --console (or report and export); on Telegram each user "
+                "chooses with /language."), file=sys.stderr)  # fmt: skip
         return 2
     with ExitStack() as stack:
         try:
@@ -54,7 +59,8 @@ def _console(conversation: Conversation, settings: Settings, args: argparse.Name
         return 2
     policy = FilePolicy.of(settings.file_types, settings.max_file_bytes)
     console = Console(conversation, sys.stdout, policy, user_id=args.actor,
-                      exports=settings.data_dir.absolute() / EXPORTS_DIR)  # fmt: skip
+                      exports=settings.data_dir.absolute() / EXPORTS_DIR,
+                      language=args.lang)  # fmt: skip
     console.run(sys.stdin, interactive=sys.stdin.isatty())
     return 0
 

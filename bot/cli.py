@@ -23,7 +23,7 @@ from storage.repository import StorageError
 from storage.tinydb_repo import TinyDBRepository
 from workflows.cases import standing
 from workflows.checklists.model import ChecklistError
-from workflows.language import N_, _, ngettext
+from workflows.language import DEFAULT, LANGUAGES, N_, _, ngettext, use
 from workflows.reference.actors import resolve_state, state_by_code, suggest_states
 from workflows.reference.dates import DateParseError, parse_date, today_in
 from workflows.reference.mandates import match_mandate
@@ -38,9 +38,11 @@ USAGE = N_("""The follow-up bot and its tools on a data folder.
 
     python -m bot                       the Telegram bot (TELEGRAM_BOT_TOKEN)
     python -m bot --console [--as ID]   the same chat in this terminal, as any user of the bot
+    python -m bot --console --lang fr   ... in French (or es; default: that user's language)
     python -m bot report --period 2017 --format docx
     python -m bot report --period "last session window" --state Burundi
     python -m bot report --period 2017 --format csv --out - | head
+    python -m bot report --period 2017 --format docx --lang es   (en, fr or es; default en)
     python -m bot import records.xlsx --owner 11111111    (import --columns: what columns)
     python -m bot export
     python -m bot backup
@@ -76,7 +78,8 @@ def run_parsed(args: argparse.Namespace) -> int:
     output quietly: no traceback, and nothing more is written to the closed pipe."""
     try:
         settings = load_settings(console=True, data_dir=args.data_dir)
-        return int(args.run(args, settings))
+        with use(getattr(args, "lang", None) or DEFAULT):  # a report in the asker's language
+            return int(args.run(args, settings))
     except (CliError, SettingsError, StorageError, ChecklistError, PeriodError) as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)
         return 2
@@ -100,14 +103,22 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--data-dir", help=_(DATA_DIR_HELP))
     top.add_argument("--as", dest="actor",
                      help=_("with --console: act as this user (their role applies)"))  # fmt: skip
+    top.add_argument("--lang", choices=LANGUAGES,
+                     help=_("with --console: the session's language (default: the user's own); "
+                            "with report or export: the output's (default en)"))  # fmt: skip
     commands = top.add_subparsers(dest="command", metavar="COMMAND", title=_("commands"))
     # SUPPRESS: an option left out after the command keeps the value given before it
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", default=argparse.SUPPRESS, help=_(DATA_DIR_HELP))
     common.add_argument("--as", dest="actor", default=argparse.SUPPRESS,
                         help=_("your user id in the bot, recorded in the audit log"))  # fmt: skip
+    # Reports and exports are written in the language of whoever asks (States, dates, words).
+    speaking = argparse.ArgumentParser(add_help=False)
+    speaking.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS,
+                          help=_("language of the output: en, fr or es (default en)"))  # fmt: skip
 
-    report = commands.add_parser("report", parents=[common], help=_("the standardised report"))
+    report = commands.add_parser("report", parents=[common, speaking],
+                                 help=_("the standardised report"))  # fmt: skip
     # Translators: keep the quoted periods in English: they are what --period reads.
     report.add_argument("--period", help=_('e.g. "2016", "last year", "March 2018 session"'))
     report.add_argument("--from", dest="start", help=_("first day, e.g. 2017-01-01"))
@@ -132,7 +143,8 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--columns", action="store_true", help=_("list the columns and exit"))
     load.set_defaults(run=_import)
 
-    export = commands.add_parser("export", parents=[common], help=_("everything as JSON"))
+    export = commands.add_parser("export", parents=[common, speaking],
+                                 help=_("everything as JSON"))  # fmt: skip
     export.add_argument("--out", type=Path, help=_(OUT_HELP))
     export.add_argument("--confidential", action="store_true", help=_(CONFIDENTIAL_HELP))
     export.set_defaults(run=_export)

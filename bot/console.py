@@ -8,6 +8,8 @@ together number their buttons 1-12, each its own); typing a number taps that but
 policy (type by extension and content, size limit; see `bot.filetypes`). Files the bot
 sends (reports, exports) are written to the data folder's owner-only exports/ folder and
 their path printed. `--as USER_ID` acts as that user of the bot: their role applies.
+Every line is answered in that user's language (their record's; `--lang` sets it for the
+session, until a choice made with /language takes over).
 
 What is printed comes from stored text that anyone with access typed, so control
 characters are shown escaped: an answer holding a terminal escape sequence cannot clear
@@ -31,7 +33,10 @@ from storage.layout import EXPORTS_DIR
 from storage.repository import ReadFailed, Repository, StorageError
 from workflows.chat.conversation import Chat, Conversation
 from workflows.chat.views import Attachment, Button, Reply
-from workflows.language import N_, _
+from workflows.language import N_, _, use
+from workflows.people.user_language import TOKEN as LANGUAGE_TOKEN
+from workflows.people.user_language import language_of
+from workflows.people.user_language import parse as parse_language
 
 CONSOLE_USER = "console"
 # Translators: “Attach a file” is the label of a button on a case card.
@@ -57,6 +62,7 @@ class Console:
         *,
         user_id: str | None = None,
         exports: Path | None = None,
+        language: str | None = None,
     ) -> None:
         self.conversation = conversation
         self.out = out
@@ -64,13 +70,23 @@ class Console:
         self.chat = Chat(user_id=user_id or CONSOLE_USER, private=True)
         self.exports = exports or Path(conversation.repo.files_dir()).parent / EXPORTS_DIR
         self.buttons: list[Button] = []
+        #: --lang: the session's language, until the user chooses one with /language.
+        self.session_language = language
+
+    def language(self) -> str:
+        """The language of this session: --lang, else the user's record's (English if none)."""
+        return self.session_language or language_of(
+            self.conversation.repo.get_user(self.chat.user_id)
+        )
 
     def run(self, lines: Iterable[str], interactive: bool) -> None:
-        self._print(self.conversation.text(self.chat, "/start"))
-        self._print(self._due_reminders())
+        with use(self.language()):
+            self._print(self.conversation.text(self.chat, "/start"))
+            self._print(self._due_reminders())
         for line in self._prompted(lines, interactive):
             self.handle(line.rstrip("\r\n"))
-        self.out.write(_("Bye. Everything you confirmed is saved.") + "\n")
+        with use(self.language()):
+            self.out.write(_("Bye. Everything you confirmed is saved.") + "\n")
 
     def _prompted(self, lines: Iterable[str], interactive: bool) -> Iterable[str]:
         for line in lines:
@@ -85,7 +101,8 @@ class Console:
         alerts = self.conversation.alerts
         shown = []
         try:
-            mine = [o for o in alerts.pending() if o.to == self.chat.user_id]
+            languages = {self.chat.user_id: self.language()}
+            mine = [o for o in alerts.pending(languages) if o.to == self.chat.user_id]
         except StorageError as exc:
             text = _("Reminders could not be read: {reason}").format(reason=exc)
             return [Reply(text, error=True)]
@@ -99,15 +116,29 @@ class Console:
         return shown
 
     def handle(self, line: str) -> None:
-        """One typed line: a button number, /file PATH, or anything the chat accepts."""
-        try:
-            self._print(self._dispatch(line))
-        except ReadFailed as exc:
-            text = _("Could not read the data folder: {reason}. Nothing was changed.")
-            self._print([Reply(text.format(reason=exc), error=True)])
-        except StorageError as exc:
-            text = _("Not saved: {reason}. Your earlier answers are safe.")
-            self._print([Reply(text.format(reason=exc), error=True)])
+        """One typed line: a button number, /file PATH, or anything the chat accepts, in the
+        session's language."""
+        with use(self.language()):
+            try:
+                replies = self._dispatch(line)
+            except ReadFailed as exc:
+                text = _("Could not read the data folder: {reason}. Nothing was changed.")
+                replies = [Reply(text.format(reason=exc), error=True)]
+            except StorageError as exc:
+                text = _("Not saved: {reason}. Your earlier answers are safe.")
+                replies = [Reply(text.format(reason=exc), error=True)]
+        if self._chooses_language(line):
+            self.session_language = None  # chosen with /language: the record's from now on
+        with use(self.language()):
+            self._print(replies)
+
+    def _chooses_language(self, line: str) -> bool:
+        """Whether `line` was a choice made with /language (typed, or a tap on its menu)."""
+        stripped = line.strip()
+        if re.fullmatch(r"[0-9]{1,4}", stripped) and 1 <= int(stripped) <= len(self.buttons):
+            return self.buttons[int(stripped) - 1].token.startswith(f"{LANGUAGE_TOKEN}:")
+        command, _sep, arg = stripped.partition(" ")
+        return command == "/language" and parse_language(arg) is not None
 
     def _dispatch(self, line: str) -> list[Reply]:
         stripped = line.strip()

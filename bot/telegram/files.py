@@ -22,7 +22,7 @@ from bot.telegram.retry import with_retries
 from storage.files import store_file
 from workflows.chat.conversation import Chat
 from workflows.chat.views import Reply
-from workflows.language import N_, _
+from workflows.language import N_, _, use
 
 # Translators: “Attach a file” is the label of a button on a case card.
 NOT_NOW = N_(
@@ -42,7 +42,9 @@ class Incoming:
 def handler(bridge: Bridge, policy: FilePolicy) -> MessageHandler[ContextTypes.DEFAULT_TYPE, None]:
     async def on_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
-        replies = await _receive(bridge, policy, update.message, chat_of(update), context)
+        chat = chat_of(update)
+        with use(await bridge.language(chat)):  # refusals are made here, on the event loop
+            replies = await _receive(bridge, policy, update.message, chat, context)
         await bridge.send(context.bot, chat_id_of(update), replies)
 
     return MessageHandler(filters.Document.ALL | filters.PHOTO, on_file)
@@ -66,10 +68,10 @@ async def _receive(
     data = bytes(await with_retries("file download", telegram_file.download_as_bytearray))
     if refusal := policy.content_refusal(incoming.kind, data):
         return [Reply(refusal, error=True)]
-    return await bridge.call(_keep, bridge, chat, incoming, data)
+    return await bridge.call(_keep, chat, bridge, incoming, data)
 
 
-def _keep(bridge: Bridge, chat: Chat, incoming: Incoming, data: bytes) -> list[Reply]:
+def _keep(chat: Chat, bridge: Bridge, incoming: Incoming, data: bytes) -> list[Reply]:
     """Store the bytes durably, then let the conversation record them on the case."""
     assert incoming.kind is not None
     files_dir = bridge.repo.files_dir()

@@ -25,7 +25,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 from bot.telegram.bridge import Bridge, chat_id_of
 from bot.telegram.quiet import QuietPeriod
 from workflows.chat.conversation import REFUSAL
-from workflows.language import N_, _
+from workflows.language import N_, _, from_telegram, use
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +43,17 @@ def handler(bridge: Bridge) -> TypeHandler[Update, ContextTypes.DEFAULT_TYPE, No
         if user is None or user.is_bot:
             raise ApplicationHandlerStop  # channel posts and the like: nobody to answer
         chat = update.effective_chat
-        if chat is not None and chat.type != ChatType.PRIVATE:
-            if update.callback_query is not None or quiet.may_answer(chat.id):
-                await _private_only(update, context)
-            raise ApplicationHandlerStop
-        if _refused_by_the_conversation(update):
-            return
-        if await bridge.call_value(bridge.repo.get_user, str(user.id)) is None:
-            log.info("refused user %s (not authorised)", user.id)
-            await _refuse(update, context, bridge.strangers)
-            raise ApplicationHandlerStop
+        with use(from_telegram(user.language_code)):  # no record read for these: their app's
+            if chat is not None and chat.type != ChatType.PRIVATE:
+                if update.callback_query is not None or quiet.may_answer(chat.id):
+                    await _private_only(update, context)
+                raise ApplicationHandlerStop
+            if _refused_by_the_conversation(update):
+                return
+            if await bridge.call_value(bridge.repo.get_user, str(user.id)) is None:
+                log.info("refused user %s (not authorised)", user.id)
+                await _refuse(update, context, bridge.strangers)
+                raise ApplicationHandlerStop
 
     return TypeHandler(Update, guard)
 

@@ -12,7 +12,7 @@ from telegram.ext import ContextTypes, MessageHandler, filters
 
 from bot.telegram.bridge import Bridge, chat_id_of, chat_of
 from workflows.chat.views import Reply
-from workflows.language import N_, _
+from workflows.language import N_, _, use
 
 UNREADABLE = N_(
     "I can read typed answers, button taps and documents (PDF, Word or images). "
@@ -33,6 +33,8 @@ def fallback(bridge: Bridge) -> MessageHandler[ContextTypes.DEFAULT_TYPE, None]:
     """Last in line: whatever no other handler took (service messages are left alone)."""
 
     async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await bridge.send(context.bot, chat_id_of(update), [Reply(_(UNREADABLE), error=True)])
+        with use(await bridge.language(chat_of(update))):
+            hint = Reply(_(UNREADABLE), error=True)
+        await bridge.send(context.bot, chat_id_of(update), [hint])
 
     return MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, on_other)

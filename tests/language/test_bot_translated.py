@@ -31,8 +31,7 @@ def test_a_console_session_in_french_and_spanish(
     conversation: Conversation, lang: str, bye: str, no_path: str
 ) -> None:
     out = io.StringIO()
-    with use(lang):
-        Console(conversation, out, user_id="2").run(["/file"], interactive=False)
+    Console(conversation, out, user_id="2", language=lang).run(["/file"], interactive=False)
     printed = out.getvalue()
     assert no_path in printed
     assert printed.endswith(bye + "\n")
@@ -70,10 +69,9 @@ def test_cli_errors_in_french_and_spanish(lang: str, backwards: str, both: str) 
 
 def test_cli_error_printed_in_french(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Through the parser and run_parsed, as `python -m bot report` prints it (status 2)."""
-    argv = ["report", "--from", "2017-05-01", "--to", "2017-04-01",
+    argv = ["report", "--from", "2017-05-01", "--to", "2017-04-01", "--lang", "fr",
             "--data-dir", str(tmp_path / "data")]  # fmt: skip
-    with use("fr"):
-        status = cli.run_parsed(cli.parser().parse_args(argv))
+    status = cli.run_parsed(cli.parser().parse_args(argv))
     assert status == 2
     assert capsys.readouterr().err == "report: --to est antérieur à --from\n"
 

@@ -54,10 +54,10 @@ def test_unknown_text_stays_english_in_every_language():
 def test_dates_as_each_language_writes_them(lang, echo, plain):
     assert formats.day(date(2017, 5, 15), lang) == echo
     with use(lang):
-        assert formats.plain_date(date(2017, 5, 15)) == plain
+        assert formats.long_date(date(2017, 5, 15)) == plain
 
 
 def test_numbers_as_each_language_writes_them():
     assert formats.number(1234567, "en") == "1,234,567"
     assert formats.number(1234567, "fr") == "1\u202f234\u202f567"
-    assert formats.percent(0.475, "es") == "47,5 %"
+    assert formats.decimal(47.5, "es") + formats.percent_sign("es") == "47,5\u00a0%"

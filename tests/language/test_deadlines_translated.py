@@ -25,16 +25,24 @@ from workflows.language import use
 NB = "\u00a0"  # French sets a no-break space before a colon
 
 
-def _reply_reminder(conversation: Conversation):
-    log_communication(conversation)
+def _speaks(conversation: Conversation, user_id: str, lang: str) -> None:
+    """Reminders go out in the receiver's language: the one kept in their record."""
+    user = conversation.repo.get_user(user_id)
+    assert user is not None
+    conversation.repo.put_user({**user, "language": lang}, actor="test")
+
+
+def _reply_reminder(conversation: Conversation, lang: str):
+    with use("en"):  # the letter is logged by tapping the chat's English button labels
+        log_communication(conversation)
+    _speaks(conversation, "2", lang)
     found = [o for o in conversation.alerts.pending() if o.key.split("|")[1] == "reply"]
     assert len(found) == 1
     return found[0].reply
 
 
 def test_a_reminder_in_french(conversation: Conversation) -> None:
-    with use("fr"):
-        reply = _reply_reminder(conversation)
+    reply = _reply_reminder(conversation, "fr")
     assert reply.text == (
         f"Réponse attendue du destinataire{NB}: échéance le dim. 14 mai 2017 (il y a 1 jour)."
     )
@@ -45,8 +53,7 @@ def test_a_reminder_in_french(conversation: Conversation) -> None:
 
 
 def test_a_reminder_in_spanish(conversation: Conversation) -> None:
-    with use("es"):
-        reply = _reply_reminder(conversation)
+    reply = _reply_reminder(conversation, "es")
     assert reply.text == (
         "Respuesta pendiente del destinatario: vence el dom 14 de mayo de 2017 (hace 1 día)."
     )
@@ -198,8 +205,8 @@ def test_the_catch_up_summary_in_french(conversation: Conversation) -> None:
     log_communication(conversation)
     second = [("UA BDI 2/2017" if m == "#UA BDI 1/2017" else m) for m in LETTER]
     say(conversation, Chat("2"), *second, "#Save")
-    with use("fr"):
-        (summary,) = conversation.alerts.pending()
+    _speaks(conversation, "2", "fr")
+    (summary,) = conversation.alerts.pending()
     lines = summary.reply.text.split("\n")
     assert lines[0] == (
         "6 rappels sont arrivés à échéance pour 2 dossiers pendant que le bot était "

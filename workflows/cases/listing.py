@@ -14,6 +14,7 @@ from typing import Any
 from workflows.cases.references import parse_reference
 from workflows.cases.service import DELETED_LABEL
 from workflows.deadlines.due import timing
+from workflows.language import N_, _, pgettext
 from workflows.people.access import User, can_view
 from workflows.reference.actors import display_name, resolve_state
 from workflows.reference.dates import format_date
@@ -21,7 +22,7 @@ from workflows.reference.dates import format_date
 #: What "due soon" means in `/cases due`: the digest's week.
 SOON_DAYS = 7
 FILTERS = ("overdue", "due", "mine", "visits", "letters", "drafts")
-USAGE = (
+USAGE = N_(
     "Use /cases, or filter: /cases overdue, /cases due (this week), /cases mine, "
     "/cases visits, /cases letters, /cases drafts, or a State: /cases Burundi."
 )
@@ -43,30 +44,34 @@ def select(
     soon = (today + timedelta(days=SOON_DAYS)).isoformat()
     match word:
         case "":
-            chosen, heading = visible, "Open cases"
+            chosen, heading = visible, _("Open cases")
         case "overdue":
             chosen = [
                 e for e in visible if e.get("next_due") and e["next_due"] <= today.isoformat()
             ]
-            heading = "Overdue"
+            heading = _("Overdue")
         case "due":
             chosen = [e for e in visible if e.get("next_due") and e["next_due"] <= soon]
-            heading = "Overdue or due this week"
+            heading = _("Overdue or due this week")
         case "mine":
-            chosen, heading = [e for e in visible if e.get("owner") == user["id"]], "Your cases"
+            chosen = [e for e in visible if e.get("owner") == user["id"]]
+            heading = _("Your cases")
         case "visits":
-            chosen, heading = [e for e in visible if e.get("kind") == "visit"], "Visits"
+            chosen, heading = [e for e in visible if e.get("kind") == "visit"], _("Visits")
         case "letters":
             chosen = [e for e in visible if e.get("kind") == "communication"]
-            heading = "Communications"
+            heading = _("Communications")
         case "drafts":
-            chosen, heading = [e for e in visible if e.get("status") == "draft"], "Drafts"
+            chosen, heading = [e for e in visible if e.get("status") == "draft"], _("Drafts")
         case _:
             state = resolve_state(arg.strip()) if len(arg.strip()) > 1 else None
             if state is None:
-                return f"{arg.strip()!r} is neither a filter nor a State I know. {USAGE}"
+                problem = _("{text} is neither a filter nor a State I know.").format(
+                    text=repr(arg.strip())
+                )
+                return f"{problem} {_(USAGE)}"
             chosen = [e for e in visible if state_of(e) == state.name]
-            heading = f"Open cases · {state.name}"
+            heading = _("Open cases · {state}").format(state=state.name)
     return sorted(chosen, key=urgency), heading
 
 
@@ -80,8 +85,10 @@ def urgency(entry: Mapping[str, Any]) -> tuple[int, str, str]:
 def state_of(entry: Mapping[str, Any]) -> str:
     """The State's UN name, from the index alone ("" for a draft or another actor)."""
     label = str(entry.get("label") or "")
-    if entry.get("kind") == "visit":
-        return label.removeprefix("Visit to ").split(" (")[0] if label.startswith("Visit") else ""
+    if entry.get("kind") == "visit":  # the stored label names the State in English
+        name = label.removeprefix("Visit to ").split(" (")[0] if label.startswith("Visit") else ""
+        state = resolve_state(name) if name else None
+        return state.name if state else name  # in the current language
     reference = parse_reference(str(entry.get("reference") or ""))
     if reference is None:
         return ""
@@ -98,7 +105,7 @@ def line(entry: Mapping[str, Any], today: date, names: Mapping[str, str]) -> str
         day = date.fromisoformat(due)
         parts.append(f"{format_date(day)}, {timing(day, today)}")
     elif entry.get("status") == "draft":
-        parts.append("draft")
+        parts.append(pgettext("case status", "draft"))
     owner = str(entry.get("owner"))
-    parts.append(names.get(owner, f"user {owner}"))
+    parts.append(names[owner] if owner in names else _("user {id}").format(id=owner))
     return " · ".join(parts)

@@ -36,6 +36,7 @@ from workflows.checklists.answers import AnswerContext
 from workflows.checklists.model import Checklist, Registry
 from workflows.deadlines import reminders
 from workflows.deadlines.rules import Rules, load_rules, rules_for
+from workflows.language import DEFAULT, _, use
 from workflows.reference.actors import display_name
 from workflows.reference.dates import DEFAULT_TZ, today_in
 
@@ -183,14 +184,18 @@ class CaseService:
         references = split_references(answers.get("reference") or "")
         if len(references) != max(len(actors), 1):
             return self._ask_reference_again(
-                case, actor, f"Each addressee gets its own reference: give {len(actors)}."
+                case,
+                actor,
+                _("Each addressee gets its own reference: give {n}.").format(n=len(actors)),
             )
         ids = [case["id"], *(derived_id(case["id"], ref) for ref in references[1:])]
         for reference in references:
             holder = self.repo.case_by_reference(reference)
             if holder is not None and holder["id"] not in ids:
                 return self._ask_reference_again(
-                    case, actor, f"{reference} is already used by another case."
+                    case,
+                    actor,
+                    _("{reference} is already used by another case.").format(reference=reference),
                 )
         if len(actors) < 2:
             return None
@@ -292,9 +297,9 @@ class CaseService:
         reference)]) for the rest of its group, the letter it follows up, its follow-ups."""
         found = []
         for heading, ids in (
-            ("Same allegations, one letter per addressee", case.get("group") or []),
-            ("Follows up", [case["follows"]] if case.get("follows") else []),
-            ("Follow-up letters", case.get("followups") or []),
+            (_("Same allegations, one letter per addressee"), case.get("group") or []),
+            (_("Follows up"), [case["follows"]] if case.get("follows") else []),
+            (_("Follow-up letters"), case.get("followups") or []),
         ):
             letters = []
             for other_id in ids:
@@ -435,7 +440,8 @@ def _describe(
 
 def derive(case: Case, registry: Registry, rules: Rules) -> None:
     """Recompute the indexed summary fields from the answers; call before every save."""
-    _label(case)
+    with use(DEFAULT):  # the label is stored and shown to all: in the reference language
+        _label(case)
     case["status"] = _status(case, registry)
     case["next_alert"] = _iso(reminders.next_alert(case, rules))
     case["next_due"] = _iso(reminders.next_due(case, rules))

@@ -23,11 +23,12 @@ from typing import Any
 
 from storage.repository import Repository
 from workflows.chat.views import Reply
+from workflows.language import N_, _
 from workflows.reference.actors import display_name, resolve_state, state_by_code
 from workflows.reference.dates import DateParseError, format_date, parse_date, parse_iso
 
 SETTING = "standing_invitations"
-USAGE = (
+USAGE = N_(
     "Use /standing STATE DATE to record a standing invitation (e.g. /standing Türkiye "
     "1 March 2001), /standing STATE none to remove one, /standing to list them."
 )
@@ -42,7 +43,9 @@ def invitations(repo: Repository) -> dict[str, dict[str, Any]]:
 def since(record: Mapping[str, Any]) -> str:
     """ "since Thu 1 Mar 2001", or "(date not recorded)" for one lifted from an old request."""
     extended = record.get("since")
-    return f"since {format_date(parse_iso(extended))}" if extended else "(date not recorded)"
+    if not extended:
+        return _("(date not recorded)")
+    return _("since {date}").format(date=format_date(parse_iso(extended)))
 
 
 def card_line(known: Invitations, case: Mapping[str, Any]) -> str | None:
@@ -53,7 +56,9 @@ def card_line(known: Invitations, case: Mapping[str, Any]) -> str | None:
     record = known.get(state.get("code", ""))
     if record is None:
         return None
-    return f"Standing invitation {since(record)} ({display_name(state)})."
+    return _("Standing invitation {since} ({state}).").format(
+        since=since(record), state=display_name(state)
+    )
 
 
 def command(
@@ -65,7 +70,8 @@ def command(
     if not args:
         return _listing(known)
     if not may_record:
-        return Reply("Your role can read standing invitations but not record them.", error=True)
+        text = _("Your role can read standing invitations but not record them.")
+        return Reply(text, error=True)
     if args[-1].lower() in ("none", "remove", "no"):
         return _remove(repo, actor, known, " ".join(args[:-1]))
     for split in range(len(args) - 1, 0, -1):  # the State's name may have spaces
@@ -75,38 +81,42 @@ def command(
         try:
             extended = parse_date(" ".join(args[split:]), today)
         except DateParseError as exc:
-            return Reply(f"{exc} {USAGE}", error=True)
+            return Reply(f"{exc} {_(USAGE)}", error=True)
         if extended > today:
-            return Reply("The date cannot be in the future.", error=True)
+            return Reply(_("The date cannot be in the future."), error=True)
         record = {
             "since": extended.isoformat(),
             "recorded_by": actor,
             "recorded_at": now.isoformat(timespec="seconds"),
         }
         repo.set_setting(SETTING, {**known, state.code: record}, actor=actor)
-        return Reply(f"{state.name}: standing invitation {since(record)}. Shown on its visits.")
-    return Reply(f"I need a State I know, then a date. {USAGE}", error=True)
+        text = _("{state}: standing invitation {since}. Shown on its visits.")
+        return Reply(text.format(state=state.name, since=since(record)))
+    return Reply(_("I need a State I know, then a date.") + f" {_(USAGE)}", error=True)
 
 
 def _remove(repo: Repository, actor: str, known: Invitations, name: str) -> Reply:
     state = resolve_state(name)
     if state is None:
-        return Reply(f"I need a State I know. {USAGE}", error=True)
+        return Reply(_("I need a State I know.") + f" {_(USAGE)}", error=True)
     if state.code not in known:
-        return Reply(f"{state.name} has no standing invitation recorded.", error=True)
+        text = _("{state} has no standing invitation recorded.").format(state=state.name)
+        return Reply(text, error=True)
     repo.set_setting(SETTING, {k: v for k, v in known.items() if k != state.code}, actor=actor)
-    return Reply(f"{state.name}: standing invitation removed.")
+    return Reply(_("{state}: standing invitation removed.").format(state=state.name))
 
 
 def _listing(known: Invitations) -> Reply:
     if not known:
-        return Reply(f"No standing invitation recorded yet. {USAGE}", title="Standing invitations")
+        text = _("No standing invitation recorded yet.") + f" {_(USAGE)}"
+        return Reply(text, title=_("Standing invitations"))
     lines = sorted(
-        f"{state.name}: standing invitation {since(record)}"
+        _("{state}: standing invitation {since}").format(state=state.name, since=since(record))
         for code, record in known.items()
         if (state := state_by_code(code)) is not None
     )
-    return Reply("\n".join(lines), title=f"Standing invitations ({len(lines)})")
+    title = _("Standing invitations ({n})").format(n=len(lines))
+    return Reply("\n".join(lines), title=title)
 
 
 def from_cases(cases: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -34,7 +34,8 @@ from workflows.chat.views import (
 from workflows.checklists import engine
 from workflows.deadlines import due
 from workflows.deadlines.alerts import AlertService, user_names
-from workflows.people import access
+from workflows.language import N_, _, use
+from workflows.people import access, user_language
 from workflows.people.admin import admin_command, confirm_rule, user_id_problem
 from workflows.report.chat import ReportChat
 
@@ -55,6 +56,7 @@ COMMANDS = (
     ("digest", "what is overdue or due this week; /digest on|off to get it daily"),
     ("assign", "hand a case over: /assign REF USER_ID"),
     ("standing", "standing invitations; /standing Türkiye 1 March 2001 records one"),
+    ("language", N_("the language I write to you in: English, Français, Español")),
 )
 ADMIN_COMMANDS = (
     ("grant", "give access: /grant USER_ID admin|officer|viewer [NAME]"),
@@ -66,11 +68,11 @@ ADMIN_COMMANDS = (
 _NUMBER = re.compile(r"[0-9]{1,4}")
 #: How many applied update ids a case remembers per user (re-deliveries come in a burst).
 RECENT_UPDATES = 50
-_KEPT = "Its answers are kept: open the case (/case or /cases) and tap Continue to go on."
+_KEPT = N_("Its answers are kept: open the case (/case or /cases) and tap Continue to go on.")
 #: How many matches `/case` offers as buttons when it finds several.
 CHOICES = 6
-REFUSAL = "Sorry, this bot is only for authorised staff."
-STALE = "This question was already answered."
+REFUSAL = N_("Sorry, this bot is only for authorised staff.")
+STALE = N_("This question was already answered.")
 
 
 @dataclass
@@ -81,12 +83,15 @@ class Chat:
     update_id): it lets a message delivered twice be recognised and applied once. `name` is
     the person's name as the transport knows it (Telegram's first and last name): kept in
     their user record if it has none, so the digest can say whose items are whose.
+    `language` is the transport's idea of the person's language (Telegram's language_code,
+    as "en", "fr" or "es"): kept in their record at first contact (workflows.people.user_language).
     """
 
     user_id: str
     private: bool = True
     update_id: int | None = None
     name: str | None = None
+    language: str | None = None
 
 
 class Conversation:
@@ -118,11 +123,16 @@ class Conversation:
             return self._tap(chat, user, token)
 
     def _user(self, chat: Chat) -> access.User | None:
-        """The user record, given the transport's name for them once if it has none."""
-        user = self.repo.get_user(chat.user_id)
+        """The user record, given the transport's name and language for them once if it has
+        none."""
+        found = self.repo.get_user(chat.user_id)
+        if found is None:
+            return None
+        user = user_language.at_first_contact(found, chat.language)
         name = " ".join((chat.name or "").split())[:80]
-        if user is not None and name and not user.get("name"):
+        if name and not user.get("name"):
             user = {**user, "name": name}
+        if user != found:
             self.repo.put_user(user, actor=chat.user_id)
         return user
 
@@ -135,11 +145,12 @@ class Conversation:
             session = self.repo.get_session(chat.user_id) or {}
             case = self._session_case(user, session)
             if case is None:
-                return [Reply("Open a case first (/cases), then attach the file.", error=True)]
+                return [Reply(_("Open a case first (/cases), then attach the file."), error=True)]
             if session.get("attach"):
                 self.service.attach(case, meta, chat.user_id)
                 self.repo.put_session(chat.user_id, {"case": case["id"], "run": session.get("run")})
-                return [Reply(f"Attached {meta['name']} to {case['label']}.")]
+                text = _("Attached {file} to {case}.").format(file=meta["name"], case=case["label"])
+                return [Reply(text)]
             return self._answer(chat, user, engine.Attach(meta))
 
     def expects_file(self, chat: Chat) -> bool:
@@ -164,13 +175,13 @@ class Conversation:
 
     # ---- commands -------------------------------------------------------------------
     def _command(self, chat: Chat, user: access.User, text: str) -> list[Reply]:
-        name, _, arg = text[1:].partition(" ")
+        name, _sep, arg = text[1:].partition(" ")
         name = name.split("@")[0].lower()
         match name:
             case "start":
-                return [Reply(_welcome(user), title="Follow-up bot")]
+                return [Reply(_welcome(user), title=_("Follow-up bot"))]
             case "help":
-                return [Reply(help_text(user), title="Commands")]
+                return [Reply(help_text(user), title=_("Commands"))]
             case "new":
                 return [self._new_menu(user)]
             case "cases":
@@ -199,6 +210,8 @@ class Conversation:
                 return [self._digest(user, arg.strip().lower())]
             case "assign":
                 return self._assign(chat, user, arg.split())
+            case "language":
+                return [user_language.command(self.repo, user, arg.strip())]
             case "standing":
                 today, now = self.service.today(), self.service.clock.now()
                 may_record = access.can_create(user)
@@ -207,16 +220,17 @@ class Conversation:
                 ]
             case "grant" | "revoke" | "users" | "rules" if user["role"] == "admin":
                 return [admin_command(self.service, chat.user_id, name, arg.split())]
-        return [Reply(f"I do not know /{name}.\n{help_text(user)}", error=True)]
+        unknown = _("I do not know /{command}.").format(command=name)
+        return [Reply(f"{unknown}\n{help_text(user)}", error=True)]
 
     def _new_menu(self, user: access.User) -> Reply:
         if not access.can_create(user):
-            return Reply("Your role can read cases but not create them.", error=True)
+            return Reply(_("Your role can read cases but not create them."), error=True)
         return Reply(
-            "What do you want to log?",
+            _("What do you want to log?"),
             buttons=[
-                Button("Communication", "n:communication"),
-                Button("Country visit", "n:visit"),
+                Button(_("Communication"), "n:communication"),
+                Button(_("Country visit"), "n:visit"),
             ],
         )
 
@@ -239,7 +253,7 @@ class Conversation:
 
     def _open_reference(self, chat: Chat, user: access.User, reference: str) -> list[Reply]:
         if not reference:
-            return [Reply("Which case? For example /case AL BDI 2/2017.", error=True)]
+            return [Reply(_("Which case? For example /case AL BDI 2/2017."), error=True)]
         case = find_case(self.repo, reference)
         if case is not None and not case.get("deleted") and access.can_view(user, case):
             return [self._card(chat, user, case)]
@@ -249,15 +263,20 @@ class Conversation:
         if len(found) == 1 and (case := self.repo.get_case(found[0]["id"])) is not None:
             return [self._card(chat, user, case)]
         if not found:
-            return [Reply(f"No case {reference} that you can see. /cases lists yours; "
-                          "/case also finds a visit by State and mandate or year, e.g. "
-                          "/case Honduras 2019.", error=True)]  # fmt: skip
+            return [Reply(_("No case {reference} that you can see. /cases lists yours; "
+                            "/case also finds a visit by State and mandate or year, e.g. "
+                            "/case Honduras 2019.").format(reference=reference),
+                          error=True)]  # fmt: skip
         shown = found[:CHOICES]
-        more = f" The first {CHOICES} are here; /find {reference} lists all." * (
-            len(found) > CHOICES
-        )
+        more = (
+            " "
+            + _("The first {n} are here; /find {query} lists all.").format(
+                n=CHOICES, query=reference
+            )
+        ) * (len(found) > CHOICES)
         buttons = [Button(e["label"][:40], f"c:{e['id']}") for e in shown]
-        return [Reply(f"{len(found)} cases match “{reference}”. Which one?{more}", buttons)]
+        text = _("{n} cases match “{query}”. Which one?").format(n=len(found), query=reference)
+        return [Reply(f"{text}{more}", buttons)]
 
     def _card(self, chat: Chat, user: access.User, case: Case) -> Reply:
         registry = self.service.registry
@@ -279,38 +298,50 @@ class Conversation:
         left = session.get("left")
         if case is not None and isinstance(left, int) and 0 <= left < len(case["runs"]):
             where = self._where(case, left)
-            return [Reply(f"You are not in a checklist: you left {where}. {_KEPT}")]
+            left_text = _("You are not in a checklist: you left {where}.").format(where=where)
+            return [Reply(f"{left_text} {_(_KEPT)}")]
         if case is None or session.get("run") is None:
-            return [Reply("You are not in a checklist. /cases lists your cases.")]
+            return [Reply(_("You are not in a checklist. /cases lists your cases."))]
         return [
             self._render(chat, user, case, session["run"], self.service.show(case, session["run"]))
         ]
 
     def _digest(self, user: access.User, arg: str) -> Reply:
         if user["role"] == "officer":
-            return Reply("The digest covers the whole team; ask an admin or a viewer.", error=True)
+            return Reply(
+                _("The digest covers the whole team; ask an admin or a viewer."), error=True
+            )
         if arg in ("on", "off"):
             self.repo.put_user({**user, "digest": arg == "on"}, actor=user["id"])
-            return Reply(f"Daily digest {'on' if arg == 'on' else 'off'}.")
+            return Reply(_("Daily digest on.") if arg == "on" else _("Daily digest off."))
         if arg:
-            return Reply("Use /digest, /digest on or /digest off.", error=True)
+            return Reply(_("Use /digest, /digest on or /digest off."), error=True)
         return self.alerts.digest()
 
     def _assign(self, chat: Chat, user: access.User, args: list[str]) -> list[Reply]:
         if len(args) < 2:
-            return [Reply("Use /assign REF USER_ID, e.g. /assign AL BDI 2/2017 12345.", error=True)]
+            usage = _("Use /assign REF USER_ID, e.g. /assign AL BDI 2/2017 12345.")
+            return [Reply(usage, error=True)]
         reference, new_owner = " ".join(args[:-1]), args[-1]
         if problem := user_id_problem(new_owner):
             return [Reply(problem, error=True)]
         case = find_case(self.repo, reference)
         if case is None or not access.can_edit(user, case):
-            return [Reply(f"No case {reference} that you can hand over.", error=True)]
+            text = _("No case {reference} that you can hand over.").format(reference=reference)
+            return [Reply(text, error=True)]
         target = self.repo.get_user(new_owner)
         if target is None or target["role"] not in ("officer", "admin"):
-            return [Reply(f"User {new_owner} is not an officer or admin.", error=True)]
+            text = _("User {user} is not an officer or admin.").format(user=new_owner)
+            return [Reply(text, error=True)]
         self.service.assign(case, new_owner, chat.user_id)
-        told = Reply(f"{case['label']} is now yours (handed over by {chat.user_id}).", to=new_owner)
-        return [Reply(f"{case['label']} now belongs to {new_owner}; I am telling them."), told]
+        with use(user_language.language_of(target)):  # in the receiver's language
+            told = _("{case} is now yours (handed over by {user}).").format(
+                case=case["label"], user=chat.user_id
+            )
+        done = _("{case} now belongs to {user}; I am telling them.").format(
+            case=case["label"], user=new_owner
+        )
+        return [Reply(done), Reply(told, to=new_owner)]
 
     def _cancel(self, chat: Chat, user: access.User) -> list[Reply]:
         """Leave the checklist (or a pending question). The session remembers what was left,
@@ -319,28 +350,35 @@ class Conversation:
         case = self._session_case(user, session)
         if case is None or session.get("run") is None:
             self.repo.put_session(chat.user_id, None)
-            return [Reply("Nothing to leave: you are not in a checklist. /cases lists your cases.")]
+            text = _("Nothing to leave: you are not in a checklist. /cases lists your cases.")
+            return [Reply(text)]
         self.repo.put_session(chat.user_id, {"case": case["id"], "left": session["run"]})
-        return [Reply(f"Left {self._where(case, session['run'])}. {_KEPT}")]
+        left = _("Left {where}.").format(where=self._where(case, session["run"]))
+        return [Reply(f"{left} {_(_KEPT)}")]
 
     def _where(self, case: Case, index: int) -> str:
         """ "“Reply received” on AL BDI 2/2017": a section of a case, as /cancel and /resume
         name it."""
         runs = case["runs"]
         title = self.service.checklist_of(runs[index]).shown_title if 0 <= index < len(runs) else ""
-        return f"“{title}” on {case['label']}" if title else case["label"]
+        return (
+            _("“{title}” on {case}").format(title=title, case=case["label"])
+            if title
+            else case["label"]
+        )
 
     def _edit_number(self, chat: Chat, user: access.User, arg: str) -> list[Reply]:
         session = self.repo.get_session(chat.user_id) or {}
         case = self._session_case(user, session)
         if case is None or session.get("run") is None:
-            return [Reply("Open a checklist first (/cases).", error=True)]
+            return [Reply(_("Open a checklist first (/cases)."), error=True)]
         index = session["run"]
         run = case["runs"][index]
         checklist = self.service.checklist_of(run)
         lines = engine.review_lines(checklist, run, self.service.context(case, index))
         if not _NUMBER.fullmatch(arg) or not 1 <= int(arg) <= len(lines):
-            return [Reply(f"Type /edit and a number from 1 to {len(lines)}.", error=True)]
+            text = _("Type /edit and a number from 1 to {n}.").format(n=len(lines))
+            return [Reply(text, error=True)]
         return self._step(chat, user, case, index, engine.Edit(lines[int(arg) - 1][0].id))
 
     # ---- answers --------------------------------------------------------------------
@@ -352,9 +390,9 @@ class Conversation:
         if session.get("report") and isinstance(inp, engine.Text):
             return self.reports.answer(user, inp.text, chat.private, chat.update_id)
         if case is None or session.get("run") is None:
-            return [Reply(f"You are not in a checklist right now.\n{help_text()}")]
+            return [Reply(_("You are not in a checklist right now.") + f"\n{help_text()}")]
         if not access.can_edit(user, case):
-            return [Reply("You can read this case but not change it.", error=True)]
+            return [Reply(_("You can read this case but not change it."), error=True)]
         return self._step(chat, user, case, session["run"], inp)
 
     def _step(
@@ -379,9 +417,9 @@ class Conversation:
         self, chat: Chat, user: access.User, case: Case, rule: str, reason: str
     ) -> list[Reply]:
         if not reason.strip():
-            return [Reply("Please give a short reason, or /cancel.", error=True)]
+            return [Reply(_("Please give a short reason, or /cancel."), error=True)]
         if not access.can_edit(user, case):
-            return [Reply("You can read this case but not change it.", error=True)]
+            return [Reply(_("You can read this case but not change it."), error=True)]
         self.repo.put_session(chat.user_id, None)
         return [self.alerts.dismiss(case, rule, reason, chat.user_id)]
 
@@ -414,13 +452,15 @@ class Conversation:
 
     # ---- button taps ----------------------------------------------------------------
     def _tap(self, chat: Chat, user: access.User, token: str) -> list[Reply]:
-        kind, _, rest = token.partition(":")
+        kind, _sep, rest = token.partition(":")
         if kind == "n":
             return self._create(chat, user, rest)
         if kind == "p":
             return [self._cases(chat, user, None, int(rest) if _NUMBER.fullmatch(rest) else 0)]
         if kind == "r":
             return self.reports.tap(user, rest, chat.private, chat.update_id)
+        if kind == user_language.TOKEN:
+            return [user_language.choose(self.repo, user, rest)]
         if kind == "ru" and user["role"] == "admin":
             return [confirm_rule(self.service, chat.user_id, rest)]
         if kind == "fp":
@@ -430,11 +470,11 @@ class Conversation:
         parts = rest.split(":", 3)
         case = self.repo.get_case(parts[0]) if parts[0] else None
         if case is None or case.get("deleted") or not access.can_view(user, case):
-            return [Reply("That case is not available to you.", error=True)]
+            return [Reply(_("That case is not available to you."), error=True)]
         if kind == "c":
             return [self._card(chat, user, case)]
         if not access.can_edit(user, case):
-            return [Reply("You can read this case but not change it.", error=True)]
+            return [Reply(_("You can read this case but not change it."), error=True)]
         return self._tap_case(chat, user, case, kind, parts[1:])
 
     def _tap_case(
@@ -444,7 +484,8 @@ class Conversation:
             return self._start_run(chat, user, case, args[0])
         if kind == "f":
             self.repo.put_session(chat.user_id, {"case": case["id"], "run": None, "attach": True})
-            return [Reply(f"Send the file to attach to {case['label']} (PDF, Word or image).")]
+            text = _("Send the file to attach to {case} (PDF, Word or image).")
+            return [Reply(text.format(case=case["label"]))]
         if kind == "ed":
             return [edit_menu(case, self.service.registry)]
         if kind in ("dc", "dy", "dd", "dz"):
@@ -453,10 +494,10 @@ class Conversation:
             return [self.alerts.snooze(case, args[0], chat.user_id)]
         if kind == "x" and args:
             self.repo.put_session(chat.user_id, {"case": case["id"], "dismiss": args[0]})
-            return [Reply("Why is no action needed? Reply in one line (or /cancel).")]
+            return [Reply(_("Why is no action needed? Reply in one line (or /cancel)."))]
         index = int(args[0]) if args and _NUMBER.fullmatch(args[0]) else -1
         if not 0 <= index < len(case["runs"]):
-            return [Reply("That button is out of date.", error=True)]
+            return [Reply(_("That button is out of date."), error=True)]
         run = case["runs"][index]
         if kind == "rv":
             return self._step(chat, user, case, index, engine.Review())
@@ -466,7 +507,7 @@ class Conversation:
             return self._step(chat, user, case, index, engine.Pick(engine.SAVE))
         if kind == "a" and len(args) == 3 and _is_current(run, args[1]):
             return self._step(chat, user, case, index, engine.Pick(args[2]))
-        return [Reply(STALE, error=True), *self._resume_at(chat, user, case)]
+        return [Reply(_(STALE), error=True), *self._resume_at(chat, user, case)]
 
     def _discard(
         self, chat: Chat, user: access.User, case: Case, kind: str, args: list[str]
@@ -476,28 +517,30 @@ class Conversation:
         cid = case["id"]
         if kind in ("dd", "dz"):
             if case["status"] != "draft":
-                return [Reply("Only a draft can be deleted; close the case instead.", error=True)]
+                text = _("Only a draft can be deleted; close the case instead.")
+                return [Reply(text, error=True)]
             if kind == "dd":
-                yes = Button("Yes, delete the draft", f"dz:{cid}")
-                return [confirm(f"Delete the draft {case['label']} and every answer in it?",
-                                yes, cid)]  # fmt: skip
+                yes = Button(_("Yes, delete the draft"), f"dz:{cid}")
+                question = _("Delete the draft {case} and every answer in it?")
+                return [confirm(question.format(case=case["label"]), yes, cid)]
             self.service.delete_draft(case, chat.user_id)
             self.repo.put_session(chat.user_id, None)
-            return [Reply("Draft deleted. /cases lists your cases.")]
+            return [Reply(_("Draft deleted. /cases lists your cases."))]
         index = int(args[0]) if args and _NUMBER.fullmatch(args[0]) else 0
         run = case["runs"][index] if 0 < index < len(case["runs"]) else None
         if run is None or run["status"] == "done":
-            return [Reply("That button is out of date.", error=True)]
+            return [Reply(_("That button is out of date."), error=True)]
         title = self.service.checklist_of(run).shown_title
         if kind == "dc":
-            yes = Button("Yes, discard it", f"dy:{cid}:{index}:{run['checklist']}")
-            return [confirm(f"Discard the unfinished “{title}” and its answers?", yes, cid)]
+            yes = Button(_("Yes, discard it"), f"dy:{cid}:{index}:{run['checklist']}")
+            question = _("Discard the unfinished “{title}” and its answers?").format(title=title)
+            return [confirm(question, yes, cid)]
         if args[1:] != [run["checklist"]]:
-            return [Reply("That button is out of date.", error=True)]
+            return [Reply(_("That button is out of date."), error=True)]
         self.service.discard_run(case, index, chat.user_id)
         self.repo.put_session(chat.user_id, None)
         card = self._card(chat, user, case)
-        card.text = f"Discarded “{title}”.\n{card.text}"
+        card.text = _("Discarded “{title}”.").format(title=title) + f"\n{card.text}"
         return [card]
 
     def _resume_at(self, chat: Chat, user: access.User, case: Case) -> list[Reply]:
@@ -508,7 +551,7 @@ class Conversation:
 
     def _create(self, chat: Chat, user: access.User, kind: str) -> list[Reply]:
         if kind not in INTAKE or not access.can_create(user):
-            return [Reply("That button is out of date.", error=True)]
+            return [Reply(_("That button is out of date."), error=True)]
         case_id = _case_id_for(chat)
         existing = self.repo.get_case(case_id) if case_id else None
         if existing is not None:  # the same tap delivered again: do not open a second case
@@ -525,7 +568,7 @@ class Conversation:
         offered = {c.id for c in self.service.registry.for_kind(case["kind"])
                    if c.stage in ("update", "closure")}  # fmt: skip
         if checklist_id not in offered or case["status"] != "open":
-            return [Reply("That button is out of date.", error=True)]
+            return [Reply(_("That button is out of date."), error=True)]
         index, step = self.service.start_run(case, checklist_id, chat.user_id)
         self.repo.put_session(chat.user_id, {"case": case["id"], "run": index})
         return [self._render(chat, user, case, index, step)]
@@ -545,11 +588,12 @@ def _is_current(run: dict[str, Any], qid: str) -> bool:
 
 
 def _welcome(user: access.User) -> str:
-    return (
+    intro = _(
         "I help you follow up communications and country visits: log them in a short "
-        "checklist, record replies and follow-up, and find any case again.\n"
-        f"Your role: {user['role']}.\n\n{help_text(user)}"
+        "checklist, record replies and follow-up, and find any case again."
     )
+    role = _("Your role: {role}.").format(role=user["role"])
+    return f"{intro}\n{role}\n\n{help_text(user)}"
 
 
 def help_text(user: access.User | None = None) -> str:
@@ -561,4 +605,4 @@ def help_text(user: access.User | None = None) -> str:
 def _refuse(chat: Chat) -> list[Reply]:
     """One short sentence for someone not on the list, revealing nothing; logged by id only."""
     log.info("refused user %s (not authorised)", chat.user_id)
-    return [Reply(REFUSAL)]
+    return [Reply(_(REFUSAL))]

@@ -17,7 +17,9 @@ from workflows.cases.references import JOINT_TYPES
 from workflows.checklists import engine
 from workflows.checklists.answers import AnswerContext, display
 from workflows.checklists.model import Checklist, Registry
+from workflows.language import _, pgettext
 from workflows.people.access import User, can_edit, sees_confidential
+from workflows.reference.actors import display_name
 
 #: Cases per page: what fits a phone screen with their buttons.
 PAGE_SIZE = 6
@@ -63,13 +65,15 @@ def question_reply(
         lines.append(q.shown_help)
     current = step.run["answers"].get(q.id)
     if current is not None:
-        lines.append(f"Current answer: {display(q, current)}")
+        lines.append(_("Current answer: {answer}").format(answer=display(q, current)))
     hints = ["/back" if step.progress[0] > 1 else "", "/skip" if not q.required else "", "/cancel"]
     lines.append(" · ".join(h for h in hints if h))
     buttons = [
         Button(c.shown_label, f"a:{case['id']}:{index}:{q.id}:{c.value}") for c in step.choices
     ]
-    title = f"Question {step.progress[0]} of {step.progress[1]} · {checklist.shown_title}"
+    title = _("Question {n} of {total} · {checklist}").format(
+        n=step.progress[0], total=step.progress[1], checklist=checklist.shown_title
+    )
     return Reply(text="\n".join(lines), buttons=buttons, title=title)
 
 
@@ -85,15 +89,18 @@ def review_reply(
     lines: list[str] = []
     buttons: list[Button] = []
     for number, (q, shown) in enumerate(engine.review_lines(checklist, run, ctx), start=1):
-        value = "(confidential)" if q.confidential and not show_confidential else shown
+        value = _("(confidential)") if q.confidential and not show_confidential else shown
         lines.append(f"{number}. {q.shown_label}: {value}")
-        buttons.append(Button(f"Edit {number}", f"e:{case['id']}:{index}:{q.id}"))
+        buttons.append(Button(_("Edit {n}").format(n=number), f"e:{case['id']}:{index}:{q.id}"))
     for qid, value in engine.orphaned_answers(checklist, run).items():
-        lines.append(f"• {qid} (from an earlier version of this checklist): {value}")
+        earlier = _("• {question} (from an earlier version of this checklist): {answer}")
+        lines.append(earlier.format(question=qid, answer=value))
     if run["status"] == "review":
-        buttons.insert(0, Button("Save", f"sv:{case['id']}:{index}"))
-        lines.append("Tap Save to finish, or Edit N (type /edit N) to change an answer.")
-    title = f"Review · {checklist.shown_title} · {case['label']}"
+        buttons.insert(0, Button(_("Save"), f"sv:{case['id']}:{index}"))
+        lines.append(_("Tap Save to finish, or Edit N (type /edit N) to change an answer."))
+    title = _("Review · {checklist} · {case}").format(
+        checklist=checklist.shown_title, case=case["label"]
+    )
     return Reply(text="\n".join(lines), buttons=buttons, title=title)
 
 
@@ -112,22 +119,29 @@ def case_card(
     """A case at a glance: summary, checklists done, files, linked letters (the rest of its
     group, what it follows up, its follow-up letters), and what can be done next."""
     confidential = sees_confidential(user, case, private_chat)
-    lines = [f"Status: {case['status']} · owner {owner_name or case['owner']}"]
+    lines = [
+        _("Status: {status} · owner {owner}").format(
+            status=status_name(case["status"]), owner=owner_name or case["owner"]
+        )
+    ]
     if kind := communication_kind(case):
-        lines.append(f"Type: {kind}")
+        lines.append(_("Type: {type}").format(type=kind))
     if case.get("aliases"):
-        lines.append("Earlier reference: " + ", ".join(case["aliases"]))
+        lines.append(
+            _("Earlier reference: {references}").format(references=", ".join(case["aliases"]))
+        )
     for heading, letters in links or []:
-        lines.append(f"{heading}: " + "; ".join(name for _, name in letters))
+        names = "; ".join(name for _, name in letters)
+        lines.append(_("{heading}: {letters}").format(heading=heading, letters=names))
     for index, run in enumerate(case["runs"]):
         checklist = registry.get(run["checklist"], run["version"])
-        state = {"done": "saved", "review": "to review"}.get(run["status"], "in progress")
+        state = {"done": _("saved"), "review": _("to review")}.get(run["status"], _("in progress"))
         lines.append(f"{index + 1}. {checklist.shown_title}{_from(case, run)} ({state})")
         lines += [f"   {q.shown_label}: {_value(q, run, confidential)}"
                   for q in checklist.questions if q.id in run["answers"]]  # fmt: skip
     if case["files"]:
-        lines.append("Files: " + ", ".join(f["name"] for f in case["files"]))
-    lines.append(f"Next step: {next_step}")
+        lines.append(_("Files: {files}").format(files=", ".join(f["name"] for f in case["files"])))
+    lines.append(_("Next step: {step}").format(step=next_step))
     buttons = _card_buttons(case, user, registry)
     buttons += [Button(name[:40], f"c:{case_id}") for _, ls in links or [] for case_id, name in ls]
     return Reply(text="\n".join(lines), buttons=buttons, title=case["label"])
@@ -142,8 +156,12 @@ def communication_kind(case: dict[str, Any]) -> str:
     kind = str(answers.get("comm_type") or "")
     joint = len(answers.get("mandates") or []) >= 2 or kind in JOINT_TYPES or case.get("joint")
     kind = JOINT_TYPES.get(kind, kind)
-    follow = " (follow-up letter)" if case.get("follows") else ""
-    return f"{'joint ' if joint and kind else ''}{kind}{follow}"
+    if joint and kind:
+        # Translators: {type} is a communication's code, AL, UA or OL.
+        kind = _("joint {type}").format(type=kind)
+    if case.get("follows"):
+        kind = _("{type} (follow-up letter)").format(type=kind)
+    return kind
 
 
 def _from(case: dict[str, Any], run: dict[str, Any]) -> str:
@@ -151,12 +169,14 @@ def _from(case: dict[str, Any], run: dict[str, Any]) -> str:
     if run["checklist"] != "communication_reply" or not case.get("runs"):
         return ""
     actors = case["runs"][0]["answers"].get("addressees") or []
-    return f" from {actors[0]['name']}" if len(actors) == 1 else ""
+    if len(actors) != 1:
+        return ""
+    return " " + _("from {addressee}").format(addressee=display_name(actors[0]))
 
 
 def _value(q: Any, run: dict[str, Any], confidential: bool) -> str:
     if q.confidential and not confidential:
-        return "(confidential)"
+        return _("(confidential)")
     return display(q, run["answers"][q.id])
 
 
@@ -170,16 +190,17 @@ def _card_buttons(case: dict[str, Any], user: User, registry: Registry) -> list[
     cid = case["id"]
     buttons = []
     if case["status"] == "draft":
-        buttons.append(Button(f"Continue: {_title(registry, case['runs'][0])}", f"rv:{cid}:0"))
+        title = _title(registry, case["runs"][0])
+        buttons.append(Button(_("Continue: {section}").format(section=title), f"rv:{cid}:0"))
     elif case["status"] == "open":
         unfinished = {run["checklist"] for run in case["runs"] if run["status"] != "done"}
         for checklist in registry.for_kind(case["kind"]):
             if checklist.stage in ("update", "closure"):
-                started = "Continue: " if checklist.id in unfinished else ""
-                buttons.append(
-                    Button(f"{started}{checklist.shown_title}", f"s:{cid}:{checklist.id}")
-                )
-    buttons += [Button("Edit…", f"ed:{cid}"), Button("Attach a file", f"f:{cid}")]
+                label = checklist.shown_title
+                if checklist.id in unfinished:
+                    label = _("Continue: {section}").format(section=label)
+                buttons.append(Button(label, f"s:{cid}:{checklist.id}"))
+    buttons += [Button(_("Edit…"), f"ed:{cid}"), Button(_("Attach a file"), f"f:{cid}")]
     return buttons
 
 
@@ -190,21 +211,37 @@ def edit_menu(case: dict[str, Any], registry: Registry) -> Reply:
     buttons = []
     for index, run in enumerate(case["runs"]):
         title = _title(registry, run)
-        buttons.append(Button(f"Edit {index + 1}: {title}"[:60], f"rv:{cid}:{index}"))
+        edit = _("Edit {n}: {section}").format(n=index + 1, section=title)
+        buttons.append(Button(edit[:60], f"rv:{cid}:{index}"))
         if index > 0 and run["status"] != "done":
-            buttons.append(Button(f"Discard {index + 1}: {title}"[:60], f"dc:{cid}:{index}"))
+            discard = _("Discard {n}: {section}").format(n=index + 1, section=title)
+            buttons.append(Button(discard[:60], f"dc:{cid}:{index}"))
     if case["status"] == "draft":
-        buttons.append(Button("Delete this draft", f"dd:{cid}"))
-    buttons.append(Button("Back to the card", f"c:{cid}"))
-    text = "Which section? Unfinished sections can be discarded" + (
-        ", and a draft deleted." if case["status"] == "draft" else "."
+        buttons.append(Button(_("Delete this draft"), f"dd:{cid}"))
+    buttons.append(Button(_("Back to the card"), f"c:{cid}"))
+    text = (
+        _("Which section? Unfinished sections can be discarded, and a draft deleted.")
+        if case["status"] == "draft"
+        else _("Which section? Unfinished sections can be discarded.")
     )
-    return Reply(text, buttons=buttons, title=f"Edit · {case['label']}")
+    return Reply(text, buttons=buttons, title=_("Edit · {case}").format(case=case["label"]))
 
 
 def confirm(question: str, yes: Button, case_id: str) -> Reply:
     """A yes/no question before something that cannot be undone; No goes back to the card."""
-    return Reply(question, buttons=[yes, Button("No, keep it", f"c:{case_id}")])
+    return Reply(question, buttons=[yes, Button(_("No, keep it"), f"c:{case_id}")])
+
+
+def status_name(status: str) -> str:
+    """A case's status ("draft", "open", "closed": stored codes) as the reader says it."""
+    match status:
+        case "draft":
+            return pgettext("case status", "draft")
+        case "open":
+            return pgettext("case status", "open")
+        case "closed":
+            return pgettext("case status", "closed")
+    return status
 
 
 def _title(registry: Registry, run: dict[str, Any]) -> str:
@@ -221,18 +258,22 @@ def case_list(
     """One page of cases, sized for a phone screen; each opens its card. `page_token` names
     the list being paged; `describe` gives each case's line (default: label and status)."""
     if not entries:
-        return Reply(text="No cases here. /new starts one.", title=heading)
+        return Reply(text=_("No cases here. /new starts one."), title=heading)
     pages = (len(entries) + PAGE_SIZE - 1) // PAGE_SIZE
     page = max(0, min(page, pages - 1))
     shown = entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    lines = [describe(e) if describe else f"{e['label']} · {e['status']}" for e in shown]
+    lines = [
+        describe(e) if describe else f"{e['label']} · {status_name(e['status'])}" for e in shown
+    ]
     buttons = [Button(e["label"][:40], f"c:{e['id']}") for e in shown]
     if page > 0:
-        buttons.append(Button("« Previous", f"{page_token}:{page - 1}"))
+        buttons.append(Button(_("« Previous"), f"{page_token}:{page - 1}"))
     if page < pages - 1:
-        buttons.append(Button("Next »", f"{page_token}:{page + 1}"))
+        buttons.append(Button(_("Next »"), f"{page_token}:{page + 1}"))
     return Reply(
         text="\n".join(lines),
         buttons=buttons,
-        title=f"{heading} · {len(entries)} · page {page + 1}/{pages}",
+        title=_("{heading} · {n} · page {page}/{pages}").format(
+            heading=heading, n=len(entries), page=page + 1, pages=pages
+        ),
     )

@@ -26,12 +26,14 @@ from workflows.cases.references import (
     split_references,
 )
 from workflows.checklists.model import Choice, Question
+from workflows.language import N_, _
 from workflows.reference.actors import (
     Actor,
     display_name,
     other_actor,
     resolve_state,
     suggest_states,
+    un_name,
 )
 from workflows.reference.dates import DateParseError, format_date, parse_date, parse_iso
 from workflows.reference.mandates import match_mandate, parse_mandates
@@ -86,7 +88,7 @@ VALIDATOR_INPUTS: dict[str, frozenset[str]] = {
 def parse_answer(q: Question, text: str, ctx: AnswerContext) -> Parsed | NeedsConfirmation:
     """Parse `text` for question `q` (file questions take `Attach`, not text)."""
     if q.type != "text" and not text.strip():
-        raise AnswerError(f"This needs an answer. {_example(q)}")
+        raise AnswerError(_("This needs an answer.") + f" {_example(q)}")
     parsed = _PARSERS[q.type](q, text, ctx)
     if isinstance(parsed, Parsed):
         _check_rules(q, parsed.value, ctx)
@@ -95,7 +97,7 @@ def parse_answer(q: Question, text: str, ctx: AnswerContext) -> Parsed | NeedsCo
 
 def _text(q: Question, text: str, ctx: AnswerContext) -> Parsed:
     if q.required and not text.strip():
-        raise AnswerError("This needs an answer; an empty message cannot be saved.")
+        raise AnswerError(_("This needs an answer; an empty message cannot be saved."))
     if q.validator == "reference":
         return _reference(text, ctx)
     if q.validator == "followup_reference":
@@ -108,17 +110,19 @@ def _text(q: Question, text: str, ctx: AnswerContext) -> Parsed:
 def _yesno(q: Question, text: str, ctx: AnswerContext) -> Parsed:
     word = text.strip().lower()
     if word in _YES:
-        return Parsed(True, "Yes")
+        return Parsed(True, _("Yes"))
     if word in _NO:
-        return Parsed(False, "No")
-    raise AnswerError("Please answer yes or no (or tap a button).")
+        return Parsed(False, _("No"))
+    raise AnswerError(_("Please answer yes or no (or tap a button)."))
 
 
 def _choice(q: Question, text: str, ctx: AnswerContext) -> Parsed:
     choice = _match_choice(q, text.strip())
     if choice is None:
         options = ", ".join(c.shown_label for c in q.choices)
-        raise AnswerError(f"That is not one of the options. Choose one of: {options}.")
+        raise AnswerError(
+            _("That is not one of the options. Choose one of: {options}.").format(options=options)
+        )
     return Parsed(choice.value, choice.shown_label)
 
 
@@ -129,8 +133,10 @@ def _multi(q: Question, text: str, ctx: AnswerContext) -> Parsed:
         if choice is None:
             options = ", ".join(f"{i}. {c.shown_label}" for i, c in enumerate(q.choices, 1))
             raise AnswerError(
-                f"I do not know the option {item!r}. Give numbers or names separated by "
-                f"commas, for example 1, 3. Options: {options}."
+                _(
+                    "I do not know the option {option}. Give numbers or names separated by "
+                    "commas, for example 1, 3. Options: {options}."
+                ).format(option=repr(item), options=options)
             )
         if choice not in picked:
             picked.append(choice)
@@ -172,23 +178,23 @@ def _number(q: Question, text: str, ctx: AnswerContext) -> Parsed:
     try:
         number = float(text.strip().replace(",", "."))
     except ValueError:
-        raise AnswerError("Please type a number, for example 12.") from None
+        raise AnswerError(_("Please type a number, for example 12.")) from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise AnswerError("Please type an ordinary number, for example 12.")
+        raise AnswerError(_("Please type an ordinary number, for example 12."))
     if q.integer and not number.is_integer():
-        raise AnswerError("Please type a whole number, for example 35.")
+        raise AnswerError(_("Please type a whole number, for example 35."))
     value: int | float = int(number) if number.is_integer() else number
     if q.minimum is not None and value < q.minimum:
-        raise AnswerError(f"The number must be at least {q.minimum:g}.")
+        raise AnswerError(_("The number must be at least {n}.").format(n=f"{q.minimum:g}"))
     if q.maximum is not None and value > q.maximum:
-        raise AnswerError(f"The number must be at most {q.maximum:g}.")
+        raise AnswerError(_("The number must be at most {n}.").format(n=f"{q.maximum:g}"))
     return Parsed(value, str(value))
 
 
 def _actor(q: Question, text: str, ctx: AnswerContext) -> Parsed | NeedsConfirmation:
     items = [i for i in _SPLIT.split(text.strip()) if i]
     if len(items) > 1 and not q.multiple:
-        raise AnswerError("Please name one State only, for example Burundi or BDI.")
+        raise AnswerError(_("Please name one State only, for example Burundi or BDI."))
     resolved: list[Actor] = []
     unknown: list[str] = []
     for item in items:
@@ -200,36 +206,36 @@ def _actor(q: Question, text: str, ctx: AnswerContext) -> Parsed | NeedsConfirma
     if not unknown:
         return _actors_parsed(q, resolved)
     if q.states_only:
-        raise AnswerError(_not_a_state(unknown[0], "Type a State name or code, e.g. Burundi."))
+        hint = _("Type a State name or code, e.g. Burundi.")
+        raise AnswerError(_not_a_state(unknown[0], hint))
     for name in unknown:
         try:
             other_actor(name)
         except ValueError as exc:
-            raise AnswerError(f"{exc} Name the company or organisation briefly.") from None
+            briefly = _("Name the company or organisation briefly.")
+            raise AnswerError(f"{exc} {briefly}") from None
     return _confirm_other(resolved, unknown)
 
 
 def _not_a_state(name: str, hint: str) -> str:
     close = ", ".join(a.name for a in suggest_states(name))
-    return (
-        f"I do not know {name!r} as a State."
-        + (f" Did you mean {close}?" if close else "")
-        + (f" {hint}")
-    )
+    unknown = _("I do not know {name} as a State.").format(name=repr(name))
+    guess = " " + _("Did you mean {states}?").format(states=close) if close else ""
+    return f"{unknown}{guess} {hint}"
 
 
 def _confirm_other(resolved: list[Actor], unknown: list[str]) -> NeedsConfirmation:
     names = ", ".join(f"“{u}”" for u in unknown)
-    choices = [Choice(ANSWER_OTHER_ACTOR, "Yes, record as other actor")]
+    choices = [Choice(ANSWER_OTHER_ACTOR, _("Yes, record as other actor"))]
     if len(unknown) == 1:
         choices += [Choice(a.code, a.name) for a in suggest_states(unknown[0], limit=3)]
-    choices.append(Choice(ANSWER_RETYPE, "No, type again"))
+    choices.append(Choice(ANSWER_RETYPE, _("No, type again")))
     return NeedsConfirmation(
         pending={"resolved": [_actor_dict(a) for a in resolved], "unknown": unknown},
-        message=(
-            f"{names} is not a State I know. Record it as an other actor "
+        message=_(
+            "{names} is not a State I know. Record it as an other actor "
             "(company, international organisation, armed group)?"
-        ),
+        ).format(names=names),
         choices=tuple(choices),
     )
 
@@ -252,13 +258,16 @@ def _actors_parsed(q: Question, actors: list[Actor]) -> Parsed:
 
 
 def _actor_dict(actor: Actor) -> dict[str, str]:
-    return {"code": actor.code, "name": actor.name, "kind": actor.kind}
+    """What is stored: a State under its English UN name, whatever language it was typed in."""
+    name = (un_name(actor.code) if actor.kind == "state" else None) or actor.name
+    return {"code": actor.code, "name": name, "kind": actor.kind}
 
 
 def _actor_label(actor: Actor) -> str:
-    return (
-        f"{actor.name} ({actor.code})" if actor.kind == "state" else f"{actor.name} (other actor)"
-    )
+    name = display_name(_actor_dict(actor))  # in the reader's language
+    if actor.kind == "state":
+        return f"{name} ({actor.code})"
+    return _("{name} (other actor)").format(name=name)
 
 
 def _mandate(q: Question, text: str, ctx: AnswerContext) -> Parsed:
@@ -266,7 +275,7 @@ def _mandate(q: Question, text: str, ctx: AnswerContext) -> Parsed:
     if unmatched:
         raise AnswerError(_mandate_problem(unmatched[0]))
     if len(found) > 1 and not q.multiple:
-        raise AnswerError("Please name one mandate only, for example WGAD.")
+        raise AnswerError(_("Please name one mandate only, for example WGAD."))
     names = [m.short_name for m in found]
     return Parsed(names, ", ".join(names))
 
@@ -275,15 +284,19 @@ def _mandate_problem(item: str) -> str:
     candidates = match_mandate(item)
     if candidates:
         listed = "; ".join(m.short_name for m in candidates)
-        return f"{item!r} matches several mandates: {listed}. Use the short names, e.g. WGAD."
-    return f"I do not know the mandate {item!r}. Use a short name or title, e.g. WGAD, SR HRDs."
+        return _(
+            "{mandate} matches several mandates: {listed}. Use the short names, e.g. WGAD."
+        ).format(mandate=repr(item), listed=listed)
+    return _(
+        "I do not know the mandate {mandate}. Use a short name or title, e.g. WGAD, SR HRDs."
+    ).format(mandate=repr(item))
 
 
 def _file(q: Question, text: str, ctx: AnswerContext) -> Parsed:
-    raise AnswerError("Please send the document as a file (PDF, Word or image).")
+    raise AnswerError(_("Please send the document as a file (PDF, Word or image)."))
 
 
-_FORM = "TYPE ISO3 number/year, for example AL BDI 2/2017 (OTH for companies and other actors)"
+_FORM = N_("TYPE ISO3 number/year, for example AL BDI 2/2017 (OTH for companies and other actors)")
 
 
 def _reference(text: str, ctx: AnswerContext) -> Parsed:
@@ -291,21 +304,25 @@ def _reference(text: str, ctx: AnswerContext) -> Parsed:
     addressee's letters in its own series), in the addressees' order once accepted."""
     references = [_one_reference(piece) for piece in split_references(text)]
     if not references:
-        raise AnswerError(f"A reference looks like {_FORM}.")
+        raise AnswerError(_("A reference looks like {form}.").format(form=_(_FORM)))
     actors = _actors(ctx.names.get("addressees"))
     if actors and len(references) != len(actors):
         wanted = ", ".join(series_of(a) for a in actors)
         raise AnswerError(
-            f"Each addressee gets its own letter and reference: give {len(actors)}, "
-            f"separated by commas, in the series {wanted}."
+            _(
+                "Each addressee gets its own letter and reference: give {n}, "
+                "separated by commas, in the series {series}."
+            ).format(n=len(actors), series=wanted)
         )
     expected = _current_type(ctx.names.get("comm_type"))
     for reference in references:
         if expected and reference.type != expected:
-            raise AnswerError(f"This is an {expected}: every reference must start {expected}.")
+            raise AnswerError(
+                _("This is an {type}: every reference must start {type}.").format(type=expected)
+            )
     ordered = _in_addressee_order(references, actors) if actors else references
     sent = ctx.names.get("date_sent")
-    _check_year(ordered, parse_iso(sent).year if sent else None, "the letter was sent")
+    _check_year(ordered, parse_iso(sent).year if sent else None, "sent")
     return _free(ordered, ctx)
 
 
@@ -313,24 +330,38 @@ def _followup_reference(text: str, ctx: AnswerContext) -> Parsed:
     """A follow-up letter's own reference, in the series of the letter it follows up."""
     pieces = split_references(text)
     if len(pieces) != 1:
-        raise AnswerError(f"Give the follow-up letter's one reference: {_FORM}.")
+        raise AnswerError(
+            _("Give the follow-up letter's one reference: {form}.").format(form=_(_FORM))
+        )
     reference = _one_reference(pieces[0])
     codes = [series_of(a) for a in _actors(ctx.names.get("addressees"))]
     if codes and reference.series not in codes:
-        raise AnswerError(f"A follow-up letter is numbered in the series {', '.join(codes)}.")
+        raise AnswerError(
+            _("A follow-up letter is numbered in the series {series}.").format(
+                series=", ".join(codes)
+            )
+        )
     when = ctx.names.get("action_date")
-    _check_year([reference], parse_iso(when).year if when else None, "the follow-up was sent")
+    _check_year([reference], parse_iso(when).year if when else None, "followup")
     return _free([reference], ctx)
 
 
 def _one_reference(piece: str) -> Reference:
     reference = parse_reference(piece)
     if reference is None:
-        raise AnswerError(f"{piece!r} is not a reference. A reference looks like {_FORM}.")
-    if reference.type not in TYPES:
         raise AnswerError(
-            f"References say AL, UA or OL even for a joint letter: {reference.current_type} "
-            f"{reference.series} {reference.number}/{reference.year}."
+            _("{text} is not a reference. A reference looks like {form}.").format(
+                text=repr(piece), form=_(_FORM)
+            )
+        )
+    if reference.type not in TYPES:
+        current = Reference(
+            reference.current_type, reference.series, reference.number, reference.year
+        )
+        raise AnswerError(
+            _("References say AL, UA or OL even for a joint letter: {reference}.").format(
+                reference=current
+            )
         )
     return reference
 
@@ -345,8 +376,10 @@ def _in_addressee_order(
         found = next((r for r in left if r.series == series_of(actor)), None)
         if found is None:
             raise AnswerError(
-                f"No reference in the series {series_of(actor)} for {actor.get('name')}; "
-                "each addressee's reference uses its ISO3 code, or OTH for other actors."
+                _(
+                    "No reference in the series {series} for {addressee}; "
+                    "each addressee's reference uses its ISO3 code, or OTH for other actors."
+                ).format(series=series_of(actor), addressee=actor.get("name"))
             )
         left.remove(found)
         ordered.append(found)
@@ -354,17 +387,25 @@ def _in_addressee_order(
 
 
 def _check_year(references: list[Reference], year: int | None, what: str) -> None:
+    """`what` is "sent" (the letter) or "followup" (the follow-up letter)."""
     if year is not None and any(r.year != year for r in references):
-        raise AnswerError(f"The year must be the year {what} ({year}).")
+        message = (
+            _("The year must be the year the letter was sent ({year}).")
+            if what == "sent"
+            else _("The year must be the year the follow-up was sent ({year}).")
+        )
+        raise AnswerError(message.format(year=year))
 
 
 def _free(references: list[Reference], ctx: AnswerContext) -> Parsed:
     texts = [str(r) for r in references]
     if len(set(texts)) != len(texts):
-        raise AnswerError("The same reference is given twice; each letter has its own.")
+        raise AnswerError(_("The same reference is given twice; each letter has its own."))
     for text in texts:
         if ctx.reference_taken(text):
-            raise AnswerError(f"{text} is already used by another case.")
+            raise AnswerError(
+                _("{reference} is already used by another case.").format(reference=text)
+            )
     value = ", ".join(texts)
     return Parsed(value, value)
 
@@ -419,13 +460,14 @@ def _check_rules(q: Question, value: Any, ctx: AnswerContext) -> None:
 
 
 def _example(q: Question) -> str:
-    return {
-        "date": "For example 15/03/2017, 15 March 2017 or yesterday.",
-        "actor": "For example Burundi or BDI.",
-        "mandate": "For example WGAD, SR HRDs.",
-        "number": "For example 12.",
-        "yesno": "Answer yes or no.",
-    }.get(q.type, "Choose one of the options.")
+    example = {
+        "date": N_("For example 15/03/2017, 15 March 2017 or yesterday."),
+        "actor": N_("For example Burundi or BDI."),
+        "mandate": N_("For example WGAD, SR HRDs."),
+        "number": N_("For example 12."),
+        "yesno": N_("Answer yes or no."),
+    }.get(q.type, N_("Choose one of the options."))
+    return _(example)
 
 
 def display(q: Question, value: Any) -> str:
@@ -434,7 +476,7 @@ def display(q: Question, value: Any) -> str:
         return "—"
     match q.type:
         case "yesno":
-            return "Yes" if value else "No"
+            return _("Yes") if value else _("No")
         case "choice":
             return q.shown_choice_label(value)
         case "multi":

@@ -40,12 +40,14 @@ from workflows.checklists.answers import (
     suggest,
 )
 from workflows.checklists.model import Checklist, Choice, Question
+from workflows.language import N_, _
 
 SAVE = "save"
 #: The value of the button that takes a question's suggestion: a short token, since the
 #: suggestion itself (one reference per addressee) may not fit in Telegram's callback data.
 SUGGESTED = "suggested"
-YES_NO = (Choice("yes", "Yes"), Choice("no", "No"))
+#: Labels translated where they are shown (`_choices`), in the language of whoever asks.
+YES_NO = (Choice("yes", N_("Yes")), Choice("no", N_("No")))
 
 
 @dataclass(frozen=True)
@@ -138,11 +140,14 @@ def handle(checklist: Checklist, run: dict[str, Any], inp: Input, ctx: AnswerCon
         case Edit(question_id=qid):
             return _edit(checklist, run, qid, ctx)
         case Review() if _next_unanswered(checklist, run, ctx) is not None:
-            return _advance(checklist, run, ctx, ["Continuing where you left off."], changed=False)
+            notes = [_("Continuing where you left off.")]
+            return _advance(checklist, run, ctx, notes, changed=False)
         case Review():
             return _review(checklist, run, ctx, [], changed=False)
     if run["status"] == "done":
-        return _review(checklist, run, ctx, ["This checklist is saved; choose an answer to edit."])
+        return _review(
+            checklist, run, ctx, [_("This checklist is saved; choose an answer to edit.")]
+        )
     if run["status"] == "review":
         return _handle_review(checklist, run, inp, ctx)
     question = checklist.question(run["position"] or "")
@@ -165,7 +170,7 @@ def handle(checklist: Checklist, run: dict[str, Any], inp: Input, ctx: AnswerCon
         case Attach(meta=meta) if question.type == "file":
             return _store(checklist, run, question, Parsed(meta, meta.get("name", "file")), ctx)
         case Attach():
-            return _ask(checklist, run, ctx, ["This question does not take a file."], error=True)
+            return _ask(checklist, run, ctx, [_("This question does not take a file.")], error=True)
     return _ask(checklist, run, ctx, [], error=True)
 
 
@@ -191,7 +196,7 @@ def _confirm(
     pending, run["pending"] = run["pending"], None
     parsed = None if pick == ANSWER_RETYPE else confirm_pending(q, pending, pick)
     if parsed is None:
-        return _ask(checklist, run, ctx, ["Type the answer again."], changed=True)
+        return _ask(checklist, run, ctx, [_("Type the answer again.")], changed=True)
     return _store(checklist, run, q, parsed, ctx)
 
 
@@ -202,7 +207,7 @@ def _store(
     run["answers"][q.id] = parsed.value
     run["skipped"] = [s for s in run["skipped"] if s != q.id]
     run["pending"] = None
-    notes = [f"Saved: {parsed.echo}"]
+    notes = [_("Saved: {answer}").format(answer=parsed.echo)]
     if before is not None and before != parsed.value:
         notes += _recheck_dependents(checklist, run, q, ctx)
     return _advance(checklist, run, ctx, notes, changed=True)
@@ -224,19 +229,20 @@ def _recheck_dependents(
             parse_answer(other, str(run["answers"][other.id]), ctx)
         except AnswerError as exc:
             del run["answers"][other.id]
-            notes.append(f"{other.shown_label or other.id} must be given again: {exc}")
+            again = _("{question} must be given again: {reason}")
+            notes.append(again.format(question=other.shown_label or other.id, reason=exc))
     return notes
 
 
 def _skip(checklist: Checklist, run: dict[str, Any], q: Question, ctx: AnswerContext) -> Step:
     if q.required:
-        return _ask(checklist, run, ctx, ["This question is required and cannot be skipped."],
+        return _ask(checklist, run, ctx, [_("This question is required and cannot be skipped.")],
                     error=True)  # fmt: skip
     run["answers"].pop(q.id, None)
     if q.id not in run["skipped"]:
         run["skipped"].append(q.id)
     run["pending"] = None
-    return _advance(checklist, run, ctx, ["Skipped."], changed=True)
+    return _advance(checklist, run, ctx, [_("Skipped.")], changed=True)
 
 
 def _back(checklist: Checklist, run: dict[str, Any], q: Question, ctx: AnswerContext) -> Step:
@@ -244,7 +250,7 @@ def _back(checklist: Checklist, run: dict[str, Any], q: Question, ctx: AnswerCon
         p for p in _relevant(checklist, run, ctx) if checklist.index(p.id) < checklist.index(q.id)
     ]
     if not earlier:
-        return _ask(checklist, run, ctx, ["This is the first question."], error=True)
+        return _ask(checklist, run, ctx, [_("This is the first question.")], error=True)
     previous = earlier[-1]
     run["skipped"] = [s for s in run["skipped"] if s != previous.id]
     run["position"], run["pending"] = previous.id, None
@@ -254,7 +260,7 @@ def _back(checklist: Checklist, run: dict[str, Any], q: Question, ctx: AnswerCon
 def _edit(checklist: Checklist, run: dict[str, Any], qid: str, ctx: AnswerContext) -> Step:
     q = checklist.question(qid)
     if q is None or q not in _relevant(checklist, run, ctx):
-        return _review(checklist, run, ctx, ["That question is not part of this checklist."])
+        return _review(checklist, run, ctx, [_("That question is not part of this checklist.")])
     run["status"], run["position"], run["pending"] = "in_progress", qid, None
     return _ask(checklist, run, ctx, [], changed=True)
 
@@ -264,11 +270,11 @@ def _handle_review(
 ) -> Step:
     if isinstance(inp, Pick) and inp.value == SAVE:
         run["status"], run["position"] = "done", None
-        return Step(run=run, notes=["Checklist saved."], changed=True)
+        return Step(run=run, notes=[_("Checklist saved.")], changed=True)
     if isinstance(inp, Back):
         last = _relevant(checklist, run, ctx)[-1]
         return _edit(checklist, run, last.id, ctx)
-    return _review(checklist, run, ctx, ["Tap Save, or choose an answer to edit."], error=True)
+    return _review(checklist, run, ctx, [_("Tap Save, or choose an answer to edit.")], error=True)
 
 
 def _advance(
@@ -308,7 +314,7 @@ def _ask(
 
 def _choices(q: Question, run: dict[str, Any], ctx: AnswerContext) -> tuple[Choice, ...]:
     if q.type == "yesno":
-        return YES_NO
+        return tuple(Choice(c.value, _(c.label)) for c in YES_NO)
     if q.type == "choice":
         return q.choices
     if q.suggest:
@@ -329,7 +335,7 @@ def _review(
     if run["status"] != "done":
         changed = changed or run["status"] != "review" or run["position"] is not None
         run["status"], run["position"] = "review", None
-    choices = (Choice(SAVE, "Save"),) if run["status"] == "review" else ()
+    choices = (Choice(SAVE, _("Save")),) if run["status"] == "review" else ()
     return Step(run=run, notes=notes, choices=choices, changed=changed, error=error)
 
 
@@ -338,7 +344,7 @@ def review_lines(
 ) -> list[tuple[Question, str]]:
     """Each relevant question with its answer as shown to the user, in order."""
     return [
-        (q, "(skipped)" if q.id in run["skipped"] else display(q, run["answers"].get(q.id)))
+        (q, _("(skipped)") if q.id in run["skipped"] else display(q, run["answers"].get(q.id)))
         for q in _relevant(checklist, run, ctx)
     ]
 

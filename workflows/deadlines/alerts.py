@@ -22,8 +22,9 @@ from workflows.cases.service import CaseService
 from workflows.chat.views import Attachment, Button, Reply
 from workflows.deadlines import reminders
 from workflows.deadlines.rules import Deadline, deadlines, non_cooperating_states
-from workflows.language import N_, _, ngettext
+from workflows.language import N_, _, ngettext, use
 from workflows.language.formats import day
+from workflows.people.user_language import language_of
 from workflows.reference.actors import display_name
 from workflows.report.sheets import write_xlsx_table
 
@@ -88,9 +89,10 @@ class AlertService:
         return [c for c in map(self.repo.get_case, ids) if c is not None]
 
     # ---- reminders -------------------------------------------------------------------
-    def pending(self) -> list[Outgoing]:
+    def pending(self, languages: Mapping[str, str] | None = None) -> list[Outgoing]:
         """Every reminder due now that was never sent, addressed to whoever should act: one
-        message each, or one summary for a person with more than `SUMMARY_OVER` due."""
+        message each, or one summary for a person with more than `SUMMARY_OVER` due. Each is
+        written in its receiver's language (`languages` overrides some: the console's --lang)."""
         today = self.service.today()
         with self.repo.stepped_aside():
             cases = {c["id"]: c for c in self._cases_with("next_alert", today)}
@@ -102,12 +104,9 @@ class AlertService:
                 due.setdefault(user_id, []).append((case, reminder))
         outgoing = []
         for user_id, items in due.items():
-            if len(items) > SUMMARY_OVER:
-                outgoing.append(_summary(user_id, items, today))
-                continue
-            for case, reminder in items:
-                reply = reminder_reply(case, reminder.deadline, today)
-                outgoing.append(Outgoing(user_id, reply, case["id"], reminder.key))
+            lang = (languages or {}).get(user_id) or language_of(users.get(user_id))
+            with use(lang):
+                outgoing += _messages(user_id, items, today)
         return outgoing
 
     def claim(self, case_id: str, key: str) -> bool:
@@ -217,6 +216,17 @@ class AlertService:
         sheet = digest_sheet([*overdue, *soon], today, names)
         return Reply(text, title=title, files=[sheet])
 
+    def digests(self, user_ids: list[str]) -> dict[str, Reply]:
+        """The digest for each of `user_ids`, in each one's language: one digest per language
+        among them (each reads every case: at most three times a day, for three languages)."""
+        users = {u["id"]: u for u in self.repo.list_users()}
+        languages = {user_id: language_of(users.get(user_id)) for user_id in user_ids}
+        written: dict[str, Reply] = {}
+        for lang in sorted(set(languages.values())):
+            with use(lang):
+                written[lang] = self.digest()
+        return {user_id: written[lang] for user_id, lang in languages.items()}
+
     def digest_recipients(self) -> list[str]:
         """Admins and anyone who opted in (/digest on)."""
         return sorted(
@@ -229,6 +239,18 @@ def _state_line(code: str, references: list[str]) -> str:
     state = display_name({"code": code, "kind": "state"})
     text = _("{state} ({code}): {references}")
     return "  " + text.format(state=state, code=code, references=", ".join(references))
+
+
+def _messages(
+    user_id: str, items: list[tuple[Case, reminders.Reminder]], today: date
+) -> list[Outgoing]:
+    """One person's reminders: one message each, or one summary for more than `SUMMARY_OVER`."""
+    if len(items) > SUMMARY_OVER:
+        return [_summary(user_id, items, today)]
+    return [
+        Outgoing(user_id, reminder_reply(case, reminder.deadline, today), case["id"], reminder.key)
+        for case, reminder in items
+    ]
 
 
 def _overdue(days: int) -> str:

@@ -9,32 +9,38 @@ from storage.repository import Repository
 from workflows.cases.service import CaseService
 from workflows.chat.views import Button, Reply
 from workflows.deadlines.rules import Rules
+from workflows.language import N_, _
 from workflows.people.access import ROLES
 from workflows.reference.mandates import match_mandate
 from workflows.reference.text import fold
 
+#: Marked for translation; shown with `_()` in the language of whoever asks.
 USAGE = {
-    "grant": "Use /grant USER_ID ROLE [NAME] (admin, officer or viewer): /grant 123456 officer Ana",
-    "revoke": "Use /revoke USER_ID, e.g. /revoke 123456.",
-    "users": "Use /users to see who has access.",
-    "rules": "Use /rules to see the rules, or /rules MANDATE SETTING NUMBER to change one for a "
-    "mandate, e.g. /rules WGAD reply_days 90 (0 goes back to the default).",
+    "grant": N_(
+        "Use /grant USER_ID ROLE [NAME] (admin, officer or viewer): /grant 123456 officer Ana"
+    ),
+    "revoke": N_("Use /revoke USER_ID, e.g. /revoke 123456."),
+    "users": N_("Use /users to see who has access."),
+    "rules": N_(
+        "Use /rules to see the rules, or /rules MANDATE SETTING NUMBER to change one for a "
+        "mandate, e.g. /rules WGAD reply_days 90 (0 goes back to the default)."
+    ),
 }
 RULE_USAGE = USAGE["rules"]
 #: Each rule in plain words; {n} is its number.
 RULE_WORDS = {
-    "reply_days": "reply due {n} days after the letter is sent",
-    "urgent_check_days": "early check on an urgent appeal {n} days after it is sent",
-    "followup_letter_after_days": "follow-up letter suggested {n} days after the reply was due",
-    "letter_publication_after_days": "letter published {n} days after the reply period ends",
-    "reply_publication_after_days": "a public reply published {n} days after it is received",
-    "non_cooperation_count": "persistent non-cooperation after {n} unanswered letters in a row",
-    "no_response_months": "reminder when a visit request has no response after {n} months",
-    "report_months": "visit report due at the Council {n} months after the visit",
-    "short_notice_days": "civil society notice shorter than {n} days is flagged",
-    "recommendations_months": "follow-up on recommendations {n} months after the visit",
-    "repeat_after_days": "a reminder is repeated after {n} days",
-    "then_every_days": "then every {n} days until recorded, snoozed or dismissed",
+    "reply_days": N_("reply due {n} days after the letter is sent"),
+    "urgent_check_days": N_("early check on an urgent appeal {n} days after it is sent"),
+    "followup_letter_after_days": N_("follow-up letter suggested {n} days after the reply was due"),
+    "letter_publication_after_days": N_("letter published {n} days after the reply period ends"),
+    "reply_publication_after_days": N_("a public reply published {n} days after it is received"),
+    "non_cooperation_count": N_("persistent non-cooperation after {n} unanswered letters in a row"),
+    "no_response_months": N_("reminder when a visit request has no response after {n} months"),
+    "report_months": N_("visit report due at the Council {n} months after the visit"),
+    "short_notice_days": N_("civil society notice shorter than {n} days is flagged"),
+    "recommendations_months": N_("follow-up on recommendations {n} months after the visit"),
+    "repeat_after_days": N_("a reminder is repeated after {n} days"),
+    "then_every_days": N_("then every {n} days until recorded, snoozed or dismissed"),
 }
 #: How many mandates a "did you mean" offers.
 MAX_GUESSES = 4
@@ -54,7 +60,7 @@ def admin_command(service: CaseService, actor: str, name: str, args: list[str]) 
         case "rules", [*mandate, setting, number] if mandate and number.isascii():
             return _set_rule(service, actor, " ".join(mandate), setting, number)
         case "rules", _:
-            return Reply(RULE_USAGE, error=True)
+            return Reply(_(RULE_USAGE), error=True)
         case "grant", [user_id, role, *person] if role.lower() in ROLES:
             if problem := user_id_problem(user_id):
                 return Reply(problem, error=True)
@@ -65,7 +71,7 @@ def admin_command(service: CaseService, actor: str, name: str, args: list[str]) 
             return _revoke(repo, actor, user_id)
         case "users", []:
             return _users(repo)
-    return Reply(USAGE.get(name, USAGE["grant"]), error=True)
+    return Reply(_(USAGE.get(name, USAGE["grant"])), error=True)
 
 
 def user_id_problem(text: str) -> str | None:
@@ -75,11 +81,13 @@ def user_id_problem(text: str) -> str | None:
     if text == "console" or re.fullmatch(r"[1-9][0-9]{0,19}", text):
         return None
     if re.fullmatch(r"-[0-9]{1,20}", text):
-        return (
-            f"{text} is a group or channel, not a person: only people get access. "
+        return _(
+            "{id} is a group or channel, not a person: only people get access. "
             "Give the person's Telegram user id (a positive number, e.g. 123456789)."
-        )
-    return f"{text!r} is not a Telegram user id: give a positive number, e.g. 123456789."
+        ).format(id=text)
+    return _("{id} is not a Telegram user id: give a positive number, e.g. 123456789.").format(
+        id=repr(text)
+    )
 
 
 def _is_last_admin(repo: Repository, user_id: str) -> bool:
@@ -89,12 +97,17 @@ def _is_last_admin(repo: Repository, user_id: str) -> bool:
 
 
 def _last_admin(user_id: str, actor: str) -> Reply:
-    who = "You are" if user_id == actor else f"User {user_id} is"
-    return Reply(
-        f"{who} the only admin, so nobody could manage access afterwards. "
-        "Grant admin to someone else first (/grant USER_ID admin).",
-        error=True,
-    )
+    if user_id == actor:
+        text = _(
+            "You are the only admin, so nobody could manage access afterwards. "
+            "Grant admin to someone else first (/grant USER_ID admin)."
+        )
+    else:
+        text = _(
+            "User {user} is the only admin, so nobody could manage access afterwards. "
+            "Grant admin to someone else first (/grant USER_ID admin)."
+        ).format(user=user_id)
+    return Reply(text, error=True)
 
 
 def _grant(repo: Repository, actor: str, user_id: str, role: str, name: str) -> Reply:
@@ -105,25 +118,33 @@ def _grant(repo: Repository, actor: str, user_id: str, role: str, name: str) -> 
         return _last_admin(user_id, actor)
     repo.put_user({**existing, "role": role, **({"name": name} if name else {})}, actor=actor)
     if previous == role and not name:
-        return Reply(f"User {user_id} already is {role}.")
-    return Reply(f"User {user_id} is now {role}" + (f" (was {previous})." if previous else "."))
+        return Reply(_("User {user} already is {role}.").format(user=user_id, role=role))
+    if previous:
+        text = _("User {user} is now {role} (was {previous}).")
+    else:
+        text = _("User {user} is now {role}.")
+    return Reply(text.format(user=user_id, role=role, previous=previous))
 
 
 def _revoke(repo: Repository, actor: str, user_id: str) -> Reply:
     if user_id == actor:
-        return Reply("You cannot revoke your own access; ask another admin.", error=True)
+        return Reply(_("You cannot revoke your own access; ask another admin."), error=True)
     if repo.get_user(user_id) is None:
-        return Reply(f"User {user_id} has no access.", error=True)
+        return Reply(_("User {user} has no access.").format(user=user_id), error=True)
     repo.delete_user(user_id, actor=actor)
     repo.put_session(user_id, None)
     return Reply(
-        f"Access of user {user_id} revoked. Their cases keep their owner until reassigned."
+        _("Access of user {user} revoked. Their cases keep their owner until reassigned.").format(
+            user=user_id
+        )
     )
 
 
 def _in_words(setting: str, value: object) -> str:
-    number = ", then ".join(map(str, value)) if isinstance(value, tuple | list) else value
-    return RULE_WORDS.get(setting, setting + " {n}").format(n=number) + f" ({setting})"
+    # Translators: joins the rungs of the reminder ladder: "3, then 7".
+    number = _(", then ").join(map(str, value)) if isinstance(value, tuple | list) else value
+    words = _(RULE_WORDS[setting]) if setting in RULE_WORDS else setting + " {n}"
+    return words.format(n=number) + f" ({setting})"
 
 
 def _show_rules(service: CaseService) -> Reply:
@@ -132,34 +153,46 @@ def _show_rules(service: CaseService) -> Reply:
     for mandate, values in sorted(overrides.items()):
         lines.append(f"{mandate}:")
         lines += [f"  • {_in_words(k, v)}" for k, v in sorted(values.items())]
-    return Reply("\n".join(lines), title="Deadline rules (defaults, then per mandate)")
+    return Reply("\n".join(lines), title=_("Deadline rules (defaults, then per mandate)"))
 
 
 def _set_rule(service: CaseService, actor: str, mandate: str, setting: str, number: str) -> Reply:
     """Change one mandate's rule only when the mandate is named exactly (short name or title);
     otherwise ask "did you mean ...?" and keep the change until the admin taps Yes."""
     if setting not in PER_MANDATE or not number.isdigit() or int(number) > 3650:
-        return Reply(f"Settings: {', '.join(PER_MANDATE)}. {RULE_USAGE}", error=True)
+        settings = _("Settings: {settings}.").format(settings=", ".join(PER_MANDATE))
+        return Reply(f"{settings} {_(RULE_USAGE)}", error=True)
     found = match_mandate(mandate)
     if not found:
-        return Reply(f"No mandate is called {mandate!r}. {RULE_USAGE}", error=True)
+        unknown = _("No mandate is called {mandate}.").format(mandate=repr(mandate))
+        return Reply(f"{unknown} {_(RULE_USAGE)}", error=True)
     typed = fold(" ".join(mandate.split()))
-    exact = [m for m in found if typed in (fold(m.short_name), fold(m.title))]
+    exact = [m for m in found if typed in (fold(m.short_name), *map(fold, m.titles()))]
     if len(exact) == 1:
         return apply_rule(service, actor, exact[0].short_name, setting, int(number))
     candidates = [m.short_name for m in found[:MAX_GUESSES]]
     pending = {"mandates": candidates, "setting": setting, "number": int(number)}
     service.repo.put_session(actor, {PENDING: pending})
-    change = _in_words(setting, int(number)) if int(number) else f"{setting} back to the default"
+    if int(number):
+        change = _in_words(setting, int(number))
+    else:
+        change = _("{setting} back to the default").format(setting=setting)
     return Reply(
-        f"No mandate is called exactly {mandate!r}. Did you mean one of these? Nothing is "
-        f"changed until you choose. The change: {change}.",
+        _(
+            "No mandate is called exactly {mandate}. Did you mean one of these? Nothing is "
+            "changed until you choose. The change: {change}."
+        ).format(mandate=repr(mandate), change=change),
         buttons=[
             *(
-                Button(f"Yes: {m.short_name} ({m.title})"[:60], f"ru:{n}")
+                Button(
+                    _("Yes: {mandate} ({title})").format(
+                        mandate=m.short_name, title=m.shown_title()
+                    )[:60],
+                    f"ru:{n}",
+                )
                 for n, m in enumerate(found[:MAX_GUESSES])
             ),
-            Button("No, change nothing", "ru:no"),
+            Button(_("No, change nothing"), "ru:no"),
         ],
         error=True,
     )
@@ -170,11 +203,11 @@ def confirm_rule(service: CaseService, actor: str, choice: str) -> Reply:
     session = service.repo.get_session(actor) or {}
     pending = session.get(PENDING)
     if not pending:
-        return Reply("That question is out of date; nothing was changed.", error=True)
+        return Reply(_("That question is out of date; nothing was changed."), error=True)
     service.repo.put_session(actor, None)
     candidates = pending["mandates"]
     if not choice.isdigit() or int(choice) >= len(candidates):
-        return Reply("Nothing was changed.")
+        return Reply(_("Nothing was changed."))
     return apply_rule(service, actor, candidates[int(choice)], pending["setting"],
                       int(pending["number"]))  # fmt: skip
 
@@ -195,8 +228,13 @@ def apply_rule(service: CaseService, actor: str, short: str, setting: str, numbe
     detail = {"mandate": short, "setting": setting, "before": before, "after": number or None}
     service.repo.audit(actor=actor, action="rule_changed", target=short, detail=detail)
     service.set_overrides(overrides, actor)
-    shown = _in_words(setting, number) if number else f"{setting} is back to the default"
-    return Reply(f"{short}: {shown}. Reminder dates recomputed.")
+    if number:
+        shown = _in_words(setting, number)
+    else:
+        shown = _("{setting} is back to the default").format(setting=setting)
+    return Reply(
+        _("{mandate}: {change}. Reminder dates recomputed.").format(mandate=short, change=shown)
+    )
 
 
 def _users(repo: Repository) -> Reply:
@@ -204,4 +242,4 @@ def _users(repo: Repository) -> Reply:
     lines = [
         f"{u['id']} · {u['role']}" + (f" · {u['name']}" if u.get("name") else "") for u in users
     ]
-    return Reply("\n".join(lines) or "No users.", title="Users")
+    return Reply("\n".join(lines) or _("No users."), title=_("Users"))

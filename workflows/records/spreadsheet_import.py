@@ -64,6 +64,7 @@ from workflows.checklists import engine
 from workflows.checklists.answers import ANSWER_OTHER_ACTOR, AnswerContext
 from workflows.checklists.model import Checklist, Registry
 from workflows.deadlines.rules import load_rules, rules_for
+from workflows.language import _
 from workflows.reference.actors import resolve_state, suggest_states
 
 KINDS = {
@@ -99,7 +100,7 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
+        return _("line {line}: {reason}").format(line=self.line, reason=self.reason)
 
 
 @dataclass
@@ -110,8 +111,14 @@ class ImportResult:
 
     def summary(self) -> str:
         lines = [
-            f"{len(self.imported)} imported, {len(self.skipped)} already there, "
-            f"{len(self.problems)} with problems (not imported)."
+            _(
+                "{imported} imported, {skipped} already there, "
+                "{problems} with problems (not imported)."
+            ).format(
+                imported=len(self.imported),
+                skipped=len(self.skipped),
+                problems=len(self.problems),
+            )
         ]
         lines += [f"  {p}" for p in self.problems]
         return "\n".join(lines)
@@ -128,8 +135,8 @@ def columns(registry: Registry) -> dict[str, list[tuple[str, str]]]:
             for q in _importable(c)
         ]
     found["communication"] += [
-        ("group", "Link: rows with the same label are one letter's addressees"),
-        ("follows", "Link: the reference of the letter this one follows up"),
+        ("group", _("Link: rows with the same label are one letter's addressees")),
+        ("follows", _("Link: the reference of the letter this one follows up")),
     ]
     return found
 
@@ -140,10 +147,16 @@ def _marks(question: Any, first: bool) -> str:
     certain answers is required only then."""
     marks = ""
     if question.required:
-        where = "" if first else " with this section"
-        marks = f" [required{where}{', when it applies' if question.when else ''}]"
+        if first:
+            required = _("[required, when it applies]") if question.when else _("[required]")
+        elif question.when:
+            required = _("[required with this section, when it applies]")
+        else:
+            required = _("[required with this section]")
+        marks = f" {required}"
     if question.choices:
-        marks += " (values: " + ", ".join(c.value for c in question.choices) + ")"
+        values = ", ".join(c.value for c in question.choices)
+        marks += " " + _("(values: {values})").format(values=values)
     return marks
 
 
@@ -162,20 +175,22 @@ def read_rows(path: Path, registry: Registry) -> list[Row]:
     elif suffix == ".xlsx":
         rows = list(_xlsx_rows(path))
     else:
-        raise ImportFileError(f"{path.name}: use a .csv or .xlsx file")
+        raise ImportFileError(_("{file}: use a .csv or .xlsx file").format(file=path.name))
     if not rows:
-        raise ImportFileError(f"{path.name} is empty")
-    (_, header), data = rows[0], rows[1:]
+        raise ImportFileError(_("{file} is empty").format(file=path.name))
+    (_line, header), data = rows[0], rows[1:]
     names = [h.strip().lower() for h in header]
     known = set(COMMON) | {column for kind in columns(registry).values() for column, _ in kind}
     unknown = [n for n in names if n and n not in known]
     if unknown:
         raise ImportFileError(
-            f"line 1: unknown column(s) {', '.join(unknown)}; "
-            "run `python -m bot import --columns` for the list"
+            _(
+                "line 1: unknown column(s) {columns}; "
+                "run `python -m bot import --columns` for the list"
+            ).format(columns=", ".join(unknown))
         )
     if len(set(filter(None, names))) != len(list(filter(None, names))):
-        raise ImportFileError("line 1: a column name appears twice")
+        raise ImportFileError(_("line 1: a column name appears twice"))
     return [
         Row(line, {n: v for n, v in zip(names, cells, strict=False) if n and v})
         for line, cells in data
@@ -192,7 +207,9 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
                 yield start, [c.strip() for c in cells]
                 start = reader.line_num + 1
     except UnicodeDecodeError as exc:
-        raise ImportFileError(f"{path.name} is not UTF-8 text (save it as CSV UTF-8)") from exc
+        raise ImportFileError(
+            _("{file} is not UTF-8 text (save it as CSV UTF-8)").format(file=path.name)
+        ) from exc
     except csv.Error as exc:
         raise ImportFileError(f"{path.name}: {exc}") from exc
 
@@ -206,7 +223,9 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             warnings.simplefilter("ignore", UserWarning)
             book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise ImportFileError(f"{path.name} is not a readable .xlsx file: {exc}") from exc
+        raise ImportFileError(
+            _("{file} is not a readable .xlsx file: {error}").format(file=path.name, error=exc)
+        ) from exc
     try:
         sheet = book.worksheets[0]
         for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -286,8 +305,13 @@ def _duplicate(
         key = _key(case)
         if key in seen:
             where = seen[key]
-            what = "already imported" if where == 0 else f"same record as line {where}"
-            problem = Problem(row.line, f"{case['label']}: {what}")
+            if where == 0:
+                what = _("{case}: already imported").format(case=case["label"])
+            else:
+                what = _("{case}: same record as line {line}").format(
+                    case=case["label"], line=where
+                )
+            problem = Problem(row.line, what)
             (result.skipped if where == 0 else result.problems).append(problem)
             return problem
     for case in built:
@@ -345,7 +369,9 @@ def _unfollowable(
             return failed
         for line, followed in newly:
             failed.add(line)
-            reason = f"follows: no communication {followed} in the file or the bot"
+            reason = _("follows: no communication {reference} in the file or the bot").format(
+                reference=followed
+            )
             result.problems.append(Problem(line, reason))
 
 
@@ -359,7 +385,7 @@ def _linked_existing(accepted: list[tuple[Row, list[Case]]], repo: Repository) -
     """Cases already in the bot that an imported follow-up letter follows: to save again."""
     imported = {case["id"] for _, built in accepted for case in built}
     found: dict[str, Case] = {}
-    for _, built in accepted:
+    for _row, built in accepted:
         for case in built:
             original_id = case.get("follows")
             if original_id and original_id not in imported and original_id not in found:
@@ -414,16 +440,18 @@ def _build(
     values = {k: v for k, v in row.values.items() if k not in LINKS}
     case_kind = values.pop("kind", kind or "").strip().lower()
     if case_kind != "communication" and any(row.values.get(k) for k in LINKS):
-        raise RowError("group and follows are only for a communication")
+        raise RowError(_("group and follows are only for a communication"))
     if case_kind not in KINDS:
-        raise RowError("kind must be communication or visit")
+        raise RowError(_("kind must be communication or visit"))
     problems: list[str] = []
     case_owner = values.pop("owner", owner or "").strip()
     user = repo.get_user(case_owner) if case_owner else None
     if not case_owner:
-        problems.append("no owner: fill the owner column or pass --owner")
+        problems.append(_("no owner: fill the owner column or pass --owner"))
     elif user is None or user.get("role") not in OWNER_ROLES:
-        problems.append(f"owner {case_owner} is not an officer or admin of the bot")
+        problems.append(
+            _("owner {owner} is not an officer or admin of the bot").format(owner=case_owner)
+        )
     case: Case = {
         "id": repo.new_case_id(),
         "kind": case_kind,
@@ -454,8 +482,12 @@ def _build(
         case["runs"].append(run)
         names.update(run["answers"])
     if values:
-        other = "visit" if case_kind == "communication" else "communication"
-        problems.append(f"{', '.join(sorted(values))}: only for a {other}")
+        only = (
+            _("{columns}: only for a visit")
+            if case_kind == "communication"
+            else _("{columns}: only for a communication")
+        )
+        problems.append(only.format(columns=", ".join(sorted(values))))
     if problems:
         raise RowError("; ".join(problem.rstrip(".") for problem in problems))
     cases = [case, *_made_from(case, registry)] if case_kind == "communication" else [case]
@@ -474,8 +506,10 @@ def _made_from(case: Case, registry: Registry) -> list[Case]:
     if len(actors) > 1:
         if len(case["runs"]) > 1:
             raise RowError(
-                "a reply, publication or follow-up belongs to one addressee's letter: "
-                "give one row per addressee (link them with the group column)"
+                _(
+                    "a reply, publication or follow-up belongs to one addressee's letter: "
+                    "give one row per addressee (link them with the group column)"
+                )
             )
         ids = [case["id"], *(derived_id(case["id"], ref) for ref in references[1:])]
         pairs = zip(actors[1:], references[1:], ids[1:], strict=True)
@@ -503,7 +537,7 @@ def _fill(checklist: Checklist, values: dict[str, str], ctx: AnswerContext) -> d
         raw = values.get(question.id, "")
         if not raw:
             if question.required:
-                problem = f"{question.id} is required ({question.shown_label})"
+                problem = _required(question)
                 raise RowError(_with_later(checklist, question.id, values, problem))
             step = engine.handle(checklist, step.run, engine.Skip(), ctx)
             continue
@@ -515,7 +549,11 @@ def _fill(checklist: Checklist, values: dict[str, str], ctx: AnswerContext) -> d
             raise RowError(_with_later(checklist, question.id, values, problem)) from None
     ignored = sorted(set(values) - used)
     if ignored:
-        raise RowError(f"{', '.join(ignored)}: does not apply given the other answers")
+        raise RowError(
+            _("{columns}: does not apply given the other answers").format(
+                columns=", ".join(ignored)
+            )
+        )
     return engine.handle(checklist, step.run, engine.Pick(engine.SAVE), ctx).run
 
 
@@ -525,7 +563,13 @@ def _with_later(checklist: Checklist, failed: str, values: dict[str, str], first
     later = [q for q in checklist.questions[ids.index(failed) + 1 :]
              if q.required and q.when is None and not q.confidential and q.type != "file"
              and not values.get(q.id)]  # fmt: skip
-    return "; ".join([first, *(f"{q.id} is required ({q.shown_label})" for q in later)])
+    return "; ".join([first, *(_required(q) for q in later)])
+
+
+def _required(question: Any) -> str:
+    return _("{column} is required ({question})").format(
+        column=question.id, question=question.shown_label
+    )
 
 
 def _answer(checklist: Checklist, step: engine.Step, raw: str, ctx: AnswerContext) -> engine.Step:
@@ -547,7 +591,7 @@ def _others(raw: str) -> tuple[str, set[str]]:
         if _OTHER.match(item):
             name = _OTHER.sub("", item)
             if resolve_state(name):
-                raise RowError(f"{name!r} is a State; remove 'other:'")
+                raise RowError(_("{name} is a State; remove 'other:'").format(name=repr(name)))
             items[index] = name
             marked.add(" ".join(name.split()))
     return ", ".join(items), marked
@@ -560,8 +604,12 @@ def _confirm_others(
     for name in unknown:
         if name not in marked:
             close = ", ".join(a.name for a in suggest_states(name, limit=3))
-            hint = f" Did you mean {close}?" if close else ""
-            raise RowError(
-                f'{name!r} is not a State I know.{hint} Write an other actor as "other: {name}".'
-            )
+            if close:
+                problem = _(
+                    "{name} is not a State I know. Did you mean {states}? Write an other actor "
+                    'as "other: {raw}".'
+                )
+            else:
+                problem = _('{name} is not a State I know. Write an other actor as "other: {raw}".')
+            raise RowError(problem.format(name=repr(name), states=close, raw=name))
     return engine.handle(checklist, step.run, engine.Pick(ANSWER_OTHER_ACTOR), ctx)

@@ -26,10 +26,14 @@ neither source carries ("DRC", "Swaziland", "Burma"). Look-ups are accent-, case
 punctuation-insensitive; every table is built once, lazily, so resolving is a dictionary
 look-up.
 
-Stored answers keep ``{"code", "name", "kind"}`` as the user confirmed them. A State's name is
-always shown from its code (:func:`display_name`), so a case stored as "Syria" by an older
-version shows "Syrian Arab Republic" without being rewritten. Everything that is not a State
-(a company, an international organisation, an armed group) is recorded with
+Stored answers keep ``{"code", "name", "kind"}`` as the user confirmed them, a State's name in
+English. A State's name is always shown from its code (:func:`display_name`), in the current
+language (workflows.language: "République arabe syrienne" to a French reader), so a case
+stored as "Syria" by an older version shows "Syrian Arab Republic" without being rewritten.
+The States that :func:`state_by_code`, :func:`resolve_state`, :func:`suggest_states` and
+:func:`states` return are named in the language current when they are asked for, since what
+they give is shown; :func:`un_name` (English by default) is what is stored. Everything that is
+not a State (a company, an international organisation, an armed group) is recorded with
 :func:`other_actor` under the code ``OTH`` and shown with the name as typed.
 """
 
@@ -47,6 +51,7 @@ from typing import Any
 
 import pycountry
 
+from workflows.language import _, current
 from workflows.reference.text import fold
 
 __all__ = [
@@ -290,8 +295,9 @@ def un_name(code: str, language: str = "en") -> str | None:
 
 
 def display_name(actor: Mapping[str, Any]) -> str:
-    """How a stored addressee is shown: a State by its UN name looked up from its code (so an
-    old answer stored as "Syria" shows "Syrian Arab Republic"), any other actor as typed."""
+    """How a stored addressee is shown: a State by its UN name in the current language, looked
+    up from its code (so an old answer stored as "Syria" shows "Syrian Arab Republic"), any
+    other actor as typed."""
     if actor.get("kind") == "state":
         state = state_by_code(str(actor.get("code", "")))
         if state is not None:
@@ -300,15 +306,29 @@ def display_name(actor: Mapping[str, Any]) -> str:
 
 
 def states() -> tuple[Actor, ...]:
-    """All resolvable States, sorted by UN name (for pickers and reports)."""
-    return tuple(sorted(_index().by_alpha3.values(), key=lambda a: _fold(a.name)))
+    """All resolvable States, sorted by UN name in the current language (for pickers and
+    reports)."""
+    named = map(_named, _index().by_alpha3.values())
+    return tuple(sorted(named, key=lambda a: _fold(a.name)))
 
 
 def state_by_code(code: str) -> Actor | None:
     """The State stored under an alpha-3 code, or None (also for ``OTH``)."""
     if not isinstance(code, str):
         return None
-    return _index().by_alpha3.get(code.strip().upper())
+    found = _index().by_alpha3.get(code.strip().upper())
+    return _named(found) if found is not None else None
+
+
+def _named(state: Actor) -> Actor:
+    """A State of the index (named in English) named in the current language."""
+    lang = current()
+    return state if lang == "en" else _state_in(state.code, lang)
+
+
+@functools.cache
+def _state_in(code: str, lang: str) -> Actor:
+    return Actor(code=code, name=un_name(code, lang) or code, kind="state")
 
 
 def resolve_state(text: str) -> Actor | None:
@@ -332,9 +352,9 @@ def resolve_state(text: str) -> Actor | None:
         upper = compact.upper()
         code = index.by_alpha2.get(upper) if len(upper) == 2 else upper
         if code in index.by_alpha3:
-            return index.by_alpha3[code]
+            return _named(index.by_alpha3[code])
     code = index.by_key.get(_key(stripped))
-    return index.by_alpha3[code] if code else None
+    return _named(index.by_alpha3[code]) if code else None
 
 
 def suggest_states(text: str, limit: int = 5) -> list[Actor]:
@@ -375,7 +395,7 @@ def suggest_states(text: str, limit: int = 5) -> list[Actor]:
     codes.extend(index.spaced[name] for name in fuzzy)
 
     unique = list(dict.fromkeys(codes))[:limit]
-    return [index.by_alpha3[code] for code in unique]
+    return [_named(index.by_alpha3[code]) for code in unique]
 
 
 def _word_in(query: str, words: list[str]) -> bool:
@@ -395,7 +415,9 @@ def other_actor(name: str) -> Actor:
     tidy = " ".join(name.split()) if isinstance(name, str) else ""
     tidy = "".join(ch for ch in tidy if ch.isprintable())
     if not tidy:
-        raise ValueError("An other actor needs a name.")
+        raise ValueError(_("An other actor needs a name."))
     if len(tidy) > _MAX_OTHER_NAME:
-        raise ValueError(f"That name is too long (more than {_MAX_OTHER_NAME} characters).")
+        raise ValueError(
+            _("That name is too long (more than {n} characters).").format(n=_MAX_OTHER_NAME)
+        )
     return Actor(code=OTHER_CODE, name=tidy, kind="other")

@@ -36,6 +36,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import dateparser
 import dateparser.conf
 import dateparser.languages.loader
+from babel.dates import get_day_names, get_month_names
+
+from workflows.language import N_, _, current, formats
 
 __all__ = [
     "DEFAULT_TZ",
@@ -59,7 +62,8 @@ DEFAULT_TZ = "Europe/Zurich"
 TZ_ALIASES: dict[str, str] = {"Europe/Geneva": "Europe/Zurich", "Geneva": "Europe/Zurich"}
 
 #: Shown in every refusal so the user sees at once what works.
-EXAMPLES = "15/03/2017, 15 March 2017, 15 mars 2017, yesterday, 3 weeks ago or last Monday"
+#: (Marked for translation; `_examples()` gives it in the current language.)
+EXAMPLES = N_("15/03/2017, 15 March 2017, 15 mars 2017, yesterday, 3 weeks ago or last Monday")
 
 #: Dates outside this range are typos in this domain (e.g. "15/03/0017", "in 999999 days").
 MIN_YEAR = 1900
@@ -87,8 +91,6 @@ _MONTHS = (
     "November",
     "December",
 )
-_MONTH_ABBR = tuple(m[:3] for m in _MONTHS)
-_WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 # An optional clock time after a numeric date is ignored (only the date is stored).
 _TIME = (
@@ -146,12 +148,14 @@ def today_in(tz: str, now: datetime) -> date:
 
 
 def format_date(d: date) -> str:
-    """Unambiguous English echo, e.g. "Mon 15 May 2017".
+    """Unambiguous echo in the current language: "Mon 15 May 2017", "lun. 15 mai 2017",
+    "lun 15 de mayo de 2017".
 
-    Built from fixed tables rather than strftime so the output never depends on the
-    process locale, and the weekday lets the user spot a day/month mix-up at a glance.
+    From Babel's CLDR data (workflows.language.formats) rather than strftime, so the output
+    never depends on the process locale; the weekday lets the user spot a day/month mix-up
+    at a glance.
     """
-    return f"{_WEEKDAY_ABBR[d.weekday()]} {d.day} {_MONTH_ABBR[d.month - 1]} {d.year}"
+    return formats.day(d)
 
 
 def parse_iso(s: str) -> date:
@@ -184,11 +188,14 @@ def parse_date(text: str, today: date, tz: str = DEFAULT_TZ, *, past: bool = Fal
 
 
 def warm_up() -> None:
-    """Load dateparser's data for our languages now: it loads them on first use, which would
-    otherwise make the first date anyone types after a start take a few hundred ms longer."""
+    """Load dateparser's data for our languages now, and Babel's for showing dates in them:
+    both load on first use, which would otherwise make the first date anyone types or sees
+    after a start take a few hundred ms longer."""
     for text in ("yesterday", "3 mars 2024", "next week"):
         with contextlib.suppress(DateParseError):
             parse_date(text, date(2024, 6, 1))
+    for lang in ("en", "fr", "es"):
+        formats.day(date(2024, 6, 1), lang)
 
 
 def _parse_date(text: str, today: date, tz: str, past: bool) -> date:
@@ -197,8 +204,10 @@ def _parse_date(text: str, today: date, tz: str, past: bool) -> date:
         zone = canonical_tz(tz)
     except ValueError as exc:
         raise DateParseError(
-            f"The configured time zone {tz!r} is not known, so I cannot read dates yet. "
-            "Please tell the bot administrator.",
+            _(
+                "The configured time zone {zone} is not known, so I cannot read dates yet. "
+                "Please tell the bot administrator."
+            ).format(zone=repr(tz)),
             "bad_timezone",
         ) from exc
     numeric = _parse_numeric(cleaned, today, past)
@@ -206,8 +215,10 @@ def _parse_date(text: str, today: date, tz: str, past: bool) -> date:
         return _in_range(numeric, cleaned)
     if not any(ch.isalpha() for ch in cleaned):
         raise DateParseError(
-            f'I could not read "{_shown(cleaned)}" as a date: numeric dates are '
-            f"day/month/year with one separator and no signs. Try {EXAMPLES}.",
+            _(
+                'I could not read "{text}" as a date: numeric dates are '
+                "day/month/year with one separator and no signs. Try {examples}."
+            ).format(text=_shown(cleaned), examples=_examples()),
             "unreadable",
         )
     return _parse_words(cleaned, today, zone, past)
@@ -274,8 +285,14 @@ def _read_tokens(tokens: list[str], today: date, past: bool, text: str) -> tuple
             return _weekday(today, _WEEKDAY_NAMES.index(day_name), way == "next"), False
         case [day_name] if day_name in _WEEKDAY_NAMES:
             raise DateParseError(
-                f'"{_shown(text)}" does not say which week: type last {day_name.capitalize()} '
-                f"or a date. Try {EXAMPLES}.",
+                _(
+                    '"{text}" does not say which week: type last {weekday} or a date. '
+                    "Try {examples}."
+                ).format(
+                    text=_shown(text),
+                    weekday=_weekday_name(_WEEKDAY_NAMES.index(day_name)),
+                    examples=_examples(),
+                ),
                 "incomplete",
             )
     if len(tokens) > 1 and _CLOCK.fullmatch(tokens[-1]):
@@ -283,10 +300,18 @@ def _read_tokens(tokens: list[str], today: date, past: bool, text: str) -> tuple
     weekday = tokens[0] if tokens and tokens[0] in _WEEKDAY_NAMES else None
     found = _calendar_date(tokens[1:] if weekday else tokens, today, past, text)
     if found is not None and weekday and found[0].weekday() != _WEEKDAY_NAMES.index(weekday):
+        day = found[0]
         raise DateParseError(
-            f'"{_shown(text)}": {found[0].day} {_MONTHS[found[0].month - 1]} {found[0].year} '
-            f"is a {_WEEKDAY_NAMES[found[0].weekday()].capitalize()}, not a "
-            f"{weekday.capitalize()}. Which did you mean? Try {EXAMPLES}.",
+            _(
+                '"{text}": {date} is a {weekday}, not a {typed}. Which did you mean? '
+                "Try {examples}."
+            ).format(
+                text=_shown(text),
+                date=_named_date(day.day, day.month, day.year),
+                weekday=_weekday_name(day.weekday()),
+                typed=_weekday_name(_WEEKDAY_NAMES.index(weekday)),
+                examples=_examples(),
+            ),
             "invalid",
         )
     return found
@@ -338,8 +363,11 @@ def _most_recent(day: int, month: int, today: date, past: bool, text: str) -> da
     past ("3 March" typed on 15 May 2017 is 3 March 2017; typed on 1 March, 3 March 2016)."""
     if not past:
         raise DateParseError(
-            f'"{_shown(text)}" has no year. Which year? For example {day} '
-            f"{_MONTHS[month - 1]} {today.year}. Try {EXAMPLES}.",
+            _('"{text}" has no year. Which year? For example {example}. Try {examples}.').format(
+                text=_shown(text),
+                example=_named_date(day, month, today.year),
+                examples=_examples(),
+            ),
             "incomplete",
         )
     for year in range(today.year, today.year - 8, -1):  # 29 February: a leap year within 8
@@ -365,7 +393,7 @@ def _dateparser_reading(text: str, today: date, zone: str) -> date | None:
 def _clean(text: object) -> str:
     """Normalise whitespace and refuse empty, oversized or control-character input early."""
     if not isinstance(text, str) or not text.strip():
-        raise DateParseError(f"Please type a date, for example {EXAMPLES}.", "empty")
+        raise DateParseError(_please_type(), "empty")
     if len(text) > _MAX_RAW_CHARS:
         raise DateParseError(_too_long(), "too_long")
     text = unicodedata.normalize("NFC", text)
@@ -373,7 +401,7 @@ def _clean(text: object) -> str:
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = " ".join(text.split())
     if not text:
-        raise DateParseError(f"Please type a date, for example {EXAMPLES}.", "empty")
+        raise DateParseError(_please_type(), "empty")
     if len(text) > _MAX_CHARS:
         raise DateParseError(_too_long(), "too_long")
     if any(unicodedata.category(ch) == "Cc" for ch in text) or not any(ch.isalnum() for ch in text):
@@ -412,8 +440,10 @@ def _full_year(digits: str, today: date) -> int:
 def _build(year: int, month: int, day: int, text: str) -> date:
     if not 1 <= month <= 12:
         raise DateParseError(
-            f'"{_shown(text)}" is not a valid date: {month} is not a month. '
-            f"Numeric dates are read day/month/year. Try {EXAMPLES}.",
+            _(
+                '"{text}" is not a valid date: {month} is not a month. '
+                "Numeric dates are read day/month/year. Try {examples}."
+            ).format(text=_shown(text), month=month, examples=_examples()),
             "invalid",
         )
     try:
@@ -421,11 +451,18 @@ def _build(year: int, month: int, day: int, text: str) -> date:
     except ValueError:
         pass
     if 1 <= year <= 9999:
-        last = _days_in_month(year, month)
-        why = f"{_MONTHS[month - 1]} {year} has {last} days"
+        why = _('"{text}" is not a valid date: {month} {year} has {n} days. Try {examples}.')
+        why = why.format(
+            text=_shown(text),
+            month=_month_name(month),
+            year=year,
+            n=_days_in_month(year, month),
+            examples=_examples(),
+        )
     else:
-        why = f"{year} is not a usable year"
-    raise DateParseError(f'"{_shown(text)}" is not a valid date: {why}. Try {EXAMPLES}.', "invalid")
+        why = _('"{text}" is not a valid date: {year} is not a usable year. Try {examples}.')
+        why = why.format(text=_shown(text), year=year, examples=_examples())
+    raise DateParseError(why, "invalid")
 
 
 def _days_in_month(year: int, month: int) -> int:
@@ -440,10 +477,18 @@ def _in_range(d: date, text: str) -> date:
 
 
 def _out_of_range(text: str, year: int | None) -> str:
-    gives = f"gives the year {year}, which" if year is not None else "is too far away: it"
-    return (
-        f'"{_shown(text)}" {gives} looks like a typo (I accept {MIN_YEAR}-{MAX_YEAR}). '
-        f"Try {EXAMPLES}."
+    if year is not None:
+        message = _(
+            '"{text}" gives the year {year}, which looks like a typo (I accept {first}-{last}). '
+            "Try {examples}."
+        )
+    else:
+        message = _(
+            '"{text}" is too far away: it looks like a typo (I accept {first}-{last}). '
+            "Try {examples}."
+        )
+    return message.format(
+        text=_shown(text), year=year, first=MIN_YEAR, last=MAX_YEAR, examples=_examples()
     )
 
 
@@ -454,18 +499,52 @@ def _shown(text: str) -> str:
 
 
 def _unreadable(text: object) -> str:
-    return f'I could not read "{_shown(str(text))}" as a date. Try {EXAMPLES}.'
+    return _('I could not read "{text}" as a date. Try {examples}.').format(
+        text=_shown(str(text)), examples=_examples()
+    )
 
 
 def _too_long() -> str:
-    return f"That is too long to be a date. Please type just the date, for example {EXAMPLES}."
+    return _(
+        "That is too long to be a date. Please type just the date, for example {examples}."
+    ).format(examples=_examples())
+
+
+def _please_type() -> str:
+    return _("Please type a date, for example {examples}.").format(examples=_examples())
 
 
 def _incomplete(text: str, period: str | None) -> str:
     if period == "year":
-        missing = "only gives a year. I also need the day and the month."
+        message = _(
+            '"{text}" only gives a year. I also need the day and the month. Try {examples}.'
+        )
     elif period == "month":
-        missing = "has no day. Which day of that month?"
+        message = _('"{text}" has no day. Which day of that month? Try {examples}.')
     else:
-        missing = "is incomplete: I need the day, the month and the year."
-    return f'"{_shown(text)}" {missing} Try {EXAMPLES}.'
+        message = _(
+            '"{text}" is incomplete: I need the day, the month and the year. Try {examples}.'
+        )
+    return message.format(text=_shown(text), examples=_examples())
+
+
+def _examples() -> str:
+    """The examples every refusal shows, in the current language (dates typed in any of the
+    three are read whatever the user's language)."""
+    return _(EXAMPLES)
+
+
+def _month_name(month: int) -> str:
+    """ "March", "mars", "marzo": a month named in a re-ask (CLDR's names)."""
+    return str(get_month_names("wide", locale=current())[month])
+
+
+def _weekday_name(weekday: int) -> str:
+    """ "Monday", "lundi", "lunes" (0 is Monday, as `date.weekday()`)."""
+    return str(get_day_names("wide", locale=current())[weekday])
+
+
+def _named_date(day: int, month: int, year: int) -> str:
+    """A day that may not exist ("31 April 2017") written out for a re-ask."""
+    # Translators: a date in a re-ask; {month} is the month's name ("15 March 2017").
+    return _("{day} {month} {year}").format(day=day, month=_month_name(month), year=year)

@@ -5,8 +5,10 @@ title ("torture"). Joint communications name several, so :func:`parse_mandates` 
 and resolves each item, and it reports what it could not resolve so that the caller can
 re-ask instead of guessing: an item counts as resolved only when exactly one mandate matches.
 
-The list is data (``workflows/reference/data/mandates.csv``: kind, title, short_name,
-established) so it can be updated without code changes; it is read once and cached.
+The list is data (``workflows/reference/data/mandates.csv``: kind,title,short_name,established, then
+title_fr,title_es) so it can be updated without code changes; it is read once and cached.
+The French and Spanish titles are the Human Rights Council's where they could be sourced; an
+empty one shows the English title. A title typed in any of the three languages resolves.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from workflows.language import current
 from workflows.reference.text import fold
 
 __all__ = [
@@ -32,11 +35,16 @@ __all__ = [
 DEFAULT_MANDATES_PATH = Path(__file__).resolve().parent / "data" / "mandates.csv"
 KINDS = frozenset({"thematic", "country"})
 _COLUMNS = ("kind", "title", "short_name", "established")
+#: Optional columns after those: the title in French and in Spanish.
+_TITLE_COLUMNS = {"fr": "title_fr", "es": "title_es"}
 _MAX_CANDIDATES = 8
 _MAX_ITEM = 300  # longer than any title: an unresolved item this long is echoed shortened
 _MAX_TEXT = 8000  # a joint communication names a dozen mandates at most; refuse pastes
-# Words that say nothing about which mandate is meant; ignored when matching by words.
-_STOPWORDS = frozenset({"a", "an", "and", "for", "in", "of", "on", "the", "to"})
+# Words that say nothing about which mandate is meant; ignored when matching by words
+# (English, then the French and Spanish titles' own).
+_STOPWORDS = frozenset({"a", "an", "and", "for", "in", "of", "on", "the", "to",
+                        "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les",
+                        "sur", "del", "el", "las", "los", "sobre", "y"})  # fmt: skip
 # List separators: ',', ';', '+', '&', newlines, or the word "and".
 _SEPARATOR = re.compile(r"((?:\s*(?:[,;+&\n]|\band\b)\s*)+)", re.IGNORECASE)
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -50,6 +58,18 @@ class Mandate:
     title: str
     kind: str  # "thematic" | "country"
     established: int
+    title_fr: str = ""
+    title_es: str = ""
+
+    def shown_title(self, lang: str | None = None) -> str:
+        """The title in the current language; English where no translation is shipped."""
+        lang = lang or current()
+        translated = {"fr": self.title_fr, "es": self.title_es}.get(lang)
+        return translated or self.title
+
+    def titles(self) -> tuple[str, ...]:
+        """Every title shipped (English first), for matching what staff type."""
+        return tuple(t for t in (self.title, self.title_fr, self.title_es) if t)
 
 
 def _words(text: str) -> list[str]:
@@ -81,8 +101,11 @@ def _load_default() -> tuple[Mandate, ...]:
 def _read(path: Path) -> tuple[Mandate, ...]:
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
-        if tuple(reader.fieldnames or ()) != _COLUMNS:
-            raise ValueError(f"{path}: expected columns {','.join(_COLUMNS)}")
+        found = tuple(reader.fieldnames or ())
+        if found[: len(_COLUMNS)] != _COLUMNS or not set(found[4:]) <= {*_TITLE_COLUMNS.values()}:
+            raise ValueError(
+                f"{path}: expected columns {','.join(_COLUMNS)} (then title_fr,title_es)"
+            )
         mandates: list[Mandate] = []
         seen: set[str] = set()
         for row in reader:
@@ -99,7 +122,13 @@ def _read(path: Path) -> tuple[Mandate, ...]:
             if _key(short) in seen:
                 raise ValueError(f"{where}: duplicate short_name {short!r}")
             seen.add(_key(short))
-            mandates.append(Mandate(short, title, kind, established))
+            translated = {
+                lang: " ".join((row.get(column) or "").split())
+                for lang, column in _TITLE_COLUMNS.items()
+            }
+            mandates.append(
+                Mandate(short, title, kind, established, translated["fr"], translated["es"])
+            )
     return tuple(mandates)
 
 
@@ -124,15 +153,19 @@ def _index(mandates: tuple[Mandate, ...]) -> _Index:
     exact: dict[str, list[Mandate]] = {}
     entries = []
     for m in mandates:
-        for key in {_key(m.short_name), _key(m.title)}:
+        for key in {_key(m.short_name), *map(_key, m.titles())}:
             exact.setdefault(key, []).append(m)
         short_words = frozenset(_words(m.short_name))
-        title_words = frozenset(_words(m.title))
+        title_words = frozenset(w for title in m.titles() for w in _words(title))
         entries.append(
             _Entry(m, short_words, title_words, tuple(sorted(short_words | title_words)))
         )
     max_items = max(
-        (len(_SEPARATOR.split(name)[0::2]) for m in mandates for name in (m.title, m.short_name)),
+        (
+            len(_SEPARATOR.split(name)[0::2])
+            for m in mandates
+            for name in (*m.titles(), m.short_name)
+        ),
         default=1,
     )
     return _Index({k: tuple(v) for k, v in exact.items()}, tuple(entries), max_items)

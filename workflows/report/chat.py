@@ -23,6 +23,7 @@ from workflows.cases import standing
 from workflows.cases.search import search
 from workflows.cases.service import CaseService
 from workflows.chat.views import Attachment, Button, Reply, case_list
+from workflows.language import N_, _, ngettext
 from workflows.reference.actors import resolve_state
 from workflows.reference.mandates import match_mandate
 from workflows.report import (
@@ -39,9 +40,10 @@ from workflows.report import (
 from workflows.report.audit import record_confidential_request
 from workflows.report.definitions import definitions_text
 
-PERIODS = (("This year", "this year"), ("Last year", "last year"),
-           ("Last session window", "last session window"))  # fmt: skip
-SCOPES = (("All cases", "all"), ("One mandate", "mandate"), ("One State", "state"))
+#: Buttons: (label, translated where shown; the phrase the period parser reads, as data).
+PERIODS = ((N_("This year"), "this year"), (N_("Last year"), "last year"),
+           (N_("Last session window"), "last session window"))  # fmt: skip
+SCOPES = ((N_("All cases"), "all"), (N_("One mandate"), "mandate"), (N_("One State"), "state"))
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 RECORD_START = date(1980, 1, 1)
 #: Session key: what the last report was built from, and for which update.
@@ -59,7 +61,7 @@ class ReportChat:
     ) -> list[Reply]:
         words = arg.split(maxsplit=1)
         if words and words[0].lower() == "help":
-            return [Reply(definitions_text(), title="Report")]
+            return [Reply(definitions_text(), title=_("Report"))]
         if words and words[0].lower() == "state":
             name = words[1] if len(words) > 1 else ""
             return self._state_profile(user, name, private, update_id)
@@ -68,22 +70,23 @@ class ReportChat:
             return self._mandate_profile(user, name, private, update_id)
         if arg:
             return self._period_chosen(user, arg)
-        buttons = [Button(label, f"r:p:{key}") for label, key in PERIODS]
-        buttons.append(Button("Another period…", "r:p:"))
-        return [Reply("Which period?", buttons=buttons, title="Report")]
+        buttons = [Button(_(label), f"r:p:{key}") for label, key in PERIODS]
+        buttons.append(Button(_("Another period…"), "r:p:"))
+        return [Reply(_("Which period?"), buttons=buttons, title=_("Report"))]
 
     def tap(
         self, user: dict[str, Any], rest: str, private: bool, update_id: int | None = None
     ) -> list[Reply]:
-        kind, _, value = rest.partition(":")
+        kind, _sep, value = rest.partition(":")
         if kind == "p" and value:
             return self._period_chosen(user, value)
         if kind == "p":
             self._ask(user, "period")
-            return [Reply("Type the period, e.g. 2016, since 1 June 2017, March 2018 session.")]
+            # Translators: the examples are what the bot reads: keep them in English.
+            return [Reply(_("Type the period, e.g. 2016, since 1 June 2017, March 2018 session."))]
         if kind == "s":
             return self._scope_chosen(user, value, private, update_id)
-        return [Reply("That button is out of date.", error=True)]
+        return [Reply(_("That button is out of date."), error=True)]
 
     def answer(
         self, user: dict[str, Any], text: str, private: bool, update_id: int | None = None
@@ -94,17 +97,17 @@ class ReportChat:
         if asked.get("step") == "period":
             return self._period_chosen(user, text)
         if asked.get("step") == "scope":
-            return [Reply("Choose with the buttons: all cases, one mandate or one State.",
+            return [Reply(_("Choose with the buttons: all cases, one mandate or one State."),
                           error=True)]  # fmt: skip
         if asked.get("step") == "mandate":
             found = match_mandate(text)
             if len(found) != 1:
-                return [Reply("Name one mandate, e.g. WGAD or SR HRDs.", error=True)]
+                return [Reply(_("Name one mandate, e.g. WGAD or SR HRDs."), error=True)]
             mandate = found[0].short_name
             return self._send(user, asked["period"], private, update_id, mandate=mandate)
         state = resolve_state(text)
         if state is None:
-            return [Reply("Name one State, e.g. Burundi or BDI.", error=True)]
+            return [Reply(_("Name one State, e.g. Burundi or BDI."), error=True)]
         return self._send(user, asked.get("period", ""), private, update_id, state=state.code)
 
     def _period_chosen(self, user: dict[str, Any], text: str) -> list[Reply]:
@@ -114,10 +117,11 @@ class ReportChat:
             self._ask(user, "period")
             return [Reply(str(exc), error=True)]
         self._ask(user, "scope", period=text)
-        buttons = [Button(label, f"r:s:{key}") for label, key in SCOPES]
+        buttons = [Button(_(label), f"r:s:{key}") for label, key in SCOPES]
         if user["role"] == "admin":
-            buttons.append(Button("All, with confidential names", "r:s:confidential"))
-        return [Reply(f"{period.label}. Which cases?", buttons=buttons, title="Report")]
+            buttons.append(Button(_("All, with confidential names"), "r:s:confidential"))
+        text = _("{period}. Which cases?").format(period=period.label)
+        return [Reply(text, buttons=buttons, title=_("Report"))]
 
     def _scope_chosen(
         self, user: dict[str, Any], scope: str, private: bool, update_id: int | None
@@ -125,13 +129,15 @@ class ReportChat:
         session = self.repo.get_session(user["id"]) or {}
         period = session.get("report", {}).get("period")
         if period is None:
-            return [Reply("That button is out of date; start again with /report.", error=True)]
+            text = _("That button is out of date; start again with /report.")
+            return [Reply(text, error=True)]
         if scope in ("mandate", "state"):
             self._ask(user, scope, period=period)
-            example = "WGAD or SR HRDs" if scope == "mandate" else "Burundi or BDI"
-            return [Reply(f"Which {'mandate' if scope == 'mandate' else 'State'}? e.g. {example}")]
+            if scope == "mandate":
+                return [Reply(_("Which mandate? e.g. WGAD or SR HRDs"))]
+            return [Reply(_("Which State? e.g. Burundi or BDI"))]
         if scope == "confidential" and not (user["role"] == "admin" and private):
-            return [Reply("Only an admin, in a private chat, can ask for names.", error=True)]
+            return [Reply(_("Only an admin, in a private chat, can ask for names."), error=True)]
         return self._send(user, period, private, update_id, confidential=scope == "confidential")
 
     def _state_profile(
@@ -139,9 +145,11 @@ class ReportChat:
     ) -> list[Reply]:
         state = resolve_state(name) if name else None
         if state is None:
-            return [Reply("Which State? For example /report state Burundi.", error=True)]
+            return [Reply(_("Which State? For example /report state Burundi."), error=True)]
         today = self.service.today()
-        label = f"{state.name}: the whole record to {today.isoformat()}"
+        label = _("{name}: the whole record to {date}").format(
+            name=state.name, date=today.isoformat()
+        )
         return self._build(user, RECORD_START, today, label, private, update_id, state=state.code)
 
     def _mandate_profile(
@@ -149,9 +157,11 @@ class ReportChat:
     ) -> list[Reply]:
         found = match_mandate(name) if name else []
         if len(found) != 1:
-            return [Reply("Which mandate? For example /report mandate WGAD.", error=True)]
+            return [Reply(_("Which mandate? For example /report mandate WGAD."), error=True)]
         today = self.service.today()
-        label = f"{found[0].short_name}: the whole record to {today.isoformat()}"
+        label = _("{name}: the whole record to {date}").format(
+            name=found[0].short_name, date=today.isoformat()
+        )
         return self._build(user, RECORD_START, today, label, private, update_id,
                            mandate=found[0].short_name)  # fmt: skip
 
@@ -183,7 +193,7 @@ class ReportChat:
             return None
         scope = built["scope"]
         if scope.get("confidential") and not (user["role"] == "admin" and private):
-            return [Reply("Only an admin, in a private chat, can ask for names.", error=True)]
+            return [Reply(_("Only an admin, in a private chat, can ask for names."), error=True)]
         start, end = date.fromisoformat(built["start"]), date.fromisoformat(built["end"])
         return self._build(user, start, end, built["label"], private, update_id, **scope)
 
@@ -213,7 +223,7 @@ class ReportChat:
             if report.confidential:
                 record_confidential_request(self.repo, report, actor=user["id"], via="chat")
             files = report_files(report)
-        return [Reply(summary_text(report), title="Report", files=files)]
+        return [Reply(summary_text(report), title=_("Report"), files=files)]
 
     def _ask(self, user: dict[str, Any], step: str, **extra: Any) -> None:
         self._session(user, report={"step": step, **extra})
@@ -226,16 +236,19 @@ class ReportChat:
     # ---- /find and /export ------------------------------------------------------------
     def find(self, user: dict[str, Any], text: str, page: int, private: bool) -> Reply:
         if not text.strip():
-            return Reply("What should I look for? e.g. /find Burundi, /find reprisal", error=True)
+            return Reply(_("What should I look for? e.g. /find Burundi, /find reprisal"),
+                         error=True)  # fmt: skip
         with self.repo.stepped_aside():
             found = search(self.repo, text, user, private_chat=private,
                            registry=self.service.registry)  # fmt: skip
         self._session(user, find=text)
-        return case_list(found, page, f"Found for “{text[:40]}”", page_token="fp")
+        title = _("Found for “{text}”").format(text=text[:40])
+        return case_list(found, page, title, page_token="fp")
 
     def export(self, user: dict[str, Any], private: bool) -> list[Reply]:
         if user["role"] != "admin" or not private:
-            return [Reply("Only an admin, in a private chat, can export the data.", error=True)]
+            text = _("Only an admin, in a private chat, can export the data.")
+            return [Reply(text, error=True)]
         from workflows.records.export import export_json
 
         stream = io.BytesIO()
@@ -244,7 +257,13 @@ class ReportChat:
                                 actor=user["id"], now=self.service.clock.now())  # fmt: skip
         name = f"followup-export-{self.service.today().isoformat()}.json"
         attachment = Attachment(name, stream.getvalue(), "application/json")
-        return [Reply(f"Export of {count} cases (no confidential answers).", files=[attachment])]
+        # English says "cases" even for one, as it always has; other languages agree in number.
+        text = ngettext(
+            "Export of {count} cases (no confidential answers).",
+            "Export of {count} cases (no confidential answers).",
+            count,
+        ).format(count=count)
+        return [Reply(text, files=[attachment])]
 
 
 def report_files(report: Report) -> list[Attachment]:

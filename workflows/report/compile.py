@@ -19,6 +19,7 @@ from typing import Any
 
 from workflows.checklists.model import Registry
 from workflows.deadlines.rules import Rules, intake, load_rules
+from workflows.language import _
 from workflows.reference.actors import UN_STATES, state_by_code, states
 from workflows.report.activities import activities_section
 from workflows.report.communications import communications_section, flagged_states
@@ -108,11 +109,11 @@ def _annex(comms: list[Case], visits: list[Case], frame: Frame, registry: Regist
         for case in cases
         for title, question, value in confidential_answers(case, registry)
     )
-    table = Table("confidential_answers", "Confidential answers",
-                  ("Case", "Checklist", "Question", "Answer"), rows)  # fmt: skip
-    count = Figure("confidential_answers", "Confidential answers listed", len(rows))
-    note = "CONFIDENTIAL: do not forward. Requested by an admin; the request is audit-logged."
-    return Section("confidential", "Confidential annex", (count,), (table,), note)
+    table = Table("confidential_answers", _("Confidential answers"),
+                  (_("Case"), _("Checklist"), _("Question"), _("Answer")), rows)  # fmt: skip
+    count = Figure("confidential_answers", _("Confidential answers listed"), len(rows))
+    note = _("CONFIDENTIAL: do not forward. Requested by an admin; the request is audit-logged.")
+    return Section("confidential", _("Confidential annex"), (count,), (table,), note)
 
 
 #: The two observer States, not Member States (Facts and Figures counts Member States).

@@ -28,44 +28,48 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.text.paragraph import Paragraph
 
+from workflows.language import N_, _
 from workflows.report.definitions import PREAMBLE, definitions_table
 from workflows.report.definitions import TITLE as DEFINITIONS_TITLE
 from workflows.report.model import Cell, Report, Table, format_cell
 from workflows.report.periods import long_date
 
-TITLE = "Standardised follow-up report"
+TITLE = N_("Standardised follow-up report")
 TABLE_STYLE = "Table Grid"
 
 
 def write_docx(report: Report, target: str | Path | BinaryIO) -> None:
     """Write the report as .docx to a path or a binary stream."""
     document = Document()
-    document.core_properties.title = f"{TITLE}: {report.label}"
+    document.core_properties.title = f"{_(TITLE)}: {report.label}"
     _title_page(document, report)
     for section in report.sections:
         document.add_heading(section.title, level=1)
         if section.note:
             document.add_paragraph(section.note).runs[0].italic = True
         for figure in section.figures:
-            document.add_paragraph(f"{figure.label}: {figure.shown()}", style="List Bullet")
+            line = _("{label}: {value}").format(label=figure.label, value=figure.shown())
+            document.add_paragraph(line, style="List Bullet")
         for table in section.tables:
             _table(document, table)
-    document.add_heading(DEFINITIONS_TITLE, level=1)
-    document.add_paragraph(PREAMBLE)
+    document.add_heading(_(DEFINITIONS_TITLE), level=1)
+    document.add_paragraph(_(PREAMBLE))
     _table(document, definitions_table(report), heading=False)
     _page_numbers(document)
     document.save(target)  # type: ignore[arg-type]
 
 
 def _title_page(document: DocumentObject, report: Report) -> None:
-    document.add_heading(TITLE, level=0)
-    document.add_paragraph(f"Period: {report.label}")
-    document.add_paragraph(f"From {long_date(report.start)} to {long_date(report.end)}")
-    document.add_paragraph(f"Scope: {report.scope.describe()}")
-    document.add_paragraph(f"Compiled on {long_date(report.generated_on)}")
+    document.add_heading(_(TITLE), level=0)
+    document.add_paragraph(_("Period: {period}").format(period=report.label))
+    document.add_paragraph(
+        _("From {start} to {end}").format(start=long_date(report.start), end=long_date(report.end))
+    )
+    document.add_paragraph(_("Scope: {scope}").format(scope=report.scope.describe()))
+    document.add_paragraph(_("Compiled on {date}").format(date=long_date(report.generated_on)))
     if report.confidential:
         warning = document.add_paragraph().add_run(
-            "CONFIDENTIAL: this variant contains names of people concerned. Do not forward."
+            _("CONFIDENTIAL: this variant contains names of people concerned. Do not forward.")
         )
         warning.bold = True
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
@@ -75,7 +79,7 @@ def _table(document: DocumentObject, table: Table, heading: bool = True) -> None
     if heading:
         document.add_heading(table.title, level=2)
     if not table.rows:
-        document.add_paragraph("None.")
+        document.add_paragraph(_("None."))
         return
     style = document.styles[TABLE_STYLE].style_id
     body = document.element.body
@@ -136,7 +140,8 @@ def _page_numbers(document: DocumentObject) -> None:
     section = document.sections[0]
     section.different_first_page_header_footer = True  # no number on the title page
     paragraph = section.footer.paragraphs[0]
-    paragraph.text = "Page "
+    # Translators: the page number (a Word field) is written where {number} is.
+    paragraph.text = _("Page {number}").format(number="")
     _field(paragraph, "PAGE")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from workflows.cases.references import JOINT_TYPES
 from workflows.deadlines.rules import Rules, answers_of, intake, rules_for
+from workflows.language import _
 from workflows.reference.actors import display_name
 from workflows.reference.dates import parse_iso
 
@@ -47,7 +48,9 @@ class Frame:
         name = self.users.get(str(owner or ""))
         if name:
             return name
-        return f"user {owner} (no name recorded)" if owner else "no owner"
+        if owner:
+            return _("user {id} (no name recorded)").format(id=owner)
+        return _("no owner")
 
     @property
     def rules_of(self) -> Callable[[Case], Rules]:
