@@ -99,6 +99,7 @@ def build_application(settings: Settings, service: CaseService) -> App:
     app.add_handler(text.fallback(bridge))
     app.add_error_handler(errors.on_error)
     scheduler.install(app)
+    menu.install(app, service.repo)
     app.bot_data["scheduler"] = scheduler
     app.bot_data["deliveries"] = deliveries
     return app

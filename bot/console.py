@@ -31,14 +31,16 @@ from storage.atomic import atomic_write_bytes, make_private_dirs
 from storage.files import store_file
 from storage.layout import EXPORTS_DIR
 from storage.repository import ReadFailed, Repository, StorageError
+from workflows.buttons_data import Kind, unpack
 from workflows.chat.conversation import Chat, Conversation
 from workflows.chat.views import Attachment, Button, Reply
+from workflows.commands import CONSOLE_COMMANDS
 from workflows.language import N_, _, use
-from workflows.people.user_language import TOKEN as LANGUAGE_TOKEN
 from workflows.people.user_language import language_of
 from workflows.people.user_language import parse as parse_language
 
 CONSOLE_USER = "console"
+(FILE,) = CONSOLE_COMMANDS
 # Translators: “Attach a file” is the label of a button on a case card.
 NOT_NOW = N_(
     "I only keep a file when a question asks for one, or after you choose “Attach a file” "
@@ -67,7 +69,7 @@ class Console:
         self.conversation = conversation
         self.out = out
         self.policy = policy
-        self.chat = Chat(user_id=user_id or CONSOLE_USER, private=True)
+        self.chat = Chat(user_id=user_id or CONSOLE_USER, private=True, commands=CONSOLE_COMMANDS)
         self.exports = exports or Path(conversation.repo.files_dir()).parent / EXPORTS_DIR
         self.buttons: list[Button] = []
         #: --lang: the session's language, until the user chooses one with /language.
@@ -136,7 +138,8 @@ class Console:
         """Whether `line` was a choice made with /language (typed, or a tap on its menu)."""
         stripped = line.strip()
         if re.fullmatch(r"[0-9]{1,4}", stripped) and 1 <= int(stripped) <= len(self.buttons):
-            return self.buttons[int(stripped) - 1].token.startswith(f"{LANGUAGE_TOKEN}:")
+            tapped = unpack(self.buttons[int(stripped) - 1].token)
+            return tapped is not None and tapped.kind == Kind.LANGUAGE
         command, _sep, arg = stripped.partition(" ")
         return command == "/language" and parse_language(arg) is not None
 
@@ -144,8 +147,9 @@ class Console:
         stripped = line.strip()
         if re.fullmatch(r"[0-9]{1,4}", stripped) and 1 <= int(stripped) <= len(self.buttons):
             return self.conversation.tap(self.chat, self.buttons[int(stripped) - 1].token)
-        if stripped.startswith("/file"):
-            return self._send_file(stripped[5:].strip())
+        word, _sep, rest = stripped.partition(" ")
+        if word == f"/{FILE.name}":
+            return self._send_file(rest.strip())
         return self.conversation.text(self.chat, line)
 
     def _send_file(self, path_text: str) -> list[Reply]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from workflows.checklists.model import ChecklistError, Registry, load_checklist
+from workflows.checklists.answers import PARSERS
+from workflows.checklists.model import ChecklistError, QuestionType, Registry, load_checklist
 
 HEAD = """
 [checklist]
@@ -157,3 +159,29 @@ def test_versions_live_side_by_side_and_latest_wins(tmp_path: Path) -> None:
     assert registry.latest("demo").version == 2
     assert registry.get("demo", 1).questions[0].id == "a"
     assert [c.version for c in registry.for_kind("communication")] == [2]
+
+
+def test_question_types_are_an_enum_each_with_its_parser(registry: Registry) -> None:
+    assert set(PARSERS) == set(QuestionType)
+    types = {q.type for c in registry.for_kind("communication") for q in c.questions}
+    assert all(isinstance(t, QuestionType) for t in types)
+
+
+@pytest.mark.parametrize("written", ['"colour"', '"Text"', '""', "3", '["text"]'])
+def test_an_unknown_question_type_fails_at_load_naming_the_known_ones(
+    tmp_path: Path, written: str
+) -> None:
+    write(tmp_path, f'[[questions]]\nid = "a"\nprompt = "A?"\ntype = {written}\n')
+    with pytest.raises(ChecklistError) as raised:
+        Registry.from_folder(tmp_path)
+    assert str(raised.value) == (
+        f"demo.toml: question 'a': type {tomllib.loads(f'x = {written}')['x']!r} is not a "
+        "question type; use one of: text, yesno, choice, multi, date, number, actor, "
+        "mandate, file"
+    )
+
+
+def test_a_question_without_a_type_fails_at_load(tmp_path: Path) -> None:
+    write(tmp_path, '[[questions]]\nid = "a"\nprompt = "A?"\n')
+    with pytest.raises(ChecklistError, match=r"^demo.toml: question 'a': type None is not a"):
+        Registry.from_folder(tmp_path)

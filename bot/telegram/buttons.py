@@ -1,4 +1,5 @@
-"""Button taps: the callback data is the conversation's token, passed back unchanged.
+"""Button taps: the callback data is passed back unchanged; the conversation unpacks it
+(`workflows.buttons_data`, which refuses anything it did not pack).
 
 Every tap is answered (`answerCallbackQuery`), so the user's client stops its spinner, before
 any message goes out; the answer travels while the tap is being applied, which saves a round

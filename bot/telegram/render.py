@@ -17,12 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
+from telegram.constants import MessageLimit
 
 from workflows.chat.views import Button, Reply
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
-MAX_CALLBACK_BYTES = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
 #: A title is a heading ("Question 4 of 12 · New communication"); longer ones are cut.
 MAX_TITLE = 200
 #: Buttons with labels this short ("Yes", "Edit 3") share a row, up to `ROW_WIDTH` of them.
@@ -109,18 +108,12 @@ def _pieces(text: str, width: int) -> Iterator[tuple[str, str]]:
 
 
 def inline_keyboard(buttons: list[Button]) -> InlineKeyboardMarkup | None:
-    """Buttons whose callback data is the conversation's token, checked against 64 bytes."""
+    """Buttons whose callback data is the conversation's token (packed, and checked against
+    Telegram's 64 bytes, by `workflows.buttons_data`)."""
     if not buttons:
         return None
     rows: list[list[InlineKeyboardButton]] = []
     for button in buttons:
-        size = len(button.token.encode("utf-8"))
-        if not 0 < size <= MAX_CALLBACK_BYTES:
-            # Telegram would refuse the whole message; fail loudly here instead.
-            raise ValueError(
-                f"button {button.label!r} has {size} bytes of callback data; "
-                f"Telegram accepts 1 to {MAX_CALLBACK_BYTES}"
-            )
         key = InlineKeyboardButton(button.label, callback_data=button.token)
         if _shares_row(rows, button):
             rows[-1].append(key)

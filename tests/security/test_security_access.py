@@ -20,7 +20,8 @@ from telegram_harness import ADMIN, GROUP, OFFICER, OFFICER2, STRANGER, Harness,
 
 from bot.telegram.guard import PRIVATE_ONLY
 from bot.telegram.jobs import Scheduler
-from workflows.chat.conversation import ADMIN_COMMANDS, COMMANDS, REFUSAL
+from workflows.chat.conversation import REFUSAL
+from workflows.commands import COMMANDS
 
 SUPERGROUP = -1001234567890
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -68,8 +69,8 @@ async def build_up(tg: Harness, clock: MovableClock) -> tuple[list[str], list[st
 
 
 def commands(references: list[str], case_ids: list[str]) -> list[str]:
-    texts = [f"/{name}" for name, _ in COMMANDS + ADMIN_COMMANDS]
-    texts += [f"/{name}@followup_test_bot" for name, _ in COMMANDS[:3]]
+    texts = [f"/{c.name}" for c in COMMANDS]
+    texts += [f"/{c.name}@followup_test_bot" for c in COMMANDS[:3]]
     for ref in [*references, *case_ids]:
         texts += [f"/case {ref}", f"/assign {ref} {STRANGER}"]
     texts += ["/find ZZSECRETSUMMARY", "/find Burundi", "/report state Burundi",

@@ -46,7 +46,7 @@ def reminders_to(h: Harness, chat_id: int) -> list[str]:
 async def test_jobs_are_scheduled_with_a_grace_time(harness: Harness) -> None:
     assert harness.app is not None and harness.app.job_queue is not None
     names = {j.name for j in harness.app.job_queue.jobs()}
-    assert names == {"catch-up", "sweep", "digest"}
+    assert names == {"catch-up", "sweep", "digest", "translated menus"}
     for job in harness.app.job_queue.jobs():
         assert job.job.misfire_grace_time == 6 * 3600 and job.job.coalesce is True
 

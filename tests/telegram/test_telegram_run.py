@@ -25,7 +25,7 @@ from bot.settings import Webhook
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.webhook import MAX_CONNECTIONS, SECRET_HEADER, WebhookServer
 from storage.inbox import INBOX_FILE
-from workflows.chat.conversation import ADMIN_COMMANDS, COMMANDS
+from workflows.commands import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_PART = TOKEN.partition(":")[2]
@@ -74,10 +74,11 @@ async def test_long_polling_end_to_end(stub: BotApiStub, tmp_path: Path) -> None
     assert "Your role: admin." in welcome.text  # FOLLOWUP_ADMINS was put in storage
     assert menu.text == "What do you want to log?"
     commands = stub.called("setMyCommands")
-    assert [c["command"] for c in commands[0].params["commands"]] == [n for n, _ in COMMANDS]
+    staff = [c.name for c in COMMANDS if "officer" in c.roles]
+    assert [c["command"] for c in commands[0].params["commands"]] == staff
     assert commands[0].params["scope"] == {"type": "all_private_chats"}
     admin_menu = [c["command"] for c in commands[1].params["commands"]]
-    assert admin_menu == [n for n, _ in COMMANDS + ADMIN_COMMANDS]
+    assert admin_menu == [c.name for c in COMMANDS]
     assert commands[1].params["scope"] == {"type": "chat", "chat_id": ADMIN}
     polls = stub.called("getUpdates")
     assert polls[0].params["allowed_updates"] == ["message", "callback_query"]

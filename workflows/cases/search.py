@@ -23,8 +23,9 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from storage.repository import INDEX_FIELDS, Case, Repository
+from workflows import question_ids as qids
 from workflows.cases.references import Reference, canonical, parse_reference
-from workflows.checklists.model import Question, Registry
+from workflows.checklists.model import Question, QuestionType, Registry
 from workflows.people.access import User, can_view, sees_confidential
 from workflows.reference.actors import resolve_state
 from workflows.reference.text import fold
@@ -34,7 +35,10 @@ from workflows.report.facts import is_reprisal
 REPRISAL_WORDS = frozenset(
     {"reprisal", "reprisals", "intimidation", "represailles", "represalias", "represalia"}
 )
-SEARCHED_TYPES = frozenset({"text", "actor", "multi", "choice", "mandate"})
+SEARCHED_TYPES = frozenset(
+    {QuestionType.TEXT, QuestionType.ACTOR, QuestionType.MULTI, QuestionType.CHOICE,
+     QuestionType.MANDATE}
+)  # fmt: skip
 MAX_QUERY = 200
 _WORD = re.compile(r"\w+")
 _YEAR = re.compile(r"(?:19[9]|20[0-9])[0-9]")
@@ -162,7 +166,9 @@ def _has_words(haystack: set[str], words: list[str]) -> bool:
 def _codes(case: Case) -> set[str]:
     runs = case.get("runs") or []
     answers = runs[0]["answers"] if runs else {}
-    actors = answers.get("addressees") or ([answers["state"]] if answers.get("state") else [])
+    actors = answers.get(qids.ADDRESSEES) or (
+        [answers[qids.STATE]] if answers.get(qids.STATE) else []
+    )
     return {a.get("code") for a in actors if a.get("kind") == "state"}
 
 
@@ -192,7 +198,7 @@ def _texts(question: Question, value: Any) -> list[str]:
     for item in values:
         if isinstance(item, dict):
             texts += [str(item.get("name", "")), str(item.get("code", ""))]
-        elif question.type in ("choice", "multi"):
+        elif question.type in (QuestionType.CHOICE, QuestionType.MULTI):
             texts += [
                 str(item),
                 question.choice_label(str(item)),

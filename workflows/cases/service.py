@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from storage.repository import Case, Repository
+from workflows import question_ids as qids
 from workflows.cases.references import parse_reference, split_references
 from workflows.checklists import engine
 from workflows.checklists.answers import AnswerContext
@@ -180,8 +181,8 @@ class CaseService:
         for one, or that another case took meanwhile, is never saved as it is: the intake
         goes back to the reference question (returned: why)."""
         answers = case["runs"][0]["answers"]
-        actors = answers.get("addressees") or []
-        references = split_references(answers.get("reference") or "")
+        actors = answers.get(qids.ADDRESSEES) or []
+        references = split_references(answers.get(qids.REFERENCE) or "")
         if len(references) != max(len(actors), 1):
             return self._ask_reference_again(
                 case,
@@ -247,7 +248,7 @@ class CaseService:
         """The follow-up letter as a communication: its own reference, date sent and reply
         period. Its id comes from this case and the run, so saving twice makes one."""
         answers = case["runs"][index]["answers"]
-        if answers.get("action_type") != "letter" or not answers.get("followup_reference"):
+        if answers.get(qids.ACTION_TYPE) != "letter" or not answers.get(qids.FOLLOWUP_REFERENCE):
             return
         letter_id = derived_id(case["id"], f"followup:{index}")
         if self.repo.get_case(letter_id) is None:
@@ -379,16 +380,16 @@ def followup_case(case: Case, letter_id: str, action: Mapping[str, Any], version
     and names of people stay with the letter it follows up (linked): a follow-up letter on a
     reprisal is not a second reprisal case, and confidential names are not copied around."""
     intake: dict[str, Any] = case["runs"][0]["answers"]
-    reference = parse_reference(str(action["followup_reference"]))
+    reference = parse_reference(str(action[qids.FOLLOWUP_REFERENCE]))
     assert reference is not None, "a saved follow-up reference is valid"
     summary = f"Follow-up to {case.get('reference') or case['id']}: {intake.get('summary', '')}"
     answers: dict[str, Any] = {
-        "comm_type": reference.current_type,
-        "addressees": intake.get("addressees") or [],
-        "date_sent": action["action_date"],
-        "mandates": intake.get("mandates") or [],
-        "reference": str(reference),
-        "summary": summary.strip(),
+        qids.COMM_TYPE: reference.current_type,
+        qids.ADDRESSEES: intake.get(qids.ADDRESSEES) or [],
+        qids.DATE_SENT: action[qids.ACTION_DATE],
+        qids.MANDATES: intake.get(qids.MANDATES) or [],
+        qids.REFERENCE: str(reference),
+        qids.SUMMARY: summary.strip(),
     }
     run = {
         "checklist": COMMUNICATION_INTAKE, "version": version, "status": "done",
@@ -405,7 +406,7 @@ def followup_case(case: Case, letter_id: str, action: Mapping[str, Any], version
 
 def _letter_name(case: Case) -> str:
     runs = case.get("runs") or []
-    actors = (runs[0]["answers"].get("addressees") if runs else None) or []
+    actors = (runs[0]["answers"].get(qids.ADDRESSEES) if runs else None) or []
     names = ", ".join(a.get("name", "") for a in actors)
     return f"{case.get('label') or case['id']}" + (f" ({names})" if names else "")
 
@@ -416,7 +417,7 @@ def _iso(day: date | None) -> str | None:
 
 def _confirms_reply(run: Mapping[str, Any]) -> bool:
     if run["checklist"] == CLOSURE_CHECKLIST:
-        return run["answers"].get("closure_reason") == "no_reply"
+        return run["answers"].get(qids.CLOSURE_REASON) == "no_reply"
     return bool(run["checklist"] == REPLY_CHECKLIST)
 
 
@@ -453,15 +454,15 @@ def _label(case: Case) -> None:
         return
     answers: dict[str, Any] = case["runs"][0]["answers"] if case["runs"] else {}
     if case["kind"] == "communication":
-        case["reference"] = answers.get("reference")
-        addressees = ", ".join(display_name(a) for a in answers.get("addressees") or [])
+        case["reference"] = answers.get(qids.REFERENCE)
+        addressees = ", ".join(display_name(a) for a in answers.get(qids.ADDRESSEES) or [])
         case["label"] = case["reference"] or (
             f"Draft {answers.get('comm_type', 'communication')}"
             + (f" to {addressees}" if addressees else "")
         )
     else:
-        state = display_name(answers["state"]) if answers.get("state") else "a State"
-        mandates = ", ".join(answers.get("mandates") or [])
+        state = display_name(answers[qids.STATE]) if answers.get(qids.STATE) else "a State"
+        mandates = ", ".join(answers.get(qids.MANDATES) or [])
         case["label"] = f"Visit to {state}" + (f" ({mandates})" if mandates else "")
 
 

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from typing import Any
 
 from storage.repository import Repository
+from workflows import question_ids as qids
 from workflows.chat.views import Reply
 from workflows.language import N_, _
 from workflows.reference.actors import display_name, resolve_state, state_by_code
@@ -52,7 +53,7 @@ def card_line(known: Invitations, case: Mapping[str, Any]) -> str | None:
     """The line a visit card shows about its State's standing invitation, if it has one."""
     if case.get("kind") != "visit" or not case.get("runs"):
         return None
-    state = case["runs"][0]["answers"].get("state") or {}
+    state = case["runs"][0]["answers"].get(qids.STATE) or {}
     record = known.get(state.get("code", ""))
     if record is None:
         return None
@@ -134,10 +135,10 @@ def from_cases(cases: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
         if case.get("kind") != "visit" or not runs or runs[0].get("checklist") != "visit_request":
             continue
         answers = runs[0].get("answers") or {}
-        code = (answers.get("state") or {}).get("code")
-        if not code or not isinstance(answers.get("standing_invitation"), bool):
+        code = (answers.get(qids.STATE) or {}).get("code")
+        if not code or not isinstance(answers.get(qids.STANDING_INVITATION), bool):
             continue
-        key = (answers.get("request_date") or "", answers["standing_invitation"], case["id"])
+        key = (answers.get(qids.REQUEST_DATE) or "", answers[qids.STANDING_INVITATION], case["id"])
         if code not in latest or key[0] >= latest[code][0]:
             latest[code] = key
     return {

@@ -14,10 +14,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from storage.repository import Case
+from workflows import commands
+from workflows.buttons_data import ButtonData, Kind, unpack
 from workflows.cases import listing, standing
 from workflows.cases.search import find_case, lookup
 from workflows.cases.service import INTAKE, CaseService
@@ -32,6 +35,8 @@ from workflows.chat.views import (
     review_reply,
 )
 from workflows.checklists import engine
+from workflows.checklists.model import QuestionType
+from workflows.commands import Command
 from workflows.deadlines import due
 from workflows.deadlines.alerts import AlertService, user_names
 from workflows.language import N_, _, use
@@ -41,30 +46,6 @@ from workflows.report.chat import ReportChat
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (
-    ("start", "welcome and your role"),
-    ("help", "what the bot can do"),
-    ("new", "log a communication or a country visit"),
-    ("cases", "open cases, most urgent first; /cases overdue, mine, visits or Burundi"),
-    ("case", "open a case: /case AL BDI 2/2017, /case Honduras 2019"),
-    ("resume", "show again the question you were on"),
-    ("back", "go back one question"),
-    ("skip", "skip an optional question"),
-    ("cancel", "leave the checklist (answers are kept; Continue on the card goes on)"),
-    ("report", "the follow-up report; /report state Burundi for a State"),
-    ("find", "find cases: /find Burundi, /find reprisal"),
-    ("digest", "what is overdue or due this week; /digest on|off to get it daily"),
-    ("assign", "hand a case over: /assign REF USER_ID"),
-    ("standing", "standing invitations; /standing Türkiye 1 March 2001 records one"),
-    ("language", N_("the language I write to you in: English, Français, Español")),
-)
-ADMIN_COMMANDS = (
-    ("grant", "give access: /grant USER_ID admin|officer|viewer [NAME]"),
-    ("revoke", "remove access: /revoke USER_ID"),
-    ("users", "who has access"),
-    ("rules", "deadline rules; per mandate: /rules WGAD reply_days 90"),
-    ("export", "all data as JSON (no confidential answers)"),
-)
 _NUMBER = re.compile(r"[0-9]{1,4}")
 #: How many applied update ids a case remembers per user (re-deliveries come in a burst).
 RECENT_UPDATES = 50
@@ -85,12 +66,14 @@ class Chat:
     their user record if it has none, so the digest can say whose items are whose.
     `language` is the transport's idea of the person's language (Telegram's language_code,
     as "en", "fr" or "es"): kept in their record at first contact (workflows.people.user_language).
+    `commands` are the transport's own (the console's /file), listed after the chat's.
     """
 
     user_id: str
     private: bool = True
     update_id: int | None = None
     name: str | None = None
+    commands: tuple[Command, ...] = ()
     language: str | None = None
 
 
@@ -171,57 +154,61 @@ class Conversation:
             if run["status"] != "in_progress" or not run.get("position"):
                 return False
             question = self.service.checklist_of(run).question(run["position"])
-            return question is not None and question.type == "file"
+            return question is not None and question.type == QuestionType.FILE
 
     # ---- commands -------------------------------------------------------------------
     def _command(self, chat: Chat, user: access.User, text: str) -> list[Reply]:
         name, _sep, arg = text[1:].partition(" ")
         name = name.split("@")[0].lower()
-        match name:
-            case "start":
-                return [Reply(_welcome(user), title=_("Follow-up bot"))]
-            case "help":
-                return [Reply(help_text(user), title=_("Commands"))]
-            case "new":
-                return [self._new_menu(user)]
-            case "cases":
-                return [self._cases(chat, user, arg.strip(), 0)]
-            case "case":
-                return self._open_reference(chat, user, arg.strip())
-            case "resume":
-                return self._resume(chat, user)
-            case "cancel":
-                return self._cancel(chat, user)
-            case "skip":
-                return self._answer(chat, user, engine.Skip())
-            case "back":
-                return self._answer(chat, user, engine.Back())
-            case "review":
-                return self._answer(chat, user, engine.Review())
-            case "edit":
-                return self._edit_number(chat, user, arg.strip())
-            case "report":
-                return self.reports.start(user, arg.strip(), chat.private, chat.update_id)
-            case "find":
-                return [self.reports.find(user, arg, 0, chat.private)]
-            case "export" if user["role"] == "admin":
-                return self.reports.export(user, chat.private)
-            case "digest":
-                return [self._digest(user, arg.strip().lower())]
-            case "assign":
-                return self._assign(chat, user, arg.split())
-            case "language":
-                return [user_language.command(self.repo, user, arg.strip())]
-            case "standing":
-                today, now = self.service.today(), self.service.clock.now()
-                may_record = access.can_create(user)
-                return [
-                    standing.command(self.repo, user["id"], arg.split(), today, now, may_record)
-                ]
-            case "grant" | "revoke" | "users" | "rules" if user["role"] == "admin":
-                return [admin_command(self.service, chat.user_id, name, arg.split())]
-        unknown = _("I do not know /{command}.").format(command=name)
-        return [Reply(f"{unknown}\n{help_text(user)}", error=True)]
+        command = commands.find(name, user["role"])
+        if command is None:
+            unknown = _("I do not know /{command}.").format(command=name)
+            return [Reply(f"{unknown}\n{help_text(user, chat)}", error=True)]
+        return self._routes()[command.name](chat, user, arg)
+
+    def _routes(self) -> dict[str, Callable[[Chat, access.User, str], list[Reply]]]:
+        """What each command of `commands.COMMANDS` does (a test holds the two together);
+        `commands.find` has already checked the user's role."""
+        return {
+            "start": lambda chat, user, arg: [
+                Reply(_welcome(user, chat), title=_("Follow-up bot"))
+            ],
+            "help": lambda chat, user, arg: [Reply(help_text(user, chat), title=_("Commands"))],
+            "new": lambda chat, user, arg: [self._new_menu(user)],
+            "cases": lambda chat, user, arg: [self._cases(chat, user, arg.strip(), 0)],
+            "case": lambda chat, user, arg: self._open_reference(chat, user, arg.strip()),
+            "resume": lambda chat, user, arg: self._resume(chat, user),
+            "cancel": lambda chat, user, arg: self._cancel(chat, user),
+            "skip": lambda chat, user, arg: self._answer(chat, user, engine.Skip()),
+            "back": lambda chat, user, arg: self._answer(chat, user, engine.Back()),
+            "review": lambda chat, user, arg: self._answer(chat, user, engine.Review()),
+            "edit": lambda chat, user, arg: self._edit_number(chat, user, arg.strip()),
+            "report": lambda chat, user, arg: self.reports.start(
+                user, arg.strip(), chat.private, chat.update_id
+            ),
+            "find": lambda chat, user, arg: [self.reports.find(user, arg, 0, chat.private)],
+            "export": lambda chat, user, arg: self.reports.export(user, chat.private),
+            "digest": lambda chat, user, arg: [self._digest(user, arg.strip().lower())],
+            "assign": lambda chat, user, arg: self._assign(chat, user, arg.split()),
+            "language": lambda chat, user, arg: [
+                user_language.command(self.repo, user, arg.strip())
+            ],
+            "standing": self._standing,
+            "grant": self._admin("grant"),
+            "revoke": self._admin("revoke"),
+            "users": self._admin("users"),
+            "rules": self._admin("rules"),
+        }
+
+    def _admin(self, name: str) -> Callable[[Chat, access.User, str], list[Reply]]:
+        return lambda chat, user, arg: [
+            admin_command(self.service, chat.user_id, name, arg.split())
+        ]
+
+    def _standing(self, chat: Chat, user: access.User, arg: str) -> list[Reply]:
+        today, now = self.service.today(), self.service.clock.now()
+        may_record = access.can_create(user)
+        return [standing.command(self.repo, user["id"], arg.split(), today, now, may_record)]
 
     def _new_menu(self, user: access.User) -> Reply:
         if not access.can_create(user):
@@ -229,8 +216,8 @@ class Conversation:
         return Reply(
             _("What do you want to log?"),
             buttons=[
-                Button(_("Communication"), "n:communication"),
-                Button(_("Country visit"), "n:visit"),
+                Button.of(_("Communication"), ButtonData(Kind.NEW, name="communication")),
+                Button.of(_("Country visit"), ButtonData(Kind.NEW, name="visit")),
             ],
         )
 
@@ -274,7 +261,7 @@ class Conversation:
                 n=CHOICES, query=reference
             )
         ) * (len(found) > CHOICES)
-        buttons = [Button(e["label"][:40], f"c:{e['id']}") for e in shown]
+        buttons = [Button.of(e["label"][:40], ButtonData(Kind.CARD, e["id"])) for e in shown]
         text = _("{n} cases match “{query}”. Which one?").format(n=len(found), query=reference)
         return [Reply(f"{text}{more}", buttons)]
 
@@ -390,7 +377,9 @@ class Conversation:
         if session.get("report") and isinstance(inp, engine.Text):
             return self.reports.answer(user, inp.text, chat.private, chat.update_id)
         if case is None or session.get("run") is None:
-            return [Reply(_("You are not in a checklist right now.") + f"\n{help_text()}")]
+            return [
+                Reply(_("You are not in a checklist right now.") + f"\n{help_text(None, chat)}")
+            ]
         if not access.can_edit(user, case):
             return [Reply(_("You can read this case but not change it."), error=True)]
         return self._step(chat, user, case, session["run"], inp)
@@ -452,90 +441,91 @@ class Conversation:
 
     # ---- button taps ----------------------------------------------------------------
     def _tap(self, chat: Chat, user: access.User, token: str) -> list[Reply]:
-        kind, _sep, rest = token.partition(":")
-        if kind == "n":
-            return self._create(chat, user, rest)
-        if kind == "p":
-            return [self._cases(chat, user, None, int(rest) if _NUMBER.fullmatch(rest) else 0)]
-        if kind == "r":
-            return self.reports.tap(user, rest, chat.private, chat.update_id)
-        if kind == user_language.TOKEN:
-            return [user_language.choose(self.repo, user, rest)]
-        if kind == "ru" and user["role"] == "admin":
-            return [confirm_rule(self.service, chat.user_id, rest)]
-        if kind == "fp":
-            query = (self.repo.get_session(chat.user_id) or {}).get("find", "")
-            page = int(rest) if _NUMBER.fullmatch(rest) else 0
-            return [self.reports.find(user, query, page, chat.private)]
-        parts = rest.split(":", 3)
-        case = self.repo.get_case(parts[0]) if parts[0] else None
+        data = unpack(token)
+        if data is None:
+            return [Reply(_("That button is out of date."), error=True)]
+        match data.kind:
+            case Kind.NEW:
+                return self._create(chat, user, data.name)
+            case Kind.PAGE:
+                return [self._cases(chat, user, None, data.page)]
+            case Kind.REPORT_PERIOD | Kind.REPORT_SCOPE:
+                return self.reports.tap(user, data, chat.private, chat.update_id)
+            case Kind.LANGUAGE:
+                return [user_language.choose(self.repo, user, data.value)]
+            case Kind.RULE if user["role"] == "admin":
+                return [confirm_rule(self.service, chat.user_id, data.value)]
+            case Kind.FIND_PAGE:
+                query = (self.repo.get_session(chat.user_id) or {}).get("find", "")
+                return [self.reports.find(user, query, data.page, chat.private)]
+        case = self.repo.get_case(data.case) if data.case else None
         if case is None or case.get("deleted") or not access.can_view(user, case):
             return [Reply(_("That case is not available to you."), error=True)]
-        if kind == "c":
+        if data.kind == Kind.CARD:
             return [self._card(chat, user, case)]
         if not access.can_edit(user, case):
             return [Reply(_("You can read this case but not change it."), error=True)]
-        return self._tap_case(chat, user, case, kind, parts[1:])
+        return self._tap_case(chat, user, case, data)
 
-    def _tap_case(
-        self, chat: Chat, user: access.User, case: Case, kind: str, args: list[str]
-    ) -> list[Reply]:
-        if kind == "s" and args:
-            return self._start_run(chat, user, case, args[0])
-        if kind == "f":
-            self.repo.put_session(chat.user_id, {"case": case["id"], "run": None, "attach": True})
-            text = _("Send the file to attach to {case} (PDF, Word or image).")
-            return [Reply(text.format(case=case["label"]))]
-        if kind == "ed":
-            return [edit_menu(case, self.service.registry)]
-        if kind in ("dc", "dy", "dd", "dz"):
-            return self._discard(chat, user, case, kind, args)
-        if kind == "z" and args:
-            return [self.alerts.snooze(case, args[0], chat.user_id)]
-        if kind == "x" and args:
-            self.repo.put_session(chat.user_id, {"case": case["id"], "dismiss": args[0]})
-            return [Reply(_("Why is no action needed? Reply in one line (or /cancel)."))]
-        index = int(args[0]) if args and _NUMBER.fullmatch(args[0]) else -1
+    def _tap_case(self, chat: Chat, user: access.User, case: Case, data: ButtonData) -> list[Reply]:
+        match data.kind:
+            case Kind.START:
+                return self._start_run(chat, user, case, data.name)
+            case Kind.ATTACH:
+                self.repo.put_session(
+                    chat.user_id, {"case": case["id"], "run": None, "attach": True}
+                )
+                text = _("Send the file to attach to {case} (PDF, Word or image).")
+                return [Reply(text.format(case=case["label"]))]
+            case Kind.EDIT_MENU:
+                return [edit_menu(case, self.service.registry)]
+            case Kind.DISCARD | Kind.DISCARD_YES | Kind.DELETE | Kind.DELETE_YES:
+                return self._discard(chat, user, case, data)
+            case Kind.SNOOZE:
+                return [self.alerts.snooze(case, data.name, chat.user_id)]
+            case Kind.DISMISS:
+                self.repo.put_session(chat.user_id, {"case": case["id"], "dismiss": data.name})
+                return [Reply(_("Why is no action needed? Reply in one line (or /cancel)."))]
+        index = data.run  # what is left: REVIEW, EDIT, SAVE, ANSWER
         if not 0 <= index < len(case["runs"]):
             return [Reply(_("That button is out of date."), error=True)]
         run = case["runs"][index]
-        if kind == "rv":
+        if data.kind == Kind.REVIEW:
             return self._step(chat, user, case, index, engine.Review())
-        if kind == "e" and len(args) == 2:
-            return self._step(chat, user, case, index, engine.Edit(args[1]))
-        if kind == "sv" and run["status"] == "review":
+        if data.kind == Kind.EDIT:
+            return self._step(chat, user, case, index, engine.Edit(data.name))
+        if data.kind == Kind.SAVE and run["status"] == "review":
             return self._step(chat, user, case, index, engine.Pick(engine.SAVE))
-        if kind == "a" and len(args) == 3 and _is_current(run, args[1]):
-            return self._step(chat, user, case, index, engine.Pick(args[2]))
+        if data.kind == Kind.ANSWER and _is_current(run, data.name):
+            return self._step(chat, user, case, index, engine.Pick(data.value))
         return [Reply(_(STALE), error=True), *self._resume_at(chat, user, case)]
 
-    def _discard(
-        self, chat: Chat, user: access.User, case: Case, kind: str, args: list[str]
-    ) -> list[Reply]:
-        """Discard an unfinished section or delete a draft: asked first (dc, dd), done on
-        Yes (dy, dz) by the owner or an admin (the caller checked `can_edit`), audited."""
+    def _discard(self, chat: Chat, user: access.User, case: Case, data: ButtonData) -> list[Reply]:
+        """Discard an unfinished section or delete a draft: asked first (DISCARD, DELETE),
+        done on Yes by the owner or an admin (the caller checked `can_edit`), audited."""
         cid = case["id"]
-        if kind in ("dd", "dz"):
+        if data.kind in (Kind.DELETE, Kind.DELETE_YES):
             if case["status"] != "draft":
                 text = _("Only a draft can be deleted; close the case instead.")
                 return [Reply(text, error=True)]
-            if kind == "dd":
-                yes = Button(_("Yes, delete the draft"), f"dz:{cid}")
+            if data.kind == Kind.DELETE:
+                yes = Button.of(_("Yes, delete the draft"), ButtonData(Kind.DELETE_YES, cid))
                 question = _("Delete the draft {case} and every answer in it?")
                 return [confirm(question.format(case=case["label"]), yes, cid)]
             self.service.delete_draft(case, chat.user_id)
             self.repo.put_session(chat.user_id, None)
             return [Reply(_("Draft deleted. /cases lists your cases."))]
-        index = int(args[0]) if args and _NUMBER.fullmatch(args[0]) else 0
+        index = data.run
         run = case["runs"][index] if 0 < index < len(case["runs"]) else None
         if run is None or run["status"] == "done":
             return [Reply(_("That button is out of date."), error=True)]
         title = self.service.checklist_of(run).shown_title
-        if kind == "dc":
-            yes = Button(_("Yes, discard it"), f"dy:{cid}:{index}:{run['checklist']}")
+        if data.kind == Kind.DISCARD:
+            yes_data = ButtonData(Kind.DISCARD_YES, cid, index, run["checklist"])
+            yes = Button.of(_("Yes, discard it"), yes_data)
             question = _("Discard the unfinished “{title}” and its answers?").format(title=title)
             return [confirm(question, yes, cid)]
-        if args[1:] != [run["checklist"]]:
+        if data.name != run["checklist"]:
             return [Reply(_("That button is out of date."), error=True)]
         self.service.discard_run(case, index, chat.user_id)
         self.repo.put_session(chat.user_id, None)
@@ -587,19 +577,20 @@ def _is_current(run: dict[str, Any], qid: str) -> bool:
     return run["status"] == "in_progress" and run.get("position") == qid
 
 
-def _welcome(user: access.User) -> str:
+def _welcome(user: access.User, chat: Chat) -> str:
     intro = _(
         "I help you follow up communications and country visits: log them in a short "
         "checklist, record replies and follow-up, and find any case again."
     )
     role = _("Your role: {role}.").format(role=user["role"])
-    return f"{intro}\n{role}\n\n{help_text(user)}"
+    return f"{intro}\n{role}\n\n{help_text(user, chat)}"
 
 
-def help_text(user: access.User | None = None) -> str:
-    """Commands this user can use (admins also see user management)."""
-    commands = COMMANDS + (ADMIN_COMMANDS if user and user["role"] == "admin" else ())
-    return "\n".join(f"/{name} - {what}" for name, what in commands)
+def help_text(user: access.User | None = None, chat: Chat | None = None) -> str:
+    """The commands this user can use (admins also see user management), then those of the
+    transport they are on (`chat.commands`), as `commands` declares them."""
+    shown = commands.listed(user["role"] if user else None, chat.commands if chat else ())
+    return "\n".join(f"/{c.name} - {_(c.description)}" for c in shown)
 
 
 def _refuse(chat: Chat) -> list[Reply]:

@@ -2,9 +2,9 @@
 
 Text here is never escaped or formatted: each transport does that (Telegram escapes
 for HTML, the console prints as is). A button's token is what comes back when it is
-tapped; tokens name the case, run and question they belong to, so a tap on an old
-message can be recognised as stale (see `conversation`). Tokens stay under
-Telegram's 64-byte callback-data limit.
+tapped: `buttons_data` packs it (and checks Telegram's 64-byte limit). Tokens name the
+case, run and question they belong to, so a tap on an old message can be recognised as
+stale (see `conversation`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflows import question_ids as qids
+from workflows.buttons_data import ButtonData, Kind
 from workflows.cases.references import JOINT_TYPES
 from workflows.checklists import engine
 from workflows.checklists.answers import AnswerContext, display
-from workflows.checklists.model import Checklist, Registry
+from workflows.checklists.model import Checklist, QuestionType, Registry
 from workflows.language import _, pgettext
 from workflows.people.access import User, can_edit, sees_confidential
 from workflows.reference.actors import display_name
@@ -29,6 +31,11 @@ PAGE_SIZE = 6
 class Button:
     label: str
     token: str
+
+    @classmethod
+    def of(cls, label: str, data: ButtonData) -> Button:
+        """The button for `data`, packed (and size-checked) by `buttons_data`."""
+        return cls(label, data.pack())
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,7 @@ def question_reply(
     q = step.question
     assert q is not None and step.progress is not None
     lines = [q.shown_prompt]
-    if q.type == "multi":
+    if q.type == QuestionType.MULTI:
         lines += [f"{n}. {c.shown_label}" for n, c in enumerate(q.choices, start=1)]
     if q.help:
         lines.append(q.shown_help)
@@ -69,7 +76,8 @@ def question_reply(
     hints = ["/back" if step.progress[0] > 1 else "", "/skip" if not q.required else "", "/cancel"]
     lines.append(" · ".join(h for h in hints if h))
     buttons = [
-        Button(c.shown_label, f"a:{case['id']}:{index}:{q.id}:{c.value}") for c in step.choices
+        Button.of(c.shown_label, ButtonData(Kind.ANSWER, case["id"], index, q.id, c.value))
+        for c in step.choices
     ]
     title = _("Question {n} of {total} · {checklist}").format(
         n=step.progress[0], total=step.progress[1], checklist=checklist.shown_title
@@ -91,12 +99,16 @@ def review_reply(
     for number, (q, shown) in enumerate(engine.review_lines(checklist, run, ctx), start=1):
         value = _("(confidential)") if q.confidential and not show_confidential else shown
         lines.append(f"{number}. {q.shown_label}: {value}")
-        buttons.append(Button(_("Edit {n}").format(n=number), f"e:{case['id']}:{index}:{q.id}"))
+        buttons.append(
+            Button.of(
+                _("Edit {n}").format(n=number), ButtonData(Kind.EDIT, case["id"], index, q.id)
+            )
+        )
     for qid, value in engine.orphaned_answers(checklist, run).items():
         earlier = _("• {question} (from an earlier version of this checklist): {answer}")
         lines.append(earlier.format(question=qid, answer=value))
     if run["status"] == "review":
-        buttons.insert(0, Button(_("Save"), f"sv:{case['id']}:{index}"))
+        buttons.insert(0, Button.of(_("Save"), ButtonData(Kind.SAVE, case["id"], index)))
         lines.append(_("Tap Save to finish, or Edit N (type /edit N) to change an answer."))
     title = _("Review · {checklist} · {case}").format(
         checklist=checklist.shown_title, case=case["label"]
@@ -143,7 +155,11 @@ def case_card(
         lines.append(_("Files: {files}").format(files=", ".join(f["name"] for f in case["files"])))
     lines.append(_("Next step: {step}").format(step=next_step))
     buttons = _card_buttons(case, user, registry)
-    buttons += [Button(name[:40], f"c:{case_id}") for _, ls in links or [] for case_id, name in ls]
+    buttons += [
+        Button.of(name[:40], ButtonData(Kind.CARD, case_id))
+        for _, ls in links or []
+        for case_id, name in ls
+    ]
     return Reply(text="\n".join(lines), buttons=buttons, title=case["label"])
 
 
@@ -153,8 +169,8 @@ def communication_kind(case: dict[str, Any]) -> str:
     if case.get("kind") != "communication" or not runs:
         return ""
     answers = runs[0]["answers"]
-    kind = str(answers.get("comm_type") or "")
-    joint = len(answers.get("mandates") or []) >= 2 or kind in JOINT_TYPES or case.get("joint")
+    kind = str(answers.get(qids.COMM_TYPE) or "")
+    joint = len(answers.get(qids.MANDATES) or []) >= 2 or kind in JOINT_TYPES or case.get("joint")
     kind = JOINT_TYPES.get(kind, kind)
     if joint and kind:
         # Translators: {type} is a communication's code, AL, UA or OL.
@@ -168,7 +184,7 @@ def _from(case: dict[str, Any], run: dict[str, Any]) -> str:
     """ " from Burundi" on a reply: a letter has one addressee, so its replies are theirs."""
     if run["checklist"] != "communication_reply" or not case.get("runs"):
         return ""
-    actors = case["runs"][0]["answers"].get("addressees") or []
+    actors = case["runs"][0]["answers"].get(qids.ADDRESSEES) or []
     if len(actors) != 1:
         return ""
     return " " + _("from {addressee}").format(addressee=display_name(actors[0]))
@@ -191,7 +207,11 @@ def _card_buttons(case: dict[str, Any], user: User, registry: Registry) -> list[
     buttons = []
     if case["status"] == "draft":
         title = _title(registry, case["runs"][0])
-        buttons.append(Button(_("Continue: {section}").format(section=title), f"rv:{cid}:0"))
+        buttons.append(
+            Button.of(
+                _("Continue: {section}").format(section=title), ButtonData(Kind.REVIEW, cid, 0)
+            )
+        )
     elif case["status"] == "open":
         unfinished = {run["checklist"] for run in case["runs"] if run["status"] != "done"}
         for checklist in registry.for_kind(case["kind"]):
@@ -199,8 +219,11 @@ def _card_buttons(case: dict[str, Any], user: User, registry: Registry) -> list[
                 label = checklist.shown_title
                 if checklist.id in unfinished:
                     label = _("Continue: {section}").format(section=label)
-                buttons.append(Button(label, f"s:{cid}:{checklist.id}"))
-    buttons += [Button(_("Edit…"), f"ed:{cid}"), Button(_("Attach a file"), f"f:{cid}")]
+                buttons.append(Button.of(label, ButtonData(Kind.START, cid, name=checklist.id)))
+    buttons += [
+        Button.of(_("Edit…"), ButtonData(Kind.EDIT_MENU, cid)),
+        Button.of(_("Attach a file"), ButtonData(Kind.ATTACH, cid)),
+    ]
     return buttons
 
 
@@ -212,13 +235,13 @@ def edit_menu(case: dict[str, Any], registry: Registry) -> Reply:
     for index, run in enumerate(case["runs"]):
         title = _title(registry, run)
         edit = _("Edit {n}: {section}").format(n=index + 1, section=title)
-        buttons.append(Button(edit[:60], f"rv:{cid}:{index}"))
+        buttons.append(Button.of(edit[:60], ButtonData(Kind.REVIEW, cid, index)))
         if index > 0 and run["status"] != "done":
             discard = _("Discard {n}: {section}").format(n=index + 1, section=title)
-            buttons.append(Button(discard[:60], f"dc:{cid}:{index}"))
+            buttons.append(Button.of(discard[:60], ButtonData(Kind.DISCARD, cid, index)))
     if case["status"] == "draft":
-        buttons.append(Button(_("Delete this draft"), f"dd:{cid}"))
-    buttons.append(Button(_("Back to the card"), f"c:{cid}"))
+        buttons.append(Button.of(_("Delete this draft"), ButtonData(Kind.DELETE, cid)))
+    buttons.append(Button.of(_("Back to the card"), ButtonData(Kind.CARD, cid)))
     text = (
         _("Which section? Unfinished sections can be discarded, and a draft deleted.")
         if case["status"] == "draft"
@@ -229,7 +252,9 @@ def edit_menu(case: dict[str, Any], registry: Registry) -> Reply:
 
 def confirm(question: str, yes: Button, case_id: str) -> Reply:
     """A yes/no question before something that cannot be undone; No goes back to the card."""
-    return Reply(question, buttons=[yes, Button(_("No, keep it"), f"c:{case_id}")])
+    return Reply(
+        question, buttons=[yes, Button.of(_("No, keep it"), ButtonData(Kind.CARD, case_id))]
+    )
 
 
 def status_name(status: str) -> str:
@@ -252,10 +277,10 @@ def case_list(
     entries: list[dict[str, Any]],
     page: int,
     heading: str,
-    page_token: str = "p",
+    page_kind: Kind = Kind.PAGE,
     describe: Callable[[dict[str, Any]], str] | None = None,
 ) -> Reply:
-    """One page of cases, sized for a phone screen; each opens its card. `page_token` names
+    """One page of cases, sized for a phone screen; each opens its card. `page_kind` names
     the list being paged; `describe` gives each case's line (default: label and status)."""
     if not entries:
         return Reply(text=_("No cases here. /new starts one."), title=heading)
@@ -265,11 +290,11 @@ def case_list(
     lines = [
         describe(e) if describe else f"{e['label']} · {status_name(e['status'])}" for e in shown
     ]
-    buttons = [Button(e["label"][:40], f"c:{e['id']}") for e in shown]
+    buttons = [Button.of(e["label"][:40], ButtonData(Kind.CARD, e["id"])) for e in shown]
     if page > 0:
-        buttons.append(Button(_("« Previous"), f"{page_token}:{page - 1}"))
+        buttons.append(Button.of(_("« Previous"), ButtonData(page_kind, page=page - 1)))
     if page < pages - 1:
-        buttons.append(Button(_("Next »"), f"{page_token}:{page + 1}"))
+        buttons.append(Button.of(_("Next »"), ButtonData(page_kind, page=page + 1)))
     return Reply(
         text="\n".join(lines),
         buttons=buttons,

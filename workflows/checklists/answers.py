@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from workflows import question_ids as qids
 from workflows.cases.references import (
     JOINT_TYPES,
     TYPES,
@@ -25,7 +26,7 @@ from workflows.cases.references import (
     series_of,
     split_references,
 )
-from workflows.checklists.model import Choice, Question
+from workflows.checklists.model import Choice, Question, QuestionType
 from workflows.language import N_, _
 from workflows.reference.actors import (
     Actor,
@@ -81,15 +82,15 @@ class AnswerContext:
 #: given before is checked again and, if it no longer fits, cleared so it is asked again:
 #: a reference per addressee must follow the addressees, the type and the year sent.
 VALIDATOR_INPUTS: dict[str, frozenset[str]] = {
-    "reference": frozenset({"addressees", "comm_type", "date_sent"}),
+    "reference": frozenset({qids.ADDRESSEES, qids.COMM_TYPE, qids.DATE_SENT}),
 }
 
 
 def parse_answer(q: Question, text: str, ctx: AnswerContext) -> Parsed | NeedsConfirmation:
     """Parse `text` for question `q` (file questions take `Attach`, not text)."""
-    if q.type != "text" and not text.strip():
+    if q.type != QuestionType.TEXT and not text.strip():
         raise AnswerError(_("This needs an answer.") + f" {_example(q)}")
-    parsed = _PARSERS[q.type](q, text, ctx)
+    parsed = PARSERS[q.type](q, text, ctx)
     if isinstance(parsed, Parsed):
         _check_rules(q, parsed.value, ctx)
     return parsed
@@ -305,7 +306,7 @@ def _reference(text: str, ctx: AnswerContext) -> Parsed:
     references = [_one_reference(piece) for piece in split_references(text)]
     if not references:
         raise AnswerError(_("A reference looks like {form}.").format(form=_(_FORM)))
-    actors = _actors(ctx.names.get("addressees"))
+    actors = _actors(ctx.names.get(qids.ADDRESSEES))
     if actors and len(references) != len(actors):
         wanted = ", ".join(series_of(a) for a in actors)
         raise AnswerError(
@@ -314,14 +315,14 @@ def _reference(text: str, ctx: AnswerContext) -> Parsed:
                 "separated by commas, in the series {series}."
             ).format(n=len(actors), series=wanted)
         )
-    expected = _current_type(ctx.names.get("comm_type"))
+    expected = _current_type(ctx.names.get(qids.COMM_TYPE))
     for reference in references:
         if expected and reference.type != expected:
             raise AnswerError(
                 _("This is an {type}: every reference must start {type}.").format(type=expected)
             )
     ordered = _in_addressee_order(references, actors) if actors else references
-    sent = ctx.names.get("date_sent")
+    sent = ctx.names.get(qids.DATE_SENT)
     _check_year(ordered, parse_iso(sent).year if sent else None, "sent")
     return _free(ordered, ctx)
 
@@ -334,14 +335,14 @@ def _followup_reference(text: str, ctx: AnswerContext) -> Parsed:
             _("Give the follow-up letter's one reference: {form}.").format(form=_(_FORM))
         )
     reference = _one_reference(pieces[0])
-    codes = [series_of(a) for a in _actors(ctx.names.get("addressees"))]
+    codes = [series_of(a) for a in _actors(ctx.names.get(qids.ADDRESSEES))]
     if codes and reference.series not in codes:
         raise AnswerError(
             _("A follow-up letter is numbered in the series {series}.").format(
                 series=", ".join(codes)
             )
         )
-    when = ctx.names.get("action_date")
+    when = ctx.names.get(qids.ACTION_DATE)
     _check_year([reference], parse_iso(when).year if when else None, "followup")
     return _free([reference], ctx)
 
@@ -419,8 +420,8 @@ def suggest(kind: str, names: Mapping[str, Any], ctx: AnswerContext) -> str | No
 
 def suggest_reference(names: Mapping[str, Any], ctx: AnswerContext) -> str | None:
     """The next free number in each addressee's series for the year sent, one per letter."""
-    kind, sent = _current_type(names.get("comm_type")), names.get("date_sent")
-    actors = _actors(names.get("addressees"))
+    kind, sent = _current_type(names.get(qids.COMM_TYPE)), names.get(qids.DATE_SENT)
+    actors = _actors(names.get(qids.ADDRESSEES))
     if not (kind and sent and actors):
         return None
     year = parse_iso(sent).year
@@ -435,8 +436,8 @@ def suggest_reference(names: Mapping[str, Any], ctx: AnswerContext) -> str | Non
 
 
 def _suggest_followup(names: Mapping[str, Any], ctx: AnswerContext) -> str | None:
-    kind, when = _current_type(names.get("comm_type")), names.get("action_date")
-    actors = _actors(names.get("addressees"))
+    kind, when = _current_type(names.get(qids.COMM_TYPE)), names.get(qids.ACTION_DATE)
+    actors = _actors(names.get(qids.ADDRESSEES))
     if not (kind and when and actors):
         return None
     year, series = parse_iso(when).year, series_of(actors[0])
@@ -475,32 +476,35 @@ def display(q: Question, value: Any) -> str:
     if value is None:
         return "—"
     match q.type:
-        case "yesno":
+        case QuestionType.YESNO:
             return _("Yes") if value else _("No")
-        case "choice":
+        case QuestionType.CHOICE:
             return q.shown_choice_label(value)
-        case "multi":
+        case QuestionType.MULTI:
             return ", ".join(q.shown_choice_label(v) for v in value)
-        case "date":
+        case QuestionType.DATE:
             return format_date(parse_iso(value))
-        case "actor":
+        case QuestionType.ACTOR:
             actors = value if isinstance(value, list) else [value]
             return ", ".join(_actor_label(Actor(**{**a, "name": display_name(a)})) for a in actors)
-        case "mandate":
+        case QuestionType.MANDATE:
             return ", ".join(value)
-        case "file":
+        case QuestionType.FILE:
             return f"{value['name']} ({max(1, round(value['size'] / 1024))} KB)"
     return str(value)
 
 
-_PARSERS: dict[str, Callable[[Question, str, AnswerContext], Parsed | NeedsConfirmation]] = {
-    "text": _text,
-    "yesno": _yesno,
-    "choice": _choice,
-    "multi": _multi,
-    "date": _date,
-    "number": _number,
-    "actor": _actor,
-    "mandate": _mandate,
-    "file": _file,
+#: One parser per question type (a test checks none is missing).
+PARSERS: dict[
+    QuestionType, Callable[[Question, str, AnswerContext], Parsed | NeedsConfirmation]
+] = {
+    QuestionType.TEXT: _text,
+    QuestionType.YESNO: _yesno,
+    QuestionType.CHOICE: _choice,
+    QuestionType.MULTI: _multi,
+    QuestionType.DATE: _date,
+    QuestionType.NUMBER: _number,
+    QuestionType.ACTOR: _actor,
+    QuestionType.MANDATE: _mandate,
+    QuestionType.FILE: _file,
 }

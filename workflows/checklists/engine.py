@@ -39,7 +39,7 @@ from workflows.checklists.answers import (
     parse_answer,
     suggest,
 )
-from workflows.checklists.model import Checklist, Choice, Question
+from workflows.checklists.model import Checklist, Choice, Question, QuestionType
 from workflows.language import N_, _
 
 SAVE = "save"
@@ -167,7 +167,7 @@ def handle(checklist: Checklist, run: dict[str, Any], inp: Input, ctx: AnswerCon
             return _answer_text(checklist, run, question, value, ctx)
         case Text(text=text):
             return _answer_text(checklist, run, question, text, ctx)
-        case Attach(meta=meta) if question.type == "file":
+        case Attach(meta=meta) if question.type == QuestionType.FILE:
             return _store(checklist, run, question, Parsed(meta, meta.get("name", "file")), ctx)
         case Attach():
             return _ask(checklist, run, ctx, [_("This question does not take a file.")], error=True)
@@ -313,9 +313,9 @@ def _ask(
 
 
 def _choices(q: Question, run: dict[str, Any], ctx: AnswerContext) -> tuple[Choice, ...]:
-    if q.type == "yesno":
+    if q.type == QuestionType.YESNO:
         return tuple(Choice(c.value, _(c.label)) for c in YES_NO)
-    if q.type == "choice":
+    if q.type == QuestionType.CHOICE:
         return q.choices
     if q.suggest:
         suggestion = suggest(q.suggest, ctx.names, ctx)

@@ -15,15 +15,29 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from workflows import question_ids
 from workflows.checklists.expressions import Expression, ExpressionError
 from workflows.language import _
 
-QUESTION_TYPES = frozenset(
-    {"text", "yesno", "choice", "multi", "date", "number", "actor", "mandate", "file"}
-)
+
+class QuestionType(StrEnum):
+    """How a question is asked and its answer parsed (one parser each, in `answers`)."""
+
+    TEXT = "text"
+    YESNO = "yesno"
+    CHOICE = "choice"
+    MULTI = "multi"
+    DATE = "date"
+    NUMBER = "number"
+    ACTOR = "actor"  # a State or another actor
+    MANDATE = "mandate"
+    FILE = "file"
+
+
 VALIDATORS = frozenset({"reference", "followup_reference", "report_symbol"})
 SUGGESTIONS = frozenset({"reference", "followup_reference"})
 #: "any": offered on every kind of case (the reprisal checklist).
@@ -64,7 +78,7 @@ class Choice:
 class Question:
     id: str
     prompt: str
-    type: str
+    type: QuestionType
     label: str = ""
     help: str = ""
     required: bool = True
@@ -209,11 +223,9 @@ def _question_fields(
     _expect(_ID.match(qid) is not None, "id must be lower_snake_case, at most 24 characters")
     _expect(qid not in earlier, "id is used twice")
     _expect(bool(str(item.get("prompt", "")).strip()), "needs a prompt")
-    qtype = item.get("type")
-    if qtype not in QUESTION_TYPES:
-        raise ChecklistError(f"type {qtype!r} is not one of {sorted(QUESTION_TYPES)}")
+    qtype = _question_type(item.get("type"))
     choices = tuple(_choice(c) for c in item.get("choices", []))
-    if qtype in ("choice", "multi"):
+    if qtype in (QuestionType.CHOICE, QuestionType.MULTI):
         _expect(len(choices) >= 2, f"a {qtype} question needs at least two choices")
         _expect(len({c.value for c in choices}) == len(choices), "choice values repeat")
     when = _expression(item.get("when"), earlier, "when")
@@ -250,6 +262,13 @@ def _question_fields(
         integer=bool(item.get("integer", False)),
         confidential=bool(item.get("confidential", False)),
     )
+
+
+def _question_type(raw: Any) -> QuestionType:
+    if isinstance(raw, str) and raw in set(QuestionType):
+        return QuestionType(raw)
+    known = ", ".join(t.value for t in QuestionType)
+    raise ChecklistError(f"type {raw!r} is not a question type; use one of: {known}")
 
 
 def _choice(raw: Any) -> Choice:
@@ -290,7 +309,16 @@ class Registry:
 
     @classmethod
     def from_folder(cls, folder: Path = BUILTIN_DIR) -> Registry:
-        return cls([load_checklist(p) for p in sorted(folder.glob("*.toml"))])
+        """Every checklist in `folder`, checked against the question ids the code reads."""
+        registry = cls([load_checklist(p) for p in sorted(folder.glob("*.toml"))])
+        versions: dict[str, list[tuple[int, str, list[str]]]] = {}
+        for c in registry._all.values():
+            versions.setdefault(c.id, []).append((c.version, c.source, [q.id for q in c.questions]))
+        try:
+            question_ids.check(versions)
+        except question_ids.MissingQuestion as exc:
+            raise ChecklistError(str(exc)) from None
+        return registry
 
     def get(self, checklist_id: str, version: int) -> Checklist:
         return self._all[(checklist_id, version)]

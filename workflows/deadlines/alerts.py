@@ -18,6 +18,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from storage.repository import Case
+from workflows import question_ids as qids
+from workflows.buttons_data import ButtonData, Kind
 from workflows.cases.service import CaseService
 from workflows.chat.views import Attachment, Button, Reply
 from workflows.deadlines import reminders
@@ -272,12 +274,13 @@ def reminder_reply(case: Mapping[str, Any], deadline: Deadline, today: date) -> 
         title=deadline.title, date=day(deadline.due), when=when
     )
     label, checklist = RECORD_BUTTON[deadline.rule]
-    followup = Button(_("Follow-up letter sent"), f"s:{case['id']}:communication_followup")
+    followup_letter = ButtonData(Kind.START, case["id"], name="communication_followup")
+    followup = Button.of(_("Follow-up letter sent"), followup_letter)
     snooze = ngettext("Snooze {n} day", "Snooze {n} days", SNOOZE_DAYS).format(n=SNOOZE_DAYS)
     buttons = [
-        Button(_(label), _record_token(case, deadline.rule, checklist)),
-        Button(snooze, f"z:{case['id']}:{deadline.rule}"),
-        Button(_("No action needed"), f"x:{case['id']}:{deadline.rule}"),
+        Button.of(_(label), _record_button(case, deadline.rule, checklist)),
+        Button.of(snooze, ButtonData(Kind.SNOOZE, case["id"], name=deadline.rule)),
+        Button.of(_("No action needed"), ButtonData(Kind.DISMISS, case["id"], name=deadline.rule)),
     ]
     if deadline.rule == "reply":
         buttons.insert(1, followup)
@@ -311,7 +314,7 @@ def _summary(user_id: str, items: list[tuple[Case, reminders.Reminder]], today: 
     for case, reminder in items[:SUMMARY_NAMES]:
         days = (today - reminder.deadline.due).days
         lines.append("  • " + _item(case, reminder.deadline.title, _overdue(days)))
-        buttons.append(Button(case["label"][:40], f"c:{case['id']}"))
+        buttons.append(Button.of(case["label"][:40], ButtonData(Kind.CARD, case["id"])))
     lines.append(_("The next reminder of each comes on its usual day; /cases lists your cases."))
     (first_case, first), *rest = items
     also = tuple((case["id"], reminder.key) for case, reminder in rest)
@@ -319,22 +322,22 @@ def _summary(user_id: str, items: list[tuple[Case, reminders.Reminder]], today: 
     return Outgoing(user_id, reply, first_case["id"], first.key, also)
 
 
-def _record_token(case: Mapping[str, Any], rule: str, checklist: str) -> str:
+def _record_button(case: Mapping[str, Any], rule: str, checklist: str) -> ButtonData:
     """Start the checklist that records what the rule waits for; a reply's publication is
     an answer of that reply, so its button opens the first unpublished reply at it."""
     if rule == "reply_publication":
         for index, run in enumerate(case.get("runs") or []):
             answers = run["answers"]
-            public = answers.get("reply_confidential") is False
-            if run["checklist"] == checklist and public and not answers.get("reply_published"):
-                return f"e:{case['id']}:{index}:reply_published"
-    return f"s:{case['id']}:{checklist}"
+            public = answers.get(qids.REPLY_CONFIDENTIAL) is False
+            if run["checklist"] == checklist and public and not answers.get(qids.REPLY_PUBLISHED):
+                return ButtonData(Kind.EDIT, case["id"], index, "reply_published")
+    return ButtonData(Kind.START, case["id"], name=checklist)
 
 
 def _describe(case: Mapping[str, Any]) -> str:
     answers = case["runs"][0]["answers"] if case.get("runs") else {}
     if case["kind"] == "communication":
-        names = ", ".join(display_name(a) for a in answers.get("addressees") or [])
+        names = ", ".join(display_name(a) for a in answers.get(qids.ADDRESSEES) or [])
         return f"{case['label']} ({names})" if names else case["label"]
     return case["label"]
 
@@ -422,5 +425,7 @@ def digest_sheet(items: list[Item], today: date, names: Mapping[str, str]) -> At
 
 def _addressees(case: Mapping[str, Any]) -> str:
     answers = case["runs"][0]["answers"] if case.get("runs") else {}
-    actors = answers.get("addressees") or ([answers["state"]] if answers.get("state") else [])
+    actors = answers.get(qids.ADDRESSEES) or (
+        [answers[qids.STATE]] if answers.get(qids.STATE) else []
+    )
     return ", ".join(display_name(a) for a in actors)

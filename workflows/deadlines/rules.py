@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from workflows import question_ids as qids
 from workflows.language import N_, _
 from workflows.reference.dates import parse_iso
 
@@ -85,7 +86,7 @@ def load_rules(path: Path = RULES_FILE) -> Rules:
 def rules_for(case: Mapping[str, Any], base: Rules, overrides: Mapping[str, Any]) -> Rules:
     """Per-mandate overrides; with several mandates, the most generous value wins."""
     merged: dict[str, Any] = {}
-    for mandate in intake(case).get("mandates") or []:
+    for mandate in intake(case).get(qids.MANDATES) or []:
         for key, value in (overrides.get(mandate) or {}).items():
             merged[key] = max(value, merged.get(key, value))
     return replace(base, **merged) if merged else base
@@ -119,12 +120,12 @@ def deadlines(case: Mapping[str, Any], rules: Rules, *, closed_too: bool = False
 
 
 def reply_due(case: Mapping[str, Any], rules: Rules) -> date | None:
-    sent = intake(case).get("date_sent")
+    sent = intake(case).get(qids.DATE_SENT)
     return parse_iso(sent) + timedelta(days=rules.reply_days) if sent else None
 
 
 def has_reply(case: Mapping[str, Any]) -> bool:
-    return any(a.get("reply_date") for a in answers_of(case, "communication_reply"))
+    return any(a.get(qids.REPLY_DATE) for a in answers_of(case, "communication_reply"))
 
 
 def _communication(case: Mapping[str, Any], rules: Rules) -> list[Deadline]:
@@ -133,12 +134,14 @@ def _communication(case: Mapping[str, Any], rules: Rules) -> list[Deadline]:
     if due is None:
         return []
     replied = has_reply(case)
-    actions = [a for a in answers_of(case, "communication_followup") if a.get("action_date")]
-    letter = any(a.get("action_type") == "letter" for a in actions) or bool(case.get("followups"))
+    actions = [a for a in answers_of(case, "communication_followup") if a.get(qids.ACTION_DATE)]
+    letter = any(a.get(qids.ACTION_TYPE) == "letter" for a in actions) or bool(
+        case.get("followups")
+    )
     found = [Deadline(case["id"], "reply", due, replied)]
     found += _publication(case, due, rules)
-    if answers.get("comm_type") in URGENT_TYPES:
-        early = parse_iso(answers["date_sent"]) + timedelta(days=rules.urgent_check_days)
+    if answers.get(qids.COMM_TYPE) in URGENT_TYPES:
+        early = parse_iso(answers[qids.DATE_SENT]) + timedelta(days=rules.urgent_check_days)
         found.append(Deadline(case["id"], "urgent_check", early, replied or bool(actions)))
     followup = due + timedelta(days=rules.followup_letter_after_days)
     found.append(Deadline(case["id"], "followup_letter", followup, replied or letter))
@@ -149,17 +152,19 @@ def _publication(case: Mapping[str, Any], reply_ends: date, rules: Rules) -> lis
     """The letter is published when the reply period ends; replies as soon as received,
     unless the addressee asked for confidentiality. One reply deadline per case (reminders
     are kept per rule): due with the oldest public reply not yet published."""
-    published = any(a.get("letter_published") for a in answers_of(case, "communication_published"))
+    published = any(
+        a.get(qids.LETTER_PUBLISHED) for a in answers_of(case, "communication_published")
+    )
     due = reply_ends + timedelta(days=rules.letter_publication_after_days)
     found = [Deadline(case["id"], "letter_publication", due, published)]
     public = [
         a
         for a in answers_of(case, "communication_reply")
-        if a.get("reply_date") and a.get("reply_confidential") is False
+        if a.get(qids.REPLY_DATE) and a.get(qids.REPLY_CONFIDENTIAL) is False
     ]
     if public:
-        waiting = [a for a in public if not a.get("reply_published")]
-        received = min(parse_iso(a["reply_date"]) for a in waiting or public)
+        waiting = [a for a in public if not a.get(qids.REPLY_PUBLISHED)]
+        received = min(parse_iso(a[qids.REPLY_DATE]) for a in waiting or public)
         due = received + timedelta(days=rules.reply_publication_after_days)
         found.append(Deadline(case["id"], "reply_publication", due, not waiting))
     return found
@@ -167,19 +172,21 @@ def _publication(case: Mapping[str, Any], reply_ends: date, rules: Rules) -> lis
 
 def _visit(case: Mapping[str, Any], rules: Rules) -> list[Deadline]:
     found: list[Deadline] = []
-    requested = intake(case).get("request_date")
-    events = [a.get("event") for a in answers_of(case, "visit_response") if a.get("event_date")]
-    visits = [a for a in answers_of(case, "visit_conducted") if a.get("visited_to")]
+    requested = intake(case).get(qids.REQUEST_DATE)
+    events = [
+        a.get(qids.EVENT) for a in answers_of(case, "visit_response") if a.get(qids.EVENT_DATE)
+    ]
+    visits = [a for a in answers_of(case, "visit_conducted") if a.get(qids.VISITED_TO)]
     if requested:
         due = add_months(parse_iso(requested), rules.no_response_months)
         met = bool(visits) or any(e in RESPONSES for e in events)
         found.append(Deadline(case["id"], "visit_no_response", due, met))
     if visits:
-        ended = parse_iso(visits[-1]["visited_to"])
-        reported = any(a.get("presented_on") for a in answers_of(case, "visit_report"))
+        ended = parse_iso(visits[-1][qids.VISITED_TO])
+        reported = any(a.get(qids.PRESENTED_ON) for a in answers_of(case, "visit_report"))
         due = add_months(ended, rules.report_months)
         found.append(Deadline(case["id"], "visit_report", due, reported))
-        followed = any(a.get("assessed_on") for a in answers_of(case, "visit_recommendation"))
+        followed = any(a.get(qids.ASSESSED_ON) for a in answers_of(case, "visit_recommendation"))
         due = add_months(ended, rules.recommendations_months)
         found.append(Deadline(case["id"], "recommendations", due, followed))
     return found
@@ -188,8 +195,8 @@ def _visit(case: Mapping[str, Any], rules: Rules) -> list[Deadline]:
 def notice_days(case: Mapping[str, Any]) -> int | None:
     """Days civil society had between the announcement and the first day of the visit."""
     for visit in reversed(answers_of(case, "visit_conducted")):
-        if visit.get("announced_on") and visit.get("visited_from"):
-            return (parse_iso(visit["visited_from"]) - parse_iso(visit["announced_on"])).days
+        if visit.get(qids.ANNOUNCED_ON) and visit.get(qids.VISITED_FROM):
+            return (parse_iso(visit[qids.VISITED_FROM]) - parse_iso(visit[qids.ANNOUNCED_ON])).days
     return None
 
 
@@ -260,7 +267,7 @@ def _letter(case: Mapping[str, Any], rules: Rules) -> _Letter:
         reference=case.get("reference") or str(case["id"]),
         states=tuple(
             actor["code"]
-            for actor in intake(case).get("addressees") or []
+            for actor in intake(case).get(qids.ADDRESSEES) or []
             if actor.get("kind") == "state"
         ),
         replied=has_reply(case),

@@ -6,6 +6,7 @@ import re
 from dataclasses import asdict, fields
 
 from storage.repository import Repository
+from workflows.buttons_data import ButtonData, Kind
 from workflows.cases.service import CaseService
 from workflows.chat.views import Button, Reply
 from workflows.deadlines.rules import Rules
@@ -184,15 +185,15 @@ def _set_rule(service: CaseService, actor: str, mandate: str, setting: str, numb
         ).format(mandate=repr(mandate), change=change),
         buttons=[
             *(
-                Button(
+                Button.of(
                     _("Yes: {mandate} ({title})").format(
                         mandate=m.short_name, title=m.shown_title()
                     )[:60],
-                    f"ru:{n}",
+                    ButtonData(Kind.RULE, value=str(n)),
                 )
                 for n, m in enumerate(found[:MAX_GUESSES])
             ),
-            Button(_("No, change nothing"), "ru:no"),
+            Button.of(_("No, change nothing"), ButtonData(Kind.RULE, value="no")),
         ],
         error=True,
     )

@@ -17,14 +17,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from storage.repository import Repository
+from workflows.buttons_data import ButtonData, Kind
 from workflows.chat.views import Button, Reply
 from workflows.language import DEFAULT, LANGUAGES, N_, _, current, language_name, use
 from workflows.reference.text import fold
 
 #: The user record's field.
 FIELD = "language"
-#: The prefix of the /language buttons' tokens ("lg:fr").
-TOKEN = "lg"
 
 # Said in the language just chosen, so each names that language as its own speakers do.
 _CHOSEN = {
@@ -81,7 +80,9 @@ def choose(repo: Repository, user: dict[str, Any], lang: str) -> Reply:
 
 
 def _buttons() -> list[Button]:
-    return [Button(language_name(lang), f"{TOKEN}:{lang}") for lang in LANGUAGES]
+    return [
+        Button.of(language_name(lang), ButtonData(Kind.LANGUAGE, value=lang)) for lang in LANGUAGES
+    ]
 
 
 def parse(arg: str) -> str | None:

@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from storage.repository import Case, Repository
+from workflows import question_ids as qids
 from workflows.cases.references import canonical, split_references
 from workflows.cases.service import (
     COMMUNICATION_INTAKE,
@@ -62,7 +63,7 @@ from workflows.cases.service import (
 )
 from workflows.checklists import engine
 from workflows.checklists.answers import ANSWER_OTHER_ACTOR, AnswerContext
-from workflows.checklists.model import Checklist, Registry
+from workflows.checklists.model import Checklist, QuestionType, Registry
 from workflows.deadlines.rules import load_rules, rules_for
 from workflows.language import _
 from workflows.reference.actors import resolve_state, suggest_states
@@ -161,7 +162,7 @@ def _marks(question: Any, first: bool) -> str:
 
 
 def _importable(checklist: Checklist) -> list[Any]:
-    return [q for q in checklist.questions if q.type != "file" and not q.confidential]
+    return [q for q in checklist.questions if q.type != QuestionType.FILE and not q.confidential]
 
 
 # ---- reading ----------------------------------------------------------------------------
@@ -418,10 +419,15 @@ def _normal(reference: str) -> str:
 def _key(case: Case) -> tuple[Any, ...]:
     answers = case["runs"][0]["answers"]
     if case["kind"] == "communication":
-        reference = str(answers.get("reference") or "")
+        reference = str(answers.get(qids.REFERENCE) or "")
         return ("communication", canonical(reference) or _normal(reference))
-    state = (answers.get("state") or {}).get("code")
-    return ("visit", state, answers.get("request_date"), tuple(sorted(answers.get("mandates", []))))
+    state = (answers.get(qids.STATE) or {}).get("code")
+    return (
+        "visit",
+        state,
+        answers.get(qids.REQUEST_DATE),
+        tuple(sorted(answers.get(qids.MANDATES, []))),
+    )
 
 
 def _build(
@@ -465,10 +471,12 @@ def _build(
     }
     names: dict[str, Any] = {}
     if case_kind == "visit":  # columns a row made for visit checklists version 1 lacks
-        if not values.get("origin"):
-            values["origin"] = "request"  # every visit was a request then
-        if values.get("event") in ("accepted", "mh_accepted") and not values.get("dates_agreed"):
-            values["dates_agreed"] = "yes" if values.get("visit_start") else "no"
+        if not values.get(qids.ORIGIN):
+            values[qids.ORIGIN] = "request"  # every visit was a request then
+        if values.get(qids.EVENT) in ("accepted", "mh_accepted") and not values.get(
+            qids.DATES_AGREED
+        ):
+            values[qids.DATES_AGREED] = "yes" if values.get(qids.VISIT_START) else "no"
     for position, checklist_id in enumerate(KINDS[case_kind]):
         checklist = registry.latest(checklist_id)
         mine = {q.id: values.pop(q.id) for q in _importable(checklist) if q.id in values}
@@ -500,8 +508,8 @@ def _build(
 def _made_from(case: Case, registry: Registry) -> list[Case]:
     """As the chat does on saving: one letter per addressee, follow-up letters as cases."""
     answers = case["runs"][0]["answers"]
-    actors = answers.get("addressees") or []
-    references = split_references(answers.get("reference") or "")
+    actors = answers.get(qids.ADDRESSEES) or []
+    references = split_references(answers.get(qids.REFERENCE) or "")
     made: list[Case] = []
     if len(actors) > 1:
         if len(case["runs"]) > 1:
@@ -518,7 +526,7 @@ def _made_from(case: Case, registry: Registry) -> list[Case]:
         case["group"] = ids
     version = registry.latest(COMMUNICATION_INTAKE).version
     for index, run in enumerate(case["runs"]):
-        if run["checklist"] == FOLLOWUP and run["answers"].get("action_type") == "letter":
+        if run["checklist"] == FOLLOWUP and run["answers"].get(qids.ACTION_TYPE) == "letter":
             letter_id = derived_id(case["id"], f"followup:{index}")
             made.append(followup_case(case, letter_id, run["answers"], version))
             case["followups"] = [*(case.get("followups") or []), letter_id]
@@ -561,7 +569,7 @@ def _with_later(checklist: Checklist, failed: str, values: dict[str, str], first
     """The first problem, then each later required column that is empty and always asked."""
     ids = [q.id for q in checklist.questions]
     later = [q for q in checklist.questions[ids.index(failed) + 1 :]
-             if q.required and q.when is None and not q.confidential and q.type != "file"
+             if q.required and q.when is None and not q.confidential and q.type != QuestionType.FILE
              and not values.get(q.id)]  # fmt: skip
     return "; ".join([first, *(_required(q) for q in later)])
 
@@ -574,7 +582,7 @@ def _required(question: Any) -> str:
 
 def _answer(checklist: Checklist, step: engine.Step, raw: str, ctx: AnswerContext) -> engine.Step:
     assert step.question is not None
-    text, marked = _others(raw) if step.question.type == "actor" else (raw, set())
+    text, marked = _others(raw) if step.question.type == QuestionType.ACTOR else (raw, set())
     step = engine.handle(checklist, step.run, engine.Text(text), ctx)
     if step.run.get("pending"):
         step = _confirm_others(checklist, step, marked, ctx)

@@ -47,6 +47,7 @@ from typing import Any
 from storage.migrations import UPGRADE_NOTE, CaseUpgrade, peek_setting
 from storage.repository import Case, Repository
 from storage.tinydb_repo import TinyDBRepository
+from workflows import question_ids as qids
 from workflows.cases import standing
 from workflows.cases.references import JOINT_TYPES, Reference, parse_reference, series_of
 from workflows.cases.service import (
@@ -140,14 +141,14 @@ def joint_types(case: Case) -> Case:
     if case.get("kind") != "communication" or not case.get("runs"):
         return case
     answers = case["runs"][0]["answers"]
-    old_type = answers.get("comm_type")
+    old_type = answers.get(qids.COMM_TYPE)
     if old_type in JOINT_TYPES:
-        answers["comm_type"] = JOINT_TYPES[old_type]
+        answers[qids.COMM_TYPE] = JOINT_TYPES[old_type]
         case["joint"] = True  # "joint" no longer in the type, and may be one mandate named
         _note(case, types=f"{old_type} -> {answers['comm_type']}")
-    reference = parse_reference(str(answers.get("reference") or ""))
+    reference = parse_reference(str(answers.get(qids.REFERENCE) or ""))
     if reference is not None and reference.type in JOINT_TYPES:
-        answers["reference"] = str(_retyped(reference))
+        answers[qids.REFERENCE] = str(_retyped(reference))
         _alias(case, str(reference))
     return case
 
@@ -203,7 +204,7 @@ def one_letter_per_addressee(cases: list[Case]) -> list[Case]:
 
 def _sent_then_id(case: Case) -> tuple[str, str]:
     runs = case.get("runs") or []
-    sent = runs[0]["answers"].get("date_sent") if runs else None
+    sent = runs[0]["answers"].get(qids.DATE_SENT) if runs else None
     return (str(sent or ""), str(case["id"]))
 
 
@@ -217,8 +218,8 @@ def _split(case: Case, numbers: _Numbers, existing: set[str]) -> list[Case]:
     if case.get("kind") != "communication" or not saved:
         return []
     answers = runs[0]["answers"]
-    actors = answers.get("addressees") or []
-    reference = parse_reference(str(answers.get("reference") or ""))
+    actors = answers.get(qids.ADDRESSEES) or []
+    reference = parse_reference(str(answers.get(qids.REFERENCE) or ""))
     if len(actors) < 2 or reference is None:
         return []
     keeper = next((a for a in actors if series_of(a) == reference.series), actors[0])
@@ -232,7 +233,7 @@ def _split(case: Case, numbers: _Numbers, existing: set[str]) -> list[Case]:
         ids.append(letter_id)
         given = numbers.next(reference.current_type, series_of(actor), reference.year)
         letters.append(_letter(case, letter_id, actor, given, old))
-    answers["addressees"] = [keeper]
+    answers[qids.ADDRESSEES] = [keeper]
     group = list(dict.fromkeys([*(case.get("group") or []), *ids]))
     for letter in [case, *letters]:
         letter["group"] = group
@@ -277,7 +278,7 @@ def followup_letters(cases: list[Case], intake_version: int) -> list[Case]:
                 continue
             action = run["answers"]
             letter_id = derived_id(case["id"], f"followup:{index}")
-            if action.get("action_type") != "letter" or not action.get("action_date"):
+            if action.get(qids.ACTION_TYPE) != "letter" or not action.get(qids.ACTION_DATE):
                 continue
             if letter_id not in existing:
                 reference = _followup_reference(case, action, numbers, taken)
@@ -285,7 +286,7 @@ def followup_letters(cases: list[Case], intake_version: int) -> list[Case]:
                 letter = followup_case(
                     case, letter_id, {**action, "followup_reference": reference}, intake_version
                 )
-                typed = str(action.get("followup_reference") or "")
+                typed = str(action.get(qids.FOLLOWUP_REFERENCE) or "")
                 if typed and typed != reference:
                     letter["aliases"] = [typed]
                 letter["reply_unknown"] = True
@@ -306,13 +307,13 @@ def _followup_reference(
     """The reference recorded for the follow-up letter if it is a valid, unused one in the
     addressee's series; otherwise the next number in that series for the year sent."""
     answers = case["runs"][0]["answers"]
-    actors = answers.get("addressees") or []
+    actors = answers.get(qids.ADDRESSEES) or []
     series = series_of(actors[0]) if actors else "OTH"
-    year = parse_iso(action["action_date"]).year
-    typed = parse_reference(str(action.get("followup_reference") or ""))
+    year = parse_iso(action[qids.ACTION_DATE]).year
+    typed = parse_reference(str(action.get(qids.FOLLOWUP_REFERENCE) or ""))
     if typed is not None and typed.series == series and str(_retyped(typed)) not in taken:
         return str(_retyped(typed))
-    kind = JOINT_TYPES.get(answers.get("comm_type", "AL"), answers.get("comm_type", "AL"))
+    kind = JOINT_TYPES.get(answers.get(qids.COMM_TYPE, "AL"), answers.get(qids.COMM_TYPE, "AL"))
     return numbers.next(kind, series, year)
 
 

@@ -30,10 +30,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from workflows import question_ids as qids
+
 #: Questions of the version-2 request; a run positioned elsewhere is sent back to the review.
 _V2_REQUEST = frozenset(
-    {"origin", "state", "mandates", "request_date", "invited_on", "timeframe", "request_letter"}
-)
+    {qids.ORIGIN, qids.STATE, qids.MANDATES, qids.REQUEST_DATE, qids.INVITED_ON, qids.TIMEFRAME,
+     qids.REQUEST_LETTER}
+)  # fmt: skip
 
 
 def upgrade_visit_case(case: dict[str, Any]) -> dict[str, Any]:

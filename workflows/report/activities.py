@@ -13,6 +13,7 @@ Procedures did after a communication or a visit), each counted by its own date i
 
 from __future__ import annotations
 
+from workflows import question_ids as qids
 from workflows.deadlines.rules import answers_of
 from workflows.language import _
 from workflows.report.facts import Case, Frame, actions, day, sent_on, statements
@@ -22,19 +23,19 @@ from workflows.report.model import Figure, Section, Table
 def activities_section(frame: Frame, comms: list[Case], visit_cases: list[Case]) -> Section:
     linked = sum(bool(c.get("follows")) and sent_on(c) in frame for c in comms)
     unlinked = sum(
-        day(a["action_date"]) in frame
+        day(a[qids.ACTION_DATE]) in frame
         for c in comms
         if not c.get("followups")
         for a in actions(c, "letter")
     )
     kinds = [
-        f.get("followup_kind")
+        f.get(qids.FOLLOWUP_KIND)
         for c in visit_cases
         for f in answers_of(c, "visit_followup")
-        if day(f.get("followup_date")) in frame
+        if day(f.get(qids.FOLLOWUP_DATE)) in frame
     ]
     assessed = sum(
-        day(r.get("assessed_on")) in frame
+        day(r.get(qids.ASSESSED_ON)) in frame
         for c in visit_cases
         for r in answers_of(c, "visit_recommendation")
     )

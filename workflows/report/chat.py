@@ -19,6 +19,7 @@ import io
 from datetime import date
 from typing import Any
 
+from workflows.buttons_data import ButtonData, Kind
 from workflows.cases import standing
 from workflows.cases.search import search
 from workflows.cases.service import CaseService
@@ -70,22 +71,23 @@ class ReportChat:
             return self._mandate_profile(user, name, private, update_id)
         if arg:
             return self._period_chosen(user, arg)
-        buttons = [Button(_(label), f"r:p:{key}") for label, key in PERIODS]
-        buttons.append(Button(_("Another period…"), "r:p:"))
+        buttons = [
+            Button.of(_(label), ButtonData(Kind.REPORT_PERIOD, value=key)) for label, key in PERIODS
+        ]
+        buttons.append(Button.of(_("Another period…"), ButtonData(Kind.REPORT_PERIOD)))
         return [Reply(_("Which period?"), buttons=buttons, title=_("Report"))]
 
     def tap(
-        self, user: dict[str, Any], rest: str, private: bool, update_id: int | None = None
+        self, user: dict[str, Any], data: ButtonData, private: bool, update_id: int | None = None
     ) -> list[Reply]:
-        kind, _sep, value = rest.partition(":")
-        if kind == "p" and value:
-            return self._period_chosen(user, value)
-        if kind == "p":
+        if data.kind == Kind.REPORT_PERIOD and data.value:
+            return self._period_chosen(user, data.value)
+        if data.kind == Kind.REPORT_PERIOD:
             self._ask(user, "period")
             # Translators: the examples are what the bot reads: keep them in English.
             return [Reply(_("Type the period, e.g. 2016, since 1 June 2017, March 2018 session."))]
-        if kind == "s":
-            return self._scope_chosen(user, value, private, update_id)
+        if data.kind == Kind.REPORT_SCOPE:
+            return self._scope_chosen(user, data.value, private, update_id)
         return [Reply(_("That button is out of date."), error=True)]
 
     def answer(
@@ -117,9 +119,16 @@ class ReportChat:
             self._ask(user, "period")
             return [Reply(str(exc), error=True)]
         self._ask(user, "scope", period=text)
-        buttons = [Button(_(label), f"r:s:{key}") for label, key in SCOPES]
+        buttons = [
+            Button.of(_(label), ButtonData(Kind.REPORT_SCOPE, value=key)) for label, key in SCOPES
+        ]
         if user["role"] == "admin":
-            buttons.append(Button(_("All, with confidential names"), "r:s:confidential"))
+            buttons.append(
+                Button.of(
+                    _("All, with confidential names"),
+                    ButtonData(Kind.REPORT_SCOPE, value="confidential"),
+                )
+            )
         text = _("{period}. Which cases?").format(period=period.label)
         return [Reply(text, buttons=buttons, title=_("Report"))]
 
@@ -243,7 +252,7 @@ class ReportChat:
                            registry=self.service.registry)  # fmt: skip
         self._session(user, find=text)
         title = _("Found for “{text}”").format(text=text[:40])
-        return case_list(found, page, title, page_token="fp")
+        return case_list(found, page, title, page_kind=Kind.FIND_PAGE)
 
     def export(self, user: dict[str, Any], private: bool) -> list[Reply]:
         if user["role"] != "admin" or not private:

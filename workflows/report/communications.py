@@ -40,6 +40,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from workflows import question_ids as qids
 from workflows.cases.references import JOINT_TYPES
 from workflows.checklists.answers import COMM_TYPES
 from workflows.deadlines.rules import answers_of, intake, non_cooperating_states, reply_due
@@ -146,18 +147,20 @@ def communications_section(
     ]
     followups = sum(bool(letter.case.get("follows")) for letter in letters)
     published = sum(
-        any(a.get("letter_published") for a in answers_of(letter.case, "communication_published"))
+        any(
+            a.get(qids.LETTER_PUBLISHED) for a in answers_of(letter.case, "communication_published")
+        )
         for letter in letters
     )
     public_replies = [
         a
         for letter in letters
         for a in answers_of(letter.case, "communication_reply")
-        if a.get("reply_date") and a.get("reply_confidential") is False
+        if a.get(qids.REPLY_DATE) and a.get(qids.REPLY_CONFIDENTIAL) is False
     ]
     public, replies_out = (
         len(public_replies),
-        sum(bool(a.get("reply_published")) for a in public_replies),
+        sum(bool(a.get(qids.REPLY_PUBLISHED)) for a in public_replies),
     )
     received = _replies_received(frame, comms)
     states = [t for t in by_actor.values() if t.kind == "state"]
@@ -260,8 +263,8 @@ def _replies_received(frame: Frame, comms: list[Case]) -> dict[str, int]:
     counts = dict.fromkeys(REPLY_KINDS, 0)
     for case in comms:
         for answer in answers_of(case, "communication_reply"):
-            if day(answer.get("reply_date")) in frame:
-                kind = str(answer.get("reply_nature") or "")
+            if day(answer.get(qids.REPLY_DATE)) in frame:
+                kind = str(answer.get(qids.REPLY_NATURE) or "")
                 counts[kind if kind in REPLY_KINDS else ""] += 1
     return counts
 
@@ -336,7 +339,7 @@ def _tallies(frame: Frame, letters: list[_Letter]) -> Tallies:
     by_month = {key: _Tally(key) for key in _months(frame.start, frame.end)}
     by_mandate: dict[str, _Tally] = {}
     for letter in letters:
-        comm_type = str(intake(letter.case).get("comm_type", ""))
+        comm_type = str(intake(letter.case).get(qids.COMM_TYPE, ""))
         comm_type = JOINT_TYPES.get(comm_type, comm_type)
         by_type.setdefault(comm_type, _Tally(comm_type)).add(letter, cutoff)
         by_month[letter.sent.strftime("%Y-%m")].add(letter, cutoff)

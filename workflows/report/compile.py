@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from workflows import question_ids as qids
 from workflows.checklists.model import Registry
 from workflows.deadlines.rules import Rules, intake, load_rules
 from workflows.language import _
@@ -127,7 +128,7 @@ def member_states() -> list[str]:
 
 def first_record(cases: Iterable[Case]) -> date | None:
     """The earliest date sent, requested or invited among the cases."""
-    keys = ("date_sent", "request_date", "invited_on")
+    keys = (qids.DATE_SENT, qids.REQUEST_DATE, qids.INVITED_ON)
     found = [d for c in cases for k in keys if (d := day(intake(c).get(k)))]
     return min(found, default=None)
 

@@ -12,6 +12,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from workflows import question_ids as qids
 from workflows.cases.references import JOINT_TYPES
 from workflows.deadlines.rules import Rules, answers_of, intake, rules_for
 from workflows.language import _
@@ -75,11 +76,11 @@ def _iso_day(value: str) -> date:
 
 
 def sent_on(case: Case) -> date | None:
-    return day(intake(case).get("date_sent"))
+    return day(intake(case).get(qids.DATE_SENT))
 
 
 def requested_on(case: Case) -> date | None:
-    return day(intake(case).get("request_date"))
+    return day(intake(case).get(qids.REQUEST_DATE))
 
 
 def addressees(case: Case) -> list[dict[str, str]]:
@@ -87,14 +88,14 @@ def addressees(case: Case) -> list[dict[str, str]]:
     the name to show: a State's UN name from its code, another actor's name as typed."""
     answers = intake(case)
     if case.get("kind") == "communication":
-        found = list(answers.get("addressees") or [])
+        found = list(answers.get(qids.ADDRESSEES) or [])
     else:
-        found = [answers["state"]] if answers.get("state") else []
+        found = [answers[qids.STATE]] if answers.get(qids.STATE) else []
     return [{**actor, "name": display_name(actor)} for actor in found]
 
 
 def mandates(case: Case) -> list[str]:
-    return list(intake(case).get("mandates") or [])
+    return list(intake(case).get(qids.MANDATES) or [])
 
 
 def statements(comms: list[Case], frame: Frame) -> int:
@@ -106,7 +107,7 @@ def statements(comms: list[Case], frame: Frame) -> int:
             (frozenset([case["id"], *(case.get("group") or ())]), on)
             for case in comms
             for action in actions(case, "statement")
-            if (on := day(action["action_date"])) in frame
+            if (on := day(action[qids.ACTION_DATE])) in frame
         }
     )
 
@@ -117,8 +118,8 @@ def is_joint(case: Case) -> bool:
     answers = intake(case)
     return (
         bool(case.get("joint"))
-        or len(answers.get("mandates") or []) >= 2
-        or answers.get("comm_type") in JOINT_TYPES
+        or len(answers.get(qids.MANDATES) or []) >= 2
+        or answers.get(qids.COMM_TYPE) in JOINT_TYPES
     )
 
 
@@ -135,7 +136,9 @@ def in_scope(case: Case, mandate: str | None, state: str | None) -> bool:
 
 def replied_on(case: Case) -> date | None:
     """The first reply's date (a later reply does not make the first one late)."""
-    dates = [d for a in answers_of(case, "communication_reply") if (d := day(a.get("reply_date")))]
+    dates = [
+        d for a in answers_of(case, "communication_reply") if (d := day(a.get(qids.REPLY_DATE)))
+    ]
     return min(dates, default=None)
 
 
@@ -144,12 +147,12 @@ def actions(case: Case, kind: str) -> list[dict[str, Any]]:
     return [
         a
         for a in answers_of(case, "communication_followup")
-        if a.get("action_type") == kind and a.get("action_date")
+        if a.get(qids.ACTION_TYPE) == kind and a.get(qids.ACTION_DATE)
     ]
 
 
 def visits(case: Case) -> list[dict[str, Any]]:
-    return [a for a in answers_of(case, "visit_conducted") if a.get("visited_from")]
+    return [a for a in answers_of(case, "visit_conducted") if a.get(qids.VISITED_FROM)]
 
 
 def events(case: Case) -> list[dict[str, Any]]:
@@ -158,14 +161,14 @@ def events(case: Case) -> list[dict[str, Any]]:
     found = [
         a
         for a in answers_of(case, "visit_response")
-        if a.get("event_date") and a.get("event") != "no_response"
+        if a.get(qids.EVENT_DATE) and a.get(qids.EVENT) != "no_response"
     ]
-    return sorted(found, key=lambda a: a["event_date"])
+    return sorted(found, key=lambda a: a[qids.EVENT_DATE])
 
 
 def reprisals(case: Case) -> list[dict[str, Any]]:
     """Reprisal checklists raised on the case (communication or visit) that have a date."""
-    return [a for a in answers_of(case, "reprisal") if a.get("incident_date")]
+    return [a for a in answers_of(case, "reprisal") if a.get(qids.INCIDENT_DATE)]
 
 
 def is_reprisal(case: Case) -> bool:
@@ -173,11 +176,11 @@ def is_reprisal(case: Case) -> bool:
     if reprisals(case):
         return True
     if case.get("kind") == "communication":
-        themes = intake(case).get("themes") or []
+        themes = intake(case).get(qids.THEMES) or []
         escalated = any(actions(case, kind) for kind in REPRISAL_ACTIONS)
         return "reprisal" in themes or escalated
     return intake(case).get("reprisal") is True or any(
-        v.get("reprisal_during") is True for v in visits(case)
+        v.get(qids.REPRISAL_DURING) is True for v in visits(case)
     )
 
 
@@ -187,6 +190,6 @@ def closed_on(case: Case) -> date | None:
         return None
     for runs in (answers_of(case, "communication_closure"), answers_of(case, "visit_closure")):
         for answers in runs:
-            if answers.get("closure_date"):
-                return day(answers["closure_date"])
+            if answers.get(qids.CLOSURE_DATE):
+                return day(answers[qids.CLOSURE_DATE])
     return None

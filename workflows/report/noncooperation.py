@@ -16,6 +16,7 @@ leaves them out.
 
 from __future__ import annotations
 
+from workflows import question_ids as qids
 from workflows.deadlines.rules import has_reply, intake, reply_due
 from workflows.language import _
 from workflows.reference.actors import state_by_code
@@ -73,7 +74,7 @@ def windows_rule(comms: list[Case], frame: Frame) -> dict[str, list[str]]:
         sent, due = sent_on(case), reply_due(case, frame.rules)
         if case.get("reply_unknown") or sent is None or due is None or due >= frame.today:
             continue
-        for actor in intake(case).get("addressees") or []:
+        for actor in intake(case).get(qids.ADDRESSEES) or []:
             if actor.get("kind") == "state":
                 windows = letters.setdefault(actor["code"], {})
                 windows.setdefault(window_containing(sent), []).append(has_reply(case))

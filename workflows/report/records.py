@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflows import question_ids as qids
 from workflows.cases.references import JOINT_TYPES
 from workflows.checklists.model import Registry
 from workflows.deadlines.rules import answers_of, intake, notice_days, reply_due
@@ -116,12 +117,12 @@ def _communication(case: Case, frame: Frame, references: dict[str, str]) -> tupl
     actors = addressees(case)
     due = reply_due(case, frame.rules_of(case))
     replied = replied_on(case)
-    replies = [a for a in answers_of(case, "communication_reply") if a.get("reply_date")]
-    nature = next((a.get("reply_nature") for a in replies), None)
+    replies = [a for a in answers_of(case, "communication_reply") if a.get(qids.REPLY_DATE)]
+    nature = next((a.get(qids.REPLY_NATURE) for a in replies), None)
     in_time = "" if replied is None or due is None else (_("yes") if replied <= due else _("no"))
-    comm_type = str(intake(case).get("comm_type", ""))
-    published = [a["letter_published"] for a in answers_of(case, "communication_published")
-                 if a.get("letter_published")]  # fmt: skip
+    comm_type = str(intake(case).get(qids.COMM_TYPE, ""))
+    published = [a[qids.LETTER_PUBLISHED] for a in answers_of(case, "communication_published")
+                 if a.get(qids.LETTER_PUBLISHED)]  # fmt: skip
     return (
         *_common(case, frame),
         JOINT_TYPES.get(comm_type, comm_type),
@@ -139,7 +140,7 @@ def _communication(case: Case, frame: Frame, references: dict[str, str]) -> tupl
         len(case.get("followups") or []),
         "; ".join(references.get(i, i) for i in case.get("group") or [] if i != case["id"]),
         min(published, default=""),
-        "; ".join(a["reply_published"] for a in replies if a.get("reply_published")),
+        "; ".join(a[qids.REPLY_PUBLISHED] for a in replies if a.get(qids.REPLY_PUBLISHED)),
         len(actions(case, "statement")),
         _("yes") if is_reprisal(case) else "",
         *([""] * 10),
@@ -152,7 +153,7 @@ def _visit(case: Case, frame: Frame) -> tuple[Any, ...]:
     state = (addressees(case) or [{}])[0]
     last = (events(case) or [{}])[-1]
     visit = (visits(case) or [{}])[-1]
-    report = next((r for r in answers_of(case, "visit_report") if r.get("presented_on")), {})
+    report = next((r for r in answers_of(case, "visit_report") if r.get(qids.PRESENTED_ON)), {})
     since = (standing.get(state.get("code", "")) or {}).get("since")
     invitation = "" if state.get("code") not in standing else (since or _("yes"))
     return (
@@ -164,16 +165,16 @@ def _visit(case: Case, frame: Frame) -> tuple[Any, ...]:
         "; ".join(mandates(case)),
         *([""] * 13),
         _("yes") if is_reprisal(case) else "",
-        answers.get("request_date", ""),
+        answers.get(qids.REQUEST_DATE, ""),
         invitation,
-        last.get("event", ""),
-        last.get("event_date", ""),
-        visit.get("visited_from", ""),
-        visit.get("visited_to", ""),
+        last.get(qids.EVENT, ""),
+        last.get(qids.EVENT_DATE, ""),
+        visit.get(qids.VISITED_FROM, ""),
+        visit.get(qids.VISITED_TO, ""),
         notice_days(case),
-        visit.get("eom_date", "") if visit.get("eom_statement") else "",
-        report.get("report_symbol", ""),
-        report.get("presented_on", ""),
+        visit.get(qids.EOM_DATE, "") if visit.get(qids.EOM_STATEMENT) else "",
+        report.get(qids.REPORT_SYMBOL, ""),
+        report.get(qids.PRESENTED_ON, ""),
     )
 
 

@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from workflows import question_ids as qids
 from workflows.checklists.model import Registry
 from workflows.language import N_, _
 from workflows.report.confidential import confidential_answers
@@ -71,11 +72,11 @@ def reprisals_section(
     # actions: the few cases that have any are picked out once, not searched per figure.
     every = [c for c in (*comms, *cases_of_visits) if _has_escalations(c)]
     incidents = _distinct(
-        (c, r) for c in every for r in reprisals(c) if day(r["incident_date"]) in frame
+        (c, r) for c in every for r in reprisals(c) if day(r[qids.INCIDENT_DATE]) in frame
     )
     submissions = _submissions(every, frame)
-    consent = [r.get("consent") for r in incidents]
-    outcome = [r.get("outcome") for r in incidents]
+    consent = [r.get(qids.CONSENT) for r in incidents]
+    outcome = [r.get(qids.OUTCOME) for r in incidents]
     figures = (
         Figure("flagged", _("Cases flagged"), _allegations(flagged_comms) + len(flagged_visits)),
         Figure("flagged_communications", _("Communications flagged"),
@@ -135,7 +136,9 @@ def _group_of(case: Case) -> frozenset[str]:
 def _incident(record: dict[str, Any]) -> tuple[str, ...]:
     """What makes two reprisal records one incident: same date, description and persons
     (a record copied to each letter of a group is the same incident)."""
-    return tuple(str(record.get(k) or "") for k in ("incident_date", "incident", "victims"))
+    return tuple(
+        str(record.get(k) or "") for k in (qids.INCIDENT_DATE, qids.INCIDENT, qids.VICTIMS)
+    )
 
 
 def _allegations(letters: list[Case]) -> int:
@@ -168,20 +171,21 @@ def _comm_flagged(case: Case, frame: Frame) -> bool:
 
 def _legacy(case: Case) -> bool:
     """Flagged the version-1 way: a "reprisal" theme or an ASG / SG report action."""
-    themes = intake(case).get("themes") or []
+    themes = intake(case).get(qids.THEMES) or []
     return "reprisal" in themes or bool(actions(case, "asg") or actions(case, "sg_report"))
 
 
 def _visit_flagged(case: Case, frame: Frame) -> bool:
     concern = intake(case).get("reprisal") is True and requested_on(case) in frame
     during = any(
-        v.get("reprisal_during") is True and day(v["visited_from"]) in frame for v in visits(case)
+        v.get(qids.REPRISAL_DURING) is True and day(v[qids.VISITED_FROM]) in frame
+        for v in visits(case)
     )
     return concern or during or _recorded_in(case, frame)
 
 
 def _recorded_in(case: Case, frame: Frame) -> bool:
-    return any(day(r["incident_date"]) in frame for r in reprisals(case))
+    return any(day(r[qids.INCIDENT_DATE]) in frame for r in reprisals(case))
 
 
 def _referred(cases: list[Case], to: str, frame: Frame) -> int:
@@ -192,7 +196,7 @@ def _referred(cases: list[Case], to: str, frame: Frame) -> int:
         recorded = [r for r in reprisals(case) if r.get(f"{to}_on")]
         count += sum(day(r[f"{to}_on"]) in frame for r in recorded)
         if to == "asg" and not recorded:
-            count += any(day(a["action_date"]) in frame for a in actions(case, "asg"))
+            count += any(day(a[qids.ACTION_DATE]) in frame for a in actions(case, "asg"))
     return count
 
 
@@ -201,16 +205,16 @@ def _submissions(cases: list[Case], frame: Frame) -> list[tuple[date, bool, bool
     found: list[tuple[date, bool, bool]] = []
     for case in cases:
         for r in reprisals(case):
-            on = day(r.get("sg_report_on"))
-            if r.get("sg_report") in SUBMITTED and on in frame and on is not None:
-                found.append((on, r["sg_report"] == "included", r.get("consent") == "named"))
-        dated = [a for a in actions(case, "sg_report") if day(a["action_date"]) in frame]
-        if any(r.get("sg_report") in SUBMITTED for r in reprisals(case)):
+            on = day(r.get(qids.SG_REPORT_ON))
+            if r.get(qids.SG_REPORT) in SUBMITTED and on in frame and on is not None:
+                found.append((on, r[qids.SG_REPORT] == "included", r.get(qids.CONSENT) == "named"))
+        dated = [a for a in actions(case, "sg_report") if day(a[qids.ACTION_DATE]) in frame]
+        if any(r.get(qids.SG_REPORT) in SUBMITTED for r in reprisals(case)):
             continue  # the version-1 action is the same submission, recorded again
         if dated:  # version 1: one per case; its label said "included in the SG report"
-            on = day(dated[0]["action_date"])
+            on = day(dated[0][qids.ACTION_DATE])
             assert on is not None
-            found.append((on, True, any(a.get("consent") is True for a in dated)))
+            found.append((on, True, any(a.get(qids.CONSENT) is True for a in dated)))
     return found
 
 
@@ -245,14 +249,16 @@ def _cycle_rows(submissions: list[tuple[date, bool, bool]]) -> tuple[tuple[Any, 
 
 def _confidential_row(case: Case, registry: Registry) -> tuple[Any, ...]:
     records = reprisals(case)
-    asg = any(r.get("asg_on") for r in records) or bool(actions(case, "asg"))
-    sg = any(r.get("sg_report") in SUBMITTED for r in records) or bool(actions(case, "sg_report"))
+    asg = any(r.get(qids.ASG_ON) for r in records) or bool(actions(case, "asg"))
+    sg = any(r.get(qids.SG_REPORT) in SUBMITTED for r in records) or bool(
+        actions(case, "sg_report")
+    )
     return (
         case.get("reference") or case.get("label", ""),
         case.get("kind", ""),
-        "; ".join(str(r.get("consent", "")) for r in records),
+        "; ".join(str(r.get(qids.CONSENT, "")) for r in records),
         _("yes") if asg else "",
         _("yes") if sg else "",
-        "; ".join(str(r.get("outcome", "")) for r in records),
+        "; ".join(str(r.get(qids.OUTCOME, "")) for r in records),
         "; ".join(str(value) for _, _, value in confidential_answers(case, registry)),
     )

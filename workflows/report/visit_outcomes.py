@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from workflows import question_ids as qids
 from workflows.deadlines.rules import Rules, add_months, intake
 from workflows.language import N_
 from workflows.report.facts import Case, day, events, requested_on, visits
@@ -44,23 +45,23 @@ OUTCOMES = {
 
 def is_request(case: Case) -> bool:
     """A visit request by the mandate holder (every version-1 case is one)."""
-    return intake(case).get("origin", "request") == "request" and requested_on(case) is not None
+    return intake(case).get(qids.ORIGIN, "request") == "request" and requested_on(case) is not None
 
 
 def invited_on(case: Case) -> date | None:
     """The date of a State's own invitation, for a case that records one."""
-    if intake(case).get("origin") != "invitation":
+    if intake(case).get(qids.ORIGIN) != "invitation":
         return None
-    return day(intake(case).get("invited_on"))
+    return day(intake(case).get(qids.INVITED_ON))
 
 
 def outcome(case: Case, end: date, rules: Rules) -> tuple[str, date | None]:
     """A request's outcome as at `end` (a key of OUTCOMES) and the day it was decided."""
-    known = [e for e in _until(case, end) if e["event"] in STATE_RESPONSES]
-    decisions = [e for e in known if e["event"] not in ACKNOWLEDGED]
+    known = [e for e in _until(case, end) if e[qids.EVENT] in STATE_RESPONSES]
+    decisions = [e for e in known if e[qids.EVENT] not in ACKNOWLEDGED]
     kind = _kind(decisions[-1]["event"]) if decisions else None
-    decided = day(decisions[-1]["event_date"]) if decisions else None
-    visited = [d for v in visits(case) if (d := day(v["visited_from"])) and d <= end]
+    decided = day(decisions[-1][qids.EVENT_DATE]) if decisions else None
+    visited = [d for v in visits(case) if (d := day(v[qids.VISITED_FROM])) and d <= end]
     # A visit after a postponement or refusal is the State's acceptance in deed: a request
     # postponed in 2015 and visited in 2016 was accepted (on the visit's first day).
     after = [d for d in visited if decided is None or d > decided]
@@ -76,17 +77,17 @@ def outcome(case: Case, end: date, rules: Rules) -> tuple[str, date | None]:
 
 def reminders(case: Case, end: date) -> int:
     """Reminders sent to the State on or before `end`."""
-    return sum(e["event"] == "reminder" for e in _until(case, end))
+    return sum(e[qids.EVENT] == "reminder" for e in _until(case, end))
 
 
 def invitation_answer(case: Case, end: date) -> dict[str, Any] | None:
     """The mandate holder's latest answer to the State's invitation, on or before `end`."""
-    answers = [e for e in _until(case, end) if e["event"] in MH_ANSWERS]
+    answers = [e for e in _until(case, end) if e[qids.EVENT] in MH_ANSWERS]
     return answers[-1] if answers else None
 
 
 def _until(case: Case, end: date) -> list[dict[str, Any]]:
-    return [e for e in events(case) if (d := day(e["event_date"])) and d <= end]
+    return [e for e in events(case) if (d := day(e[qids.EVENT_DATE])) and d <= end]
 
 
 def _kind(event: str) -> str:

@@ -51,6 +51,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from workflows import question_ids as qids
 from workflows.checklists.model import Registry
 from workflows.deadlines.rules import add_months, answers_of, intake, notice_days
 from workflows.language import N_, _
@@ -82,36 +83,38 @@ def visits_section(
     requests = [c for c in cases if vo.is_request(c) and requested_on(c) in frame]
     outcomes = {c["id"]: vo.outcome(c, frame.end, frame.rules_of(c)) for c in requests}
     counts = {key: sum(o == key for o, _ in outcomes.values()) for key in vo.OUTCOMES}
-    responses = [(c, e) for c in cases for e in events(c) if e["event"] != "reminder"
-                 and e["event"] not in vo.MH_ANSWERS and _on(e, frame)]  # fmt: skip
-    reminders = [e for c in cases for e in events(c) if e["event"] == "reminder" and _on(e, frame)]
+    responses = [(c, e) for c in cases for e in events(c) if e[qids.EVENT] != "reminder"
+                 and e[qids.EVENT] not in vo.MH_ANSWERS and _on(e, frame)]  # fmt: skip
+    reminders = [
+        e for c in cases for e in events(c) if e[qids.EVENT] == "reminder" and _on(e, frame)
+    ]
     unanswered = [c for c in cases if _unanswered(c, frame)]
     outstanding = [
         c for c in cases if (r := requested_on(c)) and r < frame.start and _open_at(c, frame.end)
     ]
     invited = [c for c in cases if vo.invited_on(c) in frame]
-    answers = [(c, e) for c in cases for e in events(c) if e["event"] in vo.MH_ANSWERS
+    answers = [(c, e) for c in cases for e in events(c) if e[qids.EVENT] in vo.MH_ANSWERS
                and _on(e, frame)]  # fmt: skip
     standing = frame.standing  # the per-State record (old answers lifted at the upgrade)
     standing_rows = _standing_rows(frame, requests, outcomes, standing)
     extended = _extended_rows(standing, universe)
-    conducted = [(c, v) for c in cases for v in visits(c) if day(v["visited_from"]) in frame]
-    statements = [v for _, v in _all_visits(cases) if v.get("eom_statement")
-                  and day(v.get("eom_date")) in frame]  # fmt: skip
+    conducted = [(c, v) for c in cases for v in visits(c) if day(v[qids.VISITED_FROM]) in frame]
+    statements = [v for _, v in _all_visits(cases) if v.get(qids.EOM_STATEMENT)
+                  and day(v.get(qids.EOM_DATE)) in frame]  # fmt: skip
     drafts = [
         (c, d)
         for c in cases
         for d in answers_of(c, "visit_draft")
-        if day(d.get("draft_shared_on")) in frame or day(d.get("comments_on")) in frame
+        if day(d.get(qids.DRAFT_SHARED_ON)) in frame or day(d.get(qids.COMMENTS_ON)) in frame
     ]
     reports = [
         (c, r)
         for c in cases
         for r in answers_of(c, "visit_report")
-        if day(r.get("presented_on")) in frame
+        if day(r.get(qids.PRESENTED_ON)) in frame
     ]
     followups = [(c, f) for c in cases for f in answers_of(c, "visit_followup")
-                 if day(f.get("followup_date")) in frame]  # fmt: skip
+                 if day(f.get(qids.FOLLOWUP_DATE)) in frame]  # fmt: skip
     report_rows = [_report_row(c, r, frame) for c, r in reports]
     notice_rows = [_visit_row(c, v, frame) for c, v in conducted]
     months, notice = frame.rules.report_months, frame.rules.short_notice_days
@@ -140,9 +143,9 @@ def visits_section(
                len(outstanding)),
         Figure("state_invitations", _("Invitations from States"), len(invited)),
         Figure("invitations_accepted", _("Invitations accepted by the mandate holder"),
-               sum(e["event"] == "mh_accepted" for _, e in answers)),
+               sum(e[qids.EVENT] == "mh_accepted" for _, e in answers)),
         Figure("invitations_declined", _("Invitations declined by the mandate holder"),
-               sum(e["event"] == "mh_declined" for _, e in answers)),
+               sum(e[qids.EVENT] == "mh_declined" for _, e in answers)),
         Figure("standing_all", _("States with a standing invitation"), len(extended)),
         Figure("standing_invitations", _("Requested States with a standing invitation"),
                len(standing_rows)),
@@ -154,24 +157,24 @@ def visits_section(
         Figure("states_not_visited", _("States not visited by any mandate in the period"),
                len(not_visited)),
         Figure("followup_visits", _("Follow-up visits"),
-               sum(f.get("followup_kind") == "visit" for _, f in followups)),
+               sum(f.get(qids.FOLLOWUP_KIND) == "visit" for _, f in followups)),
         Figure("eom_statements", _("End-of-mission statements"), len(statements)),
         Figure("eom_recommendations", _("… with preliminary recommendations"),
-               sum(v.get("eom_recommendations") is True for v in statements)),
+               sum(v.get(qids.EOM_RECOMMENDATIONS) is True for v in statements)),
         Figure("tor_not_respected",
                _("Visits where the terms of reference were not respected"),
-               sum(v.get("tor_respected") is False for _, v in conducted)),
+               sum(v.get(qids.TOR_RESPECTED) is False for _, v in conducted)),
         Figure("drafts_shared", _("Draft reports shared with the Government"),
-               sum(day(d.get("draft_shared_on")) in frame for _, d in drafts)),
+               sum(day(d.get(qids.DRAFT_SHARED_ON)) in frame for _, d in drafts)),
         Figure("government_comments", _("Government comments on draft reports received"),
-               sum(day(d.get("comments_on")) in frame for _, d in drafts)),
+               sum(day(d.get(qids.COMMENTS_ON)) in frame for _, d in drafts)),
         Figure("reports_presented", _("Reports presented to the Council"), len(reports)),
         Figure("reports_late",
                _("Reports presented more than {months} months after the visit").format(
                    months=months),
                sum(row[-1] == yes for row in report_rows)),
         Figure("followup_reports", _("Follow-up reports presented"),
-               sum(f.get("followup_kind") == "report" for _, f in followups)),
+               sum(f.get(qids.FOLLOWUP_KIND) == "report" for _, f in followups)),
         Figure("short_notice",
                _("Visits announced to civil society less than {days} days ahead").format(
                    days=notice),
@@ -232,8 +235,8 @@ def visits_section(
               tuple(report_rows)),
         Table("visit_followups", _("Follow-up visits and reports"),
               (_("State"), _("Follow-up"), _("Date"), _("Symbol")),
-              tuple((_state(c), _("visit") if f.get("followup_kind") == "visit" else _("report"),
-                     _long(f.get("followup_date")), f.get("followup_symbol") or "")
+              tuple((_state(c), _("visit") if f.get(qids.FOLLOWUP_KIND) == "visit" else _("report"),
+                     _long(f.get(qids.FOLLOWUP_DATE)), f.get(qids.FOLLOWUP_SYMBOL) or "")
                     for c, f in followups)),
     )  # fmt: skip
     return Section("visits", _("Country visits"), figures, tables)
@@ -243,13 +246,13 @@ def involved(frame: Frame, cases: list[Case]) -> list[Case]:
     """Visit cases the section draws on: any of their dates in the period, or outstanding."""
 
     def touches(case: Case) -> bool:
-        dates = [intake(case).get(k) for k in ("request_date", "invited_on")]
-        dates += [e["event_date"] for e in events(case)]
-        dates += [v.get(k) for v in visits(case) for k in ("visited_from", "eom_date")]
-        dates += [r.get("presented_on") for r in answers_of(case, "visit_report")]
+        dates = [intake(case).get(k) for k in (qids.REQUEST_DATE, qids.INVITED_ON)]
+        dates += [e[qids.EVENT_DATE] for e in events(case)]
+        dates += [v.get(k) for v in visits(case) for k in (qids.VISITED_FROM, qids.EOM_DATE)]
+        dates += [r.get(qids.PRESENTED_ON) for r in answers_of(case, "visit_report")]
         dates += [d.get(k) for d in answers_of(case, "visit_draft")
-                  for k in ("draft_shared_on", "comments_on")]  # fmt: skip
-        dates += [f.get("followup_date") for f in answers_of(case, "visit_followup")]
+                  for k in (qids.DRAFT_SHARED_ON, qids.COMMENTS_ON)]  # fmt: skip
+        dates += [f.get(qids.FOLLOWUP_DATE) for f in answers_of(case, "visit_followup")]
         return any(day(d) in frame for d in dates) or (
             (r := requested_on(case)) is not None and r < frame.start and _open_at(case, frame.end)
         )
@@ -322,15 +325,15 @@ def _state(case: Case) -> str:
 
 
 def _on(event: dict[str, Any], frame: Frame) -> bool:
-    return day(event["event_date"]) in frame
+    return day(event[qids.EVENT_DATE]) in frame
 
 
 def _by_event_date(item: tuple[Case, dict[str, Any]]) -> tuple[str, str]:
-    return item[1]["event_date"], _state(item[0])
+    return item[1][qids.EVENT_DATE], _state(item[0])
 
 
 def _ordered(cases: list[Case]) -> list[Case]:
-    first = {"request_date", "invited_on"}
+    first = {qids.REQUEST_DATE, qids.INVITED_ON}
     return sorted(
         cases,
         key=lambda c: (min((intake(c)[k] for k in first if intake(c).get(k)), default=""),
@@ -340,10 +343,10 @@ def _ordered(cases: list[Case]) -> list[Case]:
 
 def _open_at(case: Case, end: date) -> bool:
     """Neither visited, finally refused nor closed by `end`: still waiting on the State."""
-    if any(parse <= end for v in visits(case) if (parse := day(v["visited_from"]))):
+    if any(parse <= end for v in visits(case) if (parse := day(v[qids.VISITED_FROM]))):
         return False
-    decided = [e for e in events(case) if e["event"] in vo.STATE_RESPONSES - vo.ACKNOWLEDGED
-               and (d := day(e["event_date"])) and d <= end]  # fmt: skip
+    decided = [e for e in events(case) if e[qids.EVENT] in vo.STATE_RESPONSES - vo.ACKNOWLEDGED
+               and (d := day(e[qids.EVENT_DATE])) and d <= end]  # fmt: skip
     if decided and decided[-1]["event"] in vo.DECLINED:
         return False
     closed = closed_on(case)
@@ -370,16 +373,16 @@ def _proposed_dates(case: Case, end: date) -> str:
     """The visit dates the State last proposed or agreed on or before `end` (not the
     timeframe the mandate holder suggested in the request)."""
     for event in reversed(events(case)):
-        start, last = day(event.get("visit_start")), day(event.get("visit_end"))
-        if start and last and (d := day(event["event_date"])) and d <= end:
+        start, last = day(event.get(qids.VISIT_START)), day(event.get(qids.VISIT_END))
+        if start and last and (d := day(event[qids.EVENT_DATE])) and d <= end:
             return f"{long_date(start)} {DASH} {long_date(last)}"
     return ""
 
 
 def _outstanding_row(case: Case, end: date, label: Label) -> tuple[str, ...]:
-    known = [e for e in events(case) if (d := day(e["event_date"])) and d <= end]
+    known = [e for e in events(case) if (d := day(e[qids.EVENT_DATE])) and d <= end]
     last = known[-1] if known else None
-    shown = (label(last["event"]), _long(last["event_date"])) if last else ("", "")
+    shown = (label(last[qids.EVENT]), _long(last[qids.EVENT_DATE])) if last else ("", "")
     return (*_request_row(case), *shown)
 
 
@@ -388,50 +391,52 @@ def _invitation_row(case: Case, end: date, label: Label) -> tuple[str, ...]:
     return (
         _state(case),
         ", ".join(mandates(case)),
-        _long(intake(case).get("invited_on")),
-        label(answer["event"]) if answer else "",
-        _long(answer["event_date"]) if answer else "",
+        _long(intake(case).get(qids.INVITED_ON)),
+        label(answer[qids.EVENT]) if answer else "",
+        _long(answer[qids.EVENT_DATE]) if answer else "",
     )
 
 
 def _response_row(case: Case, event: dict[str, Any], label: Label) -> tuple[str, ...]:
-    start, end = day(event.get("visit_start")), day(event.get("visit_end"))
+    start, end = day(event.get(qids.VISIT_START)), day(event.get(qids.VISIT_END))
     dates = f"{long_date(start)} {DASH} {long_date(end)}" if start and end else ""
     return (
         _state(case),
         ", ".join(mandates(case)),
         _request_row(case)[2],
-        label(event["event"]),
-        _long(event["event_date"]),
+        label(event[qids.EVENT]),
+        _long(event[qids.EVENT_DATE]),
         dates,
-        event.get("event_notes") or "",
+        event.get(qids.EVENT_NOTES) or "",
     )
 
 
 def _visit_row(case: Case, visit: dict[str, Any], frame: Frame) -> tuple[Any, ...]:
     notice = notice_days(case)
     short = notice is not None and notice < frame.rules.short_notice_days
-    statement = day(visit.get("eom_date")) if visit.get("eom_statement") else None
+    statement = day(visit.get(qids.EOM_DATE)) if visit.get(qids.EOM_STATEMENT) else None
     return (
         _state(case),
         ", ".join(mandates(case)),
-        _long(visit.get("visited_from")),
-        _long(visit.get("visited_to")),
-        _long(visit.get("announced_on")),
+        _long(visit.get(qids.VISITED_FROM)),
+        _long(visit.get(qids.VISITED_TO)),
+        _long(visit.get(qids.ANNOUNCED_ON)),
         notice,
         _("yes") if short else "",
         long_date(statement) if statement else "",
-        _("yes") if statement and visit.get("eom_recommendations") is True else "",
+        _("yes") if statement and visit.get(qids.EOM_RECOMMENDATIONS) is True else "",
         _terms(visit),
     )
 
 
 def _terms(visit: dict[str, Any]) -> str:
     """ "respected", "not respected: freedom of movement, ..." or "" (not recorded, v1)."""
-    if visit.get("tor_respected") is True:
+    if visit.get(qids.TOR_RESPECTED) is True:
         return _("respected")
-    if visit.get("tor_respected") is False:
-        refused = ", ".join(_(_TOR[v]) if v in _TOR else v for v in visit.get("tor_refused") or [])
+    if visit.get(qids.TOR_RESPECTED) is False:
+        refused = ", ".join(
+            _(_TOR[v]) if v in _TOR else v for v in visit.get(qids.TOR_REFUSED) or []
+        )
         if refused:
             return _("not respected: {refused}").format(refused=refused)
         return _("not respected")
@@ -448,24 +453,24 @@ _TOR = {
 
 
 def _draft_row(case: Case, draft: dict[str, Any]) -> tuple[str, ...]:
-    ended = max((d for v in visits(case) if (d := day(v.get("visited_to")))), default=None)
+    ended = max((d for v in visits(case) if (d := day(v.get(qids.VISITED_TO)))), default=None)
     return (
         _state(case),
         long_date(ended) if ended else "",
-        _long(draft.get("draft_shared_on")),
-        _long(draft.get("comments_on")) if draft.get("gov_comments") else "",
+        _long(draft.get(qids.DRAFT_SHARED_ON)),
+        _long(draft.get(qids.COMMENTS_ON)) if draft.get(qids.GOV_COMMENTS) else "",
     )
 
 
 def _report_row(case: Case, report: dict[str, Any], frame: Frame) -> tuple[Any, ...]:
-    presented = day(report["presented_on"])
+    presented = day(report[qids.PRESENTED_ON])
     assert presented is not None  # selected by this date
-    ended = max((d for v in visits(case) if (d := day(v.get("visited_to")))), default=None)
+    ended = max((d for v in visits(case) if (d := day(v.get(qids.VISITED_TO)))), default=None)
     delay = _whole_months(ended, presented) if ended else None
     late = ended is not None and presented > add_months(ended, frame.rules.report_months)
     return (
         _state(case),
-        report.get("report_symbol", ""),
+        report.get(qids.REPORT_SYMBOL, ""),
         report.get("session"),
         long_date(ended) if ended else "",
         long_date(presented),
@@ -492,7 +497,7 @@ def _not_visited_rows(codes: list[str], cases: list[Case], frame: Frame) -> list
     for code in codes:
         mine = by_code.get(code, [])
         before = [d for c in mine for v in visits(c)
-                  if (d := day(v["visited_from"])) and d < frame.start]  # fmt: skip
+                  if (d := day(v[qids.VISITED_FROM])) and d < frame.start]  # fmt: skip
         pending = sum(
             vo.is_request(c)
             and (requested_on(c) or frame.end) <= frame.end
@@ -529,13 +534,13 @@ def _matrix(frame: Frame, cases: list[Case]) -> list[tuple[Any, ...]]:
     for case in cases:
         mark(case, "requested", requested_on(case) if vo.is_request(case) else None)
         for event in events(case):
-            kind, when = event["event"], day(event["event_date"])
+            kind, when = event[qids.EVENT], day(event[qids.EVENT_DATE])
             if kind in vo.ACCEPTED:
                 mark(case, "accepted", when)
             elif kind in vo.DECLINED:
                 mark(case, "declined", when)
         for visit in visits(case):
-            mark(case, "conducted", day(visit["visited_from"]))
+            mark(case, "conducted", day(visit[qids.VISITED_FROM]))
         requested = requested_on(case)
         if (
             vo.is_request(case)
