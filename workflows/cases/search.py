@@ -199,7 +199,11 @@ def _texts(question: Question, value: Any) -> list[str]:
         if isinstance(item, dict):
             texts += [str(item.get("name", "")), str(item.get("code", ""))]
         elif question.type in (QuestionType.CHOICE, QuestionType.MULTI):
-            texts += [str(item), question.choice_label(str(item))]
+            texts += [
+                str(item),
+                question.choice_label(str(item)),
+                question.shown_choice_label(str(item)),
+            ]
         else:
             texts.append(str(item))
     return texts

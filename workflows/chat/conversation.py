@@ -347,7 +347,7 @@ class Conversation:
         """ "“Reply received” on AL BDI 2/2017": a section of a case, as /cancel and /resume
         name it."""
         runs = case["runs"]
-        title = self.service.checklist_of(runs[index]).title if 0 <= index < len(runs) else ""
+        title = self.service.checklist_of(runs[index]).shown_title if 0 <= index < len(runs) else ""
         return (
             _("“{title}” on {case}").format(title=title, case=case["label"])
             if title
@@ -519,7 +519,7 @@ class Conversation:
         run = case["runs"][index] if 0 < index < len(case["runs"]) else None
         if run is None or run["status"] == "done":
             return [Reply(_("That button is out of date."), error=True)]
-        title = self.service.checklist_of(run).title
+        title = self.service.checklist_of(run).shown_title
         if data.kind == Kind.DISCARD:
             yes_data = ButtonData(Kind.DISCARD_YES, cid, index, run["checklist"])
             yes = Button.of(_("Yes, discard it"), yes_data)

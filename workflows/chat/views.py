@@ -65,22 +65,22 @@ def question_reply(
     """The current question, with where the user is and what they can do."""
     q = step.question
     assert q is not None and step.progress is not None
-    lines = [q.prompt]
+    lines = [q.shown_prompt]
     if q.type == QuestionType.MULTI:
-        lines += [f"{n}. {c.label}" for n, c in enumerate(q.choices, start=1)]
+        lines += [f"{n}. {c.shown_label}" for n, c in enumerate(q.choices, start=1)]
     if q.help:
-        lines.append(q.help)
+        lines.append(q.shown_help)
     current = step.run["answers"].get(q.id)
     if current is not None:
         lines.append(_("Current answer: {answer}").format(answer=display(q, current)))
     hints = ["/back" if step.progress[0] > 1 else "", "/skip" if not q.required else "", "/cancel"]
     lines.append(" · ".join(h for h in hints if h))
     buttons = [
-        Button.of(c.label, ButtonData(Kind.ANSWER, case["id"], index, q.id, c.value))
+        Button.of(c.shown_label, ButtonData(Kind.ANSWER, case["id"], index, q.id, c.value))
         for c in step.choices
     ]
     title = _("Question {n} of {total} · {checklist}").format(
-        n=step.progress[0], total=step.progress[1], checklist=checklist.title
+        n=step.progress[0], total=step.progress[1], checklist=checklist.shown_title
     )
     return Reply(text="\n".join(lines), buttons=buttons, title=title)
 
@@ -98,7 +98,7 @@ def review_reply(
     buttons: list[Button] = []
     for number, (q, shown) in enumerate(engine.review_lines(checklist, run, ctx), start=1):
         value = _("(confidential)") if q.confidential and not show_confidential else shown
-        lines.append(f"{number}. {q.label}: {value}")
+        lines.append(f"{number}. {q.shown_label}: {value}")
         buttons.append(
             Button.of(
                 _("Edit {n}").format(n=number), ButtonData(Kind.EDIT, case["id"], index, q.id)
@@ -110,7 +110,9 @@ def review_reply(
     if run["status"] == "review":
         buttons.insert(0, Button.of(_("Save"), ButtonData(Kind.SAVE, case["id"], index)))
         lines.append(_("Tap Save to finish, or Edit N (type /edit N) to change an answer."))
-    title = _("Review · {checklist} · {case}").format(checklist=checklist.title, case=case["label"])
+    title = _("Review · {checklist} · {case}").format(
+        checklist=checklist.shown_title, case=case["label"]
+    )
     return Reply(text="\n".join(lines), buttons=buttons, title=title)
 
 
@@ -146,8 +148,8 @@ def case_card(
     for index, run in enumerate(case["runs"]):
         checklist = registry.get(run["checklist"], run["version"])
         state = {"done": _("saved"), "review": _("to review")}.get(run["status"], _("in progress"))
-        lines.append(f"{index + 1}. {checklist.title}{_from(case, run)} ({state})")
-        lines += [f"   {q.label}: {_value(q, run, confidential)}"
+        lines.append(f"{index + 1}. {checklist.shown_title}{_from(case, run)} ({state})")
+        lines += [f"   {q.shown_label}: {_value(q, run, confidential)}"
                   for q in checklist.questions if q.id in run["answers"]]  # fmt: skip
     if case["files"]:
         lines.append(_("Files: {files}").format(files=", ".join(f["name"] for f in case["files"])))
@@ -214,7 +216,7 @@ def _card_buttons(case: dict[str, Any], user: User, registry: Registry) -> list[
         unfinished = {run["checklist"] for run in case["runs"] if run["status"] != "done"}
         for checklist in registry.for_kind(case["kind"]):
             if checklist.stage in ("update", "closure"):
-                label = checklist.title
+                label = checklist.shown_title
                 if checklist.id in unfinished:
                     label = _("Continue: {section}").format(section=label)
                 buttons.append(Button.of(label, ButtonData(Kind.START, cid, name=checklist.id)))
@@ -268,7 +270,7 @@ def status_name(status: str) -> str:
 
 
 def _title(registry: Registry, run: dict[str, Any]) -> str:
-    return registry.get(run["checklist"], run["version"]).title
+    return registry.get(run["checklist"], run["version"]).shown_title
 
 
 def case_list(

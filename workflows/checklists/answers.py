@@ -104,7 +104,7 @@ def _text(q: Question, text: str, ctx: AnswerContext) -> Parsed:
     if q.validator == "followup_reference":
         return _followup_reference(text, ctx)
     if q.pattern and not q.pattern.fullmatch(text.strip()):
-        raise AnswerError(q.pattern_message)
+        raise AnswerError(q.shown_pattern_message)
     return Parsed(text, text)
 
 
@@ -120,11 +120,11 @@ def _yesno(q: Question, text: str, ctx: AnswerContext) -> Parsed:
 def _choice(q: Question, text: str, ctx: AnswerContext) -> Parsed:
     choice = _match_choice(q, text.strip())
     if choice is None:
-        options = ", ".join(c.label for c in q.choices)
+        options = ", ".join(c.shown_label for c in q.choices)
         raise AnswerError(
             _("That is not one of the options. Choose one of: {options}.").format(options=options)
         )
-    return Parsed(choice.value, choice.label)
+    return Parsed(choice.value, choice.shown_label)
 
 
 def _multi(q: Question, text: str, ctx: AnswerContext) -> Parsed:
@@ -132,7 +132,7 @@ def _multi(q: Question, text: str, ctx: AnswerContext) -> Parsed:
     for item in _SPLIT.split(text.strip()):
         choice = _match_choice(q, item)
         if choice is None:
-            options = ", ".join(f"{i}. {c.label}" for i, c in enumerate(q.choices, 1))
+            options = ", ".join(f"{i}. {c.shown_label}" for i, c in enumerate(q.choices, 1))
             raise AnswerError(
                 _(
                     "I do not know the option {option}. Give numbers or names separated by "
@@ -141,14 +141,20 @@ def _multi(q: Question, text: str, ctx: AnswerContext) -> Parsed:
             )
         if choice not in picked:
             picked.append(choice)
-    return Parsed([c.value for c in picked], ", ".join(c.label for c in picked))
+    return Parsed([c.value for c in picked], ", ".join(c.shown_label for c in picked))
 
 
 def _match_choice(q: Question, text: str) -> Choice | None:
+    """By number, value or label, the label as shown or in English (the buttons a user saw
+    may have been in another language than the one they type in now)."""
     folded = text.casefold()
     if _NUMBER.fullmatch(folded) and 1 <= int(folded) <= len(q.choices):
         return q.choices[int(folded) - 1]
-    return next((c for c in q.choices if folded in (c.value.casefold(), c.label.casefold())), None)
+    return next((c for c in q.choices if folded in _names(c)), None)
+
+
+def _names(c: Choice) -> tuple[str, ...]:
+    return (c.value.casefold(), c.label.casefold(), c.shown_label.casefold())
 
 
 def _date(q: Question, text: str, ctx: AnswerContext) -> Parsed:
@@ -451,7 +457,7 @@ def _check_rules(q: Question, value: Any, ctx: AnswerContext) -> None:
         return
     names = {**ctx.names, "value": value, "today": ctx.today.isoformat()}
     if not q.constraint.evaluate(names):
-        raise AnswerError(q.constraint_message)
+        raise AnswerError(q.shown_constraint_message)
 
 
 def _example(q: Question) -> str:
@@ -473,9 +479,9 @@ def display(q: Question, value: Any) -> str:
         case QuestionType.YESNO:
             return _("Yes") if value else _("No")
         case QuestionType.CHOICE:
-            return q.choice_label(value)
+            return q.shown_choice_label(value)
         case QuestionType.MULTI:
-            return ", ".join(q.choice_label(v) for v in value)
+            return ", ".join(q.shown_choice_label(v) for v in value)
         case QuestionType.DATE:
             return format_date(parse_iso(value))
         case QuestionType.ACTOR:

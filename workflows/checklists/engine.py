@@ -230,7 +230,7 @@ def _recheck_dependents(
         except AnswerError as exc:
             del run["answers"][other.id]
             again = _("{question} must be given again: {reason}")
-            notes.append(again.format(question=other.label or other.id, reason=exc))
+            notes.append(again.format(question=other.shown_label or other.id, reason=exc))
     return notes
 
 

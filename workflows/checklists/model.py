@@ -21,6 +21,7 @@ from typing import Any
 
 from workflows.checklists import question_ids
 from workflows.checklists.expressions import Expression, ExpressionError
+from workflows.language import _
 
 
 class QuestionType(StrEnum):
@@ -52,10 +53,25 @@ class ChecklistError(ValueError):
     """A checklist file is malformed; the message names file, question and problem."""
 
 
+def shown(text: str) -> str:
+    """A checklist text in the current language, read when it is shown, never at load.
+
+    Checklists stay in English as loaded (one object serves every language, and answers keep
+    the English-free choice values); the file's English is the msgid that
+    ``language/toml_extract.py`` puts in the "checklists" catalogue. "" stays "" because
+    gettext("") is the catalogue's header.
+    """
+    return _(text) if text else ""
+
+
 @dataclass(frozen=True)
 class Choice:
     value: str
     label: str
+
+    @property
+    def shown_label(self) -> str:
+        return shown(self.label)
 
 
 @dataclass(frozen=True)
@@ -84,6 +100,31 @@ class Question:
     def choice_label(self, value: str) -> str:
         return next((c.label for c in self.choices if c.value == value), value)
 
+    # The texts as shown to the user (the fields above keep the file's English).
+    @property
+    def shown_prompt(self) -> str:
+        return shown(self.prompt)
+
+    @property
+    def shown_label(self) -> str:
+        return shown(self.label)
+
+    @property
+    def shown_help(self) -> str:
+        return shown(self.help)
+
+    @property
+    def shown_constraint_message(self) -> str:
+        return shown(self.constraint_message)
+
+    @property
+    def shown_pattern_message(self) -> str:
+        return shown(self.pattern_message)
+
+    def shown_choice_label(self, value: str) -> str:
+        """A stored choice value as the user reads it; an unknown value shows as stored."""
+        return next((c.shown_label for c in self.choices if c.value == value), value)
+
 
 @dataclass(frozen=True)
 class Checklist:
@@ -97,6 +138,10 @@ class Checklist:
     repeatable: bool = False
     source: str = ""
     _by_id: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def shown_title(self) -> str:
+        return shown(self.title)
 
     def question(self, qid: str) -> Question | None:
         return self._by_id.get(qid)

@@ -131,7 +131,7 @@ def columns(registry: Registry) -> dict[str, list[tuple[str, str]]]:
     found: dict[str, list[tuple[str, str]]] = {}
     for kind, checklist_ids in KINDS.items():
         found[kind] = [
-            (q.id, f"{c.title}: {q.label}{_marks(q, first=position == 0)}")
+            (q.id, f"{c.shown_title}: {q.shown_label}{_marks(q, first=position == 0)}")
             for position, c in enumerate(registry.latest(cid) for cid in checklist_ids)
             for q in _importable(c)
         ]
@@ -576,7 +576,7 @@ def _with_later(checklist: Checklist, failed: str, values: dict[str, str], first
 
 def _required(question: Any) -> str:
     return _("{column} is required ({question})").format(
-        column=question.id, question=question.label
+        column=question.id, question=question.shown_label
     )
 
 

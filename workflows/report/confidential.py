@@ -45,7 +45,7 @@ def confidential_answers(case: Case, registry: Registry) -> Iterator[tuple[str, 
         for question in checklist.questions:
             value = run["answers"].get(question.id)
             if question.confidential and value not in (None, ""):
-                yield checklist.title, question.label, value
+                yield checklist.shown_title, question.shown_label, value
 
 
 def redacted(case: Case, registry: Registry) -> dict[str, Any]:

@@ -265,7 +265,7 @@ def _event_label(registry: Registry) -> Label:
     labels: dict[str, str] = {}
     for version in (1, 2):
         question = registry.get("visit_response", version).question("event")
-        labels.update({c.value: c.label for c in question.choices} if question else {})
+        labels.update({c.value: c.shown_label for c in question.choices} if question else {})
     return lambda value: labels.get(value, value)
 
 
