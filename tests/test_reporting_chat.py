@@ -144,8 +144,8 @@ def test_report_dialogue_and_files_in_french(conversation: Conversation) -> None
         asked = conversation.text(chat, "/report")[-1]
         assert asked.text == "Quelle période\N{NO-BREAK SPACE}?" and asked.title == "Rapport"
         labels = [b.label for b in asked.buttons]
-        assert labels == ["Cette année", "L'année dernière", "Période de la dernière session",
-                          "Autre période…"]  # fmt: skip
+        assert labels == ["Cette année", "L'année dernière",
+                          "Période couverte par la dernière session", "Autre période…"]  # fmt: skip
         assert asked.buttons[0].token == "r:p:this year"
         scope = conversation.tap(chat, asked.buttons[0].token)[-1]
         assert scope.text == "2017. Quels dossiers\N{NO-BREAK SPACE}?"

@@ -13,6 +13,8 @@ from workflows.chat.conversation import Chat, Conversation
 from workflows.chat.views import Reply
 from workflows.language import use
 
+NB = "\N{NO-BREAK SPACE}"  # French puts one before : ; ? ! and inside « »
+
 COMMUNICATION = (
     "/new", "@communication", "@UA", "Burundi, Shell plc", "@other", "15/03/2017",
     "WGAD, SR HRDs", "@suggested", "Summary", "1, 2", "Jean Dupont", "/skip", "@save",
@@ -42,7 +44,7 @@ def say(conv: Conversation, chat: Chat, *messages: str) -> Reply:
     ("lang", "title", "intro", "role"),
     [
         ("fr", "Bot de suivi", "Je vous aide à assurer le suivi des communications et des "
-         "visites de pays", "Votre rôle : officer."),
+         "visites de pays", f"Votre rôle{NB}: officer."),
         ("es", "Bot de seguimiento", "Le ayudo a dar seguimiento a las comunicaciones y a las "
          "visitas a países", "Su rol: officer."),
     ],
@@ -88,7 +90,7 @@ def test_an_unknown_command_is_refused_in_the_users_language(conversation, lang,
     [
         (
             "fr",
-            "« 31/02/2017 » n'est pas une date valide : février 2017 compte 28 jours. "
+            f"«{NB}31/02/2017{NB}» n'est pas une date valide{NB}: février 2017 compte 28 jours. "
             "Essayez 15/03/2017, 15 mars 2017, 15 March 2017, 15 de marzo de 2017, hier "
             "ou il y a 3 semaines.",
             "Question 3 sur ",
@@ -123,7 +125,7 @@ def test_a_date_is_asked_again_in_the_users_language(conversation, lang, reask, 
     [
         (
             "fr",
-            ["Type : communication conjointe UA", "Prochaine étape : "],
+            [f"Type{NB}: communication conjointe UA", f"Prochaine étape{NB}: "],
             ["Modifier…", "Joindre un fichier"],
         ),
         (
@@ -139,7 +141,10 @@ def test_a_case_card_reads_in_the_users_language(conversation, lang, lines, butt
     say(conversation, Chat("2"), *COMMUNICATION)
     with use(lang):
         card = conversation.text(Chat("2"), "/case UA BDI 1/2017")[0]
-    status = {"fr": "Statut : ouvert · responsable 2", "es": "Situación: abierto · responsable 2"}
+    status = {
+        "fr": f"Statut{NB}: ouvert · responsable 2",
+        "es": "Situación: abierto · responsable 2",
+    }
     assert card.title == "UA BDI 1/2017"
     assert status[lang] in card.text.splitlines()
     for line in lines:

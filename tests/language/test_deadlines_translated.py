@@ -48,7 +48,8 @@ def test_a_reminder_in_french(conversation: Conversation) -> None:
     )
     assert reply.title == "Rappel · UA BDI 1/2017 (Burundi)"
     assert [b.label for b in reply.buttons] == [
-        "Réponse reçue", "Lettre de suivi envoyée", "Reporter de 7 jours", "Aucune action requise",
+        "Réponse reçue", "Lettre de suivi envoyée", "Reporter de 7 jours",
+        "Aucune mesure nécessaire",
     ]  # fmt: skip
 
 
@@ -60,7 +61,7 @@ def test_a_reminder_in_spanish(conversation: Conversation) -> None:
     assert reply.title == "Recordatorio · UA BDI 1/2017 (Burundi)"
     assert [b.label for b in reply.buttons] == [
         "Respuesta recibida", "Carta de seguimiento enviada", "Aplazar 7 días",
-        "No se requiere acción",
+        "Ninguna medida necesaria",
     ]  # fmt: skip
 
 
@@ -150,7 +151,7 @@ def test_the_digest_and_its_spreadsheet_in_french_and_spanish(
     assert list(rows[0]) == headers
     assert len(rows) == 1 + 5  # the 3 overdue and the 2 due soon
     early = {"fr": "Vérification anticipée d'un appel urgent",
-             "es": "Verificación temprana de un llamamiento urgente"}  # fmt: skip
+             "es": "Verificación anticipada de un llamamiento urgente"}  # fmt: skip
     assert rows[1][3] == early[lang]  # the most overdue first: the early check of 22 March
 
 
