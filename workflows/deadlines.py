@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from workflows.case_memo import Remembered, per_case
 from workflows.dates import parse_iso
 
 RULES_FILE = Path(__file__).parent / "deadline_rules.toml"
@@ -86,6 +87,8 @@ def intake(case: Mapping[str, Any]) -> dict[str, Any]:
 
 def answers_of(case: Mapping[str, Any], checklist_id: str) -> list[dict[str, Any]]:
     """Answers of every run of one checklist, in order (confirmed answers count at once)."""
+    if type(case) is Remembered:  # a report's copy: its runs grouped once (case_memo)
+        return case.by_checklist.get(checklist_id) or []
     return [r["answers"] for r in case.get("runs", []) if r["checklist"] == checklist_id]
 
 
@@ -104,6 +107,7 @@ def reply_due(case: Mapping[str, Any], rules: Rules) -> date | None:
     return parse_iso(sent) + timedelta(days=rules.reply_days) if sent else None
 
 
+@per_case
 def has_reply(case: Mapping[str, Any]) -> bool:
     return any(a.get("reply_date") for a in answers_of(case, "communication_reply"))
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from workflows.actors import display_name
+from workflows.case_memo import per_case
 from workflows.dates import parse_iso
 from workflows.deadlines import Rules, answers_of, intake, rules_for
 from workflows.references import JOINT_TYPES
@@ -70,14 +71,17 @@ def _iso_day(value: str) -> date:
     return parse_iso(value)
 
 
+@per_case
 def sent_on(case: Case) -> date | None:
     return day(intake(case).get("date_sent"))
 
 
+@per_case
 def requested_on(case: Case) -> date | None:
     return day(intake(case).get("request_date"))
 
 
+@per_case
 def addressees(case: Case) -> list[dict[str, str]]:
     """Actors the case is about (a communication's addressees or a visit's State), each with
     the name to show: a State's UN name from its code, another actor's name as typed."""
@@ -89,6 +93,7 @@ def addressees(case: Case) -> list[dict[str, str]]:
     return [{**actor, "name": display_name(actor)} for actor in found]
 
 
+@per_case
 def mandates(case: Case) -> list[str]:
     return list(intake(case).get("mandates") or [])
 
@@ -107,6 +112,7 @@ def statements(comms: list[Case], frame: Frame) -> int:
     )
 
 
+@per_case
 def is_joint(case: Case) -> bool:
     """Two or more mandates; an older record typed JAL/JUA/JOL; or a letter the upgrade made
     from one (`joint` on the case), which may name a single mandate but was sent as joint."""
@@ -129,12 +135,14 @@ def in_scope(case: Case, mandate: str | None, state: str | None) -> bool:
     )
 
 
+@per_case
 def replied_on(case: Case) -> date | None:
     """The first reply's date (a later reply does not make the first one late)."""
     dates = [d for a in answers_of(case, "communication_reply") if (d := day(a.get("reply_date")))]
     return min(dates, default=None)
 
 
+@per_case
 def actions(case: Case, kind: str) -> list[dict[str, Any]]:
     """Follow-up actions of one type that have a date."""
     return [
@@ -144,10 +152,12 @@ def actions(case: Case, kind: str) -> list[dict[str, Any]]:
     ]
 
 
+@per_case
 def visits(case: Case) -> list[dict[str, Any]]:
     return [a for a in answers_of(case, "visit_conducted") if a.get("visited_from")]
 
 
+@per_case
 def events(case: Case) -> list[dict[str, Any]]:
     """Status events on a visit request, oldest first. A "no response" entered as an event
     (visit_response version 1) is left out: no response follows from the dates."""
@@ -159,11 +169,13 @@ def events(case: Case) -> list[dict[str, Any]]:
     return sorted(found, key=lambda a: a["event_date"])
 
 
+@per_case
 def reprisals(case: Case) -> list[dict[str, Any]]:
     """Reprisal checklists raised on the case (communication or visit) that have a date."""
     return [a for a in answers_of(case, "reprisal") if a.get("incident_date")]
 
 
+@per_case
 def is_reprisal(case: Case) -> bool:
     """Flagged as involving intimidation or reprisal anywhere in its answers."""
     if reprisals(case):
@@ -177,6 +189,7 @@ def is_reprisal(case: Case) -> bool:
     )
 
 
+@per_case
 def closed_on(case: Case) -> date | None:
     """The closure date of a closed case (an unsaved closure does not count)."""
     if case.get("status") != "closed":
