@@ -26,14 +26,17 @@ _MISSING = object()
 class Remembered(dict[str, Any]):
     """A case (a shallow copy) that remembers facts read from it; see the module's doc."""
 
-    __slots__ = ("by_checklist", "memo")
+    __slots__ = ("by_checklist", "intake", "memo")
 
     def __init__(self, case: Mapping[str, Any]) -> None:
         super().__init__(case)
         self.memo: dict[Any, Any] = {}
         self.by_checklist: dict[str, list[dict[str, Any]]] = {}
-        for run in self.get("runs") or ():
+        runs = self.get("runs") or ()
+        for run in runs:
             self.by_checklist.setdefault(run["checklist"], []).append(run["answers"])
+        #: The first run's answers (deadlines.intake).
+        self.intake: dict[str, Any] = runs[0]["answers"] if runs else {}
 
 
 def per_case(accessor: Callable[..., T]) -> Callable[..., T]:

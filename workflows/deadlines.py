@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,8 @@ def add_months(day: date, months: int) -> date:
 
 
 def intake(case: Mapping[str, Any]) -> dict[str, Any]:
+    if type(case) is Remembered:  # a report's copy (case_memo)
+        return case.intake
     runs = case.get("runs") or []
     return runs[0]["answers"] if runs else {}
 
@@ -104,7 +107,18 @@ def deadlines(case: Mapping[str, Any], rules: Rules, *, closed_too: bool = False
 
 def reply_due(case: Mapping[str, Any], rules: Rules) -> date | None:
     sent = intake(case).get("date_sent")
-    return parse_iso(sent) + timedelta(days=rules.reply_days) if sent else None
+    return _parsed(sent) + timedelta(days=rules.reply_days) if sent else None
+
+
+def _parsed(value: Any) -> date:
+    """`parse_iso`, each distinct date string parsed once (a report reads the same few
+    thousand dates sent from every letter, section after section)."""
+    return _parsed_iso(value) if isinstance(value, str) else parse_iso(value)
+
+
+@lru_cache(maxsize=65536)
+def _parsed_iso(value: str) -> date:
+    return parse_iso(value)
 
 
 @per_case

@@ -38,6 +38,7 @@ from datetime import date
 from typing import Any
 
 from workflows.checklist import Registry
+from workflows.deadlines import answers_of
 from workflows.report.confidential import confidential_answers
 from workflows.report.facts import (
     Case,
@@ -151,7 +152,7 @@ def _distinct(found: Iterable[tuple[Case, dict[str, Any]]]) -> list[dict[str, An
 
 
 def _has_escalations(case: Case) -> bool:
-    return any(run["checklist"] in _ESCALATIONS for run in case.get("runs", ()))
+    return any(answers_of(case, checklist) for checklist in _ESCALATIONS)
 
 
 def _comm_flagged(case: Case, frame: Frame) -> bool:
