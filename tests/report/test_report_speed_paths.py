@@ -3,17 +3,23 @@
 The report compiles over copies of its cases that remember what was read from them
 (workflows.case_memo), with the cyclic garbage collector paused. Neither may change a
 figure: the same report must come out as when every fact is read afresh from the stored
-cases, over data with letters and visits before, inside and after the period.
+cases, over data with letters and visits before, inside and after the period. The .docx
+writer splices its tables in as text when saving: each must land where its heading is.
 """
 
 from __future__ import annotations
 
 import copy
 import gc
+import zipfile
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
 from fixture import END, START, TODAY, cases
 
 import workflows.report.compile as compile_module
@@ -22,6 +28,8 @@ from workflows.deadlines import answers_of, deadlines, has_reply, intake, load_r
 from workflows.demo import generate
 from workflows.report import compile_report
 from workflows.report import facts as f
+from workflows.report.definitions import PREAMBLE
+from workflows.report.docx_writer import write_docx
 from workflows.standing import from_cases
 
 DEMO_TODAY = date(2025, 3, 10)
@@ -139,3 +147,16 @@ def test_the_collector_is_on_again_after_a_report_and_left_off_if_it_was_off() -
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_docx_tables_sit_under_their_headings_and_no_marker_is_left(tmp_path: Path) -> None:
+    """Tables are spliced in where their marker paragraphs were (docx_writer._save)."""
+    report = compile_report(cases(), START, END, today=TODAY, confidential=True)
+    path = tmp_path / "report.docx"
+    write_docx(report, path)
+    with zipfile.ZipFile(path) as archive:
+        assert b"followup-table-" not in archive.read("word/document.xml")
+    body = list(Document(str(path)).element.body.iterchildren())
+    before = [body[i - 1] for i, element in enumerate(body) if element.tag == qn("w:tbl")]
+    titles = [t.title for s in report.sections for t in s.tables if t.rows]
+    assert [Paragraph(p, None).text for p in before] == [*titles, PREAMBLE]
