@@ -51,7 +51,7 @@ def per_case(accessor: Callable[..., T]) -> Callable[..., T]:
         found = case.memo.get(key, _MISSING)
         if found is _MISSING:
             found = case.memo[key] = accessor(case, *args)
-        return found  # type: ignore[no-any-return]
+        return found
 
     @wraps(accessor)
     def of_case(case: Mapping[str, Any]) -> T:  # the same, a little quicker: no arguments
@@ -60,6 +60,6 @@ def per_case(accessor: Callable[..., T]) -> Callable[..., T]:
         found = case.memo.get(name, _MISSING)
         if found is _MISSING:
             found = case.memo[name] = accessor(case)
-        return found  # type: ignore[no-any-return]
+        return found
 
     return of_case if accessor.__code__.co_argcount == 1 else wrapper

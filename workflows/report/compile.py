@@ -83,7 +83,7 @@ def compile_report(
         raise ValueError("the period ends before it starts")
     registry = registry or Registry.from_folder()
     # Copies that remember what is read from them: each fact once per case, not per section.
-    selected = [c for c in map(Remembered, cases) if in_scope(c, mandate, state)]
+    selected: list[Case] = [c for c in map(Remembered, cases) if in_scope(c, mandate, state)]
     if from_first_record:
         period_start = max(period_start, min(period_end, first_record(selected) or period_end))
     frame = Frame(

@@ -116,9 +116,7 @@ def _save(body: _Body, target: str | Path | BinaryIO) -> None:
     """Save the document with each marker paragraph replaced by its table (module doc)."""
     packed = io.BytesIO()
     body.document.save(packed)
-    marker = re.compile(
-        rf"<w:p><w:r><w:t>{re.escape(body.marker)}(\d+)</w:t></w:r></w:p>".encode()
-    )
+    marker = re.compile(rf"<w:p><w:r><w:t>{re.escape(body.marker)}(\d+)</w:t></w:r></w:p>".encode())
     tables = [text.encode() for text in body.tables]
     with zipfile.ZipFile(packed) as source, zipfile.ZipFile(target, "w") as out:
         for item in source.infolist():
