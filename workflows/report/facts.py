@@ -1,7 +1,9 @@
 """What a case says, read from its stored answers: the few accessors reports and search share.
 
 Everything is derived from answers each time (as deadlines are), never cached in the case,
-so an edited answer changes every figure at once.
+so an edited answer changes every figure at once. Within one report, the accessors marked
+`per_case` work each case's facts out once (workflows.case_memo: the report reads copies
+that live only while it compiles).
 """
 
 from __future__ import annotations
