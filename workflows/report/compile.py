@@ -39,9 +39,10 @@ from workflows.report.visits import involved, visits_section
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while a report compiles: it allocates hundreds of
-    thousands of objects that live until it ends and form no cycles, and each allocation
-    burst made the collector walk the whole record again (a third of a 14-year report's
-    time, bench/README.md). Switched back on after, unless it was already off."""
+    thousands of objects, nearly all alive until it ends, and each burst of them made the
+    collector walk the whole record again (a third of a 14-year report's time,
+    bench/README.md). Switched back on after, unless it was already off; the next
+    collection then takes whatever cyclic garbage there is."""
     was_on = gc.isenabled()
     gc.disable()
     try:
