@@ -43,9 +43,10 @@ from pathlib import Path
 from typing import Any
 
 from bench import Row, table
+from bot.wiring import write_demo_folder as write_demo
 from storage.tinydb_repo import open_repository
-from workflows.checklist import Registry
-from workflows.demo import windows, write_demo
+from workflows.checklists.model import Registry
+from workflows.demo import windows
 from workflows.demo.timeline import GENEVA
 
 YEARS, SEED = 14, 1
@@ -304,8 +305,8 @@ def _telegram(data: Data, tmp: Path) -> list[Row]:
 def _catch_up(folder: Path) -> None:
     """Record as sent every reminder due by now, as a bot running since the data end would
     have: otherwise the bot under test spends its first minute on a thousand reminders."""
-    from workflows.alerts import AlertService
-    from workflows.cases import CaseService
+    from workflows.cases.service import CaseService
+    from workflows.deadlines.alerts import AlertService
 
     with open_repository(folder) as repo:
         alerts = AlertService(CaseService(repo, Registry.from_folder()))

@@ -22,9 +22,9 @@ from typing import Any
 
 from bot.telegram.bridge import Bridge
 from storage.tinydb_repo import open_repository
-from workflows.cases import CaseService
-from workflows.checklist import Registry
-from workflows.conversation import Chat, Conversation
+from workflows.cases.service import CaseService
+from workflows.chat.conversation import Chat, Conversation
+from workflows.checklists.model import Registry
 
 ADMIN, OFFICERS = "100001", ("100002", "100003", "100004", "100005")
 ANSWERED = Chat("100009")  # the officer whose answers are timed

@@ -33,9 +33,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workflows.actors import states
-from workflows.checklist import Registry
-from workflows.deadlines import load_rules
+from workflows.checklists.model import Registry
+from workflows.deadlines.rules import load_rules
+from workflows.reference.actors import states
 from workflows.report import compile_report, summary_text
 from workflows.report.chart import write_chart
 from workflows.report.csv_writer import write_csv

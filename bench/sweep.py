@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from storage.tinydb_repo import open_repository
-from workflows.alerts import AlertService
-from workflows.cases import CaseService, Clock
-from workflows.checklist import Registry
-from workflows.deadlines import deadlines
+from workflows.cases.service import CaseService, Clock
+from workflows.checklists.model import Registry
+from workflows.deadlines.alerts import AlertService
+from workflows.deadlines.rules import deadlines
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 STATES = ["BDI", "CHN", "HND", "IRN", "MMR", "RUS", "TUR", "VEN", "EGY", "PHL"]

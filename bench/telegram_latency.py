@@ -60,10 +60,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "telegram")]
 from botapi_stub import TOKEN, BotApiStub, Sent, callback, message  # noqa: E402
 
 from storage.tinydb_repo import open_repository  # noqa: E402
-from workflows.actors import state_by_code, states  # noqa: E402
-from workflows.cases import CaseService  # noqa: E402
-from workflows.checklist import Registry  # noqa: E402
-from workflows.conversation import Chat, Conversation  # noqa: E402
+from workflows.cases.service import CaseService  # noqa: E402
+from workflows.chat.conversation import Chat, Conversation  # noqa: E402
+from workflows.checklists.model import Registry  # noqa: E402
+from workflows.reference.actors import state_by_code, states  # noqa: E402
 
 SEED = 20261128
 FIRST_USER = 7_000_001

@@ -31,9 +31,10 @@ from bot.telegram.polling import Polling
 from bot.telegram.retry import RetryingRateLimiter
 from storage.inbox import Inbox
 from storage.repository import Repository, StorageError
-from workflows import dates
-from workflows.cases import CaseService
-from workflows.conversation import Conversation
+from workflows.cases.service import CaseService
+from workflows.chat.conversation import Conversation
+from workflows.language import _
+from workflows.reference import dates
 
 if TYPE_CHECKING:  # imported when used: aiohttp.web is needed in webhook mode only
     from bot.telegram.webhook import WebhookServer
@@ -130,16 +131,18 @@ def run_telegram(settings: Settings, service: CaseService) -> int:
     try:
         app = build_application(settings, service)
     except StorageError as exc:  # an unreadable inbox, a full disk for the first admins
-        logs.fail(f"Cannot start: {exc}")
+        logs.fail(_("Cannot start: {reason}").format(reason=exc))
         return 2
     api = urlsplit(settings.api_base_url).netloc
     try:
         asyncio.run(_serve(app, settings))
     except InvalidToken:
-        logs.fail("Cannot start: Telegram refused TELEGRAM_BOT_TOKEN (check it with @BotFather)")
+        logs.fail(_("Cannot start: Telegram refused TELEGRAM_BOT_TOKEN (check it with @BotFather)"))
         return 2
     except TelegramError as exc:
-        logs.fail(f"Cannot start: the Bot API at {api} failed: {exc}")
+        logs.fail(
+            _("Cannot start: the Bot API at {api} failed: {reason}").format(api=api, reason=exc)
+        )
         return 1
     return 0
 

@@ -8,6 +8,8 @@ together number their buttons 1-12, each its own); typing a number taps that but
 policy (type by extension and content, size limit; see `bot.filetypes`). Files the bot
 sends (reports, exports) are written to the data folder's owner-only exports/ folder and
 their path printed. `--as USER_ID` acts as that user of the bot: their role applies.
+Every line is answered in that user's language (their record's; `--lang` sets it for the
+session, until a choice made with /language takes over).
 
 What is printed comes from stored text that anyone with access typed, so control
 characters are shown escaped: an answer holding a terminal escape sequence cannot clear
@@ -27,13 +29,18 @@ from bot.filetypes import DEFAULT_TYPES, FilePolicy, clean_name, identify
 from bot.terminal import printable
 from storage.atomic import atomic_write_bytes, make_private_dirs
 from storage.files import store_file
+from storage.layout import EXPORTS_DIR
 from storage.repository import ReadFailed, Repository, StorageError
-from workflows.conversation import Chat, Conversation
-from workflows.export import EXPORTS_DIR
-from workflows.views import Attachment, Button, Reply
+from workflows.chat.conversation import Chat, Conversation
+from workflows.chat.views import Attachment, Button, Reply
+from workflows.language import N_, _, use
+from workflows.people.user_language import TOKEN as LANGUAGE_TOKEN
+from workflows.people.user_language import language_of
+from workflows.people.user_language import parse as parse_language
 
 CONSOLE_USER = "console"
-NOT_NOW = (
+# Translators: “Attach a file” is the label of a button on a case card.
+NOT_NOW = N_(
     "I only keep a file when a question asks for one, or after you choose “Attach a file” "
     "on a case (/cases)."
 )
@@ -55,6 +62,7 @@ class Console:
         *,
         user_id: str | None = None,
         exports: Path | None = None,
+        language: str | None = None,
     ) -> None:
         self.conversation = conversation
         self.out = out
@@ -62,13 +70,23 @@ class Console:
         self.chat = Chat(user_id=user_id or CONSOLE_USER, private=True)
         self.exports = exports or Path(conversation.repo.files_dir()).parent / EXPORTS_DIR
         self.buttons: list[Button] = []
+        #: --lang: the session's language, until the user chooses one with /language.
+        self.session_language = language
+
+    def language(self) -> str:
+        """The language of this session: --lang, else the user's record's (English if none)."""
+        return self.session_language or language_of(
+            self.conversation.repo.get_user(self.chat.user_id)
+        )
 
     def run(self, lines: Iterable[str], interactive: bool) -> None:
-        self._print(self.conversation.text(self.chat, "/start"))
-        self._print(self._due_reminders())
+        with use(self.language()):
+            self._print(self.conversation.text(self.chat, "/start"))
+            self._print(self._due_reminders())
         for line in self._prompted(lines, interactive):
             self.handle(line.rstrip("\r\n"))
-        self.out.write("Bye. Everything you confirmed is saved.\n")
+        with use(self.language()):
+            self.out.write(_("Bye. Everything you confirmed is saved.") + "\n")
 
     def _prompted(self, lines: Iterable[str], interactive: bool) -> Iterable[str]:
         for line in lines:
@@ -83,26 +101,44 @@ class Console:
         alerts = self.conversation.alerts
         shown = []
         try:
-            mine = [o for o in alerts.pending() if o.to == self.chat.user_id]
+            languages = {self.chat.user_id: self.language()}
+            mine = [o for o in alerts.pending(languages) if o.to == self.chat.user_id]
         except StorageError as exc:
-            return [Reply(f"Reminders could not be read: {exc}", error=True)]
+            text = _("Reminders could not be read: {reason}").format(reason=exc)
+            return [Reply(text, error=True)]
         for outgoing in mine:
             try:
                 if alerts.claim_outgoing(outgoing):
                     shown.append(outgoing.reply)
             except StorageError as exc:
-                shown.append(Reply(f"A reminder could not be recorded: {exc}", error=True))
+                text = _("A reminder could not be recorded: {reason}").format(reason=exc)
+                shown.append(Reply(text, error=True))
         return shown
 
     def handle(self, line: str) -> None:
-        """One typed line: a button number, /file PATH, or anything the chat accepts."""
-        try:
-            self._print(self._dispatch(line))
-        except ReadFailed as exc:
-            self._print([Reply(f"Could not read the data folder: {exc}. Nothing was changed.",
-                               error=True)])  # fmt: skip
-        except StorageError as exc:
-            self._print([Reply(f"Not saved: {exc}. Your earlier answers are safe.", error=True)])
+        """One typed line: a button number, /file PATH, or anything the chat accepts, in the
+        session's language."""
+        with use(self.language()):
+            try:
+                replies = self._dispatch(line)
+            except ReadFailed as exc:
+                text = _("Could not read the data folder: {reason}. Nothing was changed.")
+                replies = [Reply(text.format(reason=exc), error=True)]
+            except StorageError as exc:
+                text = _("Not saved: {reason}. Your earlier answers are safe.")
+                replies = [Reply(text.format(reason=exc), error=True)]
+        if self._chooses_language(line):
+            self.session_language = None  # chosen with /language: the record's from now on
+        with use(self.language()):
+            self._print(replies)
+
+    def _chooses_language(self, line: str) -> bool:
+        """Whether `line` was a choice made with /language (typed, or a tap on its menu)."""
+        stripped = line.strip()
+        if re.fullmatch(r"[0-9]{1,4}", stripped) and 1 <= int(stripped) <= len(self.buttons):
+            return self.buttons[int(stripped) - 1].token.startswith(f"{LANGUAGE_TOKEN}:")
+        command, _sep, arg = stripped.partition(" ")
+        return command == "/language" and parse_language(arg) is not None
 
     def _dispatch(self, line: str) -> list[Reply]:
         stripped = line.strip()
@@ -117,14 +153,14 @@ class Console:
         needs: it must exist and be an ordinary file (not a folder, a device, or a system
         file such as /proc/self/environ, which holds the bot's environment)."""
         if not path_text:
-            return [Reply("Give the path of a file: /file ~/letters/reply.pdf", error=True)]
+            return [Reply(_("Give the path of a file: /file ~/letters/reply.pdf"), error=True)]
         path = Path(path_text).expanduser()
         name = clean_name(path.name)
         kind = identify(name, None)
         if refusal := self.policy.refusal(kind, None):
             return [Reply(refusal, error=True)]
         if not self.conversation.expects_file(self.chat):
-            return [Reply(NOT_NOW, error=True), *self.conversation.text(self.chat, "/resume")]
+            return [Reply(_(NOT_NOW), error=True), *self.conversation.text(self.chat, "/resume")]
         try:
             data = read_local_file(path, self.policy.max_bytes)
         except LocalFileError as exc:
@@ -145,7 +181,8 @@ class Console:
             self.out.write(printable(render(reply, first=len(buttons) + 1)) + "\n")
             buttons += reply.buttons
             for attachment in reply.files:
-                self.out.write(printable(f"  saved {self._save(attachment)}") + "\n")
+                saved = _("saved {path}").format(path=self._save(attachment))
+                self.out.write(printable("  " + saved) + "\n")
             self.out.write("\n")
         self.buttons = buttons
         self.out.flush()
@@ -186,21 +223,26 @@ def read_local_file(path: Path, max_bytes: int) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise LocalFileError(f"File not found: {path}") from None
+        raise LocalFileError(_("File not found: {path}").format(path=path)) from None
     except PermissionError:
-        raise LocalFileError(f"I may not read {path} (permission denied).") from None
+        problem = _("I may not read {path} (permission denied).")
+        raise LocalFileError(problem.format(path=path)) from None
     except OSError as exc:
-        raise LocalFileError(f"Cannot open {path}: {exc.strerror or exc}.") from None
+        problem = _("Cannot open {path}: {reason}.")
+        raise LocalFileError(problem.format(path=path, reason=exc.strerror or exc)) from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise LocalFileError(f"{path} is a folder. Give the path of one file.")
+            raise LocalFileError(
+                _("{path} is a folder. Give the path of one file.").format(path=path)
+            )
         if not stat.S_ISREG(info.st_mode):
-            raise LocalFileError(f"{path} is not an ordinary file (a device, pipe or socket).")
+            problem = _("{path} is not an ordinary file (a device, pipe or socket).")
+            raise LocalFileError(problem.format(path=path))
         with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(max_bytes + 1)
     finally:
         os.close(fd)
     if len(data) <= max_bytes and len(data) != info.st_size:
-        raise LocalFileError(f"{path} is a system file, not a document.")
+        raise LocalFileError(_("{path} is a system file, not a document.").format(path=path))
     return data

@@ -20,6 +20,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from babel.numbers import get_decimal_symbol
+
+from workflows.language import _, current
+
 
 @dataclass(frozen=True)
 class FileType:
@@ -125,15 +129,17 @@ class FilePolicy:
         """Why a file cannot be taken, from its claimed type and size; None if it can."""
         if kind not in self.types:
             names = [t.name.upper() for t in self.types]
-            listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-            return f"I cannot keep this kind of file. Please send a {listed} file."
+            listed = names[0]
+            if len(names) > 1:
+                # Translators: the last of a list of file types: "PDF, DOCX or PNG".
+                listed = _("{types} or {last}").format(types=", ".join(names[:-1]), last=names[-1])
+            text = _("I cannot keep this kind of file. Please send a {types} file.")
+            return text.format(types=listed)
         if size is not None and size > self.max_bytes:
-            return (
-                f"This file is {_size(size)}; the limit is {_size(self.max_bytes)}. "
-                "Please send a smaller file."
-            )
+            text = _("This file is {size}; the limit is {limit}. Please send a smaller file.")
+            return text.format(size=_size(size), limit=_size(self.max_bytes))
         if size == 0:
-            return "This file is empty. Please send the document itself."
+            return _("This file is empty. Please send the document itself.")
         return None
 
     def content_refusal(self, kind: FileType | None, data: bytes) -> str | None:
@@ -142,11 +148,15 @@ class FilePolicy:
             return refusal
         assert kind is not None
         if not kind.matches(data):
-            return f"This does not look like a {kind.name.upper()} file, so it was not kept."
+            text = _("This does not look like a {type} file, so it was not kept.")
+            return text.format(type=kind.name.upper())
         return None
 
 
 def _size(size: int) -> str:
+    """ "340 KB", "1.5 MB" ("1,5 Mo" in French): rounded as before, the decimal mark and the
+    unit's name in the reader's language."""
     if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / 1024 / 1024:.1f} MB"
+        return _("{n} KB").format(n=f"{size / 1024:.0f}")
+    megabytes = f"{size / 1024 / 1024:.1f}".replace(".", get_decimal_symbol(current()))
+    return _("{n} MB").format(n=megabytes)

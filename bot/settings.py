@@ -17,7 +17,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot import filetypes
-from workflows.dates import DEFAULT_TZ, canonical_tz
+from workflows.language import _
+from workflows.reference.dates import DEFAULT_TZ, canonical_tz
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILES = "https://api.telegram.org/file/bot"
@@ -108,14 +109,13 @@ def _schedule(env: Mapping[str, str]) -> Schedule:
     try:
         digest_at = time.fromisoformat(raw_time)
     except ValueError:
-        message = f"FOLLOWUP_DIGEST_TIME must be a time like 09:00; got {raw_time!r}"
-        raise SettingsError(message) from None
+        message = _("FOLLOWUP_DIGEST_TIME must be a time like 09:00; got {value}")
+        raise SettingsError(message.format(value=repr(raw_time))) from None
     raw_days = env.get("FOLLOWUP_DIGEST_DAYS", "").strip().lower() or "mon,tue,wed,thu,fri"
     days = [d.strip()[:3] for d in raw_days.split(",") if d.strip()]
     if not days or any(d not in _DAYS for d in days):
-        raise SettingsError(
-            f"FOLLOWUP_DIGEST_DAYS must list days like mon,tue,wed,thu,fri; got {raw_days!r}"
-        )
+        message = _("FOLLOWUP_DIGEST_DAYS must list days like mon,tue,wed,thu,fri; got {value}")
+        raise SettingsError(message.format(value=repr(raw_days)))
     return Schedule(
         sweep_every=timedelta(minutes=minutes),
         digest_at=digest_at,
@@ -127,22 +127,23 @@ def _timezone(name: str) -> str:
     try:
         canonical_tz(name)
     except ValueError:
-        raise SettingsError(
-            f"FOLLOWUP_TIMEZONE={name!r} is not a time zone (e.g. Europe/Geneva)"
-        ) from None
+        message = _("FOLLOWUP_TIMEZONE={value} is not a time zone (e.g. Europe/Geneva)")
+        raise SettingsError(message.format(value=repr(name))) from None
     return name
 
 
 def _token(token: str) -> str:
     if not token:
         raise SettingsError(
-            "TELEGRAM_BOT_TOKEN is not set (or run `python -m bot --console` to try it locally)"
+            _("TELEGRAM_BOT_TOKEN is not set (or run `python -m bot --console` to try it locally)")
         )
     if not _TOKEN.fullmatch(token):
         # Never echo the value: a malformed token is usually a real one with a typo.
         raise SettingsError(
-            "TELEGRAM_BOT_TOKEN is malformed: expected the bot id, a colon and the secret, "
-            "exactly as @BotFather gives it"
+            _(
+                "TELEGRAM_BOT_TOKEN is malformed: expected the bot id, a colon and the secret, "
+                "exactly as @BotFather gives it"
+            )
         )
     return token
 
@@ -151,9 +152,8 @@ def _admins(raw: str) -> tuple[str, ...]:
     ids = tuple(part.strip() for part in raw.split(",") if part.strip())
     bad = [i for i in ids if not (i.isascii() and i.isdigit() and int(i) > 0)]
     if bad:
-        raise SettingsError(
-            f"FOLLOWUP_ADMINS must be Telegram user ids (positive numbers); got {bad[0]!r}"
-        )
+        message = _("FOLLOWUP_ADMINS must be Telegram user ids (positive numbers); got {value}")
+        raise SettingsError(message.format(value=repr(bad[0])))
     return ids
 
 
@@ -162,7 +162,8 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         # Not echoed: a self-hosted server's URL may have the token written into it.
-        raise SettingsError(f"{name} must be an http(s) URL such as {default}")
+        message = _("{name} must be an http(s) URL such as {example}")
+        raise SettingsError(message.format(name=name, example=default))
     return value
 
 
@@ -180,24 +181,29 @@ def _number(
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise SettingsError(f"{name} must be a number; got {raw!r}")
+        message = _("{name} must be a number; got {value}")
+        raise SettingsError(message.format(name=name, value=repr(raw)))
     if above is not None and value <= above:
-        raise SettingsError(f"{name} must be more than {above:g}; got {raw!r}")
+        message = _("{name} must be more than {limit}; got {value}")
+        raise SettingsError(message.format(name=name, limit=f"{above:g}", value=repr(raw)))
     if at_least is not None and value < at_least:
-        raise SettingsError(f"{name} must be at least {at_least:g}; got {raw!r}")
+        message = _("{name} must be at least {limit}; got {value}")
+        raise SettingsError(message.format(name=name, limit=f"{at_least:g}", value=repr(raw)))
     return value
 
 
 def _file_types(raw: str) -> tuple[str, ...]:
     names = [part for part in raw.split(",") if part.strip()]
     if not names:
-        raise SettingsError("FOLLOWUP_FILE_TYPES is empty; list extensions such as pdf,docx,png")
+        message = _("FOLLOWUP_FILE_TYPES is empty; list extensions such as pdf,docx,png")
+        raise SettingsError(message)
     types: list[str] = []
     for name in names:
         known = filetypes.canonical(name)
         if known is None:
             choices = ", ".join(filetypes.KNOWN)
-            raise SettingsError(f"FOLLOWUP_FILE_TYPES: {name.strip()!r} is not one of {choices}")
+            message = _("FOLLOWUP_FILE_TYPES: {value} is not one of {choices}")
+            raise SettingsError(message.format(value=repr(name.strip()), choices=choices))
         if known not in types:
             types.append(known)
     return tuple(types)
@@ -207,17 +213,22 @@ def _webhook(env: Mapping[str, str]) -> Webhook:
     url = env.get("TELEGRAM_WEBHOOK_URL", "").strip()
     if not url or urlsplit(url).scheme != "https" or not urlsplit(url).netloc:
         raise SettingsError(
-            "TELEGRAM_WEBHOOK_URL must be the public https URL Telegram posts updates to "
-            "(needed with --webhook)"
+            _(
+                "TELEGRAM_WEBHOOK_URL must be the public https URL Telegram posts updates to "
+                "(needed with --webhook)"
+            )
         )
     secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
     if not _SECRET.fullmatch(secret):
         raise SettingsError(
-            "TELEGRAM_WEBHOOK_SECRET must be set with --webhook: 1-256 characters "
-            "from A-Z, a-z, 0-9, _ and -"
+            _(
+                "TELEGRAM_WEBHOOK_SECRET must be set with --webhook: 1-256 characters "
+                "from A-Z, a-z, 0-9, _ and -"
+            )
         )
     port = env.get("TELEGRAM_WEBHOOK_PORT", "8443").strip()
     if not port.isdigit() or not 0 < int(port) < 65536:
-        raise SettingsError(f"TELEGRAM_WEBHOOK_PORT must be a port number; got {port!r}")
+        message = _("TELEGRAM_WEBHOOK_PORT must be a port number; got {value}")
+        raise SettingsError(message.format(value=repr(port)))
     listen = env.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or Webhook.listen
     return Webhook(url=url, secret=secret, listen=listen, port=int(port))

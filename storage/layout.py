@@ -44,6 +44,9 @@ AUDIT_FILE = "audit.json"
 JOURNAL_FILE = "index.journal"
 PENDING_FILE = "index.pending"  # written by older code; read once at open
 QUARANTINE_DIR = "quarantine"
+#: Where the command-line tools and the console write their outputs (reports, exports,
+#: backups) inside the data folder; a backup never holds it.
+EXPORTS_DIR = "exports"
 
 CASE_TABLE = "case"
 INDEX_TABLE = "cases"

@@ -6,7 +6,7 @@ step, so a crash part-way re-runs only the unfinished step (steps are idempotent
 
 Version 3 changes what cases *mean* (one letter per addressee, follow-up letters as cases),
 which only the domain knows: storage must not import it, so the caller passes the domain's
-`CaseUpgrade` functions (see `workflows.upgrade`) and this module applies them once, crash-
+`CaseUpgrade` functions (see `workflows.records.upgrade`) and this module applies them once, crash-
 safely (see `_v2_to_v3`). A folder that holds cases and needs them is refused without them.
 
 A folder written by a newer program is refused, never downgraded: the old code would not

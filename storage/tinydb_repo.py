@@ -677,5 +677,5 @@ def open_repository(
     data_dir: str | os.PathLike[str], upgrades: Sequence[CaseUpgrade] | None = None
 ) -> TinyDBRepository:
     """Open (creating, migrating and repairing as needed) the data folder for this process.
-    The program passes its case upgrades (`workflows.upgrade.open_data` does)."""
+    The program passes its case upgrades (`workflows.records.upgrade.open_data` does)."""
     return TinyDBRepository(data_dir, upgrades=upgrades)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from workflows.cases import Clock
+from workflows.cases.service import Clock
 
 #: 15 May 2017, 10:00 in Geneva: a weekday in the middle of the period the examples use.
 NOW = datetime(2017, 5, 15, 8, 0, tzinfo=UTC)

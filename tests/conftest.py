@@ -9,9 +9,9 @@ import pytest
 from clocks import MovableClock
 
 from storage.tinydb_repo import TinyDBRepository, open_repository
-from workflows.cases import CaseService
-from workflows.checklist import Registry
-from workflows.conversation import Chat, Conversation
+from workflows.cases.service import CaseService
+from workflows.chat.conversation import Chat, Conversation
+from workflows.checklists.model import Registry
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Tests for workflows.actors: States by their UN names, plus the names staff actually type."""
+"""Tests for workflows.reference.actors: States by their UN names, and the names staff type."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from workflows.actors import (
+from workflows.reference.actors import (
     OTHER_CODE,
     UN_STATES,
     Actor,

@@ -7,8 +7,8 @@ from datetime import timedelta
 from clocks import MovableClock
 from test_conversation import say
 
-from workflows.alerts import AlertService
-from workflows.conversation import Chat, Conversation
+from workflows.chat.conversation import Chat, Conversation
+from workflows.deadlines.alerts import AlertService
 
 #: An urgent appeal to one State, sent 15 March 2017.
 LETTER = (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows.checklist import ChecklistError, Registry, load_checklist
+from workflows.checklists.model import ChecklistError, Registry, load_checklist
 
 HEAD = """
 [checklist]

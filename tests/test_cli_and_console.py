@@ -18,7 +18,7 @@ from test_conversation import say
 
 from bot.console import Console
 from storage.tinydb_repo import open_repository
-from workflows.conversation import Chat, Conversation
+from workflows.chat.conversation import Chat, Conversation
 
 
 def bot(

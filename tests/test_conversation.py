@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from workflows.cases import CaseService
-from workflows.conversation import REFUSAL, STALE, Chat, Conversation
-from workflows.deadlines import Rules, deadlines, has_reply
-from workflows.views import Reply
+from workflows.cases.service import CaseService
+from workflows.chat.conversation import REFUSAL, STALE, Chat, Conversation
+from workflows.chat.views import Reply
+from workflows.deadlines.rules import Rules, deadlines, has_reply
 
 MARKUP = "Detained at <b>HQ</b> & held *_[incommunicado] — محتجز 👮\x07"
 

@@ -11,9 +11,9 @@ from clocks import MovableClock
 from test_alerts import LETTER
 from test_conversation import say
 
-from workflows.cases import CaseService
-from workflows.conversation import Chat, Conversation
-from workflows.views import Reply
+from workflows.cases.service import CaseService
+from workflows.chat.conversation import Chat, Conversation
+from workflows.chat.views import Reply
 
 
 def test_saving_a_letter_says_when_the_reply_is_due_and_when_i_will_remind(

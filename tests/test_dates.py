@@ -1,4 +1,4 @@
-"""Tests for workflows.dates: the single wrapper around dateparser."""
+"""Tests for workflows.reference.dates: the single wrapper around dateparser."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflows.answers import AnswerContext, AnswerError, Parsed, parse_answer
-from workflows.checklist import Registry
-from workflows.dates import (
+from workflows.checklists.answers import AnswerContext, AnswerError, Parsed, parse_answer
+from workflows.checklists.model import Registry
+from workflows.reference.dates import (
     DEFAULT_TZ,
     DateParseError,
     canonical_tz,

@@ -7,17 +7,7 @@ from typing import Any
 
 import pytest
 
-from workflows.dates import today_in
-from workflows.deadlines import (
-    Rules,
-    add_months,
-    deadlines,
-    load_rules,
-    non_cooperating_states,
-    notice_days,
-    rules_for,
-)
-from workflows.reminders import (
+from workflows.deadlines.reminders import (
     current_rung,
     dismiss,
     mark_sent,
@@ -28,6 +18,16 @@ from workflows.reminders import (
     sweep,
     upcoming,
 )
+from workflows.deadlines.rules import (
+    Rules,
+    add_months,
+    deadlines,
+    load_rules,
+    non_cooperating_states,
+    notice_days,
+    rules_for,
+)
+from workflows.reference.dates import today_in
 
 RULES = load_rules()
 BDI = {"code": "BDI", "name": "Burundi", "kind": "state"}

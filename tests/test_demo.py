@@ -19,14 +19,15 @@ from typing import Any
 import pytest
 
 from bot.cli import run_cli
+from bot.wiring import write_demo_folder as write_demo
 from storage.repository import Case
 from storage.tinydb_repo import open_repository
-from workflows import engine
-from workflows.answers import COMM_TYPES, AnswerContext
-from workflows.checklist import Question, Registry
-from workflows.deadlines import answers_of, intake
-from workflows.demo import Demo, DemoError, generate, windows, write_demo
-from workflows.mandates import load_mandates
+from workflows.checklists import engine
+from workflows.checklists.answers import COMM_TYPES, AnswerContext
+from workflows.checklists.model import Question, Registry
+from workflows.deadlines.rules import answers_of, intake
+from workflows.demo import Demo, DemoError, generate, windows
+from workflows.reference.mandates import load_mandates
 from workflows.report import compile_report
 
 TODAY = date(2025, 6, 30)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from workflows import engine
-from workflows.answers import AnswerContext
-from workflows.checklist import Checklist, Registry, load_checklist
-from workflows.engine import Back, Edit, Pick, Review, Skip, Text
+from workflows.checklists import engine
+from workflows.checklists.answers import AnswerContext
+from workflows.checklists.engine import Back, Edit, Pick, Review, Skip, Text
+from workflows.checklists.model import Checklist, Registry, load_checklist
 
 CTX = AnswerContext(today=date(2017, 5, 15))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.expressions import Expression, ExpressionError
+from workflows.checklists.expressions import Expression, ExpressionError
 
 
 @pytest.mark.parametrize(

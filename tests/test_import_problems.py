@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from storage.tinydb_repo import TinyDBRepository
-from workflows.checklist import Registry
-from workflows.spreadsheet_import import import_file
+from workflows.checklists.model import Registry
+from workflows.records.spreadsheet_import import import_file
 
 
 def test_every_problem_of_every_row_at_once(

@@ -9,11 +9,11 @@ import pytest
 from clocks import MovableClock
 from test_conversation import COMMUNICATION, say
 
-from workflows.cases import CaseService
-from workflows.checklist import Registry
-from workflows.conversation import Chat, Conversation
-from workflows.search import find_case
-from workflows.upgrade import open_data
+from workflows.cases.search import find_case
+from workflows.cases.service import CaseService
+from workflows.chat.conversation import Chat, Conversation
+from workflows.checklists.model import Registry
+from workflows.records.upgrade import open_data
 
 
 def test_editing_the_addressees_asks_the_reference_again(conversation: Conversation) -> None:

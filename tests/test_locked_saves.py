@@ -9,8 +9,8 @@ from typing import Any
 
 from test_conversation import say
 
-from workflows.cases import CaseService
-from workflows.conversation import Chat, Conversation
+from workflows.cases.service import CaseService
+from workflows.chat.conversation import Chat, Conversation
 
 LETTER = (
     "/new", "#Communication", "#AL", "Burundi", "15/03/2017", "WGAD",

@@ -1,4 +1,4 @@
-"""Tests for workflows.mandates: the shipped list and reading mandates from user text."""
+"""Tests for workflows.reference.mandates: the shipped list and reading mandates from user text."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows.mandates import Mandate, load_mandates, match_mandate, parse_mandates
+from workflows.reference.mandates import Mandate, load_mandates, match_mandate, parse_mandates
 
 TORTURE_TITLE = (
     "Special Rapporteur on torture and other cruel, inhuman or degrading treatment or punishment"
@@ -25,7 +25,11 @@ def test_load_mandates_shipped_list() -> None:
     assert load_mandates() is mandates  # cached
     assert len({m.short_name for m in mandates}) == 59
     wgad = next(m for m in mandates if m.short_name == "WGAD")
-    assert wgad == Mandate("WGAD", "Working Group on Arbitrary Detention", "thematic", 1991)
+    assert wgad == Mandate(
+        "WGAD", "Working Group on Arbitrary Detention", "thematic", 1991,
+        "Groupe de travail sur la détention arbitraire",
+        "Grupo de Trabajo sobre la Detención Arbitraria",
+    )  # fmt: skip
     torture = next(m for m in mandates if m.short_name == "SR Torture")
     assert torture.title == TORTURE_TITLE
 

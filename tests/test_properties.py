@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage.tinydb_repo import open_repository
-from workflows import engine
-from workflows.cases import CaseService, Clock
-from workflows.checklist import Registry
+from workflows.cases.service import CaseService, Clock
+from workflows.checklists import engine
+from workflows.checklists.model import Registry
 
 REGISTRY = Registry.from_folder()
 #: (kind of case, checklist): a checklist for any kind (reprisal) is tried on both.

@@ -10,11 +10,11 @@ from pathlib import Path
 from clocks import MovableClock
 
 from storage.tinydb_repo import TinyDBRepository
-from workflows import reminders
-from workflows.alerts import SUMMARY_NAMES, AlertService
-from workflows.cases import CaseService
-from workflows.checklist import Registry
-from workflows.spreadsheet_import import import_file
+from workflows.cases.service import CaseService
+from workflows.checklists.model import Registry
+from workflows.deadlines import reminders
+from workflows.deadlines.alerts import SUMMARY_NAMES, AlertService
+from workflows.records.spreadsheet_import import import_file
 
 TODAY = date(2018, 2, 1)
 NOW = datetime(2018, 2, 1, 9, 0, tzinfo=UTC)

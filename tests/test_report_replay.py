@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from workflows.conversation import Chat, Conversation
+from workflows.chat.conversation import Chat, Conversation
 
 
 def test_the_same_update_again_gets_the_report_and_another_stale_tap_does_not(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 from test_conversation import COMMUNICATION, say
 
-from workflows.conversation import Chat, Conversation
-from workflows.views import Reply
+from workflows.chat.conversation import Chat, Conversation
+from workflows.chat.views import Reply
 
 
 def files_of(reply: Reply) -> dict[str, bytes]:
@@ -128,3 +129,33 @@ def test_export_is_admin_only_and_has_no_confidential_answers(
     exported = json.loads(attachment.data)
     assert "Jean Dupont" not in attachment.data.decode()
     assert "UA BDI 1/2017" in json.dumps(exported)
+
+
+def test_report_dialogue_and_files_in_french(conversation: Conversation) -> None:
+    # The transport sets the reader's language around each update (use); here the whole
+    # dialogue is French. Button data stays the English phrase the period parser reads.
+    from docx import Document
+
+    from workflows.language import use
+
+    say(conversation, Chat("2"), *COMMUNICATION, "#Save")
+    chat = Chat("4")
+    with use("fr"):
+        asked = conversation.text(chat, "/report")[-1]
+        assert asked.text == "Quelle période\N{NO-BREAK SPACE}?" and asked.title == "Rapport"
+        labels = [b.label for b in asked.buttons]
+        assert labels == ["Cette année", "L'année dernière", "Période de la dernière session",
+                          "Autre période…"]  # fmt: skip
+        assert asked.buttons[0].token == "r:p:this year"
+        scope = conversation.tap(chat, asked.buttons[0].token)[-1]
+        assert scope.text == "2017. Quels dossiers\N{NO-BREAK SPACE}?"
+        assert [b.label for b in scope.buttons] == ["Tous les dossiers", "Un mandat", "Un État"]
+        report = conversation.tap(chat, scope.buttons[0].token)[-1]
+        empty = conversation.text(chat, "/find")[-1]
+    assert report.text.startswith("Rapport de suivi\N{NO-BREAK SPACE}: 2017\n")
+    assert "UA BDI 1/2017" in files_of(report)[".csv"].decode()
+    docx = next(f.data for f in report.files if f.name.endswith(".docx"))
+    headings = [p.text for p in Document(io.BytesIO(docx)).paragraphs if p.style
+                and p.style.name == "Heading 1"]  # fmt: skip
+    assert headings[:2] == ["Communications", "Visites de pays"]
+    assert empty.error and empty.text.startswith("Que dois-je rechercher\N{NO-BREAK SPACE}?")

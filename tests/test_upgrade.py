@@ -16,16 +16,16 @@ from test_conversation import say
 
 from storage import layout
 from storage.migrations import STAGING_DIR
-from workflows import standing
-from workflows.access import User
-from workflows.alerts import AlertService
-from workflows.cases import CaseService, Clock
-from workflows.checklist import Registry
-from workflows.conversation import Chat, Conversation
-from workflows.deadlines import load_rules
-from workflows.search import find_case, search
-from workflows.upgrade import case_upgrades, open_data
-from workflows.views import communication_kind
+from workflows.cases import standing
+from workflows.cases.search import find_case, search
+from workflows.cases.service import CaseService, Clock
+from workflows.chat.conversation import Chat, Conversation
+from workflows.chat.views import communication_kind
+from workflows.checklists.model import Registry
+from workflows.deadlines.alerts import AlertService
+from workflows.deadlines.rules import load_rules
+from workflows.people.access import User
+from workflows.records.upgrade import case_upgrades, open_data
 
 RECORDED = Path(__file__).parent / "storage" / "v2_folder"
 NOW = datetime(2017, 9, 1, 9, 0, tzinfo=UTC)
@@ -110,7 +110,7 @@ def test_every_answer_file_and_audit_entry_survives(tmp_path: Path) -> None:
         assert len(new["runs"]) == len(old["runs"])
         for old_run, new_run in zip(old["runs"], new["runs"], strict=True):
             assert new_run["checklist"] == old_run["checklist"]
-            # a visit request moves to version 2 (workflows.visit_upgrade); the rest stay
+            # a visit request moves to version 2 (workflows.records.visit_upgrade); the rest stay
             moved = new_run["checklist"] == "visit_request"
             assert new_run["version"] == (2 if moved else old_run["version"])
             for question, value in old_run["answers"].items():

@@ -1,4 +1,4 @@
-"""The Telegram transport: python-telegram-bot handlers over `workflows.conversation`.
+"""The Telegram transport: python-telegram-bot handlers over `workflows.chat.conversation`.
 
 One module per concern: `guard` (who may talk to the bot, and where), `quiet` (one answer
 per quiet period to those it does not serve), `text` (commands and typed answers), `buttons`

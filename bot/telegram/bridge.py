@@ -8,16 +8,24 @@ except where a call steps aside for long reading (a report, the digest, a search
 a rule change); then the next user in line is answered meanwhile instead of waiting seconds
 behind it (bench/README.md, "Answers while reports are built"). Other storage calls (the
 inbox, the guard's look-up, reminder records) keep their one dedicated storage thread.
+
+Each update is answered in its sender's language (workflows.people.user_language): a conversation
+call looks it up on its own thread, in the same trip as the call itself, and runs inside
+``with use(language)``; the few replies made on the event loop (a file refused before it is
+downloaded, a sticker) ask for it first (`language`). Calls handed to a thread carry the
+caller's context with them (as asyncio.to_thread does), so the language chosen on the event
+loop holds on the thread too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden
@@ -25,19 +33,21 @@ from telegram.error import BadRequest, Forbidden
 from bot.telegram import render
 from bot.telegram.quiet import QuietPeriod
 from storage.repository import ReadFailed, Repository, StorageError
-from workflows.cases import Clock
-from workflows.conversation import REFUSAL, Chat, Conversation
-from workflows.views import Reply
+from workflows.cases.service import Clock
+from workflows.chat.conversation import REFUSAL, Chat, Conversation
+from workflows.chat.views import Reply
+from workflows.language import LANGUAGES, N_, _, from_telegram, use
+from workflows.people.user_language import speaking
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
-NOT_SAVED = (
+NOT_SAVED = N_(
     "Not saved: the bot could not write to its data folder. Your earlier answers are safe; "
     "please try again in a moment."
 )
-NOT_READ = (
+NOT_READ = N_(
     "The bot could not read its data folder just now; nothing was changed. "
     "Please try again in a moment."
 )
@@ -67,23 +77,52 @@ class Bridge:
         return QuietPeriod(clock=lambda: self.clock.now().timestamp())
 
     async def call(
-        self, method: Callable[P, list[Reply]], *args: P.args, **kwargs: P.kwargs
+        self,
+        method: Callable[Concatenate[Chat, P], list[Reply]],
+        chat: Chat,
+        *args: P.args,
+        **kwargs: P.kwargs,
     ) -> list[Reply]:
-        """Run a conversation call off the event loop; a failed write becomes a clear reply."""
+        """Run a conversation call off the event loop, in the language of whoever is talking;
+        a failed write becomes a clear reply."""
+        spoken = functools.partial(self._spoken, method, chat, *args, **kwargs)
+        return await self.call_shared(spoken)
+
+    def _spoken(
+        self,
+        method: Callable[Concatenate[Chat, P], list[Reply]],
+        chat: Chat,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> list[Reply]:
+        with use(self.language_of(chat)):
+            try:
+                return method(chat, *args, **kwargs)
+            except ReadFailed:
+                log.exception("storage read failure; the user was told to try again")
+                return [Reply(_(NOT_READ), error=True)]
+            except StorageError:
+                log.exception("storage failure; the user was told the change was not saved")
+                return [Reply(_(NOT_SAVED), error=True)]
+
+    def language_of(self, chat: Chat) -> str:
+        """The language to answer `chat` in: their record's, or at first contact the one
+        their Telegram app reports (a user look-up is a dictionary read, on any thread)."""
         try:
-            return await self.call_shared(method, *args, **kwargs)
-        except ReadFailed:
-            log.exception("storage read failure; the user was told to try again")
-            return [Reply(NOT_READ, error=True)]
+            user = self.repo.get_user(chat.user_id)
         except StorageError:
-            log.exception("storage failure; the user was told the change was not saved")
-            return [Reply(NOT_SAVED, error=True)]
+            user = None  # the call itself meets the same failure and says so
+        return speaking(user, chat.language)
+
+    async def language(self, chat: Chat) -> str:
+        """`language_of` from the event loop, on the storage thread."""
+        return await self.call_value(self.language_of, chat)
 
     async def call_value(self, method: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run any storage-touching call on the storage thread and return its result."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._storage_thread, functools.partial(method, *args, **kwargs)
+            self._storage_thread, _in_context(method, *args, **kwargs)
         )
 
     async def call_shared(self, method: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -91,9 +130,7 @@ class Bridge:
         the digest) on the chat threads, so that one stepping aside does not hold up the
         rest."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._chat_threads, functools.partial(method, *args, **kwargs)
-        )
+        return await loop.run_in_executor(self._chat_threads, _in_context(method, *args, **kwargs))
 
     async def deliver(self, bot: Bot, chat_id: int, reply: Reply) -> None:
         """One reply to one chat, raising what Telegram refuses (jobs decide what to do)."""
@@ -102,7 +139,7 @@ class Bridge:
     async def send(self, bot: Bot, chat_id: int, replies: list[Reply]) -> None:
         """Each reply in order: to this chat, or to the user it names (`Reply.to`). A
         refusal (the conversation's answer to a stranger) only once per quiet period."""
-        if [r.text for r in replies] != [REFUSAL]:
+        if not _is_refusal(replies):
             self.strangers.forget(chat_id)
         elif not self.strangers.may_answer(chat_id):
             return
@@ -111,6 +148,30 @@ class Bridge:
                 await _deliver(bot, chat_id, reply)
             else:
                 await _tell(bot, reply.to, reply)
+
+
+def _is_refusal(replies: list[Reply]) -> bool:
+    """Whether `replies` is the conversation's one sentence to a stranger, in whichever
+    language their app asked for (the send itself does not know it)."""
+    return len(replies) == 1 and replies[0].text in _refusals()
+
+
+@functools.cache
+def _refusals() -> frozenset[str]:
+    """The conversation's refusal in every language (the catalogues never change while the
+    bot runs)."""
+    found = set()
+    for lang in LANGUAGES:
+        with use(lang):
+            found.add(_(REFUSAL))
+    return frozenset(found)
+
+
+def _in_context(method: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Callable[[], T]:
+    """`method` bound to its arguments, to run in a copy of the caller's context (the current
+    language among it), as asyncio.to_thread does; run_in_executor alone would drop it."""
+    context = contextvars.copy_context()
+    return functools.partial(context.run, method, *args, **kwargs)
 
 
 async def _deliver(bot: Bot, chat_id: int, reply: Reply) -> None:
@@ -142,7 +203,8 @@ def chat_of(update: Update) -> Chat:
     """The conversation's view of who is talking; only private chats get this far."""
     assert update.effective_user is not None, "the guard lets only updates from users through"
     user = update.effective_user
-    return Chat(str(user.id), private=True, update_id=update.update_id, name=user.full_name)
+    return Chat(str(user.id), private=True, update_id=update.update_id, name=user.full_name,
+                language=from_telegram(user.language_code))  # fmt: skip
 
 
 def chat_id_of(update: Update) -> int:

@@ -14,10 +14,11 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.telegram.bridge import chat_id_of
+from workflows.language import N_, _
 
 log = logging.getLogger(__name__)
 
-SORRY = (
+SORRY = N_(
     "Sorry, something went wrong on my side. Every answer I confirmed is saved; "
     "please try again, or /resume to see where you are."
 )
@@ -34,4 +35,4 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     # The failure may be Telegram itself being unreachable; then this cannot be sent either.
     with contextlib.suppress(TelegramError):
-        await context.bot.send_message(chat_id_of(update), SORRY)
+        await context.bot.send_message(chat_id_of(update), _(SORRY))

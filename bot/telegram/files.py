@@ -20,10 +20,12 @@ from bot.filetypes import FilePolicy, FileType
 from bot.telegram.bridge import Bridge, chat_id_of, chat_of
 from bot.telegram.retry import with_retries
 from storage.files import store_file
-from workflows.conversation import Chat
-from workflows.views import Reply
+from workflows.chat.conversation import Chat
+from workflows.chat.views import Reply
+from workflows.language import N_, _, use
 
-NOT_NOW = (
+# Translators: “Attach a file” is the label of a button on a case card.
+NOT_NOW = N_(
     "I only keep a file when a question asks for one, or after you tap “Attach a file” "
     "on a case (/cases)."
 )
@@ -40,7 +42,9 @@ class Incoming:
 def handler(bridge: Bridge, policy: FilePolicy) -> MessageHandler[ContextTypes.DEFAULT_TYPE, None]:
     async def on_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
-        replies = await _receive(bridge, policy, update.message, chat_of(update), context)
+        chat = chat_of(update)
+        with use(await bridge.language(chat)):  # refusals are made here, on the event loop
+            replies = await _receive(bridge, policy, update.message, chat, context)
         await bridge.send(context.bot, chat_id_of(update), replies)
 
     return MessageHandler(filters.Document.ALL | filters.PHOTO, on_file)
@@ -59,15 +63,15 @@ async def _receive(
     assert incoming.kind is not None
     if not await bridge.call_value(bridge.conversation.expects_file, chat):
         resume = await bridge.call(bridge.conversation.text, chat, "/resume")
-        return [Reply(NOT_NOW, error=True), *resume]
+        return [Reply(_(NOT_NOW), error=True), *resume]
     telegram_file = await context.bot.get_file(incoming.file_id)
     data = bytes(await with_retries("file download", telegram_file.download_as_bytearray))
     if refusal := policy.content_refusal(incoming.kind, data):
         return [Reply(refusal, error=True)]
-    return await bridge.call(_keep, bridge, chat, incoming, data)
+    return await bridge.call(_keep, chat, bridge, incoming, data)
 
 
-def _keep(bridge: Bridge, chat: Chat, incoming: Incoming, data: bytes) -> list[Reply]:
+def _keep(chat: Chat, bridge: Bridge, incoming: Incoming, data: bytes) -> list[Reply]:
     """Store the bytes durably, then let the conversation record them on the case."""
     assert incoming.kind is not None
     files_dir = bridge.repo.files_dir()

@@ -24,11 +24,12 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from bot.telegram.bridge import Bridge, chat_id_of
 from bot.telegram.quiet import QuietPeriod
-from workflows.conversation import REFUSAL
+from workflows.chat.conversation import REFUSAL
+from workflows.language import N_, _, from_telegram, use
 
 log = logging.getLogger(__name__)
 
-PRIVATE_ONLY = (
+PRIVATE_ONLY = N_(
     "To keep case details confidential I only work in a private chat. "
     "Please write to me directly to continue."
 )
@@ -42,16 +43,17 @@ def handler(bridge: Bridge) -> TypeHandler[Update, ContextTypes.DEFAULT_TYPE, No
         if user is None or user.is_bot:
             raise ApplicationHandlerStop  # channel posts and the like: nobody to answer
         chat = update.effective_chat
-        if chat is not None and chat.type != ChatType.PRIVATE:
-            if update.callback_query is not None or quiet.may_answer(chat.id):
-                await _private_only(update, context)
-            raise ApplicationHandlerStop
-        if _refused_by_the_conversation(update):
-            return
-        if await bridge.call_value(bridge.repo.get_user, str(user.id)) is None:
-            log.info("refused user %s (not authorised)", user.id)
-            await _refuse(update, context, bridge.strangers)
-            raise ApplicationHandlerStop
+        with use(from_telegram(user.language_code)):  # no record read for these: their app's
+            if chat is not None and chat.type != ChatType.PRIVATE:
+                if update.callback_query is not None or quiet.may_answer(chat.id):
+                    await _private_only(update, context)
+                raise ApplicationHandlerStop
+            if _refused_by_the_conversation(update):
+                return
+            if await bridge.call_value(bridge.repo.get_user, str(user.id)) is None:
+                log.info("refused user %s (not authorised)", user.id)
+                await _refuse(update, context, bridge.strangers)
+                raise ApplicationHandlerStop
 
     return TypeHandler(Update, guard)
 
@@ -65,14 +67,15 @@ def _refused_by_the_conversation(update: Update) -> bool:
 
 async def _private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.callback_query is not None:
-        await update.callback_query.answer(PRIVATE_ONLY, show_alert=True)
+        await update.callback_query.answer(_(PRIVATE_ONLY), show_alert=True)
         return
     message = update.message
     if message is None or not (message.text or message.document or message.photo):
         return  # joins, pins, stickers: nothing was asked of the bot
-    link = InlineKeyboardButton("Open a private chat", url=f"https://t.me/{context.bot.username}")
+    url = f"https://t.me/{context.bot.username}"
+    link = InlineKeyboardButton(_("Open a private chat"), url=url)
     await context.bot.send_message(
-        chat_id_of(update), PRIVATE_ONLY, reply_markup=InlineKeyboardMarkup([[link]])
+        chat_id_of(update), _(PRIVATE_ONLY), reply_markup=InlineKeyboardMarkup([[link]])
     )
 
 
@@ -82,4 +85,4 @@ async def _refuse(
     if update.callback_query is not None:
         await update.callback_query.answer()
     if strangers.may_answer(chat_id_of(update)):
-        await context.bot.send_message(chat_id_of(update), REFUSAL)
+        await context.bot.send_message(chat_id_of(update), _(REFUSAL))

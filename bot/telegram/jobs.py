@@ -24,8 +24,8 @@ from telegram.ext import Application, ContextTypes
 from bot.settings import Schedule
 from bot.telegram.bridge import Bridge
 from storage.repository import StorageError
-from workflows.alerts import AlertService, Outgoing
-from workflows.dates import get_zone
+from workflows.deadlines.alerts import AlertService, Outgoing
+from workflows.reference.dates import get_zone
 
 log = logging.getLogger(__name__)
 
@@ -112,18 +112,20 @@ class Scheduler:
         )
 
     async def digest(self, bot: Bot) -> int:
-        """The digest to admins and everyone who opted in, once a day."""
+        """The digest to admins and everyone who opted in, once a day, in each one's language."""
         today = self.alerts.service.today().isoformat()
         if await self.bridge.call_value(self.alerts.repo.get_setting, LAST_DIGEST) == today:
             return 0
-        reply = await self.bridge.call_shared(self.alerts.digest)  # a failure marks nothing
+        recipients = await self.bridge.call_value(self.alerts.digest_recipients)
+        receivers = [user_id for user_id in recipients if _is_telegram_id(user_id)]
+        written = await self.bridge.call_shared(
+            self.alerts.digests, receivers
+        )  # a failure marks nothing
         await self.bridge.call_value(
             self.alerts.repo.set_setting, LAST_DIGEST, today, actor="system"
         )
         sent = 0
-        for user_id in await self.bridge.call_value(self.alerts.digest_recipients):
-            if not _is_telegram_id(user_id):
-                continue
+        for user_id, reply in written.items():
             try:
                 await self.bridge.deliver(bot, int(user_id), reply)
                 sent += 1

@@ -13,7 +13,7 @@ from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 from telegram.error import TelegramError
 
 from storage.repository import Repository
-from workflows.conversation import ADMIN_COMMANDS, COMMANDS
+from workflows.chat.conversation import ADMIN_COMMANDS, COMMANDS
 
 log = logging.getLogger(__name__)
 

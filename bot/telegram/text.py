@@ -11,9 +11,10 @@ from telegram import Update
 from telegram.ext import ContextTypes, MessageHandler, filters
 
 from bot.telegram.bridge import Bridge, chat_id_of, chat_of
-from workflows.views import Reply
+from workflows.chat.views import Reply
+from workflows.language import N_, _, use
 
-UNREADABLE = (
+UNREADABLE = N_(
     "I can read typed answers, button taps and documents (PDF, Word or images). "
     "/help lists the commands."
 )
@@ -32,6 +33,8 @@ def fallback(bridge: Bridge) -> MessageHandler[ContextTypes.DEFAULT_TYPE, None]:
     """Last in line: whatever no other handler took (service messages are left alone)."""
 
     async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await bridge.send(context.bot, chat_id_of(update), [Reply(UNREADABLE, error=True)])
+        with use(await bridge.language(chat_of(update))):
+            hint = Reply(_(UNREADABLE), error=True)
+        await bridge.send(context.bot, chat_id_of(update), [hint])
 
     return MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, on_other)

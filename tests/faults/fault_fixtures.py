@@ -12,8 +12,8 @@ from botapi_stub import BotApiStub
 from fault_harness import TOKEN
 from telegram_harness import Harness
 
-from workflows.cases import Clock
-from workflows.checklist import Registry
+from workflows.cases.service import Clock
+from workflows.checklists.model import Registry
 
 
 @pytest.fixture

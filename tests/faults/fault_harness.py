@@ -33,8 +33,8 @@ from telegram_harness import until as until  # the fault tests' one wait
 
 from storage import layout
 from storage.tinydb_repo import open_repository
-from workflows.cases import CaseService
-from workflows.checklist import Registry
+from workflows.cases.service import CaseService
+from workflows.checklists.model import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
 #: A token nobody would type by accident, so that finding it anywhere is unambiguous.

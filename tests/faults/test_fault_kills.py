@@ -43,8 +43,8 @@ from fault_harness import (
 
 from storage import layout
 from storage.tinydb_repo import open_repository
-from workflows.answers import display
-from workflows.checklist import Registry
+from workflows.checklists.answers import display
+from workflows.checklists.model import Registry
 
 KILLS = int(os.environ.get("FAULT_KILLS", "8"))
 SEED = int(os.environ.get("FAULT_SEED", "20261128"))

@@ -40,7 +40,7 @@ from telegram_harness import OFFICER, Harness
 
 from storage import layout
 from storage.inbox import Inbox as UpdateInbox
-from workflows.checklist import Registry
+from workflows.checklists.model import Registry
 
 USER = 201
 

@@ -27,9 +27,9 @@ from storage import layout
 from storage.files import store_file
 from storage.repository import ReadFailed, StorageError
 from storage.tinydb_repo import TinyDBRepository, open_repository
-from workflows.cases import CaseService
-from workflows.checklist import Registry
-from workflows.conversation import Chat, Conversation
+from workflows.cases.service import CaseService
+from workflows.chat.conversation import Chat, Conversation
+from workflows.checklists.model import Registry
 
 NOW = datetime(2018, 2, 1, 9, 0, tzinfo=UTC)
 ADMIN = Chat(user_id=ADMIN_ID)

@@ -18,13 +18,22 @@ from typing import Any
 import pytest
 from fixture import VICTIMS, cases, copy_of, fill
 
+from storage import restore as restoring
 from storage import swap
+from storage.backup import MANIFEST, backup
 from storage.repository import DataDirLocked
+from storage.restore import RestoreError
 from storage.tinydb_repo import TinyDBRepository, open_repository
-from workflows.checklist import Registry
-from workflows.export import MANIFEST, RestoreError, backup, export_json, restore
+from workflows.checklists.model import Registry
+from workflows.records.export import export_json
+from workflows.records.upgrade import open_data
 
 NOW = datetime(2018, 2, 1, 9, 0, tzinfo=UTC)
+
+
+def restore(archive: Path, data_dir: Path, **options: Any) -> int:
+    """Restore as the program does: the folder opened (and upgraded) by open_data."""
+    return restoring.restore(archive, data_dir, open_folder=open_data, **options)
 
 
 @pytest.fixture(scope="module")

@@ -14,15 +14,15 @@ from datetime import date
 import pytest
 from fixture import END, START, TODAY, VICTIMS, cases, cid, communication, run
 
-from workflows.deadlines import load_rules
+from workflows.cases.standing import from_cases
+from workflows.deadlines.rules import load_rules
 from workflows.report import Report, compile_report, summary_text
-from workflows.standing import from_cases
 
 
 @pytest.fixture(scope="module")
 def report() -> Report:
     # Standing invitations come from the setting; a folder whose version-1 requests answered
-    # the old question has them lifted into it once, at the upgrade (workflows.upgrade).
+    # the old question has them lifted into it once, at the upgrade (workflows.records.upgrade).
     return compile_report(cases(), START, END, today=TODAY,
                           standing_invitations=from_cases(cases()))  # fmt: skip
 

@@ -174,7 +174,7 @@ def test_chart_labels_values_and_says_when_it_is_cut() -> None:
     # 30 States, one letter each, sent 1 Mar 2017 (reply period over by the cut-off); the
     # first 10 (by UN name) answered: 30 bars would not fit, 25 are shown and the title
     # says so. Every shown rate is a number (0 % is data), never left blank.
-    from workflows.actors import states
+    from workflows.reference.actors import states
 
     codes = [s.code for s in states() if s.code not in ("VAT", "PSE")][:30]
     letters = []

@@ -24,13 +24,20 @@ from fixture import END, START, TODAY, cases
 
 import workflows.report.compile as compile_module
 from workflows.case_memo import Remembered
-from workflows.deadlines import answers_of, deadlines, has_reply, intake, load_rules, reply_due
+from workflows.cases.standing import from_cases
+from workflows.deadlines.rules import (
+    answers_of,
+    deadlines,
+    has_reply,
+    intake,
+    load_rules,
+    reply_due,
+)
 from workflows.demo import generate
 from workflows.report import compile_report
 from workflows.report import facts as f
 from workflows.report.definitions import PREAMBLE
 from workflows.report.docx_writer import write_docx
-from workflows.standing import from_cases
 
 DEMO_TODAY = date(2025, 3, 10)
 

@@ -22,7 +22,7 @@ from tests.report.fixture import (
     versioned,
     visit_v2,
 )
-from workflows.deadlines import Rules
+from workflows.deadlines.rules import Rules
 from workflows.report import compile_report
 from workflows.report import visit_outcomes as vo
 from workflows.report.csv_writer import write_csv

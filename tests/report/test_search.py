@@ -9,7 +9,7 @@ from fixture import OFFICER_A, OFFICER_B, VICTIMS, cases
 
 from storage.repository import INDEX_FIELDS
 from storage.tinydb_repo import open_repository
-from workflows.search import search
+from workflows.cases.search import search
 
 ADMIN = {"id": "1", "role": "admin"}
 VIEWER = {"id": "4", "role": "viewer"}

@@ -23,9 +23,9 @@ from fixture import ADMIN_ID, OFFICER_A, copy_of, fill
 from bot.telegram.bridge import Bridge
 from storage import layout
 from storage.tinydb_repo import TinyDBRepository, open_repository
-from workflows.cases import CaseService
-from workflows.checklist import Registry
-from workflows.conversation import Chat, Conversation
+from workflows.cases.service import CaseService
+from workflows.chat.conversation import Chat, Conversation
+from workflows.checklists.model import Registry
 
 NOW = datetime(2018, 2, 1, 9, 0, tzinfo=UTC)
 GUARD = 60  # seconds; only reached if the answer is stuck behind the slow read

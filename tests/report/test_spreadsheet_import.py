@@ -13,8 +13,8 @@ import pytest
 from openpyxl import Workbook
 
 from storage.tinydb_repo import TinyDBRepository, open_repository
-from workflows.checklist import Registry
-from workflows.spreadsheet_import import ImportFileError, ImportResult, import_file
+from workflows.checklists.model import Registry
+from workflows.records.spreadsheet_import import ImportFileError, ImportResult, import_file
 
 TODAY = date(2018, 2, 1)
 NOW = datetime(2018, 2, 1, 9, 0, tzinfo=UTC)

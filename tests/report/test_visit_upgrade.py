@@ -11,10 +11,10 @@ sys.path.insert(0, str(Path(__file__).parent / "report"))
 from fixture import END, START, TODAY, cases, event, visit
 
 from storage.tinydb_repo import TinyDBRepository
-from workflows.cases import CaseService
+from workflows.cases.service import CaseService
+from workflows.cases.standing import from_cases
+from workflows.records.visit_upgrade import upgrade_visit_case
 from workflows.report import compile_report
-from workflows.standing import from_cases
-from workflows.visit_upgrade import upgrade_visit_case
 
 
 def answers_of(case: dict[str, Any]) -> list[tuple[str, str, str]]:

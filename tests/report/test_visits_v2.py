@@ -22,7 +22,7 @@ from fixture import (
     visits_v2,
 )
 
-from workflows.deadlines import load_rules
+from workflows.deadlines.rules import load_rules
 from workflows.report import Report, compile_report, summary_text
 from workflows.report.reprisals import sg_cycle
 from workflows.report.visit_outcomes import outcome

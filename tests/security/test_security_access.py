@@ -20,7 +20,7 @@ from telegram_harness import ADMIN, GROUP, OFFICER, OFFICER2, STRANGER, Harness,
 
 from bot.telegram.guard import PRIVATE_ONLY
 from bot.telegram.jobs import Scheduler
-from workflows.conversation import ADMIN_COMMANDS, COMMANDS, REFUSAL
+from workflows.chat.conversation import ADMIN_COMMANDS, COMMANDS, REFUSAL
 
 SUPERGROUP = -1001234567890
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from bot.settings import SettingsError, load_settings
-from workflows.conversation import Chat, Conversation
+from workflows.chat.conversation import Chat, Conversation
 
 ADMIN = Chat("1")  # the `conversation` fixture's only admin; "2" and "3" are officers
 

@@ -14,7 +14,7 @@ import pytest
 from bot.cli import run_cli
 from bot.console import Console, ensure_console_user
 from bot.terminal import printable
-from workflows.conversation import Conversation
+from workflows.chat.conversation import Conversation
 
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m\r\u202eevil"
 

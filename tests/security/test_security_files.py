@@ -19,7 +19,7 @@ from telegram_harness import OFFICER, Harness, log_letter
 from bot.console import Console, ensure_console_user
 from bot.filetypes import KNOWN, FilePolicy, clean_name
 from storage import layout
-from workflows.conversation import Conversation
+from workflows.chat.conversation import Conversation
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 RLO = "\u202e"  # right-to-left override: "invoice<RLO>fdp.exe" shows as "invoiceexe.pdf"

@@ -13,7 +13,7 @@ from pathlib import Path
 from botapi_stub import BotApiStub, message
 from fault_harness import ADMIN, ChatClient, Inbox, add_officers, bot_process, running, until
 
-from workflows.conversation import REFUSAL
+from workflows.chat.conversation import REFUSAL
 
 OFFICER, STRANGERS, GROUP, STRANGER = 201, range(990, 1000), -5005, 4242
 

@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from workflows.answers import AnswerContext, AnswerError, parse_answer
-from workflows.checklist import Registry
+from workflows.checklists.answers import AnswerContext, AnswerError, parse_answer
+from workflows.checklists.model import Registry
 
 TODAY = date(2017, 5, 15)
 

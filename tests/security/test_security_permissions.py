@@ -17,7 +17,7 @@ from security_session import run_session
 
 from storage import layout
 from storage.lock import LOCK_FILE
-from workflows.checklist import Registry
+from workflows.checklists.model import Registry
 
 
 def modes(folder: Path) -> dict[str, int]:

@@ -18,11 +18,11 @@ import pytest
 from openpyxl import load_workbook
 
 from storage.tinydb_repo import TinyDBRepository
-from workflows.checklist import Registry
+from workflows.checklists.model import Registry
+from workflows.records.spreadsheet_import import import_file
 from workflows.report import compile_report
 from workflows.report.csv_writer import write_csv
 from workflows.report.sheets import csv_cell, write_csv_table, write_xlsx_table
-from workflows.spreadsheet_import import import_file
 
 TODAY = date(2018, 2, 1)
 PAYLOADS = [

@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from storage.tinydb_repo import TinyDBRepository
-from workflows.cases import CaseService, Clock
-from workflows.checklist import Registry
-from workflows.conversation import Chat, Conversation
+from workflows.cases.service import CaseService, Clock
+from workflows.chat.conversation import Chat, Conversation
+from workflows.checklists.model import Registry
 
 NOW = datetime(2017, 9, 1, 9, 0, tzinfo=UTC)
 

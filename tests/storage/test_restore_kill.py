@@ -24,16 +24,18 @@ from pathlib import Path
 
 import pytest
 
+from storage.backup import backup
 from storage.tinydb_repo import open_repository
-from workflows.export import backup
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD, NEW = 5, 2500
 CYCLES = 8
 SEED = 20261201
 RESTORE = (
-    "import sys; from pathlib import Path; from workflows.export import restore; "
-    "restore(Path(sys.argv[1]), Path(sys.argv[2]), actor='kill-test', force=True)"
+    "import sys; from pathlib import Path; from storage.restore import restore; "
+    "from workflows.records.upgrade import open_data; "
+    "restore(Path(sys.argv[1]), Path(sys.argv[2]), actor='kill-test', open_folder=open_data, "
+    "force=True)"
 )
 
 

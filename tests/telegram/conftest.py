@@ -9,8 +9,8 @@ import pytest
 from botapi_stub import BotApiStub
 from telegram_harness import Harness
 
-from workflows.cases import Clock
-from workflows.checklist import Registry
+from workflows.cases.service import Clock
+from workflows.checklists.model import Registry
 
 
 @pytest.fixture

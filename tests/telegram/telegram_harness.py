@@ -23,8 +23,8 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.settings import Settings
 from storage.tinydb_repo import TinyDBRepository, open_repository
-from workflows.cases import CaseService, Clock
-from workflows.checklist import Registry
+from workflows.cases.service import CaseService, Clock
+from workflows.checklists.model import Registry
 
 ADMIN, OFFICER, OFFICER2, VIEWER, STRANGER = 100, 201, 202, 301, 999
 GROUP = -5005

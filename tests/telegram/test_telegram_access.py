@@ -20,7 +20,7 @@ from telegram_harness import (
 
 from bot.telegram.guard import PRIVATE_ONLY
 from bot.telegram.quiet import QUIET_SECONDS
-from workflows.conversation import REFUSAL
+from workflows.chat.conversation import REFUSAL
 
 PDF = b"%PDF-1.4 test\n"
 
@@ -31,7 +31,7 @@ async def test_unknown_user_gets_one_sentence_and_nothing_else(
     await log_letter(harness.person(OFFICER), victims="Secret Victim-Name")
     stranger = harness.person(STRANGER)
     caplog.set_level(logging.INFO, logger="bot.telegram.guard")  # documents and the like
-    caplog.set_level(logging.INFO, logger="workflows.conversation")  # text and taps
+    caplog.set_level(logging.INFO, logger="workflows.chat.conversation")  # text and taps
 
     async def ask(n: int) -> list[Sent]:
         """Each kind of message in turn, the quiet period over before each: one refusal."""

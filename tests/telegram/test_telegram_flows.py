@@ -14,7 +14,7 @@ from telegram_harness import (
     Person,
 )
 
-from workflows.conversation import STALE
+from workflows.chat.conversation import STALE
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 

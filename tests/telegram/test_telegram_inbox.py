@@ -28,8 +28,8 @@ from bot.telegram.polling import Polling
 from bot.telegram.webhook import SECRET_HEADER, WebhookServer
 from storage.atomic import dumps, make_private_dirs
 from storage.inbox import INBOX_FILE, Inbox
-from workflows.checklist import Registry
-from workflows.conversation import REFUSAL
+from workflows.chat.conversation import REFUSAL
+from workflows.checklists.model import Registry
 
 HELP = "Commands\n"
 

@@ -25,7 +25,7 @@ from bot.settings import Webhook
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.webhook import MAX_CONNECTIONS, SECRET_HEADER, WebhookServer
 from storage.inbox import INBOX_FILE
-from workflows.conversation import ADMIN_COMMANDS, COMMANDS
+from workflows.chat.conversation import ADMIN_COMMANDS, COMMANDS
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_PART = TOKEN.partition(":")[2]

@@ -22,7 +22,7 @@ from bot.settings import Settings, Webhook, load_settings
 from bot.telegram import render
 from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.logs import REDACTED, RedactingFormatter
-from workflows.views import Button, Reply
+from workflows.chat.views import Button, Reply
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=700)

@@ -15,9 +15,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from storage.repository import Case
-from workflows.cases import derive
-from workflows.checklist import Registry
-from workflows.deadlines import Rules, add_months, deadlines, load_rules
+from workflows.cases.service import derive
+from workflows.checklists.model import Registry
+from workflows.deadlines.reminders import due_reminder, mark_sent
+from workflows.deadlines.rules import Rules, add_months, deadlines, load_rules
 from workflows.demo import communications, visits
 from workflows.demo.communications import Letter
 from workflows.demo.reprisals import reprisal_answers
@@ -25,7 +26,6 @@ from workflows.demo.runs import CaseBuilder
 from workflows.demo.timeline import FIRST_SESSION_YEAR, GENEVA, end_of_day
 from workflows.demo.visits import Request, Symbols
 from workflows.demo.world import World, build_world
-from workflows.reminders import due_reminder, mark_sent
 
 MAX_YEARS = 30
 

@@ -1,8 +1,8 @@
 """Turning invented answers into cases shaped exactly as the chat leaves them.
 
-A saved run (see `workflows.engine`) holds the answers in question order, lists the optional
-questions the officer skipped, and nothing for questions its skip logic never asked. Rather
-than trusting each generator to get that right, `CaseBuilder.add` derives it from the
+A saved run (see `workflows.checklists.engine`) holds the answers in question order, lists
+the optional questions the officer skipped, and nothing for questions its skip logic never
+asked. Rather than trusting each generator to get that right, `CaseBuilder.add` derives it from the
 checklist file itself and refuses answers to questions that would not have been asked, or a
 missing required answer: a change to a checklist then breaks the demo loudly, not silently.
 """
@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from storage.repository import Case
-from workflows.checklist import Registry
+from workflows.checklists.model import Registry
 from workflows.demo.timeline import instant
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
-from workflows.dates import DEFAULT_TZ, get_zone
+from workflows.reference.dates import DEFAULT_TZ, get_zone
 
 GENEVA = get_zone(DEFAULT_TZ)
 #: The Human Rights Council's first regular session after its creation (June 2006) was its

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from workflows.deadlines import add_months
+from workflows.deadlines.rules import add_months
 from workflows.demo import texts
 from workflows.demo.reprisals import reprisal_answers
 from workflows.demo.timeline import after, between, next_session

@@ -13,9 +13,9 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from workflows.actors import Actor, resolve_state, state_by_code, states
 from workflows.demo import texts
-from workflows.mandates import Mandate, load_mandates
+from workflows.reference.actors import Actor, resolve_state, state_by_code, states
+from workflows.reference.mandates import Mandate, load_mandates
 
 ADMIN, FIRST_OFFICER, OFFICERS = "100001", 100002, 8
 VIEWER = str(FIRST_OFFICER + OFFICERS)

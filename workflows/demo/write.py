@@ -9,18 +9,15 @@ for the same seed and day.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from pathlib import Path
 from typing import Any
 
-from storage.repository import Case
-from storage.tinydb_repo import TinyDBRepository
-from workflows.checklist import Registry
-from workflows.deadlines import answers_of, has_reply, intake
-from workflows.demo.generate import Demo, generate, windows
+from storage.repository import Case, Repository
+from workflows.deadlines.rules import answers_of, has_reply, intake
+from workflows.demo.generate import Demo, windows
 
 DEMO_ACTOR = "demo"
 
@@ -107,44 +104,34 @@ def _reprisal(case: Case) -> bool:
     return "reprisal" in (intake(case).get("themes") or []) or bool(answers_of(case, "reprisal"))
 
 
-def write_demo(
-    data_dir: str | os.PathLike[str],
-    *,
-    years: int,
-    seed: int,
-    today: date,
-    actor: str = DEMO_ACTOR,
-    registry: Registry | None = None,
-) -> Summary:
-    """Generate and store the demo; DemoError if the folder already holds cases."""
-    demo = generate(years=years, seed=seed, today=today, registry=registry)
-    repo = TinyDBRepository(data_dir, clock=lambda: demo.now)
-    try:
-        held = len(repo.list_cases())
-        if held:
-            raise DemoError(
-                f"{repo.data_dir} already holds {held} cases; demo data goes into a folder "
-                "without cases (for example --data-dir demo-data)"
-            )
-        _users(repo, demo.users, actor)
-        repo.set_setting("standing_invitations", demo.standing_invitations, actor=actor)
-        with repo.bulk():
-            for case in demo.cases:
-                repo.save_case(case, actor=DEMO_ACTOR, action="demo_data", detail={"seed": seed})
-        summary = summarise(demo)
-        detail = {
-            "seed": seed,
-            "years": years,
-            "today": today.isoformat(),
-            "cases": len(demo.cases),
-        }
-        repo.audit(actor=actor, action="demo_data", target=str(repo.data_dir), detail=detail)
-    finally:
-        repo.close()
-    return summary
+def write_demo(repo: Repository, demo: Demo, *, actor: str = DEMO_ACTOR) -> Summary:
+    """Store a generated demo through the repository; DemoError if it already holds cases.
+
+    The caller opens the repository (see bot.wiring), ideally with its clock pinned to
+    ``demo.now`` so the files are the same bytes for the same seed and day."""
+    folder = Path(repo.files_dir()).parent
+    held = len(repo.list_cases())
+    if held:
+        raise DemoError(
+            f"{folder} already holds {held} cases; demo data goes into a folder "
+            "without cases (for example --data-dir demo-data)"
+        )
+    _users(repo, demo.users, actor)
+    repo.set_setting("standing_invitations", demo.standing_invitations, actor=actor)
+    with repo.bulk():
+        for case in demo.cases:
+            repo.save_case(case, actor=DEMO_ACTOR, action="demo_data", detail={"seed": demo.seed})
+    detail = {
+        "seed": demo.seed,
+        "years": demo.years,
+        "today": demo.today.isoformat(),
+        "cases": len(demo.cases),
+    }
+    repo.audit(actor=actor, action="demo_data", target=str(folder), detail=detail)
+    return summarise(demo)
 
 
-def _users(repo: TinyDBRepository, users: Iterable[dict[str, Any]], actor: str) -> None:
+def _users(repo: Repository, users: Iterable[dict[str, Any]], actor: str) -> None:
     """Demo staff, unless someone with the same id is already there (never demoted)."""
     for user in users:
         if repo.get_user(user["id"]) is None:

@@ -13,7 +13,8 @@ Procedures did after a communication or a visit), each counted by its own date i
 
 from __future__ import annotations
 
-from workflows.deadlines import answers_of
+from workflows.deadlines.rules import answers_of
+from workflows.language import _
 from workflows.report.facts import Case, Frame, actions, day, sent_on, statements
 from workflows.report.model import Figure, Section, Table
 
@@ -38,18 +39,19 @@ def activities_section(frame: Frame, comms: list[Case], visit_cases: list[Case])
         for r in answers_of(c, "visit_recommendation")
     )
     counts = (
-        ("followup_letters", "Follow-up letters sent", linked + unlinked),
-        ("statements", "Press releases and public statements", statements(comms, frame)),
-        ("followup_reports", "Follow-up reports presented", kinds.count("report")),
-        ("followup_visits", "Follow-up visits", kinds.count("visit")),
-        ("recommendations_assessed", "Visit recommendations followed up (assessed)", assessed),
-    )
+        ("followup_letters", _("Follow-up letters sent"), linked + unlinked),
+        ("statements", _("Press releases and public statements"), statements(comms, frame)),
+        ("followup_reports", _("Follow-up reports presented"), kinds.count("report")),
+        ("followup_visits", _("Follow-up visits"), kinds.count("visit")),
+        ("recommendations_assessed", _("Visit recommendations followed up (assessed)"),
+         assessed),
+    )  # fmt: skip
     figures = [Figure(key, label, value) for key, label, value in counts]
-    figures.append(Figure("total", "Follow-up activities in all", sum(v for *_, v in counts)))
+    figures.append(Figure("total", _("Follow-up activities in all"), sum(v for *_, v in counts)))
     table = Table(
         "followup_activities",
-        "Follow-up activities in the period",
-        ("Activity", "Number"),
+        _("Follow-up activities in the period"),
+        (_("Activity"), _("Number")),
         tuple((label, value) for _, label, value in counts),
     )
-    return Section("activities", "Follow-up activities", tuple(figures), (table,))
+    return Section("activities", _("Follow-up activities"), tuple(figures), (table,))

@@ -14,34 +14,41 @@ from __future__ import annotations
 
 from typing import BinaryIO, Literal
 
+from workflows.language import DEFAULT, N_, _, current, formats
 from workflows.report.model import Report
 
 MAX_STATES = 25
-RATE = "Reply rate (%)"
+#: Columns of the tables charted, as compiled (in the report's language: `_` each).
+RATE = N_("Reply rate (%)")
 
 
 def chart_rows(
     report: Report, by: Literal["state", "month"]
 ) -> tuple[list[str], list[float | None], str]:
     """Labels, rates (None: no letter's reply period had ended) and the chart's title."""
+    code, sent, rate = _("Code"), _("Sent"), _(RATE)
     if by == "state":
         table = report.table("comm_by_addressee")
-        rows = [r for r in table.as_dicts() if r["Code"] != "other actor"]
+        rows = [r for r in table.as_dicts() if r[code] != _("other actor")]
         if report.scope.state:  # a State's profile: that State alone
-            rows = [r for r in rows if r["Code"] == report.scope.state]
+            rows = [r for r in rows if r[code] == report.scope.state]
         shown = rows[:MAX_STATES]
-        cut = (
-            f" (top {len(shown)} of {len(rows)} by letters sent)" if len(rows) > len(shown) else ""
-        )
-        labels = [f"{r['Addressee']} ({r['Sent']})" for r in shown]
-        title = f"Reply rate by State{cut}"
+        addressee = _("Addressee")
+        labels = [f"{r[addressee]} ({r[sent]})" for r in shown]
+        if len(rows) > len(shown):
+            title = _("Reply rate by State (top {shown} of {total} by letters sent)").format(
+                shown=len(shown), total=len(rows)
+            )
+        else:
+            title = _("Reply rate by State")
     elif by == "month":
         shown = report.table("comm_by_month").as_dicts()
-        labels = [f"{r['Month']} ({r['Sent']})" for r in shown]
-        title = "Reply rate by month sent"
+        month = _("Month")
+        labels = [f"{r[month]} ({r[sent]})" for r in shown]
+        title = _("Reply rate by month sent")
     else:
         raise ValueError(f"chart by {by!r}: use 'state' or 'month'")
-    rates = [None if r[RATE] is None else float(r[RATE]) for r in shown]  # type: ignore[arg-type]
+    rates = [None if r[rate] is None else float(r[rate]) for r in shown]  # type: ignore[arg-type]
     return labels, rates, title
 
 
@@ -60,14 +67,21 @@ def write_chart(report: Report, stream: BinaryIO, by: Literal["state", "month"] 
     if labels:
         positions = list(range(len(labels)))
         bars = axes.barh(positions, [r or 0.0 for r in rates], color="#4a7fb5")
-        shown = ["n/a" if r is None else f"{r:.1f} %" for r in rates]
+        shown = [_("n/a") if r is None else _bar_value(r) for r in rates]
         axes.bar_label(bars, labels=shown, padding=3, fontsize=8)
         axes.set_yticks(positions, labels=labels)
         axes.invert_yaxis()
         axes.set_xlim(0, 112)  # room for "100.0 %" beside the longest bar
-        axes.set_xlabel("Answered, of letters whose reply period has ended (%)")
+        axes.set_xlabel(_("Answered, of letters whose reply period has ended (%)"))
     else:
-        axes.text(0.5, 0.5, "No communications in this period", ha="center", va="center")
+        axes.text(0.5, 0.5, _("No communications in this period"), ha="center", va="center")
         axes.set_axis_off()
     axes.set_title(f"{title}\n{report.label} · {report.scope.describe()}", fontsize=10)
     figure.savefig(stream, format="png", dpi=100)
+
+
+def _bar_value(rate: float) -> str:
+    """A bar's value: "65.0 %" in English as always, else as the language writes a share."""
+    return (
+        f"{rate:.1f} %" if current() == DEFAULT else formats.decimal(rate) + formats.percent_sign()
+    )

@@ -40,10 +40,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from workflows.actors import state_by_code
-from workflows.answers import COMM_TYPES
-from workflows.deadlines import answers_of, intake, non_cooperating_states, reply_due
-from workflows.references import JOINT_TYPES
+from workflows.cases.references import JOINT_TYPES
+from workflows.checklists.answers import COMM_TYPES
+from workflows.deadlines.rules import answers_of, intake, non_cooperating_states, reply_due
+from workflows.language import N_, _, pgettext
+from workflows.reference.actors import state_by_code
+from workflows.reference.text import fold
 from workflows.report.facts import (
     Case,
     Frame,
@@ -63,7 +65,6 @@ from workflows.report.periods import (
     previous_window,
     window_containing,
 )
-from workflows.text import fold
 
 URGENT = "UA"
 
@@ -161,56 +162,59 @@ def communications_section(
     received = _replies_received(frame, comms)
     states = [t for t in by_actor.values() if t.kind == "state"]
     others = [t for t in by_actor.values() if t.kind != "state"]
-    previous = windows[0].name if windows else "none in the record"
+    previous = windows[0].name if windows else _("none in the record")
 
     figures = (
-        Figure("sent", "Communications sent (one per addressee)", overall.sent),
-        Figure("followup_letters", "of which follow-up letters", followups),
-        Figure("followup_share", "Follow-up letters, share of those sent",
+        Figure("sent", _("Communications sent (one per addressee)"), overall.sent),
+        Figure("followup_letters", _("of which follow-up letters"), followups),
+        Figure("followup_share", _("Follow-up letters, share of those sent"),
                rate(followups, overall.sent), "%"),
-        Figure("joint", "Joint communications (two or more mandates)", overall.joint),
-        Figure("joint_share", "Joint communications, share of those sent",
+        Figure("joint", _("Joint communications (two or more mandates)"), overall.joint),
+        Figure("joint_share", _("Joint communications, share of those sent"),
                rate(overall.joint, overall.sent), "%"),
-        Figure("urgent", "Urgent appeals (UA)", by_type[URGENT].sent),
-        Figure("states_addressed", "States addressed", len(states)),
-        Figure("other_actors_addressed", "Other actors addressed", len(others)),
-        Figure("replies", "Replies received to them (as of the cut-off)", overall.replies),
-        Figure("reply_period_ended", "Letters whose 60-day reply period had ended at the "
-               "cut-off", overall.ended),
-        Figure("replied_of_ended", "of which answered", overall.ended_replied),
-        Figure("reply_rate", "Reply rate (letters whose reply period has ended)",
+        Figure("urgent", _("Urgent appeals (UA)"), by_type[URGENT].sent),
+        Figure("states_addressed", _("States addressed"), len(states)),
+        Figure("other_actors_addressed", _("Other actors addressed"), len(others)),
+        Figure("replies", _("Replies received to them (as of the cut-off)"), overall.replies),
+        Figure("reply_period_ended", _("Letters whose 60-day reply period had ended at the "
+               "cut-off"), overall.ended),
+        Figure("replied_of_ended", _("of which answered"), overall.ended_replied),
+        Figure("reply_rate", _("Reply rate (letters whose reply period has ended)"),
                overall.rate, "%"),
-        Figure("replies_in_time", "Replies within the deadline", overall.in_time),
-        Figure("in_time_rate", "Answered within the deadline (letters whose reply period "
-               "has ended)", rate(overall.ended_in_time, overall.ended), "%"),
-        Figure("awaiting_reply", "Deadline passed, no reply yet", len(awaiting)),
-        Figure("replies_received", "Replies received in the period (any letter)",
+        Figure("replies_in_time", _("Replies within the deadline"), overall.in_time),
+        Figure("in_time_rate", _("Answered within the deadline (letters whose reply period "
+               "has ended)"), rate(overall.ended_in_time, overall.ended), "%"),
+        Figure("awaiting_reply", _("Deadline passed, no reply yet"), len(awaiting)),
+        Figure("replies_received", _("Replies received in the period (any letter)"),
                sum(received.values())),
         Figure(
             "outstanding_previous",
-            f"Still without reply from the previous joint report ({previous})",
+            _("Still without reply from the previous joint report ({window})").format(
+                window=previous
+            ),
             len(outstanding) if windows else None,
         ),
-        Figure("statements", "Press releases and public statements", statements(comms, frame)),
-        Figure("letters_published", "Letters published", published),
-        Figure("public_replies", "Replies not kept confidential", public),
-        Figure("replies_published", "of which published", replies_out),
-        Figure("non_cooperating", "States with persistent non-cooperation", len(flagged)),
+        Figure("statements", _("Press releases and public statements"),
+               statements(comms, frame)),
+        Figure("letters_published", _("Letters published"), published),
+        Figure("public_replies", _("Replies not kept confidential"), public),
+        Figure("replies_published", _("of which published"), replies_out),
+        Figure("non_cooperating", _("States with persistent non-cooperation"), len(flagged)),
     )  # fmt: skip
     tables = (
-        _tally_table("comm_by_type", "By type", ("Type",), by_type.values(), keep_empty=True),
+        _tally_table("comm_by_type", _("By type"), (_("Type"),), by_type.values(), keep_empty=True),
         _mandate_table(by_mandate.values()),
         _actor_table(by_actor.values(), flagged),
-        _tally_table("comm_by_month", "By month sent", ("Month",), by_month.values(), True),
+        _tally_table("comm_by_month", _("By month sent"), (_("Month"),), by_month.values(), True),
         _kind_table(received),
         _windows_table(windows, comms, cutoff),
         _outstanding_table(outstanding, frame, previous),
     )
-    note = (
-        f"Cut-off: {long_date(cutoff)}. Reply rates count only letters whose reply period "
+    note = _(
+        "Cut-off: {date}. Reply rates count only letters whose reply period "
         "had ended by the cut-off, and the replies received to them by then."
-    )
-    return Section("communications", "Communications", figures, tables, note)
+    ).format(date=long_date(cutoff))
+    return Section("communications", _("Communications"), figures, tables, note)
 
 
 def flagged_states(frame: Frame, comms: list[Case]) -> dict[str, list[str]]:
@@ -224,11 +228,11 @@ def flagged_states(frame: Frame, comms: list[Case]) -> dict[str, list[str]]:
 WINDOWS_SHOWN = 3
 #: Kinds of reply (communication_reply version 2), in the order a table lists them.
 REPLY_KINDS = {
-    "substantive": "Substantive",
-    "partial": "Partial",
-    "acknowledgement": "Acknowledgement only",
-    "rejection": "Rejection",
-    "": "Kind not recorded",
+    "substantive": N_("Substantive"),
+    "partial": N_("Partial"),
+    "acknowledgement": N_("Acknowledgement only"),
+    "rejection": N_("Rejection"),
+    "": N_("Kind not recorded"),
 }
 
 
@@ -265,12 +269,12 @@ def _replies_received(frame: Frame, comms: list[Case]) -> dict[str, int]:
 def _kind_table(received: dict[str, int]) -> Table:
     total = sum(received.values())
     rows = tuple(
-        (label, received[key], rate(received[key], total))
+        (_(label), received[key], rate(received[key], total))
         for key, label in REPLY_KINDS.items()
         if key or received[key]
     )
-    return Table("comm_reply_kinds", "Replies received in the period, by kind",
-                 ("Kind of reply", "Replies", "Share (%)"), rows)  # fmt: skip
+    return Table("comm_reply_kinds", _("Replies received in the period, by kind"),
+                 (_("Kind of reply"), _("Replies"), _("Share (%)")), rows)  # fmt: skip
 
 
 def _windows_table(windows: list[SessionWindow], comms: list[Case], cutoff: date) -> Table:
@@ -291,10 +295,10 @@ def _windows_table(windows: list[SessionWindow], comms: list[Case], cutoff: date
         total += waiting
         span = f"{long_date(window.start)} {DASH} {long_date(window.end)}"
         rows.append((window.name, span, sent_count, waiting, total))
-    columns = ("Joint report", "Letters sent", "Sent", "Still without reply",
-               "Cumulative without reply")  # fmt: skip
-    return Table("comm_windows", "Still without reply, by previous joint communications report",
-                 columns, tuple(rows))  # fmt: skip
+    columns = (_("Joint report"), _("Letters sent"), _("Sent"), _("Still without reply"),
+               _("Cumulative without reply"))  # fmt: skip
+    return Table("comm_windows", _("Still without reply, by previous joint communications "
+                                   "report"), columns, tuple(rows))  # fmt: skip
 
 
 def _mandate_table(tallies: Iterable[_Tally]) -> Table:
@@ -302,9 +306,10 @@ def _mandate_table(tallies: Iterable[_Tally]) -> Table:
     rows = tuple(
         (t.name, t.sent, t.joint, t.replies, t.ended, t.ended_replied, t.rate) for t in ordered
     )
-    columns = ("Mandate", "Sent", "Joint", "Replies", "Reply period ended",
-               "Answered of those", "Reply rate (%)")  # fmt: skip
-    return Table("comm_by_mandate", "By mandate (a joint letter counts for each)", columns, rows)
+    columns = (_("Mandate"), _("Sent"), _("Joint"), _("Replies"), _("Reply period ended"),
+               _("Answered of those"), _("Reply rate (%)"))  # fmt: skip
+    return Table("comm_by_mandate", _("By mandate (a joint letter counts for each)"), columns,
+                 rows)  # fmt: skip
 
 
 def _letters(frame: Frame, comms: list[Case]) -> list[_Letter]:
@@ -380,8 +385,8 @@ def _tally_table(
         for t in tallies
         if keep_empty or t.sent
     )
-    columns = (*head, "Sent", "Replies", "Reply period ended", "Answered of those",
-               "Reply rate (%)")  # fmt: skip
+    columns = (*head, _("Sent"), _("Replies"), _("Reply period ended"), _("Answered of those"),
+               _("Reply rate (%)"))  # fmt: skip
     return Table(key, title, columns, rows)
 
 
@@ -390,19 +395,20 @@ def _actor_table(tallies: Iterable[_Tally], flagged: dict[str, list[str]]) -> Ta
     rows = tuple(
         (
             t.name,
-            t.code if t.kind == "state" else "other actor",
+            t.code if t.kind == "state" else _("other actor"),
             t.sent,
             t.replies,
             t.in_time,
             t.ended,
             t.rate,
-            "yes" if t.code in flagged and t.kind == "state" else "",
+            _("yes") if t.code in flagged and t.kind == "state" else "",
         )
         for t in ordered
     )
-    columns = ("Addressee", "Code", "Sent", "Replies", "Within deadline",
-               "Reply period ended", "Reply rate (%)", "Persistent non-cooperation")  # fmt: skip
-    return Table("comm_by_addressee", "By State, then other actors", columns, rows)
+    columns = (_("Addressee"), _("Code"), _("Sent"), _("Replies"), _("Within deadline"),
+               _("Reply period ended"), _("Reply rate (%)"),
+               _("Persistent non-cooperation"))  # fmt: skip
+    return Table("comm_by_addressee", _("By State, then other actors"), columns, rows)
 
 
 def _outstanding_table(outstanding: list[Case], frame: Frame, window: str) -> Table:
@@ -413,6 +419,7 @@ def _outstanding_table(outstanding: list[Case], frame: Frame, window: str) -> Ta
         sent = sent_on(case)
         assert sent is not None and due is not None  # selected by date sent
         rows.append((case.get("reference") or case["id"], names, long_date(sent), long_date(due)))
-    title = f"Still without reply from the previous joint report ({window})"
-    return Table("comm_outstanding", title, ("Reference", "Addressees", "Sent", "Reply due"),
+    title = _("Still without reply from the previous joint report ({window})").format(window=window)
+    return Table("comm_outstanding", title,
+                 (_("Reference"), _("Addressees"), pgettext("date", "Sent"), _("Reply due")),
                  tuple(rows))  # fmt: skip

@@ -19,10 +19,11 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from workflows.actors import UN_STATES, state_by_code, states
 from workflows.case_memo import Remembered
-from workflows.checklist import Registry
-from workflows.deadlines import Rules, intake, load_rules
+from workflows.checklists.model import Registry
+from workflows.deadlines.rules import Rules, intake, load_rules
+from workflows.language import _
+from workflows.reference.actors import UN_STATES, state_by_code, states
 from workflows.report.activities import activities_section
 from workflows.report.communications import communications_section, flagged_states
 from workflows.report.confidential import confidential_answers
@@ -75,7 +76,7 @@ def compile_report(
     `state` is an ISO 3166 alpha-3 code; `mandate` a short name as stored. `today` decides
     what is overdue. `overrides` are the per-mandate deadline overrides (settings key
     "deadline_overrides"), applied exactly as the reminders apply them.
-    `standing_invitations` are the per-State records (workflows.standing.invitations).
+    `standing_invitations` are the per-State records (workflows.cases.standing.invitations).
     `users` are the user records (`repo.list_users()`): owners are shown by name.
     `from_first_record`: a profile ("the whole record"): the period starts on the first
     date on record in scope (a letter sent, a visit requested or offered), not before.
@@ -129,11 +130,11 @@ def _annex(comms: list[Case], visits: list[Case], frame: Frame, registry: Regist
         for case in cases
         for title, question, value in confidential_answers(case, registry)
     )
-    table = Table("confidential_answers", "Confidential answers",
-                  ("Case", "Checklist", "Question", "Answer"), rows)  # fmt: skip
-    count = Figure("confidential_answers", "Confidential answers listed", len(rows))
-    note = "CONFIDENTIAL: do not forward. Requested by an admin; the request is audit-logged."
-    return Section("confidential", "Confidential annex", (count,), (table,), note)
+    table = Table("confidential_answers", _("Confidential answers"),
+                  (_("Case"), _("Checklist"), _("Question"), _("Answer")), rows)  # fmt: skip
+    count = Figure("confidential_answers", _("Confidential answers listed"), len(rows))
+    note = _("CONFIDENTIAL: do not forward. Requested by an admin; the request is audit-logged.")
+    return Section("confidential", _("Confidential annex"), (count,), (table,), note)
 
 
 #: The two observer States, not Member States (Facts and Figures counts Member States).

@@ -11,7 +11,7 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
-from workflows.checklist import Checklist, Registry
+from workflows.checklists.model import Checklist, Registry
 from workflows.report.facts import Case
 
 

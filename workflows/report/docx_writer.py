@@ -33,19 +33,20 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
+from workflows.language import N_, _
 from workflows.report.definitions import PREAMBLE, definitions_table
 from workflows.report.definitions import TITLE as DEFINITIONS_TITLE
 from workflows.report.model import Cell, Report, Table, format_cell
 from workflows.report.periods import long_date
 
-TITLE = "Standardised follow-up report"
+TITLE = N_("Standardised follow-up report")
 TABLE_STYLE = "Table Grid"
 
 
 def write_docx(report: Report, target: str | Path | BinaryIO) -> None:
     """Write the report as .docx to a path or a binary stream."""
     document = Document()
-    document.core_properties.title = f"{TITLE}: {report.label}"
+    document.core_properties.title = f"{_(TITLE)}: {report.label}"
     _title_page(document, report)
     body = _Body(document)
     for section in report.sections:
@@ -53,25 +54,28 @@ def write_docx(report: Report, target: str | Path | BinaryIO) -> None:
         if section.note:
             document.add_paragraph(section.note).runs[0].italic = True
         for figure in section.figures:
-            body.add(f"{figure.label}: {figure.shown()}", "List Bullet")
+            line = _("{label}: {value}").format(label=figure.label, value=figure.shown())
+            body.add(line, "List Bullet")
         for table in section.tables:
             _table(body, table)
-    body.add(DEFINITIONS_TITLE, "Heading 1")
-    document.add_paragraph(PREAMBLE)
+    body.add(_(DEFINITIONS_TITLE), "Heading 1")
+    document.add_paragraph(_(PREAMBLE))
     _table(body, definitions_table(report), heading=False)
     _page_numbers(document)
     _save(body, target)
 
 
 def _title_page(document: DocumentObject, report: Report) -> None:
-    document.add_heading(TITLE, level=0)
-    document.add_paragraph(f"Period: {report.label}")
-    document.add_paragraph(f"From {long_date(report.start)} to {long_date(report.end)}")
-    document.add_paragraph(f"Scope: {report.scope.describe()}")
-    document.add_paragraph(f"Compiled on {long_date(report.generated_on)}")
+    document.add_heading(_(TITLE), level=0)
+    document.add_paragraph(_("Period: {period}").format(period=report.label))
+    document.add_paragraph(
+        _("From {start} to {end}").format(start=long_date(report.start), end=long_date(report.end))
+    )
+    document.add_paragraph(_("Scope: {scope}").format(scope=report.scope.describe()))
+    document.add_paragraph(_("Compiled on {date}").format(date=long_date(report.generated_on)))
     if report.confidential:
         warning = document.add_paragraph().add_run(
-            "CONFIDENTIAL: this variant contains names of people concerned. Do not forward."
+            _("CONFIDENTIAL: this variant contains names of people concerned. Do not forward.")
         )
         warning.bold = True
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
@@ -106,7 +110,7 @@ def _table(body: _Body, table: Table, heading: bool = True) -> None:
     if heading:
         body.add(table.title, "Heading 2")
     if not table.rows:
-        document.add_paragraph("None.")
+        document.add_paragraph(_("None."))
         return
     document.add_paragraph(f"{body.marker}{len(body.tables)}")
     body.tables.append(_table_xml(table, body.table_style, body.text_width))
@@ -179,7 +183,8 @@ def _page_numbers(document: DocumentObject) -> None:
     section = document.sections[0]
     section.different_first_page_header_footer = True  # no number on the title page
     paragraph = section.footer.paragraphs[0]
-    paragraph.text = "Page "
+    # Translators: the page number (a Word field) is written where {number} is.
+    paragraph.text = _("Page {number}").format(number="")
     _field(paragraph, "PAGE")
 
 

@@ -14,11 +14,12 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from workflows.actors import display_name
 from workflows.case_memo import per_case
-from workflows.dates import parse_iso
-from workflows.deadlines import Rules, answers_of, intake, rules_for
-from workflows.references import JOINT_TYPES
+from workflows.cases.references import JOINT_TYPES
+from workflows.deadlines.rules import Rules, answers_of, intake, rules_for
+from workflows.language import _
+from workflows.reference.actors import display_name
+from workflows.reference.dates import parse_iso
 
 Case = Mapping[str, Any]
 
@@ -35,7 +36,8 @@ class Frame:
     today: date
     rules: Rules
     overrides: Mapping[str, Any]
-    #: Standing invitations by State code ({"since": ISO date or None}), see workflows.standing.
+    #: Standing invitations by State code ({"since": ISO date or None}),
+    #: see workflows.cases.standing.
     standing: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: Users' names by id (the user record's "name"), to show owners by name.
     users: Mapping[str, str] = field(default_factory=dict)
@@ -49,7 +51,9 @@ class Frame:
         name = self.users.get(str(owner or ""))
         if name:
             return name
-        return f"user {owner} (no name recorded)" if owner else "no owner"
+        if owner:
+            return _("user {id} (no name recorded)").format(id=owner)
+        return _("no owner")
 
     @property
     def rules_of(self) -> Callable[[Case], Rules]:

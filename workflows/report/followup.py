@@ -1,6 +1,6 @@
 """Section 4 of the report: deadlines and workload.
 
-"Deadlines" are those of `workflows.deadlines` (reply, early check on urgent appeals,
+"Deadlines" are those of `workflows.deadlines.rules` (reply, early check on urgent appeals,
 follow-up letter, publication, visit response, visit report, recommendations), so the
 report and the reminders can never disagree. Every case counts, open or closed: a closed
 case's deadlines count up to the day it was closed (one that would have fallen later never
@@ -19,7 +19,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from workflows.deadlines import Deadline, deadlines
+from workflows.deadlines.rules import Deadline, deadlines
+from workflows.language import _
 from workflows.report.facts import Case, Frame, closed_on
 from workflows.report.model import Figure, Section, Table
 from workflows.report.periods import long_date
@@ -67,13 +68,14 @@ def deadlines_section(frame: Frame, cases: list[Case]) -> Section:
     for rule in rules.values():
         total.update(rule.counts)
     figures = (
-        Figure("due", "Deadlines that fell in the period (open and closed cases)", total["due"]),
-        Figure("done", "Met", total["done"]),
-        Figure("overdue", "Missed (not met by the cut-off)", total["overdue"]),
-        Figure("not_yet_due", "Not yet due at the cut-off", total["not_yet_due"]),
-        Figure("open_cases", "Open cases at the cut-off",
+        Figure("due", _("Deadlines that fell in the period (open and closed cases)"),
+               total["due"]),
+        Figure("done", _("Met"), total["done"]),
+        Figure("overdue", _("Missed (not met by the cut-off)"), total["overdue"]),
+        Figure("not_yet_due", _("Not yet due at the cut-off"), total["not_yet_due"]),
+        Figure("open_cases", _("Open cases at the cut-off"),
                sum(o.open_cases for o in owners.values())),
-        Figure("overdue_now", "Overdue items at the cut-off (open cases, any date)",
+        Figure("overdue_now", _("Overdue items at the cut-off (open cases, any date)"),
                sum(o.overdue for o in owners.values())),
     )  # fmt: skip
     rule_rows = tuple(
@@ -85,12 +87,15 @@ def deadlines_section(frame: Frame, cases: list[Case]) -> Section:
         for name, o in sorted(owners.items(), key=lambda item: (-item[1].overdue, item[0]))
     )
     tables = (
-        Table("followup_by_action", "Deadlines that fell in the period",
-              ("Deadline", "Fell due", "Met", "Missed", "Not yet due"), rule_rows),
-        Table("open_items_by_owner", "Open cases and overdue items per owner (at the cut-off)",
-              ("Owner", "Open cases", "Overdue items", "Overdue since"), owner_rows),
+        Table("followup_by_action", _("Deadlines that fell in the period"),
+              (_("Deadline"), _("Fell due"), _("Met"), _("Missed"), _("Not yet due")),
+              rule_rows),
+        Table("open_items_by_owner",
+              _("Open cases and overdue items per owner (at the cut-off)"),
+              (_("Owner"), _("Open cases"), _("Overdue items"), _("Overdue since")),
+              owner_rows),
     )  # fmt: skip
-    return Section("deadlines", "Deadlines and workload", figures, tables)
+    return Section("deadlines", _("Deadlines and workload"), figures, tables)
 
 
 def _fell(case: Case, frame: Frame) -> list[Deadline]:

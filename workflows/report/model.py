@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from workflows.language import DEFAULT, _, current, formats
+
 Cell = str | int | float | None
 #: Between the ends of a range, and for "no value": written as an escape, so that linters
 #: and reviewers never mistake it for a hyphen.
@@ -41,7 +43,11 @@ class Figure:
     unit: str = ""  # "" for counts, "%" for rates
 
     def shown(self) -> str:
-        return format_cell(self.value) + (self.unit if self.value is not None else "")
+        """The figure as read, in the current language ("47.5%", "47,5 %")."""
+        if self.value is None:
+            return format_cell(None)
+        unit = formats.percent_sign() if self.unit == "%" else self.unit
+        return format_cell(self.value) + unit
 
 
 @dataclass(frozen=True)
@@ -68,9 +74,15 @@ class Scope:
     state_name: str | None = None
 
     def describe(self) -> str:
-        mandate = f"mandate {self.mandate}" if self.mandate else "all mandates"
-        state = f"{self.state_name} ({self.state})" if self.state else "all States and other actors"
-        return f"{mandate}; {state}"
+        mandate = (
+            _("mandate {mandate}").format(mandate=self.mandate)
+            if self.mandate
+            else _("all mandates")
+        )
+        state = (
+            f"{self.state_name} ({self.state})" if self.state else _("all States and other actors")
+        )
+        return _("{mandate}; {state}").format(mandate=mandate, state=state)
 
 
 @dataclass(frozen=True)
@@ -96,11 +108,19 @@ class Report:
 
 
 def format_cell(value: Cell) -> str:
-    """How a cell reads in every output: integers plain, rates to one decimal, None blank."""
+    """How a cell reads in every output but the CSV (which keeps the raw values): integers
+    plain, rates to one decimal, None a dash.
+
+    English reads as it always has ("1234", "65.0"); French and Spanish group and separate
+    as their readers expect ("1 234", "65,0"), from Babel's CLDR data."""
     if value is None:
         return DASH
+    if current() == DEFAULT:
+        return f"{value:.1f}" if isinstance(value, float) else str(value)
     if isinstance(value, float):
-        return f"{value:.1f}"
+        return formats.decimal(value)  # the same digits as English, the language's sign
+    if type(value) is int:
+        return formats.number(value)
     return str(value)
 
 

@@ -16,8 +16,9 @@ leaves them out.
 
 from __future__ import annotations
 
-from workflows.actors import state_by_code
-from workflows.deadlines import has_reply, intake, reply_due
+from workflows.deadlines.rules import has_reply, intake, reply_due
+from workflows.language import _
+from workflows.reference.actors import state_by_code
 from workflows.report import visit_outcomes as vo
 from workflows.report.facts import Case, Frame, addressees, closed_on, requested_on, sent_on
 from workflows.report.model import Figure, Section, Table
@@ -44,22 +45,23 @@ def noncooperation_section(
     )
     count, windows = frame.rules.non_cooperation_count, frame.rules.non_cooperation_windows
     figures = (
-        Figure("states", "States with persistent non-cooperation (any rule)", len(codes)),
-        Figure("by_count", f"No reply to the last {count} communications due", len(by_count)),
-        Figure("by_windows", f"No reply in the last {windows} joint communications reports "
-               "that listed a letter to them", len(by_windows)),
-        Figure("by_visits", f"A visit request unanswered for {frame.rules.no_response_months} "
-               "months or more", len(by_visits)),
+        Figure("states", _("States with persistent non-cooperation (any rule)"), len(codes)),
+        Figure("by_count", _("No reply to the last {count} communications due").format(
+                   count=count), len(by_count)),
+        Figure("by_windows", _("No reply in the last {windows} joint communications reports "
+               "that listed a letter to them").format(windows=windows), len(by_windows)),
+        Figure("by_visits", _("A visit request unanswered for {months} months or more").format(
+                   months=frame.rules.no_response_months), len(by_visits)),
     )  # fmt: skip
     columns = (
-        "State",
-        "Code",
-        f"Last {count} communications due, unanswered",
-        f"Last {windows} joint reports without a reply",
-        "Visit requests unanswered",
+        _("State"),
+        _("Code"),
+        _("Last {count} communications due, unanswered").format(count=count),
+        _("Last {windows} joint reports without a reply").format(windows=windows),
+        _("Visit requests unanswered"),
     )
-    table = Table("comm_non_cooperation", "Persistent non-cooperation", columns, rows)
-    return Section("noncooperation", "Persistent non-cooperation", figures, (table,))
+    table = Table("comm_non_cooperation", _("Persistent non-cooperation"), columns, rows)
+    return Section("noncooperation", _("Persistent non-cooperation"), figures, (table,))
 
 
 def windows_rule(comms: list[Case], frame: Frame) -> dict[str, list[str]]:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from workflows.dates import (
+from workflows.language import N_, _, formats
+from workflows.reference.dates import (
     DEFAULT_TZ,
     MAX_YEAR,
     MIN_YEAR,
@@ -42,6 +43,13 @@ __all__ = [
 
 #: The three regular sessions, in calendar order.
 SESSIONS = ("March", "June", "September")
+#: Each session's name, translated where it is shown (the keys above are data).
+_SESSION_NAMES = {
+    "March": N_("March {year} session"),
+    "June": N_("June {year} session"),
+    "September": N_("September {year} session"),
+}
+#: What the parser reads; English words whatever the language (like a command's arguments).
 EXAMPLES = (
     "this year, last year, 2016, June 2017, since 1 June 2017, from 1/3/2017 to 31/5/2017, "
     "last session window, March 2018 session"
@@ -58,6 +66,9 @@ _SESSION = re.compile(
 _RANGE = re.compile(
     r"(?:from\s+|between\s+)?(?P<a>.+?)\s+(?:to|until|till|and|-|\N{EN DASH})\s+(?P<b>.+)"
 )
+
+
+_SESSION_MONTHS = {"March": 3, "June": 6, "September": 9}
 
 
 class PeriodError(ValueError):
@@ -87,16 +98,20 @@ class SessionWindow:
 
     @property
     def name(self) -> str:
-        return f"{self.session} {self.year} session"
+        return _(_SESSION_NAMES[self.session]).format(year=self.year)
 
     def period(self) -> Period:
-        span = f"sent {long_date(self.start)} {DASH} {long_date(self.end)}"
-        return Period(self.start, self.end, f"{self.name} window ({span})")
+        # Translators: the dates a joint communications report covers, by date sent.
+        label = _("{session} window (sent {start} {dash} {end})").format(
+            session=self.name, start=long_date(self.start), dash=DASH, end=long_date(self.end)
+        )
+        return Period(self.start, self.end, label)
 
 
 def long_date(day: date) -> str:
-    """ "1 June 2017": how dates read on a report (no weekday, no locale)."""
-    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+    """ "1 June 2017", "1 juin 2017", "1 de junio de 2017": how dates read on a report (no
+    weekday, the month in full), in the current language."""
+    return formats.long_date(day)
 
 
 def _end_of_february(year: int) -> date:
@@ -144,9 +159,11 @@ def parse_period(text: str, today: date, tz: str = DEFAULT_TZ) -> Period:
     """Read a period typed by staff; `today` is the user's local day (see dates.today_in)."""
     words = " ".join(str(text).casefold().replace(",", " ").split())
     if not words:
-        raise PeriodError(f"Which period? For example {EXAMPLES}.")
+        raise PeriodError(_("Which period? For example {examples}.").format(examples=EXAMPLES))
     if len(words) > 80:
-        raise PeriodError(f"That is too long to be a period. Try {EXAMPLES}.")
+        raise PeriodError(
+            _("That is too long to be a period. Try {examples}.").format(examples=EXAMPLES)
+        )
     fixed = _fixed(words, today)
     if fixed is not None:
         return _checked(fixed, today)
@@ -159,9 +176,13 @@ def parse_period(text: str, today: date, tz: str = DEFAULT_TZ) -> Period:
         start = _bound(match["a"], today, tz, end=False)
         end = _bound(match["b"], today, tz, end=True)
         if end < start:
-            raise PeriodError("The period ends before it starts; give the earlier date first.")
+            raise PeriodError(_("The period ends before it starts; give the earlier date first."))
         return _checked(Period(start, end, f"{long_date(start)} {DASH} {long_date(end)}"), today)
-    raise PeriodError(f'I could not read "{text.strip()[:40]}" as a period. Try {EXAMPLES}.')
+    raise PeriodError(
+        _('I could not read "{text}" as a period. Try {examples}.').format(
+            text=text.strip()[:40], examples=EXAMPLES
+        )
+    )
 
 
 def _fixed(words: str, today: date) -> Period | None:
@@ -179,20 +200,24 @@ def _fixed(words: str, today: date) -> Period | None:
     if match := _SESSION.fullmatch(words):
         name, year = match["m1"] or match["m2"], _year(match["y1"] or match["y2"])
         if name not in _SESSION_ALIASES:
-            raise PeriodError("The Council's regular sessions are in March, June and September.")
+            raise PeriodError(_("The Council's regular sessions are in March, June and September."))
         return session_window(_SESSION_ALIASES[name], year).period()
     if (match := re.fullmatch(r"([a-z]+)\s+(\d{4})", words)) and match[1] in _MONTHS:
         month, year = _MONTHS[match[1]], _year(match[2])
         last = calendar.monthrange(year, month)[1]
-        label = f"{calendar.month_name[month]} {year}"
-        return Period(date(year, month, 1), date(year, month, last), label)
+        first = date(year, month, 1)
+        return Period(first, date(year, month, last), formats.month_year(first))
     return None
 
 
 def _year(digits: str) -> int:
     year = int(digits)
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise PeriodError(f"{digits} looks like a typo for a year. Try {EXAMPLES}.")
+        raise PeriodError(
+            _("{digits} looks like a typo for a year. Try {examples}.").format(
+                digits=digits, examples=EXAMPLES
+            )
+        )
     return year
 
 
@@ -209,5 +234,7 @@ def _bound(text: str, today: date, tz: str, *, end: bool) -> date:
 
 def _checked(period: Period, today: date) -> Period:
     if period.start > today:
-        raise PeriodError(f"The period starts after today ({long_date(today)}).")
+        raise PeriodError(
+            _("The period starts after today ({today}).").format(today=long_date(today))
+        )
     return period

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.checklist import Registry
-from workflows.deadlines import answers_of, intake, notice_days, reply_due
-from workflows.references import JOINT_TYPES
+from workflows.cases.references import JOINT_TYPES
+from workflows.checklists.model import Registry
+from workflows.deadlines.rules import answers_of, intake, notice_days, reply_due
+from workflows.language import N_, _
 from workflows.report.confidential import confidential_answers
 from workflows.report.facts import (
     Case,
@@ -27,17 +28,44 @@ from workflows.report.facts import (
 )
 from workflows.report.model import Table
 
+#: The CSV's header row (each translated with `_` when a report is compiled).
 COLUMNS = (
-    "Communication or visit", "Reference", "Case id", "Owner", "Owner's user id", "Status",
-    "Type", "Joint (two or more mandates)", "Addressees", "Codes", "Mandates", "Date sent",
-    "Reply due", "First reply received", "Replied within the deadline", "Kind of reply",
-    "Number of replies", "Follows up", "Follow-up letters sent", "Same letter also sent to",
-    "Letter published", "Reply published", "Press releases and statements",
-    "Reprisal flagged", "Visit requested", "Standing invitation", "Last event",
-    "Last event date", "Visited from", "Visited to", "Days' notice to civil society",
-    "End-of-mission statement", "Report symbol", "Report presented",
-)  # fmt: skip
-CONFIDENTIAL_COLUMN = "Confidential answers"
+    N_("Communication or visit"),
+    N_("Reference"),
+    N_("Case id"),
+    N_("Owner"),
+    N_("Owner's user id"),
+    N_("Status"),
+    N_("Type"),
+    N_("Joint (two or more mandates)"),
+    N_("Addressees"),
+    N_("Codes"),
+    N_("Mandates"),
+    N_("Date sent"),
+    N_("Reply due"),
+    N_("First reply received"),
+    N_("Replied within the deadline"),
+    N_("Kind of reply"),
+    N_("Number of replies"),
+    N_("Follows up"),
+    N_("Follow-up letters sent"),
+    N_("Same letter also sent to"),
+    N_("Letter published"),
+    N_("Reply published"),
+    N_("Press releases and statements"),
+    N_("Reprisal flagged"),
+    N_("Visit requested"),
+    N_("Standing invitation"),
+    N_("Last event"),
+    N_("Last event date"),
+    N_("Visited from"),
+    N_("Visited to"),
+    N_("Days' notice to civil society"),
+    N_("End-of-mission statement"),
+    N_("Report symbol"),
+    N_("Report presented"),
+)
+CONFIDENTIAL_COLUMN = N_("Confidential answers")
 #: Which cases involve reprisals is shown only in the confidential variant (reprisals.py).
 REPRISAL_COLUMN = "Reprisal flagged"
 
@@ -65,13 +93,23 @@ def records_table(
             )
             for row, c in zip(rows, cases, strict=True)
         ]
-    return Table("records", "Communications and visits", columns, tuple(rows))
+    columns = tuple(_(column) for column in columns)
+    return Table("records", _("Communications and visits"), columns, tuple(rows))
+
+
+#: A case's kind and status as the reader's language names them (stored values are keys).
+_WORDS = {"communication": N_("communication"), "visit": N_("visit"), "open": N_("open"),
+          "closed": N_("closed"), "draft": N_("draft")}  # fmt: skip
 
 
 def _common(case: Case, frame: Frame) -> tuple[Any, ...]:
-    return (case.get("kind"), case.get("reference") or "", case.get("id"),
+    return (_word(case.get("kind")), case.get("reference") or "", case.get("id"),
             frame.owner_name(case.get("owner")), case.get("owner"),
-            case.get("status"))  # fmt: skip
+            _word(case.get("status")))  # fmt: skip
+
+
+def _word(key: Any) -> Any:
+    return _(_WORDS[key]) if key in _WORDS else key
 
 
 def _communication(case: Case, frame: Frame, references: dict[str, str]) -> tuple[Any, ...]:
@@ -80,14 +118,14 @@ def _communication(case: Case, frame: Frame, references: dict[str, str]) -> tupl
     replied = replied_on(case)
     replies = [a for a in answers_of(case, "communication_reply") if a.get("reply_date")]
     nature = next((a.get("reply_nature") for a in replies), None)
-    in_time = "" if replied is None or due is None else ("yes" if replied <= due else "no")
+    in_time = "" if replied is None or due is None else (_("yes") if replied <= due else _("no"))
     comm_type = str(intake(case).get("comm_type", ""))
     published = [a["letter_published"] for a in answers_of(case, "communication_published")
                  if a.get("letter_published")]  # fmt: skip
     return (
         *_common(case, frame),
         JOINT_TYPES.get(comm_type, comm_type),
-        "yes" if is_joint(case) else "",
+        _("yes") if is_joint(case) else "",
         "; ".join(a.get("name", "") for a in actors),
         "; ".join(a.get("code", "") for a in actors),
         "; ".join(mandates(case)),
@@ -103,7 +141,7 @@ def _communication(case: Case, frame: Frame, references: dict[str, str]) -> tupl
         min(published, default=""),
         "; ".join(a["reply_published"] for a in replies if a.get("reply_published")),
         len(actions(case, "statement")),
-        "yes" if is_reprisal(case) else "",
+        _("yes") if is_reprisal(case) else "",
         *([""] * 10),
     )
 
@@ -116,7 +154,7 @@ def _visit(case: Case, frame: Frame) -> tuple[Any, ...]:
     visit = (visits(case) or [{}])[-1]
     report = next((r for r in answers_of(case, "visit_report") if r.get("presented_on")), {})
     since = (standing.get(state.get("code", "")) or {}).get("since")
-    invitation = "" if state.get("code") not in standing else (since or "yes")
+    invitation = "" if state.get("code") not in standing else (since or _("yes"))
     return (
         *_common(case, frame),
         "",
@@ -125,7 +163,7 @@ def _visit(case: Case, frame: Frame) -> tuple[Any, ...]:
         state.get("code", ""),
         "; ".join(mandates(case)),
         *([""] * 13),
-        "yes" if is_reprisal(case) else "",
+        _("yes") if is_reprisal(case) else "",
         answers.get("request_date", ""),
         invitation,
         last.get("event", ""),

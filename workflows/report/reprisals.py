@@ -37,8 +37,9 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from workflows.checklist import Registry
-from workflows.deadlines import answers_of
+from workflows.checklists.model import Registry
+from workflows.deadlines.rules import answers_of
+from workflows.language import N_, _
 from workflows.report.confidential import confidential_answers
 from workflows.report.facts import (
     Case,
@@ -77,43 +78,50 @@ def reprisals_section(
     consent = [r.get("consent") for r in incidents]
     outcome = [r.get("outcome") for r in incidents]
     figures = (
-        Figure("flagged", "Cases flagged", _allegations(flagged_comms) + len(flagged_visits)),
-        Figure("flagged_communications", "Communications flagged",
+        Figure("flagged", _("Cases flagged"), _allegations(flagged_comms) + len(flagged_visits)),
+        Figure("flagged_communications", _("Communications flagged"),
                _allegations(flagged_comms)),
-        Figure("flagged_visits", "Visits flagged", len(flagged_visits)),
-        Figure("incidents", "Reprisals recorded", len(incidents)),
-        Figure("consent_given", "… the person consented to a referral",
+        Figure("flagged_visits", _("Visits flagged"), len(flagged_visits)),
+        Figure("incidents", _("Reprisals recorded"), len(incidents)),
+        Figure("consent_given", _("… the person consented to a referral"),
                sum(c in CONSENTED for c in consent)),
-        Figure("consent_refused", "… the person did not consent", consent.count("refused")),
-        Figure("consent_pending", "… consent not yet given or asked", consent.count("pending")),
-        Figure("referred_asg", "Referred to the ASG on reprisals", _referred(every, "asg", frame)),
-        Figure("referred_hc", "Referred to the High Commissioner", _referred(every, "hc", frame)),
-        Figure("referred_president", "Referred to the President of the Council",
+        Figure("consent_refused", _("… the person did not consent"), consent.count("refused")),
+        Figure("consent_pending", _("… consent not yet given or asked"),
+               consent.count("pending")),
+        Figure("referred_asg", _("Referred to the ASG on reprisals"),
+               _referred(every, "asg", frame)),
+        Figure("referred_hc", _("Referred to the High Commissioner"),
+               _referred(every, "hc", frame)),
+        Figure("referred_president", _("Referred to the President of the Council"),
                _referred(every, "president", frame)),
-        Figure("sg_report", "Submitted for the Secretary-General's report", len(submissions)),
-        Figure("sg_report_included", "… included in the report",
+        Figure("sg_report", _("Submitted for the Secretary-General's report"), len(submissions)),
+        Figure("sg_report_included", _("… included in the report"),
                sum(included for _, included, _ in submissions)),
-        Figure("sg_report_consent", "… with the person's consent to be named",
+        Figure("sg_report_consent", _("… with the person's consent to be named"),
                sum(named for _, _, named in submissions)),
-        *(Figure(f"outcome_{key}", f"Outcome: {_OUTCOME_LABELS[key]}", outcome.count(key))
+        *(Figure(f"outcome_{key}",
+                 _("Outcome: {outcome}").format(outcome=_(_OUTCOME_LABELS[key])),
+                 outcome.count(key))
           for key in OUTCOMES),
     )  # fmt: skip
-    cycles = Table("sg_report_cycles", "Submissions by cycle of the Secretary-General's report",
-                   ("Cycle", "Council session", "Cases"), _cycle_rows(submissions))  # fmt: skip
+    cycles = Table("sg_report_cycles", _("Submissions by cycle of the Secretary-General's report"),
+                   (_("Cycle"), _("Council session"), _("Cases")),
+                   _cycle_rows(submissions))  # fmt: skip
     if not confidential:
-        return Section("reprisals", "Reprisals", figures, (cycles,), note="Counts only.")
+        return Section("reprisals", _("Reprisals"), figures, (cycles,), note=_("Counts only."))
     rows = tuple(_confidential_row(c, registry) for c in [*flagged_comms, *flagged_visits])
-    columns = ("Case", "Kind", "Consent", "Referred to the ASG", "In the SG report",
-               "Outcome", "People concerned")  # fmt: skip
-    table = Table("reprisal_cases", "Cases flagged (confidential)", columns, rows)
-    return Section("reprisals", "Reprisals", figures, (cycles, table), note="CONFIDENTIAL: names.")
+    columns = (_("Case"), _("Kind"), _("Consent"), _("Referred to the ASG"),
+               _("In the SG report"), _("Outcome"), _("People concerned"))  # fmt: skip
+    table = Table("reprisal_cases", _("Cases flagged (confidential)"), columns, rows)
+    return Section("reprisals", _("Reprisals"), figures, (cycles, table),
+                   note=_("CONFIDENTIAL: names."))  # fmt: skip
 
 
 _OUTCOME_LABELS = {
-    "resolved": "resolved",
-    "ongoing": "ongoing, no change",
-    "worsened": "further reprisals",
-    "unknown": "no information",
+    "resolved": N_("resolved"),
+    "ongoing": N_("ongoing, no change"),
+    "worsened": N_("further reprisals"),
+    "unknown": N_("no information"),
 }
 
 
@@ -226,13 +234,14 @@ def _cycle_end(year: int) -> date:
 
 def _cycle_rows(submissions: list[tuple[date, bool, bool]]) -> tuple[tuple[Any, ...], ...]:
     counts: dict[tuple[date, date, int, int], int] = {}
-    for on, _, _ in submissions:
-        cycle = sg_cycle(on)
+    for submission in submissions:
+        cycle = sg_cycle(submission[0])
         counts[cycle] = counts.get(cycle, 0) + 1
     return tuple(
-        (f"{long_date(start)} {DASH} {long_date(end)}", f"HRC {session} (September {year})", n)
+        (f"{long_date(start)} {DASH} {long_date(end)}",
+         _("HRC {session} (September {year})").format(session=session, year=year), n)
         for (start, end, year, session), n in sorted(counts.items())
-    )
+    )  # fmt: skip
 
 
 def _confidential_row(case: Case, registry: Registry) -> tuple[Any, ...]:
@@ -243,8 +252,8 @@ def _confidential_row(case: Case, registry: Registry) -> tuple[Any, ...]:
         case.get("reference") or case.get("label", ""),
         case.get("kind", ""),
         "; ".join(str(r.get("consent", "")) for r in records),
-        "yes" if asg else "",
-        "yes" if sg else "",
+        _("yes") if asg else "",
+        _("yes") if sg else "",
         "; ".join(str(r.get("outcome", "")) for r in records),
         "; ".join(str(value) for _, _, value in confidential_answers(case, registry)),
     )

@@ -7,6 +7,7 @@ States flagged for persistent non-cooperation) is cut to a few names with a coun
 
 from __future__ import annotations
 
+from workflows.language import _, ngettext
 from workflows.report.model import Report, Table
 
 LIMIT = 4096
@@ -16,23 +17,30 @@ _MAX_NAMES = 8
 def summary_text(report: Report) -> str:
     """Headline figures for the chat; the .docx, CSV and chart carry the rest."""
     lines = [
-        f"Follow-up report: {report.label}",
-        f"Scope: {report.scope.describe()}",
+        _("Follow-up report: {period}").format(period=report.label),
+        _("Scope: {scope}").format(scope=report.scope.describe()),
     ]
     if report.confidential:
-        lines.append("CONFIDENTIAL variant: contains names. Do not forward.")
+        lines.append(_("CONFIDENTIAL variant: contains names. Do not forward."))
     for section in report.sections:
         lines.append("")
         lines.append(section.title.upper())
-        lines += [f"• {figure.label}: {figure.shown()}" for figure in section.figures]
+        lines += [
+            "• " + _("{label}: {value}").format(label=figure.label, value=figure.shown())
+            for figure in section.figures
+        ]
         if section.key == "noncooperation":
             flagged = section.table("comm_non_cooperation")
             if flagged.rows:
-                lines.append(f"  Non-cooperating: {_names(flagged)}")
+                lines.append("  " + _("Non-cooperating: {names}").format(names=_names(flagged)))
         if section.note:
             lines.append(f"  ({section.note})")
     lines.append("")
-    lines.append(f"As of {report.generated_on.isoformat()}. Full tables in the Word document.")
+    lines.append(
+        _("As of {date}. Full tables in the Word document.").format(
+            date=report.generated_on.isoformat()
+        )
+    )
     text = "\n".join(lines)
     return text if len(text) <= LIMIT else text[: LIMIT - 1] + "…"
 
@@ -40,4 +48,8 @@ def summary_text(report: Report) -> str:
 def _names(table: Table) -> str:
     names = [str(row[0]) for row in table.rows]
     shown = ", ".join(names[:_MAX_NAMES])
-    return shown + (f" and {len(names) - _MAX_NAMES} more" if len(names) > _MAX_NAMES else "")
+    more = len(names) - _MAX_NAMES
+    if more <= 0:
+        return shown
+    # Translators: after a list of States cut to a few names: "Chad, Peru and 4 more".
+    return shown + " " + ngettext("and {n} more", "and {n} more", more).format(n=more)

@@ -18,7 +18,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from workflows.deadlines import Rules, add_months, intake
+from workflows.deadlines.rules import Rules, add_months, intake
+from workflows.language import N_
 from workflows.report.facts import Case, day, events, requested_on, visits
 
 #: Events that are the State accepting the visit (v1 "dates proposed" and "dates agreed" too).
@@ -31,12 +32,13 @@ ACKNOWLEDGED = frozenset({"acknowledged"})
 STATE_RESPONSES = ACCEPTED | POSTPONED | DECLINED | ACKNOWLEDGED
 #: The mandate holder's answer to a State's own invitation.
 MH_ANSWERS = frozenset({"mh_accepted", "mh_declined"})
+#: The outcomes' labels (translate with `_` where shown).
 OUTCOMES = {
-    "accepted": "Accepted",
-    "postponed": "Postponed",
-    "declined": "Declined",
-    "awaiting": "Awaiting a decision",
-    "no_response": "No response",
+    "accepted": N_("Accepted"),
+    "postponed": N_("Postponed"),
+    "declined": N_("Declined"),
+    "awaiting": N_("Awaiting a decision"),
+    "no_response": N_("No response"),
 }
 
 

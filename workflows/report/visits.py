@@ -51,9 +51,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from workflows.actors import state_by_code
-from workflows.checklist import Registry
-from workflows.deadlines import add_months, answers_of, intake, notice_days
+from workflows.checklists.model import Registry
+from workflows.deadlines.rules import add_months, answers_of, intake, notice_days
+from workflows.language import N_, _
+from workflows.reference.actors import state_by_code
 from workflows.report import visit_outcomes as vo
 from workflows.report.facts import (
     Case,
@@ -117,113 +118,125 @@ def visits_section(
     visited = {_code(c) for c, _ in conducted}
     not_visited = [code for code in universe if code not in visited]
     matrix = _matrix(frame, cases)
+    yes = _("yes")
 
     figures = (
-        Figure("requests", "Visit requests made", len(requests)),
-        Figure("requests_accepted", "… accepted by the end of the period", counts["accepted"]),
-        Figure("requests_postponed", "… postponed", counts["postponed"]),
-        Figure("requests_declined", "… declined", counts["declined"]),
-        Figure("requests_awaiting", "… awaiting a decision", counts["awaiting"]),
+        Figure("requests", _("Visit requests made"), len(requests)),
+        Figure("requests_accepted", _("… accepted by the end of the period"),
+               counts["accepted"]),
+        Figure("requests_postponed", _("… postponed"), counts["postponed"]),
+        Figure("requests_declined", _("… declined"), counts["declined"]),
+        Figure("requests_awaiting", _("… awaiting a decision"), counts["awaiting"]),
         Figure("requests_no_response",
-               f"… no response within {frame.rules.no_response_months} months",
+               _("… no response within {months} months").format(
+                   months=frame.rules.no_response_months),
                counts["no_response"]),
-        Figure("responses", "Requests the State responded to in the period (per request)",
+        Figure("responses", _("Requests the State responded to in the period (per request)"),
                len({c["id"] for c, _ in responses})),
-        Figure("reminders", "Reminders sent", len(reminders)),
-        Figure("unanswered", f"Requests unanswered after {frame.rules.no_response_months} "
-               "months (any year)", len(unanswered)),
-        Figure("outstanding_previous", "Requests from earlier periods still outstanding",
+        Figure("reminders", _("Reminders sent"), len(reminders)),
+        Figure("unanswered", _("Requests unanswered after {months} months (any year)").format(
+                   months=frame.rules.no_response_months), len(unanswered)),
+        Figure("outstanding_previous", _("Requests from earlier periods still outstanding"),
                len(outstanding)),
-        Figure("state_invitations", "Invitations from States", len(invited)),
-        Figure("invitations_accepted", "Invitations accepted by the mandate holder",
+        Figure("state_invitations", _("Invitations from States"), len(invited)),
+        Figure("invitations_accepted", _("Invitations accepted by the mandate holder"),
                sum(e["event"] == "mh_accepted" for _, e in answers)),
-        Figure("invitations_declined", "Invitations declined by the mandate holder",
+        Figure("invitations_declined", _("Invitations declined by the mandate holder"),
                sum(e["event"] == "mh_declined" for _, e in answers)),
-        Figure("standing_all", "States with a standing invitation", len(extended)),
-        Figure("standing_invitations", "Requested States with a standing invitation",
+        Figure("standing_all", _("States with a standing invitation"), len(extended)),
+        Figure("standing_invitations", _("Requested States with a standing invitation"),
                len(standing_rows)),
         Figure("standing_not_honoured",
-               "… of which a request was declined or went unanswered",
+               _("… of which a request was declined or went unanswered"),
                sum(bool(row[3]) for row in standing_rows)),
-        Figure("conducted", "Visits conducted", len(conducted)),
-        Figure("states_visited", "States visited", len(visited)),
-        Figure("states_not_visited", "States not visited by any mandate in the period",
+        Figure("conducted", _("Visits conducted"), len(conducted)),
+        Figure("states_visited", _("States visited"), len(visited)),
+        Figure("states_not_visited", _("States not visited by any mandate in the period"),
                len(not_visited)),
-        Figure("followup_visits", "Follow-up visits",
+        Figure("followup_visits", _("Follow-up visits"),
                sum(f.get("followup_kind") == "visit" for _, f in followups)),
-        Figure("eom_statements", "End-of-mission statements", len(statements)),
-        Figure("eom_recommendations", "… with preliminary recommendations",
+        Figure("eom_statements", _("End-of-mission statements"), len(statements)),
+        Figure("eom_recommendations", _("… with preliminary recommendations"),
                sum(v.get("eom_recommendations") is True for v in statements)),
-        Figure("tor_not_respected", "Visits where the terms of reference were not respected",
+        Figure("tor_not_respected",
+               _("Visits where the terms of reference were not respected"),
                sum(v.get("tor_respected") is False for _, v in conducted)),
-        Figure("drafts_shared", "Draft reports shared with the Government",
+        Figure("drafts_shared", _("Draft reports shared with the Government"),
                sum(day(d.get("draft_shared_on")) in frame for _, d in drafts)),
-        Figure("government_comments", "Government comments on draft reports received",
+        Figure("government_comments", _("Government comments on draft reports received"),
                sum(day(d.get("comments_on")) in frame for _, d in drafts)),
-        Figure("reports_presented", "Reports presented to the Council", len(reports)),
-        Figure("reports_late", f"Reports presented more than {months} months after the visit",
-               sum(row[-1] == "yes" for row in report_rows)),
-        Figure("followup_reports", "Follow-up reports presented",
+        Figure("reports_presented", _("Reports presented to the Council"), len(reports)),
+        Figure("reports_late",
+               _("Reports presented more than {months} months after the visit").format(
+                   months=months),
+               sum(row[-1] == yes for row in report_rows)),
+        Figure("followup_reports", _("Follow-up reports presented"),
                sum(f.get("followup_kind") == "report" for _, f in followups)),
-        Figure("short_notice", f"Visits announced to civil society less than {notice} days ahead",
-               sum(row[6] == "yes" for row in notice_rows)),
+        Figure("short_notice",
+               _("Visits announced to civil society less than {days} days ahead").format(
+                   days=notice),
+               sum(row[6] == yes for row in notice_rows)),
     )  # fmt: skip
     tables = (
-        Table("visit_requests", "Requests made and their outcome (one row per request)",
-              ("State", "Mandates", "Requested", "Reminders", "Outcome", "Decided on",
-               "Dates proposed by the State"),
+        Table("visit_requests", _("Requests made and their outcome (one row per request)"),
+              (_("State"), _("Mandates"), _("Requested"), _("Reminders"), _("Outcome"),
+               _("Decided on"), _("Dates proposed by the State")),
               tuple(_outcome_row(c, outcomes[c["id"]], frame.end) for c in _ordered(requests))),
         Table(
             "visit_responses",
-            "Responses and their outcome",
-            ("State", "Mandates", "Requested", "Event", "Date", "Visit dates", "Notes"),
+            _("Responses and their outcome"),
+            (_("State"), _("Mandates"), _("Requested"), _("Event"), _("Date"), _("Visit dates"),
+             _("Notes")),
             tuple(_response_row(c, e, label) for c, e in sorted(responses, key=_by_event_date)),
         ),
         Table("visit_no_response",
-              f"Requests unanswered after {frame.rules.no_response_months} months",
-              ("State", "Mandates", "Requested", "Reminders"),
+              _("Requests unanswered after {months} months").format(
+                  months=frame.rules.no_response_months),
+              (_("State"), _("Mandates"), _("Requested"), _("Reminders")),
               tuple((*_request_row(c), vo.reminders(c, frame.end))
                     for c in _ordered(unanswered))),
-        Table("visit_outstanding", "Requests from earlier periods still outstanding",
-              ("State", "Mandates", "Requested", "Last event", "On"),
+        Table("visit_outstanding", _("Requests from earlier periods still outstanding"),
+              (_("State"), _("Mandates"), _("Requested"), _("Last event"), _("On")),
               tuple(_outstanding_row(c, frame.end, label) for c in _ordered(outstanding))),
-        Table("visit_invitations", "States' own invitations and the mandate holders' answers",
-              ("State", "Mandates", "Invited on", "Answer", "On"),
+        Table("visit_invitations", _("States' own invitations and the mandate holders' answers"),
+              (_("State"), _("Mandates"), _("Invited on"), _("Answer"), _("On")),
               tuple(_invitation_row(c, frame.end, label)
                     for c in _ordered([*invited, *(c for c, _ in answers if c not in invited)]))),
-        Table("standing_all", "Standing invitations (date extended)",
-              ("State", "Code", "Extended on"), tuple(extended)),
-        Table("standing_invitations", "Requested States with a standing invitation",
-              ("State", "Standing invitation since", "Requests in the period",
-               "Declined or unanswered"),
+        Table("standing_all", _("Standing invitations (date extended)"),
+              (_("State"), _("Code"), _("Extended on")), tuple(extended)),
+        Table("standing_invitations", _("Requested States with a standing invitation"),
+              (_("State"), _("Standing invitation since"), _("Requests in the period"),
+               _("Declined or unanswered")),
               tuple(standing_rows)),
-        Table("visits_conducted", "Visits conducted and civil-society notice",
-              ("State", "Mandates", "From", "To", "Announced", "Notice (days)", "Short notice",
-               "End-of-mission statement", "Preliminary recommendations",
-               "Terms of reference"),
+        Table("visits_conducted", _("Visits conducted and civil-society notice"),
+              (_("State"), _("Mandates"), _("From"), _("To"), _("Announced"), _("Notice (days)"),
+               _("Short notice"), _("End-of-mission statement"),
+               _("Preliminary recommendations"), _("Terms of reference")),
               tuple(notice_rows)),
-        Table("states_not_visited", "States not visited by any mandate in the period",
-              ("State", "Code", "Last visit before the period", "Requests pending at its end"),
+        Table("states_not_visited", _("States not visited by any mandate in the period"),
+              (_("State"), _("Code"), _("Last visit before the period"),
+               _("Requests pending at its end")),
               tuple(_not_visited_rows(not_visited, cases, frame))),
         Table("visit_matrix",
-              f"Status of country visits, {frame.end.year - 4}{DASH}{frame.end.year} "
-              "(State and mandate; years of each step)",
-              ("State", "Mandate", "Requested", "Accepted", "Conducted", "Declined", "Pending"),
+              _("Status of country visits, {first}{dash}{last} (State and mandate; years of "
+                "each step)").format(first=frame.end.year - 4, dash=DASH, last=frame.end.year),
+              (_("State"), _("Mandate"), _("Requested"), _("Accepted"), _("Conducted"),
+               _("Declined"), _("Pending")),
               tuple(matrix)),
-        Table("visit_drafts", "Draft reports shared with the Government",
-              ("State", "Visit ended", "Draft shared", "Comments received"),
+        Table("visit_drafts", _("Draft reports shared with the Government"),
+              (_("State"), _("Visit ended"), _("Draft shared"), _("Comments received")),
               tuple(_draft_row(c, d) for c, d in drafts)),
-        Table("visit_reports", "Reports presented to the Council",
-              ("State", "Symbol", "Session", "Visit ended", "Presented", "Delay (months)",
-               f"Over {months} months"),
+        Table("visit_reports", _("Reports presented to the Council"),
+              (_("State"), _("Symbol"), _("Session"), _("Visit ended"), _("Presented"),
+               _("Delay (months)"), _("Over {months} months").format(months=months)),
               tuple(report_rows)),
-        Table("visit_followups", "Follow-up visits and reports",
-              ("State", "Follow-up", "Date", "Symbol"),
-              tuple((_state(c), "visit" if f.get("followup_kind") == "visit" else "report",
+        Table("visit_followups", _("Follow-up visits and reports"),
+              (_("State"), _("Follow-up"), _("Date"), _("Symbol")),
+              tuple((_state(c), _("visit") if f.get("followup_kind") == "visit" else _("report"),
                      _long(f.get("followup_date")), f.get("followup_symbol") or "")
                     for c, f in followups)),
     )  # fmt: skip
-    return Section("visits", "Country visits", figures, tables)
+    return Section("visits", _("Country visits"), figures, tables)
 
 
 def involved(frame: Frame, cases: list[Case]) -> list[Case]:
@@ -267,7 +280,9 @@ def _standing_rows(
         mine = by_code[code]
         refused = [c for c in mine if outcomes[c["id"]][0] in ("declined", "no_response")]
         since = standing[code].get("since")
-        rows.append((_state(mine[0]), _long(since) or "date not recorded", len(mine), len(refused)))
+        rows.append(
+            (_state(mine[0]), _long(since) or _("date not recorded"), len(mine), len(refused))
+        )
     return sorted(rows)
 
 
@@ -278,7 +293,7 @@ def _extended_rows(
     rows = []
     for code in sorted(standing.keys() & set(universe)):
         state = state_by_code(code)
-        since = _long(standing[code].get("since")) or "date not recorded"
+        since = _long(standing[code].get("since")) or _("date not recorded")
         rows.append((state.name if state else code, code, since))
     return sorted(rows)
 
@@ -345,7 +360,7 @@ def _outcome_row(case: Case, found: tuple[str, date | None], end: date) -> tuple
     return (
         *_request_row(case),
         vo.reminders(case, end),
-        vo.OUTCOMES[kind],
+        _(vo.OUTCOMES[kind]),
         long_date(decided) if decided else "",
         _proposed_dates(case, end),
     )
@@ -404,9 +419,9 @@ def _visit_row(case: Case, visit: dict[str, Any], frame: Frame) -> tuple[Any, ..
         _long(visit.get("visited_to")),
         _long(visit.get("announced_on")),
         notice,
-        "yes" if short else "",
+        _("yes") if short else "",
         long_date(statement) if statement else "",
-        "yes" if statement and visit.get("eom_recommendations") is True else "",
+        _("yes") if statement and visit.get("eom_recommendations") is True else "",
         _terms(visit),
     )
 
@@ -414,19 +429,21 @@ def _visit_row(case: Case, visit: dict[str, Any], frame: Frame) -> tuple[Any, ..
 def _terms(visit: dict[str, Any]) -> str:
     """ "respected", "not respected: freedom of movement, ..." or "" (not recorded, v1)."""
     if visit.get("tor_respected") is True:
-        return "respected"
+        return _("respected")
     if visit.get("tor_respected") is False:
-        refused = ", ".join(_TOR.get(v, v) for v in visit.get("tor_refused") or [])
-        return "not respected" + (f": {refused}" if refused else "")
+        refused = ", ".join(_(_TOR[v]) if v in _TOR else v for v in visit.get("tor_refused") or [])
+        if refused:
+            return _("not respected: {refused}").format(refused=refused)
+        return _("not respected")
     return ""
 
 
 _TOR = {
-    "movement": "freedom of movement",
-    "contact": "unsupervised contact",
-    "detention": "places of detention",
-    "documents": "documents",
-    "other": "other",
+    "movement": N_("freedom of movement"),
+    "contact": N_("unsupervised contact"),
+    "detention": N_("places of detention"),
+    "documents": N_("documents"),
+    "other": N_("other"),
 }
 
 
@@ -453,7 +470,7 @@ def _report_row(case: Case, report: dict[str, Any], frame: Frame) -> tuple[Any, 
         long_date(ended) if ended else "",
         long_date(presented),
         delay,
-        "yes" if late else "",
+        _("yes") if late else "",
     )
 
 
@@ -531,7 +548,7 @@ def _matrix(frame: Frame, cases: list[Case]) -> list[tuple[Any, ...]]:
     rows = []
     for (state, mandate), steps in sorted(cells.items()):
         years = [", ".join(map(str, sorted(steps.get(step, ())))) for step in _STEPS]
-        rows.append((state, mandate, *years, "yes" if (state, mandate) in pending else ""))
+        rows.append((state, mandate, *years, _("yes") if (state, mandate) in pending else ""))
     return rows
 
 

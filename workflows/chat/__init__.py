@@ -1,0 +1,1 @@
+"""The chat, independent of transport: commands, taps and answers in; replies out."""
