@@ -30,6 +30,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+import orjson
 from tinydb.storages import Storage
 
 from storage.repository import DamagedFile, ReadFailed, StorageError
@@ -139,9 +140,20 @@ def read_json(path: Path) -> Any | None:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
+        return _loads(raw)
     except ValueError as exc:
         raise DamagedFile(f"{path} is not valid JSON ({exc})") from exc
+
+
+def _loads(raw: bytes) -> Any:
+    """Parsed by orjson, which reads case files in about 60 % of the standard parser's
+    time (a report reads every case: bench/README.md). What orjson refuses but the standard
+    parser reads (NaN, integers past 64 bits, a lone surrogate) goes to the standard
+    parser, so no file that read before is now taken for damaged."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
 
 
 def dumps(data: Any) -> bytes:

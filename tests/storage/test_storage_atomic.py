@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import json
+import math
 import os
 import stat
 from pathlib import Path
@@ -12,7 +14,7 @@ from tinydb import TinyDB
 
 import storage.atomic as atomic
 from storage.atomic import AtomicJSONStorage, read_json, remove_temp_files
-from storage.repository import StorageError
+from storage.repository import DamagedFile, StorageError
 
 
 def mode(path: Path) -> int:
@@ -134,3 +136,19 @@ def test_remove_temp_files(tmp_path: Path) -> None:
     assert remove_temp_files(tmp_path) == 1
     assert os.listdir(tmp_path) == ["db.json"]
     assert remove_temp_files(tmp_path / "missing") == 0
+
+
+def test_files_the_standard_parser_reads_still_read(tmp_path: Path) -> None:
+    """Files are parsed by orjson; what it refuses (NaN, integers past 64 bits, a lone
+    surrogate) is read by the standard parser as before, and damage is still damage."""
+    path = tmp_path / "odd.json"
+    path.write_bytes(b'{"n": NaN, "big": 123456789012345678901234567890, "s": "\\ud800"}')
+    data = read_json(path)
+    assert math.isnan(data["n"])
+    assert data["big"] == 123456789012345678901234567890 and data["s"] == "\ud800"
+    sample = {"name": "Côte d'Ivoire", "n": [1, 2.5, -0.0, None, True], "e": {}, "1e3": 1e300}
+    path.write_bytes(json.dumps(sample, ensure_ascii=False).encode())
+    assert read_json(path) == sample
+    path.write_bytes(b'{"a": ')
+    with pytest.raises(DamagedFile):
+        read_json(path)

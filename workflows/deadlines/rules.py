@@ -12,9 +12,11 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from workflows.cases.memo import Remembered, per_case
 from workflows.checklists import question_ids as qids
 from workflows.language import N_, _
 from workflows.reference.dates import parse_iso
@@ -100,12 +102,16 @@ def add_months(day: date, months: int) -> date:
 
 
 def intake(case: Mapping[str, Any]) -> dict[str, Any]:
+    if type(case) is Remembered:  # a report's copy (workflows.cases.memo)
+        return case.intake
     runs = case.get("runs") or []
     return runs[0]["answers"] if runs else {}
 
 
 def answers_of(case: Mapping[str, Any], checklist_id: str) -> list[dict[str, Any]]:
     """Answers of every run of one checklist, in order (confirmed answers count at once)."""
+    if type(case) is Remembered:  # a report's copy: its runs grouped once (workflows.cases.memo)
+        return case.by_checklist.get(checklist_id) or []
     return [r["answers"] for r in case.get("runs", []) if r["checklist"] == checklist_id]
 
 
@@ -121,9 +127,21 @@ def deadlines(case: Mapping[str, Any], rules: Rules, *, closed_too: bool = False
 
 def reply_due(case: Mapping[str, Any], rules: Rules) -> date | None:
     sent = intake(case).get(qids.DATE_SENT)
-    return parse_iso(sent) + timedelta(days=rules.reply_days) if sent else None
+    return _parsed(sent) + timedelta(days=rules.reply_days) if sent else None
 
 
+def _parsed(value: Any) -> date:
+    """`parse_iso`, each distinct date string parsed once (a report reads the same few
+    thousand dates sent from every letter, section after section)."""
+    return _parsed_iso(value) if isinstance(value, str) else parse_iso(value)
+
+
+@lru_cache(maxsize=65536)
+def _parsed_iso(value: str) -> date:
+    return parse_iso(value)
+
+
+@per_case
 def has_reply(case: Mapping[str, Any]) -> bool:
     return any(a.get(qids.REPLY_DATE) for a in answers_of(case, "communication_reply"))
 

@@ -342,7 +342,7 @@ def _tallies(frame: Frame, letters: list[_Letter]) -> Tallies:
         comm_type = str(intake(letter.case).get(qids.COMM_TYPE, ""))
         comm_type = JOINT_TYPES.get(comm_type, comm_type)
         by_type.setdefault(comm_type, _Tally(comm_type)).add(letter, cutoff)
-        by_month[letter.sent.strftime("%Y-%m")].add(letter, cutoff)
+        by_month[f"{letter.sent.year:04d}-{letter.sent.month:02d}"].add(letter, cutoff)
         for mandate in dict.fromkeys(mandates(letter.case)):
             by_mandate.setdefault(mandate, _Tally(mandate)).add(letter, cutoff)
         for actor in addressees(letter.case):

@@ -6,26 +6,31 @@ are counted" (workflows.report.definitions) at the end, and page numbers
 in the footer as a PAGE field, so Word renumbers after edits. The title page has its own
 empty footer.
 
-Tables are written as WordprocessingML text and parsed once per table: filling cells
-through python-docx creates and searches elements one call at a time (about 80 µs a cell,
-five seconds for the 14-year demo's 60,000 cells), while one parse of the table's text
-costs a small fraction of that. The markup is what python-docx itself writes for a table
-("Table Grid" style, the header row marked with w:tblHeader), so Word and python-docx read
-it as any other table.
+Tables are written as WordprocessingML text and spliced into the document's XML as it is
+saved: filling cells through python-docx creates and searches elements one call at a time
+(about 80 µs a cell, five seconds for the 14-year demo's 60,000 cells), and even parsing
+the text into elements, moving them into the document and serialising them again took
+longer than the rest of the document. Each table's place is held by a marker paragraph
+until then. The markup is what python-docx itself writes for a table ("Table Grid" style,
+the header row marked with w:tblHeader), so Word and python-docx read it as any other table.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import uuid
+import zipfile
 from pathlib import Path
 from typing import BinaryIO
 from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.document import Document as DocumentObject
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_BREAK
-from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import nsdecls, qn
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
 from workflows.language import N_, _
@@ -43,20 +48,21 @@ def write_docx(report: Report, target: str | Path | BinaryIO) -> None:
     document = Document()
     document.core_properties.title = f"{_(TITLE)}: {report.label}"
     _title_page(document, report)
+    body = _Body(document)
     for section in report.sections:
-        document.add_heading(section.title, level=1)
+        body.add(section.title, "Heading 1")
         if section.note:
             document.add_paragraph(section.note).runs[0].italic = True
         for figure in section.figures:
             line = _("{label}: {value}").format(label=figure.label, value=figure.shown())
-            document.add_paragraph(line, style="List Bullet")
+            body.add(line, "List Bullet")
         for table in section.tables:
-            _table(document, table)
-    document.add_heading(_(DEFINITIONS_TITLE), level=1)
+            _table(body, table)
+    body.add(_(DEFINITIONS_TITLE), "Heading 1")
     document.add_paragraph(_(PREAMBLE))
-    _table(document, definitions_table(report), heading=False)
+    _table(body, definitions_table(report), heading=False)
     _page_numbers(document)
-    document.save(target)  # type: ignore[arg-type]
+    _save(body, target)
 
 
 def _title_page(document: DocumentObject, report: Report) -> None:
@@ -75,19 +81,55 @@ def _title_page(document: DocumentObject, report: Report) -> None:
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
-def _table(document: DocumentObject, table: Table, heading: bool = True) -> None:
+class _Body:
+    """The document being written, with what every paragraph and table needs looked up
+    once: python-docx looks a style's name up again for every paragraph, comparing it with
+    each of the template's styles (several milliseconds a paragraph, a third of a year's
+    report). `add` makes the paragraph `add_paragraph(text, style)` makes (`add_heading` is
+    that with "Heading N")."""
+
+    def __init__(self, document: DocumentObject) -> None:
+        self.document = document
+        self._ids: dict[str, str | None] = {}
+        self.table_style = document.styles[TABLE_STYLE].style_id
+        self.text_width = _text_width(document)
+        #: Each table's markup, spliced in at its marker paragraph when saving (`_save`).
+        self.tables: list[str] = []
+        self.marker = f"followup-table-{uuid.uuid4().hex}-"
+
+    def add(self, text: str, style: str) -> Paragraph:
+        if style not in self._ids:
+            self._ids[style] = self.document.part.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH)
+        paragraph = self.document.add_paragraph(text)
+        paragraph._p.style = self._ids[style]
+        return paragraph
+
+
+def _table(body: _Body, table: Table, heading: bool = True) -> None:
+    document = body.document
     if heading:
-        document.add_heading(table.title, level=2)
+        body.add(table.title, "Heading 2")
     if not table.rows:
         document.add_paragraph(_("None."))
         return
-    style = document.styles[TABLE_STYLE].style_id
-    body = document.element.body
-    grid = parse_xml(_table_xml(table, style, _text_width(document)))
-    if body.sectPr is not None:
-        body.sectPr.addprevious(grid)
-    else:
-        body.append(grid)
+    document.add_paragraph(f"{body.marker}{len(body.tables)}")
+    body.tables.append(_table_xml(table, body.table_style, body.text_width))
+
+
+def _save(body: _Body, target: str | Path | BinaryIO) -> None:
+    """Save the document with each marker paragraph replaced by its table (module doc)."""
+    packed = io.BytesIO()
+    body.document.save(packed)
+    marker = re.compile(rf"<w:p><w:r><w:t>{re.escape(body.marker)}(\d+)</w:t></w:r></w:p>".encode())
+    tables = [text.encode() for text in body.tables]
+    with zipfile.ZipFile(packed) as source, zipfile.ZipFile(target, "w") as out:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "word/document.xml":
+                data, count = marker.subn(lambda found: tables[int(found[1])], data)
+                if count != len(tables):
+                    raise RuntimeError(f"{count} of {len(tables)} tables placed in the document")
+            out.writestr(item, data)
 
 
 def _text_width(document: DocumentObject) -> int:
@@ -98,27 +140,28 @@ def _text_width(document: DocumentObject) -> int:
 
 
 def _table_xml(table: Table, style: str, width: int) -> str:
-    """The whole table as WordprocessingML text, parsed once (see the module docstring):
+    """The whole table as WordprocessingML text, spliced in when saving (module doc):
     a header row marked to repeat on every page, bold, then one plain row per report row."""
     column = width // len(table.columns)
-    cell = f'<w:tc><w:tcPr><w:tcW w:w="{column}" w:type="dxa"/></w:tcPr><w:p>'
+    cell = f'<w:tc><w:tcPr><w:tcW w:w="{column}" w:type="dxa"/></w:tcPr>'
     head = "".join(
-        f'{cell}<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{escape(name)}</w:t>'
+        f'{cell}<w:p><w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{escape(name)}</w:t>'
         "</w:r></w:p></w:tc>"
         for name in table.columns
     )
     rows = [f'<w:tr><w:trPr><w:tblHeader w:val="true"/></w:trPr>{head}</w:tr>']
     for row in table.rows:
         cells = "".join(
-            f'{cell}<w:r><w:t xml:space="preserve">{escape(_shown(value))}</w:t></w:r></w:p></w:tc>'
-            if _shown(value)
-            else f"{cell}</w:p></w:tc>"
+            f'{cell}<w:p><w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p></w:tc>'
+            if (text := _shown(value))
+            else f"{cell}<w:p/></w:tc>"
             for value in row
         )
         rows.append(f"<w:tr>{cells}</w:tr>")
     grid = "".join(f'<w:gridCol w:w="{column}"/>' for _ in table.columns)
     return (
-        f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style}"/>'
+        f"<w:tbl><w:tblPr>"
+        f'<w:tblStyle w:val="{style}"/>'
         '<w:tblW w:w="0" w:type="auto"/>'
         '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
         'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'

@@ -1,7 +1,9 @@
 """What a case says, read from its stored answers: the few accessors reports and search share.
 
 Everything is derived from answers each time (as deadlines are), never cached in the case,
-so an edited answer changes every figure at once.
+so an edited answer changes every figure at once. Within one report, the accessors marked
+`per_case` work each case's facts out once (workflows.cases.memo: the report reads copies
+that live only while it compiles).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from workflows.cases.memo import per_case
 from workflows.cases.references import JOINT_TYPES
 from workflows.checklists import question_ids as qids
 from workflows.deadlines.rules import Rules, answers_of, intake, rules_for
@@ -75,14 +78,17 @@ def _iso_day(value: str) -> date:
     return parse_iso(value)
 
 
+@per_case
 def sent_on(case: Case) -> date | None:
     return day(intake(case).get(qids.DATE_SENT))
 
 
+@per_case
 def requested_on(case: Case) -> date | None:
     return day(intake(case).get(qids.REQUEST_DATE))
 
 
+@per_case
 def addressees(case: Case) -> list[dict[str, str]]:
     """Actors the case is about (a communication's addressees or a visit's State), each with
     the name to show: a State's UN name from its code, another actor's name as typed."""
@@ -94,6 +100,7 @@ def addressees(case: Case) -> list[dict[str, str]]:
     return [{**actor, "name": display_name(actor)} for actor in found]
 
 
+@per_case
 def mandates(case: Case) -> list[str]:
     return list(intake(case).get(qids.MANDATES) or [])
 
@@ -112,6 +119,7 @@ def statements(comms: list[Case], frame: Frame) -> int:
     )
 
 
+@per_case
 def is_joint(case: Case) -> bool:
     """Two or more mandates; an older record typed JAL/JUA/JOL; or a letter the upgrade made
     from one (`joint` on the case), which may name a single mandate but was sent as joint."""
@@ -134,6 +142,7 @@ def in_scope(case: Case, mandate: str | None, state: str | None) -> bool:
     )
 
 
+@per_case
 def replied_on(case: Case) -> date | None:
     """The first reply's date (a later reply does not make the first one late)."""
     dates = [
@@ -142,6 +151,7 @@ def replied_on(case: Case) -> date | None:
     return min(dates, default=None)
 
 
+@per_case
 def actions(case: Case, kind: str) -> list[dict[str, Any]]:
     """Follow-up actions of one type that have a date."""
     return [
@@ -151,10 +161,12 @@ def actions(case: Case, kind: str) -> list[dict[str, Any]]:
     ]
 
 
+@per_case
 def visits(case: Case) -> list[dict[str, Any]]:
     return [a for a in answers_of(case, "visit_conducted") if a.get(qids.VISITED_FROM)]
 
 
+@per_case
 def events(case: Case) -> list[dict[str, Any]]:
     """Status events on a visit request, oldest first. A "no response" entered as an event
     (visit_response version 1) is left out: no response follows from the dates."""
@@ -166,11 +178,13 @@ def events(case: Case) -> list[dict[str, Any]]:
     return sorted(found, key=lambda a: a[qids.EVENT_DATE])
 
 
+@per_case
 def reprisals(case: Case) -> list[dict[str, Any]]:
     """Reprisal checklists raised on the case (communication or visit) that have a date."""
     return [a for a in answers_of(case, "reprisal") if a.get(qids.INCIDENT_DATE)]
 
 
+@per_case
 def is_reprisal(case: Case) -> bool:
     """Flagged as involving intimidation or reprisal anywhere in its answers."""
     if reprisals(case):
@@ -184,6 +198,7 @@ def is_reprisal(case: Case) -> bool:
     )
 
 
+@per_case
 def closed_on(case: Case) -> date | None:
     """The closure date of a closed case (an unsaved closure does not count)."""
     if case.get("status") != "closed":

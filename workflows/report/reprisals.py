@@ -39,6 +39,7 @@ from typing import Any
 
 from workflows.checklists import question_ids as qids
 from workflows.checklists.model import Registry
+from workflows.deadlines.rules import answers_of
 from workflows.language import N_, _
 from workflows.report.confidential import confidential_answers
 from workflows.report.facts import (
@@ -162,7 +163,7 @@ def _distinct(found: Iterable[tuple[Case, dict[str, Any]]]) -> list[dict[str, An
 
 
 def _has_escalations(case: Case) -> bool:
-    return any(run["checklist"] in _ESCALATIONS for run in case.get("runs", ()))
+    return any(answers_of(case, checklist) for checklist in _ESCALATIONS)
 
 
 def _comm_flagged(case: Case, frame: Frame) -> bool:
