@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from workflows.cases.labels import shown_label
 from workflows.cases.references import parse_reference
 from workflows.cases.service import DELETED_LABEL
 from workflows.deadlines.due import timing
@@ -98,7 +99,7 @@ def state_of(entry: Mapping[str, Any]) -> str:
 
 def line(entry: Mapping[str, Any], today: date, names: Mapping[str, str]) -> str:
     """ "AL BDI 2/2017 · Burundi · Sun 14 May 2017, 1 day overdue · Ana Lima"."""
-    parts = [str(entry.get("label") or entry["id"])]
+    parts = [shown_label(entry)]
     if entry.get("kind") == "communication" and (state := state_of(entry)):
         parts.append(state)
     if due := entry.get("next_due"):

@@ -20,6 +20,7 @@ from typing import Any
 
 from storage.repository import Case
 from workflows.cases import listing, standing
+from workflows.cases.labels import shown_label
 from workflows.cases.search import find_case, lookup
 from workflows.cases.service import INTAKE, CaseService
 from workflows.chat import commands
@@ -132,7 +133,9 @@ class Conversation:
             if session.get("attach"):
                 self.service.attach(case, meta, chat.user_id)
                 self.repo.put_session(chat.user_id, {"case": case["id"], "run": session.get("run")})
-                text = _("Attached {file} to {case}.").format(file=meta["name"], case=case["label"])
+                text = _("Attached {file} to {case}.").format(
+                    file=meta["name"], case=shown_label(case)
+                )
                 return [Reply(text)]
             return self._answer(chat, user, engine.Attach(meta))
 
@@ -261,7 +264,7 @@ class Conversation:
                 n=CHOICES, query=reference
             )
         ) * (len(found) > CHOICES)
-        buttons = [Button.of(e["label"][:40], ButtonData(Kind.CARD, e["id"])) for e in shown]
+        buttons = [Button.of(shown_label(e)[:40], ButtonData(Kind.CARD, e["id"])) for e in shown]
         text = _("{n} cases match “{query}”. Which one?").format(n=len(found), query=reference)
         return [Reply(f"{text}{more}", buttons)]
 
@@ -323,10 +326,10 @@ class Conversation:
         self.service.assign(case, new_owner, chat.user_id)
         with use(user_language.language_of(target)):  # in the receiver's language
             told = _("{case} is now yours (handed over by {user}).").format(
-                case=case["label"], user=chat.user_id
+                case=shown_label(case), user=chat.user_id
             )
         done = _("{case} now belongs to {user}; I am telling them.").format(
-            case=case["label"], user=new_owner
+            case=shown_label(case), user=new_owner
         )
         return [Reply(done), Reply(told, to=new_owner)]
 
@@ -349,9 +352,9 @@ class Conversation:
         runs = case["runs"]
         title = self.service.checklist_of(runs[index]).shown_title if 0 <= index < len(runs) else ""
         return (
-            _("“{title}” on {case}").format(title=title, case=case["label"])
+            _("“{title}” on {case}").format(title=title, case=shown_label(case))
             if title
-            else case["label"]
+            else shown_label(case)
         )
 
     def _edit_number(self, chat: Chat, user: access.User, arg: str) -> list[Reply]:
@@ -476,7 +479,7 @@ class Conversation:
                     chat.user_id, {"case": case["id"], "run": None, "attach": True}
                 )
                 text = _("Send the file to attach to {case} (PDF, Word or image).")
-                return [Reply(text.format(case=case["label"]))]
+                return [Reply(text.format(case=shown_label(case)))]
             case Kind.EDIT_MENU:
                 return [edit_menu(case, self.service.registry)]
             case Kind.DISCARD | Kind.DISCARD_YES | Kind.DELETE | Kind.DELETE_YES:
@@ -511,7 +514,7 @@ class Conversation:
             if data.kind == Kind.DELETE:
                 yes = Button.of(_("Yes, delete the draft"), ButtonData(Kind.DELETE_YES, cid))
                 question = _("Delete the draft {case} and every answer in it?")
-                return [confirm(question.format(case=case["label"]), yes, cid)]
+                return [confirm(question.format(case=shown_label(case)), yes, cid)]
             self.service.delete_draft(case, chat.user_id)
             self.repo.put_session(chat.user_id, None)
             return [Reply(_("Draft deleted. /cases lists your cases."))]

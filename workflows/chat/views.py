@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflows.cases.labels import shown_label
 from workflows.cases.references import JOINT_TYPES
 from workflows.chat.buttons_data import ButtonData, Kind
 from workflows.checklists import engine
@@ -111,7 +112,7 @@ def review_reply(
         buttons.insert(0, Button.of(_("Save"), ButtonData(Kind.SAVE, case["id"], index)))
         lines.append(_("Tap Save to finish, or Edit N (type /edit N) to change an answer."))
     title = _("Review · {checklist} · {case}").format(
-        checklist=checklist.shown_title, case=case["label"]
+        checklist=checklist.shown_title, case=shown_label(case)
     )
     return Reply(text="\n".join(lines), buttons=buttons, title=title)
 
@@ -160,7 +161,7 @@ def case_card(
         for _, ls in links or []
         for case_id, name in ls
     ]
-    return Reply(text="\n".join(lines), buttons=buttons, title=case["label"])
+    return Reply(text="\n".join(lines), buttons=buttons, title=shown_label(case))
 
 
 def communication_kind(case: dict[str, Any]) -> str:
@@ -247,7 +248,7 @@ def edit_menu(case: dict[str, Any], registry: Registry) -> Reply:
         if case["status"] == "draft"
         else _("Which section? Unfinished sections can be discarded.")
     )
-    return Reply(text, buttons=buttons, title=_("Edit · {case}").format(case=case["label"]))
+    return Reply(text, buttons=buttons, title=_("Edit · {case}").format(case=shown_label(case)))
 
 
 def confirm(question: str, yes: Button, case_id: str) -> Reply:
@@ -288,9 +289,9 @@ def case_list(
     page = max(0, min(page, pages - 1))
     shown = entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     lines = [
-        describe(e) if describe else f"{e['label']} · {status_name(e['status'])}" for e in shown
+        describe(e) if describe else f"{shown_label(e)} · {status_name(e['status'])}" for e in shown
     ]
-    buttons = [Button.of(e["label"][:40], ButtonData(Kind.CARD, e["id"])) for e in shown]
+    buttons = [Button.of(shown_label(e)[:40], ButtonData(Kind.CARD, e["id"])) for e in shown]
     if page > 0:
         buttons.append(Button.of(_("« Previous"), ButtonData(page_kind, page=page - 1)))
     if page < pages - 1:

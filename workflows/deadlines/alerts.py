@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from storage.repository import Case
+from workflows.cases.labels import shown_label
 from workflows.cases.service import CaseService
 from workflows.chat.buttons_data import ButtonData, Kind
 from workflows.chat.views import Attachment, Button, Reply
@@ -174,7 +175,7 @@ class AlertService:
         detail = {"rule": rule, "reason": reason}
         self.service.save(case, actor, "reminder_dismissed", detail)
         text = _("No more reminders for “{title}” on {case}.")
-        return Reply(text.format(title=deadline.title, case=case["label"]))
+        return Reply(text.format(title=deadline.title, case=shown_label(case)))
 
     def _deadline(self, case: Case, rule: str) -> Deadline | None:
         found = deadlines(case, self.rules_of(case))
@@ -314,7 +315,7 @@ def _summary(user_id: str, items: list[tuple[Case, reminders.Reminder]], today: 
     for case, reminder in items[:SUMMARY_NAMES]:
         days = (today - reminder.deadline.due).days
         lines.append("  • " + _item(case, reminder.deadline.title, _overdue(days)))
-        buttons.append(Button.of(case["label"][:40], ButtonData(Kind.CARD, case["id"])))
+        buttons.append(Button.of(shown_label(case)[:40], ButtonData(Kind.CARD, case["id"])))
     lines.append(_("The next reminder of each comes on its usual day; /cases lists your cases."))
     (first_case, first), *rest = items
     also = tuple((case["id"], reminder.key) for case, reminder in rest)
@@ -338,8 +339,8 @@ def _describe(case: Mapping[str, Any]) -> str:
     answers = case["runs"][0]["answers"] if case.get("runs") else {}
     if case["kind"] == "communication":
         names = ", ".join(display_name(a) for a in answers.get(qids.ADDRESSEES) or [])
-        return f"{case['label']} ({names})" if names else case["label"]
-    return case["label"]
+        return f"{shown_label(case)} ({names})" if names else shown_label(case)
+    return shown_label(case)
 
 
 def user_names(users: list[dict[str, Any]]) -> dict[str, str]:
@@ -387,7 +388,9 @@ def digest_lines(
 
 def _item(case: Mapping[str, Any], deadline: str, when: str) -> str:
     """One listed item: "UA BDI 1/2017: Reply due from the addressee, 2 days overdue"."""
-    return _("{case}: {deadline}, {when}").format(case=case["label"], deadline=deadline, when=when)
+    return _("{case}: {deadline}, {when}").format(
+        case=shown_label(case), deadline=deadline, when=when
+    )
 
 
 def _when(due: date, today: date) -> str:
@@ -412,7 +415,7 @@ DIGEST_COLUMNS = (
 def digest_sheet(items: list[Item], today: date, names: Mapping[str, str]) -> Attachment:
     """Every item of the digest as a spreadsheet, most overdue first (formula-safe cells)."""
     rows = [
-        (names.get(str(case["owner"]), str(case["owner"])), str(case["label"]),
+        (names.get(str(case["owner"]), str(case["owner"])), str(shown_label(case)),
          _addressees(case), deadline.title, deadline.due.isoformat(),
          max(0, (today - deadline.due).days))
         for case, deadline in sorted(items, key=lambda item: item[1].due)

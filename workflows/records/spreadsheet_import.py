@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from storage.repository import Case, Repository
+from workflows.cases.labels import shown_label
 from workflows.cases.references import canonical, split_references
 from workflows.cases.service import (
     COMMUNICATION_INTAKE,
@@ -281,7 +282,7 @@ def import_file(
         problem = _duplicate(row, built, seen, result)
         if problem is None:
             accepted.append((row, built))
-            result.imported.append((row.line, built[0]["label"]))
+            result.imported.append((row.line, shown_label(built[0])))
     linked = _link(accepted, repo, result)
     if not dry_run:
         for row, built in accepted:
@@ -307,10 +308,10 @@ def _duplicate(
         if key in seen:
             where = seen[key]
             if where == 0:
-                what = _("{case}: already imported").format(case=case["label"])
+                what = _("{case}: already imported").format(case=shown_label(case))
             else:
                 what = _("{case}: same record as line {line}").format(
-                    case=case["label"], line=where
+                    case=shown_label(case), line=where
                 )
             problem = Problem(row.line, what)
             (result.skipped if where == 0 else result.problems).append(problem)
