@@ -8,23 +8,13 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from fixture import ADMIN_ID, VICTIMS, copy_of, fill
+from fixture import ADMIN_ID, VICTIMS
 
 from bot.cli import run_cli
 from storage.tinydb_repo import open_repository
 
 ROOT = Path(__file__).resolve().parents[2]
 YEAR_2017 = ["--from", "2017-01-01", "--to", "2017-12-31"]
-
-
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fill(tmp_path_factory.mktemp("template") / "data")
-
-
-@pytest.fixture
-def data_dir(template_dir: Path, tmp_path: Path) -> Path:
-    return copy_of(template_dir, tmp_path / "data")
 
 
 def cli(data_dir: Path, *args: str | Path) -> int:

@@ -7,21 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixture import copy_of, fill
 
 from bot.cli import run_cli
 
 YEAR_2017 = ["--from", "2017-01-01", "--to", "2017-12-31"]
-
-
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fill(tmp_path_factory.mktemp("template") / "data")
-
-
-@pytest.fixture
-def data_dir(template_dir: Path, tmp_path: Path) -> Path:
-    return copy_of(template_dir, tmp_path / "data")
 
 
 def report(data_dir: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:

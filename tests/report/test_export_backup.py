@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixture import VICTIMS, cases, copy_of, fill
+from fixture import VICTIMS, cases
 
 from storage import restore as restoring
 from storage import swap
@@ -34,16 +34,6 @@ NOW = datetime(2018, 2, 1, 9, 0, tzinfo=UTC)
 def restore(archive: Path, data_dir: Path, **options: Any) -> int:
     """Restore as the program does: the folder opened (and upgraded) by open_data."""
     return restoring.restore(archive, data_dir, open_folder=open_data, **options)
-
-
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fill(tmp_path_factory.mktemp("template") / "data")
-
-
-@pytest.fixture
-def data_dir(template_dir: Path, tmp_path: Path) -> Path:
-    return copy_of(template_dir, tmp_path / "data")
 
 
 @pytest.fixture
