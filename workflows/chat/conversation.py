@@ -87,24 +87,26 @@ class Conversation:
 
     # ---- entry points ---------------------------------------------------------------
     def text(self, chat: Chat, text: str) -> list[Reply]:
-        with self.repo.locked():
-            user = self._user(chat)
-            if user is None:
-                return _refuse(chat)
-            if (again := self.reports.replayed(user, chat.update_id, chat.private)) is not None:
-                return again
+        def handle(user: access.User) -> list[Reply]:
             if text.startswith("/"):
                 return self._command(chat, user, text)
             return self._answer(chat, user, engine.Text(text))
 
+        return self._admitted(chat, handle)
+
     def tap(self, chat: Chat, token: str) -> list[Reply]:
+        return self._admitted(chat, lambda user: self._tap(chat, user, token))
+
+    def _admitted(self, chat: Chat, handle: Callable[[access.User], list[Reply]]) -> list[Reply]:
+        """`handle` for a user on the list, under the repository's lock: a stranger gets the
+        refusal, and an update already answered (a report replayed after a kill) its answer."""
         with self.repo.locked():
             user = self._user(chat)
             if user is None:
                 return _refuse(chat)
             if (again := self.reports.replayed(user, chat.update_id, chat.private)) is not None:
                 return again
-            return self._tap(chat, user, token)
+            return handle(user)
 
     def _user(self, chat: Chat) -> access.User | None:
         """The user record, given the transport's name and language for them once if it has
