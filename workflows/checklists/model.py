@@ -16,6 +16,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -322,6 +323,14 @@ class Registry:
 
     def get(self, checklist_id: str, version: int) -> Checklist:
         return self._all[(checklist_id, version)]
+
+    @cached_property
+    def date_questions(self) -> dict[tuple[str, int], tuple[str, ...]]:
+        """Each checklist version's date questions: where a case records its dates."""
+        return {
+            key: tuple(q.id for q in checklist.questions if q.type is QuestionType.DATE)
+            for key, checklist in self._all.items()
+        }
 
     def latest(self, checklist_id: str) -> Checklist:
         versions = [c for (cid, _), c in self._all.items() if cid == checklist_id]

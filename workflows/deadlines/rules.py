@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from workflows.cases.memo import Remembered, per_case
 from workflows.checklists import question_ids as qids
@@ -59,8 +59,10 @@ TITLES = {
 }
 
 
-@dataclass(frozen=True)
-class Deadline:
+class Deadline(NamedTuple):
+    """One deadline of a case (a tuple: a report makes tens of thousands of them, several
+    times quicker than a frozen dataclass)."""
+
     case_id: str
     rule: str
     due: date
@@ -166,6 +168,35 @@ def _communication(case: Mapping[str, Any], rules: Rules) -> list[Deadline]:
     return found
 
 
+def communication_reach(rules: Rules) -> int:
+    """How many days after the latest date recorded in a communication its last deadline
+    can fall: every deadline above counts from a date recorded in the letter (sent, reply
+    received). The report skips closed letters whose every date lies further back than this
+    before its period (workflows.report.settled); a rule added above must be covered here."""
+    from_sent = rules.reply_days + max(
+        0, rules.followup_letter_after_days, rules.letter_publication_after_days
+    )
+    return max(0, from_sent, rules.urgent_check_days, rules.reply_publication_after_days)
+
+
+def visit_reach(rules: Rules) -> int:
+    """How many months after the latest date recorded in a visit case its last deadline
+    can fall, or its request turn to "no response" (see `communication_reach`)."""
+    return max(0, rules.no_response_months, rules.report_months, rules.recommendations_months)
+
+
+def widest(base: Rules, overrides: Mapping[str, Any]) -> Rules:
+    """Each number at its largest over the base rules and every mandate's overrides: no
+    case's rules (`rules_for`) reach further than these."""
+    longest: dict[str, Any] = {}
+    for values in overrides.values():
+        for key, value in (values or {}).items():
+            current = longest.get(key, getattr(base, key, None))
+            if isinstance(value, int) and isinstance(current, int):
+                longest[key] = max(current, value)
+    return replace(base, **longest) if longest else base
+
+
 def _publication(case: Mapping[str, Any], reply_ends: date, rules: Rules) -> list[Deadline]:
     """The letter is published when the reply period ends; replies as soon as received,
     unless the addressee asked for confidentiality. One reply deadline per case (reminders
@@ -242,11 +273,11 @@ def non_cooperating_states(
     what was recorded (a reply recorded on one of them still answers its chain).
     """
     letters = {
-        case["id"]: _letter(case, rules)
+        case["id"]: letter_facts(case, rules)
         for case in cases
         if case.get("kind") == "communication" and case.get("status") != "draft"
     }  # a few fields per letter, not the cases: a branch's record is thousands of them
-    chains: dict[tuple[str, str], list[_Letter]] = {}
+    chains: dict[tuple[str, str], list[Letter]] = {}
     for case_id, letter in letters.items():
         root = _chain_root(case_id, letters)
         for code in letter.states:
@@ -266,9 +297,9 @@ def non_cooperating_states(
     return found
 
 
-@dataclass(frozen=True)
-class _Letter:
-    """What non-cooperation reads of one letter."""
+class Letter(NamedTuple):
+    """What non-cooperation reads of one letter (a tuple: made for every letter on record,
+    several times quicker to make than a frozen dataclass)."""
 
     follows: str | None
     reference: str
@@ -278,23 +309,27 @@ class _Letter:
     due: date | None
 
 
-def _letter(case: Mapping[str, Any], rules: Rules) -> _Letter:
+@per_case
+def letter_facts(case: Mapping[str, Any], rules: Rules) -> Letter:
+    """What non-cooperation reads of one letter (a report reads it for both of its rules)."""
     follows = case.get("follows")
-    return _Letter(
-        follows=follows if isinstance(follows, str) else None,
-        reference=case.get("reference") or str(case["id"]),
-        states=tuple(
-            actor["code"]
-            for actor in intake(case).get(qids.ADDRESSEES) or []
-            if actor.get("kind") == "state"
+    return Letter(
+        follows if isinstance(follows, str) else None,
+        case.get("reference") or str(case["id"]),
+        tuple(
+            [
+                actor["code"]
+                for actor in intake(case).get(qids.ADDRESSEES) or []
+                if actor.get("kind") == "state"
+            ]
         ),
-        replied=has_reply(case),
-        unknown=bool(case.get("reply_unknown")),
-        due=reply_due(case, rules),
+        has_reply(case),
+        bool(case.get("reply_unknown")),
+        reply_due(case, rules),
     )
 
 
-def _chain_root(case_id: str, letters: Mapping[str, _Letter]) -> str:
+def _chain_root(case_id: str, letters: Mapping[str, Letter]) -> str:
     """The id of the letter a chain of follow-up letters started with (a cycle, which no
     checklist makes, stops at the letter met twice)."""
     seen = {case_id}

@@ -120,11 +120,13 @@ class _Letter:
 
 
 def communications_section(
-    frame: Frame, comms: list[Case], flagged: dict[str, list[str]]
+    frame: Frame, comms: list[Case], current: list[Case], flagged: dict[str, list[str]]
 ) -> Section:
-    """`flagged`: the States of the count rule of persistent non-cooperation (computed once
-    for this section and the non-cooperation section, see `flagged_states`)."""
-    letters = _letters(frame, comms)
+    """`comms`: every letter on record, for the previous report windows; `current`: those
+    that can count in the period (workflows.report.settled). `flagged`: the States of the
+    count rule of persistent non-cooperation (computed once for this section and the
+    non-cooperation section, see `flagged_states`)."""
+    letters = _letters(frame, current)
     cutoff = frame.today
     by_type, by_actor, by_month, by_mandate = _tallies(frame, letters)
     overall = _Tally("all")
@@ -162,7 +164,7 @@ def communications_section(
         len(public_replies),
         sum(bool(a.get(qids.REPLY_PUBLISHED)) for a in public_replies),
     )
-    received = _replies_received(frame, comms)
+    received = _replies_received(frame, current)
     states = [t for t in by_actor.values() if t.kind == "state"]
     others = [t for t in by_actor.values() if t.kind != "state"]
     previous = windows[0].name if windows else _("none in the record")
@@ -198,7 +200,7 @@ def communications_section(
             len(outstanding) if windows else None,
         ),
         Figure("statements", _("Press releases and public statements"),
-               statements(comms, frame)),
+               statements(current, frame)),
         Figure("letters_published", _("Letters published"), published),
         Figure("public_replies", _("Replies not kept confidential"), public),
         Figure("replies_published", _("of which published"), replies_out),

@@ -35,6 +35,7 @@ from workflows.report.noncooperation import noncooperation_section
 from workflows.report.periods import long_date
 from workflows.report.records import records_table
 from workflows.report.reprisals import reprisals_section
+from workflows.report.settled import long_settled
 from workflows.report.visits import involved, visits_section
 
 
@@ -95,19 +96,25 @@ def compile_report(
     )  # fmt: skip
     comms = [c for c in selected if c.get("kind") == "communication"]
     visit_cases = [c for c in selected if c.get("kind") == "visit"]
+    settled = long_settled(frame, registry)  # the cases that cannot count in the period
+    current = [c for c in comms if not settled(c)]
+    current_visits = [c for c in visit_cases if not settled(c)]
     flagged = flagged_states(frame, comms)
+    universe = [state] if state else member_states()
     sections = [
-        communications_section(frame, comms, flagged),
-        visits_section(frame, visit_cases, registry, [state] if state else member_states()),
-        activities_section(frame, comms, visit_cases),
-        deadlines_section(frame, selected),
+        communications_section(frame, comms, current, flagged),
+        visits_section(frame, visit_cases, current_visits, registry, universe),
+        activities_section(frame, current, current_visits),
+        deadlines_section(frame, [c for c in selected if not settled(c)]),
         noncooperation_section(frame, comms, visit_cases, flagged),
-        reprisals_section(frame, comms, visit_cases, registry=registry, confidential=confidential),
+        reprisals_section(
+            frame, current, current_visits, registry=registry, confidential=confidential
+        ),
     ]
-    drawn_on = involved(frame, visit_cases)
-    records = records_table(frame, comms, drawn_on, registry, confidential)
+    drawn_on = involved(frame, current_visits)
+    records = records_table(frame, comms, current, drawn_on, registry, confidential)
     if confidential:
-        sections.append(_annex(comms, drawn_on, frame, registry))
+        sections.append(_annex(current, drawn_on, frame, registry))
     known = state_by_code(state) if state else None
     return Report(
         start=period_start,

@@ -16,8 +16,7 @@ leaves them out.
 
 from __future__ import annotations
 
-from workflows.checklists import question_ids as qids
-from workflows.deadlines.rules import has_reply, intake, reply_due
+from workflows.deadlines.rules import letter_facts
 from workflows.language import _
 from workflows.reference.actors import state_by_code
 from workflows.report import visit_outcomes as vo
@@ -71,13 +70,12 @@ def windows_rule(comms: list[Case], frame: Frame) -> dict[str, list[str]]:
     the cut-off and windows that listed a letter to the State."""
     letters: dict[str, dict[SessionWindow, list[bool]]] = {}
     for case in comms:
-        sent, due = sent_on(case), reply_due(case, frame.rules)
-        if case.get("reply_unknown") or sent is None or due is None or due >= frame.today:
+        sent, letter = sent_on(case), letter_facts(case, frame.rules)
+        if letter.unknown or sent is None or letter.due is None or letter.due >= frame.today:
             continue
-        for actor in intake(case).get(qids.ADDRESSEES) or []:
-            if actor.get("kind") == "state":
-                windows = letters.setdefault(actor["code"], {})
-                windows.setdefault(window_containing(sent), []).append(has_reply(case))
+        for code in letter.states:
+            windows = letters.setdefault(code, {})
+            windows.setdefault(window_containing(sent), []).append(letter.replied)
     needed = frame.rules.non_cooperation_windows
     found = {}
     for code, windows in letters.items():

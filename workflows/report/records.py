@@ -72,10 +72,17 @@ REPRISAL_COLUMN = "Reprisal flagged"
 
 
 def records_table(
-    frame: Frame, comms: list[Case], visit_cases: list[Case], registry: Registry, confidential: bool
+    frame: Frame,
+    comms: list[Case],
+    current: list[Case],
+    visit_cases: list[Case],
+    registry: Registry,
+    confidential: bool,
 ) -> Table:
+    """`comms`: every letter on record, to name the letter a follow-up letter follows up;
+    `current`: those that can count in the period (workflows.report.settled)."""
     references = {c["id"]: c.get("reference") or c["id"] for c in comms}
-    rows = [_communication(c, frame, references) for c in comms if sent_on(c) in frame]
+    rows = [_communication(c, frame, references) for c in current if sent_on(c) in frame]
     rows += [_visit(c, frame) for c in visit_cases]
     columns: tuple[str, ...] = COLUMNS
     if not confidential:
@@ -84,7 +91,7 @@ def records_table(
         rows = [row[:hidden] + row[hidden + 1 :] for row in rows]
     else:
         columns = (*COLUMNS, CONFIDENTIAL_COLUMN)
-        cases = [c for c in comms if sent_on(c) in frame] + visit_cases
+        cases = [c for c in current if sent_on(c) in frame] + visit_cases
         rows = [
             (
                 *row,

@@ -70,15 +70,22 @@ from workflows.report.facts import (
 )
 from workflows.report.model import DASH, Figure, Section, Table
 from workflows.report.periods import long_date
+from workflows.report.settled import latest_date
 
 Label = Callable[[str], str]
 
 
 def visits_section(
-    frame: Frame, cases: list[Case], registry: Registry, universe: Sequence[str] = ()
+    frame: Frame,
+    every: list[Case],
+    cases: list[Case],
+    registry: Registry,
+    universe: Sequence[str] = (),
 ) -> Section:
-    """`universe`: the State codes the "not visited" figure runs over (UN Member States,
-    or the one State of a profile)."""
+    """`every`: every visit case on record, for the five-year matrix and the last visit
+    before the period; `cases`: those that can count in the period
+    (workflows.report.settled). `universe`: the State codes the "not visited" figure runs
+    over (UN Member States, or the one State of a profile)."""
     label = _event_label(registry)
     requests = [c for c in cases if vo.is_request(c) and requested_on(c) in frame]
     outcomes = {c["id"]: vo.outcome(c, frame.end, frame.rules_of(c)) for c in requests}
@@ -120,7 +127,7 @@ def visits_section(
     months, notice = frame.rules.report_months, frame.rules.short_notice_days
     visited = {_code(c) for c, _ in conducted}
     not_visited = [code for code in universe if code not in visited]
-    matrix = _matrix(frame, cases)
+    matrix = _matrix(frame, [c for c in every if latest_date(c, registry) >= _five_years(frame)])
     yes = _("yes")
 
     figures = (
@@ -219,7 +226,7 @@ def visits_section(
         Table("states_not_visited", _("States not visited by any mandate in the period"),
               (_("State"), _("Code"), _("Last visit before the period"),
                _("Requests pending at its end")),
-              tuple(_not_visited_rows(not_visited, cases, frame))),
+              tuple(_not_visited_rows(not_visited, every, cases, frame))),
         Table("visit_matrix",
               _("Status of country visits, {first}{dash}{last} (State and mandate; years of "
                 "each step)").format(first=frame.end.year - 4, dash=DASH, last=frame.end.year),
@@ -343,14 +350,14 @@ def _ordered(cases: list[Case]) -> list[Case]:
 
 def _open_at(case: Case, end: date) -> bool:
     """Neither visited, finally refused nor closed by `end`: still waiting on the State."""
+    closed = closed_on(case)
+    if closed is not None and closed <= end:
+        return False
     if any(parse <= end for v in visits(case) if (parse := day(v[qids.VISITED_FROM]))):
         return False
     decided = [e for e in events(case) if e[qids.EVENT] in vo.STATE_RESPONSES - vo.ACKNOWLEDGED
                and (d := day(e[qids.EVENT_DATE])) and d <= end]  # fmt: skip
-    if decided and decided[-1]["event"] in vo.DECLINED:
-        return False
-    closed = closed_on(case)
-    return closed is None or closed > end
+    return not (decided and decided[-1]["event"] in vo.DECLINED)
 
 
 def _request_row(case: Case) -> tuple[str, ...]:
@@ -489,27 +496,35 @@ def _whole_months(start: date, end: date) -> int:
     return months - (end.day < start.day)
 
 
-def _not_visited_rows(codes: list[str], cases: list[Case], frame: Frame) -> list[tuple[Any, ...]]:
-    by_code: dict[str, list[Case]] = {}
-    for case in cases:
-        by_code.setdefault(_code(case), []).append(case)
+def _not_visited_rows(
+    codes: list[str], every: list[Case], cases: list[Case], frame: Frame
+) -> list[tuple[Any, ...]]:
+    """Each State's last visit before the period (`every` case on record) and its requests
+    pending at the period's end (among the `cases` that can count in it)."""
+    every_of, pending_of = _by_code(every), _by_code(cases)
     rows = []
     for code in codes:
-        mine = by_code.get(code, [])
-        before = [d for c in mine for v in visits(c)
+        before = [d for c in every_of.get(code, []) for v in visits(c)
                   if (d := day(v[qids.VISITED_FROM])) and d < frame.start]  # fmt: skip
         pending = sum(
             vo.is_request(c)
             and (requested_on(c) or frame.end) <= frame.end
-            and vo.outcome(c, frame.end, frame.rules_of(c))[0] in _PENDING
             and _open_at(c, frame.end)
-            for c in mine
+            and vo.outcome(c, frame.end, frame.rules_of(c))[0] in _PENDING
+            for c in pending_of.get(code, [])
         )
         state = state_by_code(code)
         last = max(before, default=None)
         rows.append((state.name if state else code, code, long_date(last) if last else "",
                      pending))  # fmt: skip
     return rows
+
+
+def _by_code(cases: list[Case]) -> dict[str, list[Case]]:
+    found: dict[str, list[Case]] = {}
+    for case in cases:
+        found.setdefault(_code(case), []).append(case)
+    return found
 
 
 #: Outcomes of a request still waiting on the State.
@@ -520,7 +535,7 @@ def _matrix(frame: Frame, cases: list[Case]) -> list[tuple[Any, ...]]:
     """One row per State and mandate with a request, acceptance, visit or refusal in the
     five years ending with the period: the years of each step, as the Facts and Figures
     annex lays out the status of country visits."""
-    first = date(frame.end.year - 4, 1, 1)
+    first = date.fromisoformat(_five_years(frame))
     cells: dict[tuple[str, str], dict[str, set[int]]] = {}
     pending: set[tuple[str, str]] = set()
 
@@ -546,8 +561,8 @@ def _matrix(frame: Frame, cases: list[Case]) -> list[tuple[Any, ...]]:
             vo.is_request(case)
             and requested is not None
             and first <= requested <= frame.end
-            and vo.outcome(case, frame.end, frame.rules_of(case))[0] in _PENDING
             and _open_at(case, frame.end)
+            and vo.outcome(case, frame.end, frame.rules_of(case))[0] in _PENDING
         ):
             pending.update((_state(case), m) for m in mandates(case) or [""])
     rows = []
@@ -558,3 +573,9 @@ def _matrix(frame: Frame, cases: list[Case]) -> list[tuple[Any, ...]]:
 
 
 _STEPS = ("requested", "accepted", "conducted", "declined")
+
+
+def _five_years(frame: Frame) -> str:
+    """The first day the visit matrix covers (ISO): the five years ending with the period;
+    a case with no date since counts nothing in it."""
+    return date(frame.end.year - 4, 1, 1).isoformat()
