@@ -163,6 +163,19 @@ def test_the_latest_date_reads_date_questions_and_searches_unknown_runs_whole() 
     assert latest_date({"id": "c1", "kind": "communication"}, REGISTRY) == ""
 
 
+def test_a_date_any_version_of_a_checklist_asks_is_read_in_every_version() -> None:
+    # Version 1 of the visit request never asked "invited on" (version 2 does): an answer
+    # kept under that id on a version-1 run is still a date of the case, and the visit is
+    # drawn on by a 2017 report (its records list it), so the case is not settled.
+    request = visit(1, "HND", "2010-06-01", closed="2011-01-01")
+    request["runs"][0]["answers"]["invited_on"] = "2017-05-01"
+    assert request["runs"][0]["version"] == 1
+    assert latest_date(request, REGISTRY) == "2017-05-01"
+    assert not settled_in(request)
+    report = compile_report([request], START, END, today=TODAY)
+    assert len(report.records.rows) == 1
+
+
 def test_the_widest_rules_take_each_number_at_its_largest() -> None:
     base = Rules()
     rules = widest(base, {"A": {"reply_days": 30, "report_months": 18}, "B": {"reply_days": 90}})

@@ -326,11 +326,14 @@ class Registry:
 
     @cached_property
     def date_questions(self) -> dict[tuple[str, int], tuple[str, ...]]:
-        """Each checklist version's date questions: where a case records its dates."""
-        return {
-            key: tuple(q.id for q in checklist.questions if q.type is QuestionType.DATE)
-            for key, checklist in self._all.items()
-        }
+        """Where a case records its dates: for each checklist version, the questions that are
+        dates in any version of that checklist (an answer kept under an id that an older or
+        newer version asks as a date is read as one too)."""
+        by_id: dict[str, dict[str, None]] = {}
+        for checklist in self._all.values():
+            found = by_id.setdefault(checklist.id, {})
+            found.update((q.id, None) for q in checklist.questions if q.type is QuestionType.DATE)
+        return {key: tuple(by_id[key[0]]) for key in self._all}
 
     def latest(self, checklist_id: str) -> Checklist:
         versions = [c for (cid, _), c in self._all.items() if cid == checklist_id]

@@ -2,7 +2,7 @@
 
 Why: a report of one year over a branch's whole record reads thousands of cases closed
 years before it, and each section went through them only to find nothing of theirs in the
-period (most of a one-year report's time on the 14-year demo, bench/README.md). The
+period (a fifth of a one-year report's time on the 14-year demo, bench/README.md). The
 sections that count what happened in the period now read only the cases that can touch
 it. Those that need the whole record still read every case: persistent non-cooperation
 (the last letters due per State, however old), the previous joint communications report
@@ -10,15 +10,15 @@ windows, the first date on record, the names of the letters that follow-up lette
 up, the five-year visit matrix and each State's last visit before the period.
 
 Safe because every figure of those sections counts a case by a date it records (the
-answer to a date question: sent, reply received, follow-up action, statement, publication,
-reprisal, referral, request, event, visit, report, closure) or by a date derived from such
-a date: a deadline, or a request's "no response", at most `communication_reach` days or
-`visit_reach` months later. A case counts as long settled only when it is closed and its
-latest date lies further back than that reach (under the longest rules of any mandate)
-before the period. A closed case is never open or overdue at the cut-off; a visit request
-counts as still waiting on the State ("any year" figures) only if it was not closed by the
-end of the period, so a visit must record its closure date to be settled. Drafts and open
-cases always count.
+answer to a question that is a date in some version of its checklist: sent, reply received,
+follow-up action, statement, publication, reprisal, referral, request, event, visit,
+report, closure) or by a date derived from such a date: a deadline, or a request's "no
+response", at most `communication_reach` days or `visit_reach` months later. A case counts
+as long settled only when it is closed and its latest date lies further back than that
+reach (under the longest rules of any mandate) before the period. A closed case is never
+open or overdue at the cut-off; a visit request counts as still waiting on the State ("any
+year" figures) only if it was not closed by the end of the period, so a visit must record
+its closure date to be settled. Drafts and open cases always count.
 """
 
 from __future__ import annotations
@@ -53,9 +53,9 @@ def long_settled(frame: Frame, registry: Registry) -> Callable[[Case], bool]:
 
 @per_case
 def latest_date(case: Case, registry: Registry) -> str:
-    """The latest of the case's answers to date questions (ISO dates sort as text), "" if
-    none. A run of a checklist version not installed is searched whole: anything in it
-    shaped like a date counts, so that no date is missed."""
+    """The latest of the case's answers to date questions (`Registry.date_questions`; ISO
+    dates sort as text), "" if none. A run of a checklist version not installed is searched
+    whole: anything in it shaped like a date counts, so that no date is missed."""
     dated = registry.date_questions
     latest = ""
     for run in case.get("runs") or ():
