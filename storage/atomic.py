@@ -128,7 +128,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise StorageError(f"wrote {path} but could not make it durable: {reason(exc)}") from exc
 
 
-def read_json(path: Path) -> Any | None:
+def read_json(path: str | os.PathLike[str]) -> Any | None:
     """The parsed content of `path`, or None if it is missing or empty."""
     try:
         with open(path, "rb") as handle:

@@ -73,15 +73,18 @@ def case_path(data_dir: Path, case_id: str) -> Path:
     return data_dir / CASES_DIR / f"{case_id}.json"
 
 
-def read_case_file(path: Path) -> Case | None:
+def read_case_file(path: str | os.PathLike[str]) -> Case | None:
     """The one document of a case file, or None if there is no such file; `DamagedFile` if
     it is empty or not a case (case files are written whole, so that is damage, not a
-    write in progress)."""
-    data = AtomicJSONStorage(path).read()
+    write in progress). Read as `AtomicJSONStorage.read` reads a file (same checks, same
+    messages) without making the storage object: a report reads every case file."""
+    data = read_json(path)
     if data is None:
-        if path.exists():
+        if os.path.exists(path):
             raise DamagedFile(f"{path} is empty")
         return None
+    if not isinstance(data, dict):
+        raise DamagedFile(f"{path} is not a TinyDB database (not a JSON object)")
     table = data.get(CASE_TABLE)
     if not isinstance(table, dict) or len(table) != 1:
         raise DamagedFile(f"{path} should hold exactly one document in table {CASE_TABLE!r}")
