@@ -96,16 +96,17 @@ def compile_report(
     )  # fmt: skip
     comms = [c for c in selected if c.get("kind") == "communication"]
     visit_cases = [c for c in selected if c.get("kind") == "visit"]
-    settled = long_settled(frame, registry)  # the cases that cannot count in the period
-    current = [c for c in comms if not settled(c)]
-    current_visits = [c for c in visit_cases if not settled(c)]
+    settled = long_settled(frame, registry)
+    counted = [c for c in selected if not settled(c)]  # the cases that can count in the period
+    current = [c for c in counted if c.get("kind") == "communication"]
+    current_visits = [c for c in counted if c.get("kind") == "visit"]
     flagged = flagged_states(frame, comms)
     universe = [state] if state else member_states()
     sections = [
         communications_section(frame, comms, current, flagged),
         visits_section(frame, visit_cases, current_visits, registry, universe),
         activities_section(frame, current, current_visits),
-        deadlines_section(frame, [c for c in selected if not settled(c)]),
+        deadlines_section(frame, counted),
         noncooperation_section(frame, comms, visit_cases, flagged),
         reprisals_section(
             frame, current, current_visits, registry=registry, confidential=confidential
