@@ -127,7 +127,7 @@ def visits_section(
     months, notice = frame.rules.report_months, frame.rules.short_notice_days
     visited = {_code(c) for c, _ in conducted}
     not_visited = [code for code in universe if code not in visited]
-    matrix = _matrix(frame, [c for c in every if latest_date(c, registry) >= _five_years(frame)])
+    matrix = _matrix(frame, every, registry)
     yes = _("yes")
 
     figures = (
@@ -531,11 +531,14 @@ def _by_code(cases: list[Case]) -> dict[str, list[Case]]:
 _PENDING = frozenset({"awaiting", "no_response", "postponed"})
 
 
-def _matrix(frame: Frame, cases: list[Case]) -> list[tuple[Any, ...]]:
+def _matrix(frame: Frame, every: list[Case], registry: Registry) -> list[tuple[Any, ...]]:
     """One row per State and mandate with a request, acceptance, visit or refusal in the
     five years ending with the period: the years of each step, as the Facts and Figures
-    annex lays out the status of country visits."""
-    first = date.fromisoformat(_five_years(frame))
+    annex lays out the status of country visits. Of `every` case on record, only those with
+    a date in those years can count in it."""
+    first = date(frame.end.year - 4, 1, 1)
+    since = first.isoformat()
+    cases = [c for c in every if latest_date(c, registry) >= since]
     cells: dict[tuple[str, str], dict[str, set[int]]] = {}
     pending: set[tuple[str, str]] = set()
 
@@ -573,9 +576,3 @@ def _matrix(frame: Frame, cases: list[Case]) -> list[tuple[Any, ...]]:
 
 
 _STEPS = ("requested", "accepted", "conducted", "declined")
-
-
-def _five_years(frame: Frame) -> str:
-    """The first day the visit matrix covers (ISO): the five years ending with the period;
-    a case with no date since counts nothing in it."""
-    return date(frame.end.year - 4, 1, 1).isoformat()
