@@ -43,7 +43,6 @@ import csv
 import difflib
 import functools
 import gettext
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +51,7 @@ from typing import Any
 import pycountry
 
 from workflows.language import _, current
-from workflows.reference.text import fold
+from workflows.reference.text import words
 
 __all__ = [
     "OTHER_CODE",
@@ -161,8 +160,6 @@ _WORD_CODES: frozenset[str] = frozenset(
     """.split()
 )
 
-_SPACED_PUNCT = re.compile(r"[^0-9a-z]+")
-
 
 @dataclass(frozen=True)
 class Actor:
@@ -175,10 +172,10 @@ class Actor:
 
 def _fold(text: str) -> str:
     """Case- and accent-insensitive, punctuation to spaces, single spaces ("Côte d'Ivoire")."""
-    words = _SPACED_PUNCT.sub(" ", fold(text.replace("&", " and "))).split()
-    if words and words[0] == "the":  # "the Gambia", "The Netherlands"
-        words = words[1:]
-    return " ".join(words)
+    folded = words(text.replace("&", " and "))
+    if folded and folded[0] == "the":  # "the Gambia", "The Netherlands"
+        folded = folded[1:]
+    return " ".join(folded)
 
 
 def _key(text: str) -> str:
@@ -383,11 +380,11 @@ def suggest_states(text: str, limit: int = 5) -> list[Actor]:
         if code in index.by_alpha3:
             codes.append(code)
 
-    words = folded.split()
+    typed = folded.split()
     containing = [
         (len(name), name, code)
         for name, code in index.spaced.items()
-        if all(_word_in(q, name.split()) for q in words)
+        if all(_word_in(q, name.split()) for q in typed)
     ]
     codes.extend(code for _, _, code in sorted(containing))
 

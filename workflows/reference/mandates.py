@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workflows.language import current
-from workflows.reference.text import fold
+from workflows.reference.text import words
 
 __all__ = [
     "DEFAULT_MANDATES_PATH",
@@ -47,7 +47,6 @@ _STOPWORDS = frozenset({"a", "an", "and", "for", "in", "of", "on", "the", "to",
                         "sur", "del", "el", "las", "los", "sobre", "y"})  # fmt: skip
 # List separators: ',', ';', '+', '&', newlines, or the word "and".
 _SEPARATOR = re.compile(r"((?:\s*(?:[,;+&\n]|\band\b)\s*)+)", re.IGNORECASE)
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 @dataclass(frozen=True)
@@ -72,14 +71,9 @@ class Mandate:
         return tuple(t for t in (self.title, self.title_fr, self.title_es) if t)
 
 
-def _words(text: str) -> list[str]:
-    """Case- and accent-insensitive words, punctuation dropped ("Côte" -> "cote")."""
-    return _NON_ALNUM.sub(" ", fold(text)).split()
-
-
 def _key(text: str) -> str:
     """Exact-match key, also space-insensitive: "SR HRDs" == "srhrds" == "SR  hrds"."""
-    return "".join(_words(text))
+    return "".join(words(text))
 
 
 def load_mandates(path: Path | None = None) -> tuple[Mandate, ...]:
@@ -155,8 +149,8 @@ def _index(mandates: tuple[Mandate, ...]) -> _Index:
     for m in mandates:
         for key in {_key(m.short_name), *map(_key, m.titles())}:
             exact.setdefault(key, []).append(m)
-        short_words = frozenset(_words(m.short_name))
-        title_words = frozenset(w for title in m.titles() for w in _words(title))
+        short_words = frozenset(words(m.short_name))
+        title_words = frozenset(w for title in m.titles() for w in words(title))
         entries.append(
             _Entry(m, short_words, title_words, tuple(sorted(short_words | title_words)))
         )
@@ -195,7 +189,7 @@ def _match(index: _Index, text: str) -> list[Mandate]:
     if key in index.exact:
         return list(index.exact[key])[:_MAX_CANDIDATES]
 
-    typed = [w for w in _words(text) if w not in _STOPWORDS] or _words(text)
+    typed = [w for w in words(text) if w not in _STOPWORDS] or words(text)
     scored = []
     for position, entry in enumerate(index.entries):
         if all(any(w.startswith(t) for w in entry.all_words) for t in typed):
