@@ -41,6 +41,8 @@ INDEX_FILE = "index.json"
 META_FILE = "meta.json"
 SESSIONS_FILE = "sessions.json"
 AUDIT_FILE = "audit.json"
+#: A case file's name is its id and this suffix.
+CASE_SUFFIX = ".json"
 JOURNAL_FILE = "index.journal"
 PENDING_FILE = "index.pending"  # written by older code; read once at open
 QUARANTINE_DIR = "quarantine"
@@ -70,7 +72,7 @@ def is_case_id(value: object) -> TypeGuard[str]:
 def case_path(data_dir: Path, case_id: str) -> Path:
     if not is_case_id(case_id):
         raise ValueError(f"not a valid case id: {case_id!r}")
-    return data_dir / CASES_DIR / f"{case_id}.json"
+    return data_dir / CASES_DIR / f"{case_id}{CASE_SUFFIX}"
 
 
 def read_case_file(path: str | os.PathLike[str]) -> Case | None:
@@ -201,7 +203,7 @@ def case_ids_on_disk(data_dir: Path) -> list[str]:
         names = os.listdir(data_dir / CASES_DIR)
     except FileNotFoundError:
         return []
-    ids = (name[: -len(".json")] for name in names if name.endswith(".json"))
+    ids = (name[: -len(CASE_SUFFIX)] for name in names if name.endswith(CASE_SUFFIX))
     return sorted(case_id for case_id in ids if is_case_id(case_id))
 
 

@@ -385,7 +385,7 @@ class TinyDBRepository:
             return None
         if not self._lock.held():
             try:
-                return layout.read_case_file(self._cases_prefix + case_id + ".json")
+                return layout.read_case_file(self._cases_prefix + case_id + layout.CASE_SUFFIX)
             except DamagedFile:
                 pass  # set aside under the lock, below
         with self._lock:
